@@ -1,0 +1,133 @@
+//! Events a client sends to the server over the WebSocket.
+
+use crate::ids::{ConversationId, MessageId, UserId};
+use crate::model::{PresenceStatus, Seq};
+use serde::{Deserialize, Serialize};
+
+/// One client→server frame: an optional correlation `id` plus the event.
+///
+/// ```json
+/// {"type": "send_message", "id": "r1", "conversation_id": "…", "temp_id": "t1", "body": "hi"}
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientFrame {
+    /// Optional request id (at most 64 bytes); echoed on the reply or error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The event.
+    #[serde(flatten)]
+    pub event: ClientEvent,
+}
+
+impl ClientFrame {
+    /// A frame without a request id.
+    pub fn new(event: ClientEvent) -> Self {
+        Self { id: None, event }
+    }
+
+    /// A frame carrying a request id.
+    pub fn with_id(id: impl Into<String>, event: ClientEvent) -> Self {
+        Self {
+            id: Some(id.into()),
+            event,
+        }
+    }
+}
+
+/// Client→server events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientEvent {
+    /// Authenticate with a token from `POST /api/auth/login` when the token was not given in the
+    /// upgrade request. Must be the first event, within the authentication deadline (10 s).
+    /// Reply: `authenticated`, or `error` `AUTH_FAILED` and close.
+    Authenticate {
+        /// The JWT.
+        token: String,
+    },
+    /// Application-level heartbeat (for clients that cannot send WebSocket pings). Reply: `pong`.
+    Ping,
+    /// Start watching a conversation live (viewers get `viewer_joined`/`viewer_left`).
+    /// Reply: `conversation_joined`. Errors: `NOT_A_MEMBER`.
+    JoinConversation {
+        /// The conversation to view.
+        conversation_id: ConversationId,
+    },
+    /// Stop watching a conversation. Reply: `conversation_left`.
+    LeaveConversation {
+        /// The conversation to stop viewing.
+        conversation_id: ConversationId,
+    },
+    /// Ask which members of a conversation are online. Reply: `online_members`.
+    ListOnline {
+        /// The conversation.
+        conversation_id: ConversationId,
+    },
+    /// Send a message to a conversation the user belongs to. Reply to the sender, once committed:
+    /// `message_ack`; every session of every member (except the sending one) gets `message_new`.
+    /// Re-sending the same `temp_id` in the same conversation returns the original message.
+    SendMessage {
+        /// Target conversation.
+        conversation_id: ConversationId,
+        /// Client-chosen id (at most 64 bytes), echoed in `message_ack`; deduplicates retries.
+        temp_id: String,
+        /// Text, 1 to the configured maximum of characters (4000 by default).
+        body: String,
+    },
+    /// Send a direct message to a user: the 1:1 conversation is created on first use and reused
+    /// afterwards. Same replies as `send_message`.
+    SendDirectMessage {
+        /// The other user.
+        recipient_id: UserId,
+        /// Client-chosen id, as in `send_message`.
+        temp_id: String,
+        /// Text, as in `send_message`.
+        body: String,
+    },
+    /// Replace the text of one of the user's own messages. Broadcast as `message_edited`.
+    /// Errors: `FORBIDDEN` (not the sender), `NOT_FOUND`.
+    EditMessage {
+        /// The message.
+        message_id: MessageId,
+        /// The new text.
+        body: String,
+    },
+    /// Delete one of the user's own messages, leaving a tombstone. Broadcast as
+    /// `message_deleted`. Errors: `FORBIDDEN`, `NOT_FOUND`.
+    DeleteMessage {
+        /// The message.
+        message_id: MessageId,
+    },
+    /// Confirm that this client received messages up to `up_to_seq`; the other members get a
+    /// `receipt` of kind `delivered`.
+    MarkDelivered {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// Highest sequence number received.
+        up_to_seq: Seq,
+    },
+    /// Mark messages read up to `up_to_seq`; the other members get a `receipt` of kind `seen`
+    /// and the user's sessions get `unread_changed`.
+    MarkRead {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// Highest sequence number read.
+        up_to_seq: Seq,
+    },
+    /// The user is typing. Send again every few seconds while typing continues; without a
+    /// refresh the server stops it after 5 s.
+    TypingStart {
+        /// The conversation.
+        conversation_id: ConversationId,
+    },
+    /// The user stopped typing.
+    TypingStop {
+        /// The conversation.
+        conversation_id: ConversationId,
+    },
+    /// Set this session's availability (`online` or `away`; `offline` is rejected).
+    SetPresence {
+        /// The new status.
+        status: PresenceStatus,
+    },
+}

@@ -1,0 +1,15 @@
+//! WebSocket close codes used by the server (the 4000–4999 range is reserved for applications).
+//! Before closing, the server sends an `error` event with the matching [`crate::ErrorCode`].
+
+/// No `authenticate` event arrived within the authentication deadline.
+pub const AUTH_TIMEOUT: u16 = 4001;
+/// The token was missing, malformed, forged, expired or revoked.
+pub const AUTH_FAILED: u16 = 4003;
+/// No frame (not even a pong) arrived within the idle timeout.
+pub const IDLE_TIMEOUT: u16 = 4004;
+/// The client did not read its events fast enough and its outbound queue filled up.
+pub const SLOW_CONSUMER: u16 = 4008;
+/// All sessions of the user were ended (logout, ban, or an operator's kick).
+pub const KICKED: u16 = 4009;
+/// The server is shutting down; reconnect to another instance or later.
+pub const GOING_AWAY: u16 = 1001;

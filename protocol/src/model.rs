@@ -1,0 +1,118 @@
+//! Data shapes shared by WebSocket events and REST bodies.
+//!
+//! Timestamps are integers: milliseconds since the Unix epoch, UTC.
+
+use crate::ids::{ConversationId, MessageId, UserId};
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds since the Unix epoch (UTC).
+pub type Millis = i64;
+
+/// A per-conversation message sequence number: 1 for the first message, then +1 per message,
+/// with no gaps. Clients use it to detect and fetch what they missed.
+pub type Seq = i64;
+
+/// A user as other users see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// The user's id.
+    pub id: UserId,
+    /// Unique login name (3–32 characters: letters, digits, `_`, `-`, `.`).
+    pub username: String,
+    /// The name shown in the UI.
+    pub display_name: String,
+}
+
+/// Whether a conversation is a 1:1 direct conversation or a named group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationKind {
+    /// Exactly two members, created on the first message between them and reused after.
+    Direct,
+    /// A named conversation with any number of members.
+    Group,
+}
+
+/// A conversation as seen by one of its members.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// The conversation's id.
+    pub id: ConversationId,
+    /// Direct or group.
+    pub kind: ConversationKind,
+    /// The group's name; `None` for direct conversations.
+    pub title: Option<String>,
+    /// Current members.
+    pub members: Vec<User>,
+    /// The sequence number of the newest message (0 when empty).
+    pub last_seq: Seq,
+    /// The newest message, if any.
+    pub last_message: Option<Message>,
+    /// Messages from others the viewing user has not read yet.
+    pub unread: i64,
+    /// When it was created.
+    pub created_at: Millis,
+}
+
+/// A chat message. Deleted messages stay as tombstones: `deleted` is true and `body` is empty.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// The message's id.
+    pub id: MessageId,
+    /// The conversation it belongs to.
+    pub conversation_id: ConversationId,
+    /// Its position in the conversation.
+    pub seq: Seq,
+    /// Who sent it.
+    pub sender_id: UserId,
+    /// The text (empty once deleted).
+    pub body: String,
+    /// When the server committed it.
+    pub created_at: Millis,
+    /// When it was last edited, if ever.
+    pub edited_at: Option<Millis>,
+    /// Whether it was deleted (a tombstone).
+    pub deleted: bool,
+}
+
+/// Availability of a user, aggregated over all of their sessions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceStatus {
+    /// At least one session is connected and active.
+    Online,
+    /// Connected, but every session is marked away.
+    Away,
+    /// No session connected (after a short grace period for reconnects).
+    Offline,
+}
+
+/// A user's presence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presence {
+    /// Whose presence this is.
+    pub user_id: UserId,
+    /// Their current status.
+    pub status: PresenceStatus,
+    /// When they were last connected; set once they have gone offline at least once.
+    pub last_seen_at: Option<Millis>,
+}
+
+/// The two kinds of read receipts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptKind {
+    /// The recipient's client has received the messages.
+    Delivered,
+    /// The recipient has seen (read) the messages.
+    Seen,
+}
+
+/// Unread messages in one conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadCount {
+    /// The conversation.
+    pub conversation_id: ConversationId,
+    /// Messages from others after the user's read position.
+    pub unread: i64,
+}

@@ -1,0 +1,126 @@
+//! Request and response bodies of the REST API (all JSON). Errors use [`crate::ErrorBody`].
+
+use crate::ids::UserId;
+use crate::model::{Message, Millis, User};
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/auth/register`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    /// 3–32 characters: letters, digits, `_`, `-`, `.`.
+    pub username: String,
+    /// 8–128 characters.
+    pub password: String,
+    /// Optional display name (defaults to the username), at most 64 characters.
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// `POST /api/auth/login`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// The username.
+    pub username: String,
+    /// The password.
+    pub password: String,
+}
+
+/// Reply to register and login. The token is also set as an httpOnly cookie for browsers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthResponse {
+    /// The signed-in user.
+    pub user: User,
+    /// A JWT for `Authorization: Bearer` and the WebSocket.
+    pub token: String,
+    /// When the token expires.
+    pub expires_at: Millis,
+}
+
+/// `POST /api/conversations`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CreateConversationRequest {
+    /// Get or create the 1:1 conversation with a user.
+    Direct {
+        /// The other user.
+        user_id: UserId,
+    },
+    /// Create a group; the caller becomes its owner and a member.
+    Group {
+        /// 1–64 characters.
+        title: String,
+        /// Other initial members.
+        #[serde(default)]
+        member_ids: Vec<UserId>,
+    },
+}
+
+/// `POST /api/conversations/{id}/members`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddMemberRequest {
+    /// The user to add.
+    pub user_id: UserId,
+}
+
+/// `GET /api/conversations/{id}/messages?before=SEQ&after=SEQ&limit=N`: a page of messages in
+/// ascending sequence order. With `before`, the newest messages older than it; with `after`, the
+/// oldest messages newer than it; with neither, the newest messages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagePage {
+    /// The messages, oldest first.
+    pub messages: Vec<Message>,
+    /// Whether more messages exist beyond this page in the direction requested.
+    pub has_more: bool,
+}
+
+/// `GET /api/users?q=…`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserList {
+    /// Matching users.
+    pub users: Vec<User>,
+}
+
+/// `GET /api/conversations`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationList {
+    /// The caller's conversations, most recently active first.
+    pub conversations: Vec<crate::model::Conversation>,
+}
+
+/// `GET /health`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// `ok` when every dependency answers, else `degraded`.
+    pub status: String,
+    /// `ok` or `unavailable`.
+    pub database: String,
+    /// Which database backend is in use (`sqlite` or `postgres`).
+    pub database_backend: String,
+    /// Open WebSocket connections on this instance.
+    pub connections: usize,
+    /// Distinct authenticated users on this instance.
+    pub authenticated_users: usize,
+    /// Conversations with at least one live viewer on this instance.
+    pub rooms: usize,
+    /// The server version.
+    pub version: String,
+    /// [`crate::PROTOCOL_VERSION`].
+    pub protocol_version: u32,
+}
+
+/// `POST /api/admin/users/{id}/kick`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KickRequest {
+    /// Also ban the user: their tokens stop working and they cannot sign in again.
+    #[serde(default)]
+    pub ban: bool,
+}
+
+/// Reply to a kick.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KickResponse {
+    /// The user.
+    pub user_id: UserId,
+    /// Whether the user is now banned.
+    pub banned: bool,
+}

@@ -1,0 +1,192 @@
+//! Events the server sends to clients over the WebSocket.
+
+use crate::error::ErrorCode;
+use crate::ids::{ConversationId, SessionId, UserId};
+use crate::model::{
+    Conversation, Message, Millis, Presence, ReceiptKind, Seq, UnreadCount, User,
+};
+use serde::{Deserialize, Serialize};
+
+/// One server→client frame: the event plus, on replies and errors, the `id` of the request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerFrame {
+    /// The request id this frame answers, if the request carried one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The event.
+    #[serde(flatten)]
+    pub event: ServerEvent,
+}
+
+impl ServerFrame {
+    /// A frame that answers no particular request (a broadcast).
+    pub fn new(event: ServerEvent) -> Self {
+        Self { id: None, event }
+    }
+
+    /// A frame answering the request with the given id.
+    pub fn reply(id: Option<String>, event: ServerEvent) -> Self {
+        Self { id, event }
+    }
+}
+
+/// Server→client events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerEvent {
+    /// The session is authenticated. Followed by `presence_snapshot` and `unread_snapshot`.
+    Authenticated {
+        /// The signed-in user.
+        user: User,
+        /// This session's id.
+        session_id: SessionId,
+        /// The server clock, for skew correction.
+        server_time: Millis,
+        /// [`crate::PROTOCOL_VERSION`] of the server.
+        protocol_version: u32,
+    },
+    /// Presence of every user who shares a conversation with the user, sent after authentication.
+    PresenceSnapshot {
+        /// One entry per related user.
+        users: Vec<Presence>,
+    },
+    /// Unread counts of every conversation of the user, sent after authentication.
+    UnreadSnapshot {
+        /// Conversations with their unread counts.
+        conversations: Vec<UnreadCount>,
+        /// Sum over all conversations.
+        total: i64,
+    },
+    /// Reply to `ping`.
+    Pong {
+        /// The server clock.
+        server_time: Millis,
+    },
+    /// Reply to `join_conversation`: the session now views the conversation.
+    ConversationJoined {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// Users currently viewing it (including the caller).
+        viewers: Vec<UserId>,
+    },
+    /// Reply to `leave_conversation`.
+    ConversationLeft {
+        /// The conversation.
+        conversation_id: ConversationId,
+    },
+    /// Another user started viewing a conversation this session views.
+    ViewerJoined {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// Who joined.
+        user_id: UserId,
+        /// Everyone viewing it now.
+        viewers: Vec<UserId>,
+    },
+    /// A user stopped viewing a conversation this session views (left, or their last session
+    /// viewing it closed).
+    ViewerLeft {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// Who left.
+        user_id: UserId,
+        /// Everyone still viewing it.
+        viewers: Vec<UserId>,
+    },
+    /// Reply to `list_online`: presence of every member of the conversation who is not offline.
+    OnlineMembers {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// Members who are online or away.
+        users: Vec<Presence>,
+    },
+    /// Reply to `send_message`/`send_direct_message`, sent only after the message is committed.
+    MessageAck {
+        /// The `temp_id` the client chose.
+        temp_id: String,
+        /// The stored message with its id and sequence number.
+        message: Message,
+    },
+    /// A new message in one of the user's conversations (to every session of every member,
+    /// except the session that sent it).
+    MessageNew {
+        /// The message.
+        message: Message,
+    },
+    /// A message was edited.
+    MessageEdited {
+        /// The message with its new body and `edited_at`.
+        message: Message,
+    },
+    /// A message was deleted; the tombstone keeps its id and sequence number.
+    MessageDeleted {
+        /// The tombstone.
+        message: Message,
+    },
+    /// Another member received or read messages up to a sequence number.
+    Receipt {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// The member who received or read.
+        user_id: UserId,
+        /// Delivered or seen.
+        kind: ReceiptKind,
+        /// Messages up to and including this sequence number.
+        up_to_seq: Seq,
+    },
+    /// The user's unread count changed (sent to all of the user's sessions).
+    UnreadChanged {
+        /// The conversation whose count changed.
+        conversation_id: ConversationId,
+        /// Its new unread count.
+        unread: i64,
+        /// The user's new total over all conversations.
+        total: i64,
+    },
+    /// A member started typing.
+    TypingStarted {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// Who is typing.
+        user_id: UserId,
+    },
+    /// A member stopped typing (explicitly, by timeout, by sending, or by disconnecting).
+    TypingStopped {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// Who stopped.
+        user_id: UserId,
+    },
+    /// A related user's presence changed.
+    PresenceChanged {
+        /// The new presence.
+        presence: Presence,
+    },
+    /// A conversation the user belongs to was created or its membership changed.
+    ConversationUpdated {
+        /// The conversation as the recipient sees it.
+        conversation: Conversation,
+    },
+    /// The user was removed from a conversation (or left it).
+    ConversationRemoved {
+        /// The conversation.
+        conversation_id: ConversationId,
+    },
+    /// A request failed, or the session is about to be closed.
+    Error {
+        /// The stable code.
+        code: ErrorCode,
+        /// A human-readable explanation.
+        message: String,
+    },
+}
+
+impl ServerEvent {
+    /// An error event.
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::Error {
+            code,
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,377 @@
+//! Golden wire-format tests: one checked-in JSON example per event variant, so that clients in
+//! other languages can rely on the exact shapes. Run with `UPDATE_GOLDEN=1` to rewrite the files
+//! after an intentional (and version-bumped) change.
+
+use protocol::*;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use uuid::Uuid;
+
+fn uid(n: u128) -> Uuid {
+    Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 | n)
+}
+fn user_id() -> UserId {
+    UserId(uid(1))
+}
+fn other_id() -> UserId {
+    UserId(uid(2))
+}
+fn conv_id() -> ConversationId {
+    ConversationId(uid(3))
+}
+fn msg_id() -> MessageId {
+    MessageId(uid(4))
+}
+fn user() -> User {
+    User {
+        id: user_id(),
+        username: "alice".into(),
+        display_name: "Alice".into(),
+    }
+}
+fn message() -> Message {
+    Message {
+        id: msg_id(),
+        conversation_id: conv_id(),
+        seq: 7,
+        sender_id: user_id(),
+        body: "hello".into(),
+        created_at: 1_700_000_000_000,
+        edited_at: None,
+        deleted: false,
+    }
+}
+fn presence() -> Presence {
+    Presence {
+        user_id: other_id(),
+        status: PresenceStatus::Away,
+        last_seen_at: Some(1_700_000_000_000),
+    }
+}
+
+/// Index of each client variant; the exhaustive match fails to compile when a variant is added
+/// without deciding its golden example.
+fn client_index(e: &ClientEvent) -> usize {
+    use ClientEvent::*;
+    match e {
+        Authenticate { .. } => 0,
+        Ping => 1,
+        JoinConversation { .. } => 2,
+        LeaveConversation { .. } => 3,
+        ListOnline { .. } => 4,
+        SendMessage { .. } => 5,
+        SendDirectMessage { .. } => 6,
+        EditMessage { .. } => 7,
+        DeleteMessage { .. } => 8,
+        MarkDelivered { .. } => 9,
+        MarkRead { .. } => 10,
+        TypingStart { .. } => 11,
+        TypingStop { .. } => 12,
+        SetPresence { .. } => 13,
+    }
+}
+const CLIENT_VARIANTS: usize = 14;
+
+fn server_index(e: &ServerEvent) -> usize {
+    use ServerEvent::*;
+    match e {
+        Authenticated { .. } => 0,
+        PresenceSnapshot { .. } => 1,
+        UnreadSnapshot { .. } => 2,
+        Pong { .. } => 3,
+        ConversationJoined { .. } => 4,
+        ConversationLeft { .. } => 5,
+        ViewerJoined { .. } => 6,
+        ViewerLeft { .. } => 7,
+        OnlineMembers { .. } => 8,
+        MessageAck { .. } => 9,
+        MessageNew { .. } => 10,
+        MessageEdited { .. } => 11,
+        MessageDeleted { .. } => 12,
+        Receipt { .. } => 13,
+        UnreadChanged { .. } => 14,
+        TypingStarted { .. } => 15,
+        TypingStopped { .. } => 16,
+        PresenceChanged { .. } => 17,
+        ConversationUpdated { .. } => 18,
+        ConversationRemoved { .. } => 19,
+        Error { .. } => 20,
+    }
+}
+const SERVER_VARIANTS: usize = 21;
+
+fn client_examples() -> Vec<ClientFrame> {
+    use ClientEvent::*;
+    let c = conv_id();
+    vec![
+        ClientFrame::new(Authenticate {
+            token: "eyJhbGciOiJIUzI1NiJ9.e30.sig".into(),
+        }),
+        ClientFrame::with_id("r1", Ping),
+        ClientFrame::with_id("r2", JoinConversation { conversation_id: c }),
+        ClientFrame::new(LeaveConversation { conversation_id: c }),
+        ClientFrame::new(ListOnline { conversation_id: c }),
+        ClientFrame::with_id(
+            "r3",
+            SendMessage {
+                conversation_id: c,
+                temp_id: "tmp-1".into(),
+                body: "hello".into(),
+            },
+        ),
+        ClientFrame::new(SendDirectMessage {
+            recipient_id: other_id(),
+            temp_id: "tmp-2".into(),
+            body: "hi there".into(),
+        }),
+        ClientFrame::new(EditMessage {
+            message_id: msg_id(),
+            body: "hello (edited)".into(),
+        }),
+        ClientFrame::new(DeleteMessage {
+            message_id: msg_id(),
+        }),
+        ClientFrame::new(MarkDelivered {
+            conversation_id: c,
+            up_to_seq: 7,
+        }),
+        ClientFrame::new(MarkRead {
+            conversation_id: c,
+            up_to_seq: 7,
+        }),
+        ClientFrame::new(TypingStart { conversation_id: c }),
+        ClientFrame::new(TypingStop { conversation_id: c }),
+        ClientFrame::new(SetPresence {
+            status: PresenceStatus::Away,
+        }),
+    ]
+}
+
+fn server_examples() -> Vec<ServerFrame> {
+    use ServerEvent::*;
+    let c = conv_id();
+    vec![
+        ServerFrame::new(Authenticated {
+            user: user(),
+            session_id: SessionId(uid(5)),
+            server_time: 1_700_000_000_000,
+            protocol_version: PROTOCOL_VERSION,
+        }),
+        ServerFrame::new(PresenceSnapshot {
+            users: vec![presence()],
+        }),
+        ServerFrame::new(UnreadSnapshot {
+            conversations: vec![UnreadCount {
+                conversation_id: c,
+                unread: 2,
+            }],
+            total: 2,
+        }),
+        ServerFrame::reply(
+            Some("r1".into()),
+            Pong {
+                server_time: 1_700_000_000_000,
+            },
+        ),
+        ServerFrame::reply(
+            Some("r2".into()),
+            ConversationJoined {
+                conversation_id: c,
+                viewers: vec![user_id()],
+            },
+        ),
+        ServerFrame::new(ConversationLeft { conversation_id: c }),
+        ServerFrame::new(ViewerJoined {
+            conversation_id: c,
+            user_id: other_id(),
+            viewers: vec![user_id(), other_id()],
+        }),
+        ServerFrame::new(ViewerLeft {
+            conversation_id: c,
+            user_id: other_id(),
+            viewers: vec![user_id()],
+        }),
+        ServerFrame::new(OnlineMembers {
+            conversation_id: c,
+            users: vec![presence()],
+        }),
+        ServerFrame::reply(
+            Some("r3".into()),
+            MessageAck {
+                temp_id: "tmp-1".into(),
+                message: message(),
+            },
+        ),
+        ServerFrame::new(MessageNew { message: message() }),
+        ServerFrame::new(MessageEdited {
+            message: Message {
+                body: "hello (edited)".into(),
+                edited_at: Some(1_700_000_100_000),
+                ..message()
+            },
+        }),
+        ServerFrame::new(MessageDeleted {
+            message: Message {
+                body: String::new(),
+                deleted: true,
+                ..message()
+            },
+        }),
+        ServerFrame::new(Receipt {
+            conversation_id: c,
+            user_id: other_id(),
+            kind: ReceiptKind::Seen,
+            up_to_seq: 7,
+        }),
+        ServerFrame::new(UnreadChanged {
+            conversation_id: c,
+            unread: 3,
+            total: 5,
+        }),
+        ServerFrame::new(TypingStarted {
+            conversation_id: c,
+            user_id: other_id(),
+        }),
+        ServerFrame::new(TypingStopped {
+            conversation_id: c,
+            user_id: other_id(),
+        }),
+        ServerFrame::new(PresenceChanged {
+            presence: presence(),
+        }),
+        ServerFrame::new(ConversationUpdated {
+            conversation: Conversation {
+                id: c,
+                kind: ConversationKind::Group,
+                title: Some("Team".into()),
+                members: vec![user()],
+                last_seq: 7,
+                last_message: Some(message()),
+                unread: 0,
+                created_at: 1_700_000_000_000,
+            },
+        }),
+        ServerFrame::new(ConversationRemoved { conversation_id: c }),
+        ServerFrame::reply(
+            Some("r4".into()),
+            ServerEvent::error(ErrorCode::NotAMember, "you are not a member of this conversation"),
+        ),
+    ]
+}
+
+fn golden_dir(side: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(side)
+}
+
+/// Compares `value` with the checked-in file `<side>/<name>.json` (or writes it when updating).
+fn check_golden(side: &str, name: &str, json: &serde_json::Value) {
+    let path = golden_dir(side).join(format!("{name}.json"));
+    let pretty = serde_json::to_string_pretty(json).unwrap() + "\n";
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &pretty).unwrap();
+        return;
+    }
+    let stored = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("missing golden file {}: {e}", path.display()));
+    let stored: serde_json::Value = serde_json::from_str(&stored).unwrap();
+    assert_eq!(&stored, json, "wire format of {name} changed");
+}
+
+fn type_of(json: &serde_json::Value) -> String {
+    json["type"].as_str().expect("every frame has a type").to_owned()
+}
+
+#[test]
+fn every_client_variant_has_a_golden_example() {
+    let examples = client_examples();
+    let covered: BTreeSet<usize> = examples.iter().map(|f| client_index(&f.event)).collect();
+    assert_eq!(covered, (0..CLIENT_VARIANTS).collect());
+    for frame in examples {
+        let json = serde_json::to_value(&frame).unwrap();
+        check_golden("client", &type_of(&json), &json);
+        // The checked-in text parses back to the same frame.
+        let back: ClientFrame = serde_json::from_value(json).unwrap();
+        assert_eq!(back, frame);
+    }
+    let files = std::fs::read_dir(golden_dir("client")).unwrap().count();
+    assert_eq!(files, CLIENT_VARIANTS, "stale golden files in client/");
+}
+
+#[test]
+fn every_server_variant_has_a_golden_example() {
+    let examples = server_examples();
+    let covered: BTreeSet<usize> = examples.iter().map(|f| server_index(&f.event)).collect();
+    assert_eq!(covered, (0..SERVER_VARIANTS).collect());
+    for frame in examples {
+        let json = serde_json::to_value(&frame).unwrap();
+        check_golden("server", &type_of(&json), &json);
+        let back: ServerFrame = serde_json::from_value(json).unwrap();
+        assert_eq!(back, frame);
+    }
+    let files = std::fs::read_dir(golden_dir("server")).unwrap().count();
+    assert_eq!(files, SERVER_VARIANTS, "stale golden files in server/");
+}
+
+#[test]
+fn request_id_is_optional_and_echoed_shape_is_flat() {
+    let frame: ClientFrame = serde_json::from_str(r#"{"type":"ping"}"#).unwrap();
+    assert_eq!(frame, ClientFrame::new(ClientEvent::Ping));
+    let json = serde_json::to_value(ClientFrame::with_id("abc", ClientEvent::Ping)).unwrap();
+    assert_eq!(json, serde_json::json!({"type": "ping", "id": "abc"}));
+}
+
+#[test]
+fn unknown_type_is_rejected() {
+    let err = serde_json::from_str::<ClientFrame>(r#"{"type":"launch_rockets"}"#).unwrap_err();
+    assert!(err.to_string().contains("unknown variant"), "{err}");
+}
+
+#[test]
+fn missing_type_is_rejected() {
+    assert!(serde_json::from_str::<ClientFrame>(r#"{"token":"x"}"#).is_err());
+}
+
+#[test]
+fn missing_field_is_rejected() {
+    let err = serde_json::from_str::<ClientFrame>(r#"{"type":"send_message","temp_id":"t","body":"b"}"#)
+        .unwrap_err();
+    assert!(err.to_string().contains("conversation_id"), "{err}");
+}
+
+#[test]
+fn wrong_field_type_is_rejected() {
+    let c = conv_id();
+    let bad_seq = format!(r#"{{"type":"mark_read","conversation_id":"{c}","up_to_seq":"seven"}}"#);
+    assert!(serde_json::from_str::<ClientFrame>(&bad_seq).is_err());
+    let bad_id = r#"{"type":"join_conversation","conversation_id":"nope"}"#;
+    assert!(serde_json::from_str::<ClientFrame>(bad_id).is_err());
+    let bad_status = r#"{"type":"set_presence","status":"sleeping"}"#;
+    assert!(serde_json::from_str::<ClientFrame>(bad_status).is_err());
+}
+
+#[test]
+fn rest_bodies_round_trip() {
+    let req: rest::CreateConversationRequest =
+        serde_json::from_str(r#"{"kind":"group","title":"Team"}"#).unwrap();
+    assert_eq!(
+        req,
+        rest::CreateConversationRequest::Group {
+            title: "Team".into(),
+            member_ids: vec![]
+        }
+    );
+    let body = ErrorBody {
+        error: error::ErrorDetail {
+            code: ErrorCode::RateLimited,
+            message: "slow down".into(),
+        },
+    };
+    let json = serde_json::to_value(&body).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"error": {"code": "RATE_LIMITED", "message": "slow down"}})
+    );
+}
