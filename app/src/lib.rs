@@ -1,1 +1,59 @@
-pub fn placeholder() {}
+//! # Confab web app
+//!
+//! A Leptos app rendered on the server (feature `ssr`) and hydrated in the browser (feature
+//! `hydrate`). It speaks the [`protocol`] crate's types directly.
+//!
+//! - [`api`]: REST calls (browser only).
+//! - [`socket`]: the WebSocket client and its connection state.
+//! - [`pages`]: the screens.
+
+pub mod api;
+pub mod pages;
+pub mod socket;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::StaticSegment;
+
+/// The HTML document around the app, rendered by the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The root component.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/confab.css"/>
+        <Title text="Confab"/>
+        <Router>
+            <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
+                <Route path=StaticSegment("") view=pages::home::HomePage/>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The WASM entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

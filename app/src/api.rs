@@ -1,0 +1,101 @@
+//! REST calls from the browser. The session token lives in an httpOnly cookie set by the
+//! server, so these calls carry no token themselves.
+
+use protocol::ErrorBody;
+
+/// A failed call, in words a person can read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError(pub String);
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Turns an error body into a sentence for the user.
+pub fn describe_error(status: u16, body: &str) -> ApiError {
+    match serde_json::from_str::<ErrorBody>(body) {
+        Ok(err) => ApiError(err.error.message),
+        Err(_) => ApiError(format!("the server answered with status {status}")),
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::*;
+    use gloo_net::http::{Request, Response};
+    use protocol::rest::{AuthResponse, Health, LoginRequest, RegisterRequest};
+    use protocol::User;
+    use serde::de::DeserializeOwned;
+
+    async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+        let status = response.status();
+        let text = response
+            .text()
+            .await
+            .map_err(|e| ApiError(format!("could not read the reply: {e}")))?;
+        if (200..300).contains(&status) {
+            serde_json::from_str(&text).map_err(|e| ApiError(format!("unexpected reply: {e}")))
+        } else {
+            Err(describe_error(status, &text))
+        }
+    }
+
+    fn offline(e: gloo_net::Error) -> ApiError {
+        ApiError(format!("cannot reach the server ({e})"))
+    }
+
+    /// `GET /api/me`: the signed-in user, or `None`.
+    pub async fn me() -> Result<Option<User>, ApiError> {
+        let response = Request::get("/api/me").send().await.map_err(offline)?;
+        if response.status() == 401 {
+            return Ok(None);
+        }
+        decode(response).await.map(Some)
+    }
+
+    /// `POST /api/auth/login`.
+    pub async fn login(req: &LoginRequest) -> Result<AuthResponse, ApiError> {
+        let request = Request::post("/api/auth/login").json(req).map_err(offline)?;
+        decode(request.send().await.map_err(offline)?).await
+    }
+
+    /// `POST /api/auth/register`.
+    pub async fn register(req: &RegisterRequest) -> Result<AuthResponse, ApiError> {
+        let request = Request::post("/api/auth/register").json(req).map_err(offline)?;
+        decode(request.send().await.map_err(offline)?).await
+    }
+
+    /// `POST /api/auth/logout`.
+    pub async fn logout() -> Result<(), ApiError> {
+        let response = Request::post("/api/auth/logout").send().await.map_err(offline)?;
+        if response.ok() {
+            Ok(())
+        } else {
+            let status = response.status();
+            let text = response.text().await.unwrap_or_default();
+            Err(describe_error(status, &text))
+        }
+    }
+
+    /// `GET /health`.
+    pub async fn health() -> Result<Health, ApiError> {
+        decode(Request::get("/health").send().await.map_err(offline)?).await
+    }
+}
+
+#[cfg(feature = "hydrate")]
+pub use browser::*;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_become_their_message() {
+        let body = r#"{"error":{"code":"CONFLICT","message":"that username is taken"}}"#;
+        assert_eq!(describe_error(409, body).0, "that username is taken");
+        assert_eq!(describe_error(502, "<html>").0, "the server answered with status 502");
+    }
+}

@@ -1,0 +1,159 @@
+//! Server configuration: command-line flags, each also settable by an environment variable.
+
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Confab server configuration.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "confab", version, about = "Confab real-time chat server", args_override_self = true)]
+pub struct Config {
+    /// Address to listen on. `LEPTOS_SITE_ADDR` (set by cargo-leptos) is used when this is unset.
+    #[arg(long, env = "CONFAB_BIND")]
+    pub bind: Option<SocketAddr>,
+
+    /// Directory for the embedded database and the generated JWT secret.
+    #[arg(long, env = "CONFAB_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL (`sqlite://…` or `postgres://…`). Default: a SQLite file in the data dir.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Maximum database connections in the pool.
+    #[arg(long, env = "CONFAB_DB_MAX_CONNECTIONS", default_value_t = 8)]
+    pub db_max_connections: u32,
+
+    /// HS256 secret for signing tokens (at least 32 bytes). Default: generated once and kept in
+    /// `<data-dir>/jwt_secret`.
+    #[arg(long, env = "CONFAB_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Token lifetime in seconds.
+    #[arg(long, env = "CONFAB_TOKEN_TTL_SECS", default_value_t = 7 * 24 * 3600)]
+    pub token_ttl_secs: u64,
+
+    /// Origins allowed to open WebSockets, comma-separated (e.g. `https://chat.example.com`).
+    /// Same-origin requests and clients that send no Origin (non-browsers) are always allowed.
+    #[arg(long, env = "CONFAB_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Usernames that may use the admin API (kick/ban), comma-separated.
+    #[arg(long, env = "CONFAB_ADMIN_USERNAMES", value_delimiter = ',')]
+    pub admin_usernames: Vec<String>,
+
+    /// Mark the session cookie `Secure` (set when serving over HTTPS).
+    #[arg(long, env = "CONFAB_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// Maximum simultaneous WebSocket connections on this instance.
+    #[arg(long, env = "CONFAB_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+
+    /// Largest WebSocket text frame processed, in bytes; larger ones get `PAYLOAD_TOO_LARGE`.
+    #[arg(long, env = "CONFAB_MAX_FRAME_BYTES", default_value_t = 16 * 1024)]
+    pub max_frame_bytes: usize,
+
+    /// Longest message body, in characters.
+    #[arg(long, env = "CONFAB_MAX_MESSAGE_CHARS", default_value_t = 4000)]
+    pub max_message_chars: usize,
+
+    /// Sustained events per second allowed per connection.
+    #[arg(long, env = "CONFAB_EVENTS_PER_SECOND", default_value_t = 20)]
+    pub events_per_second: u32,
+
+    /// Burst of events allowed per connection above the sustained rate.
+    #[arg(long, env = "CONFAB_EVENT_BURST", default_value_t = 40)]
+    pub event_burst: u32,
+
+    /// Outbound events queued per connection before it is closed as a slow consumer.
+    #[arg(long, env = "CONFAB_OUTBOUND_QUEUE", default_value_t = 512)]
+    pub outbound_queue: usize,
+
+    /// Milliseconds a new WebSocket has to authenticate.
+    #[arg(long, env = "CONFAB_AUTH_TIMEOUT_MS", default_value_t = 10_000)]
+    pub auth_timeout_ms: u64,
+
+    /// Milliseconds between server pings.
+    #[arg(long, env = "CONFAB_HEARTBEAT_MS", default_value_t = 20_000)]
+    pub heartbeat_ms: u64,
+
+    /// Milliseconds without any frame from the client before it is closed.
+    #[arg(long, env = "CONFAB_IDLE_TIMEOUT_MS", default_value_t = 60_000)]
+    pub idle_timeout_ms: u64,
+
+    /// Milliseconds a user stays online after their last session closes (reconnect grace).
+    #[arg(long, env = "CONFAB_PRESENCE_GRACE_MS", default_value_t = 5_000)]
+    pub presence_grace_ms: u64,
+
+    /// Milliseconds after which typing stops without a refresh.
+    #[arg(long, env = "CONFAB_TYPING_TIMEOUT_MS", default_value_t = 5_000)]
+    pub typing_timeout_ms: u64,
+
+    /// Sign-in and registration attempts allowed per minute per client address.
+    #[arg(long, env = "CONFAB_AUTH_ATTEMPTS_PER_MINUTE", default_value_t = 30)]
+    pub auth_attempts_per_minute: u32,
+}
+
+impl Config {
+    /// The effective listen address.
+    pub fn bind_addr(&self) -> SocketAddr {
+        self.bind
+            .or_else(|| std::env::var("LEPTOS_SITE_ADDR").ok()?.parse().ok())
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)))
+    }
+
+    /// The effective database URL.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("confab.db").display()
+            ),
+        }
+    }
+
+    /// Authentication deadline for new sockets.
+    pub fn auth_timeout(&self) -> Duration {
+        Duration::from_millis(self.auth_timeout_ms)
+    }
+    /// Interval of server pings.
+    pub fn heartbeat(&self) -> Duration {
+        Duration::from_millis(self.heartbeat_ms)
+    }
+    /// Idle timeout of a socket.
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_millis(self.idle_timeout_ms)
+    }
+    /// Presence grace after the last session closes.
+    pub fn presence_grace(&self) -> Duration {
+        Duration::from_millis(self.presence_grace_ms)
+    }
+    /// Typing auto-stop.
+    pub fn typing_timeout(&self) -> Duration {
+        Duration::from_millis(self.typing_timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_no_setup() {
+        let config = Config::try_parse_from(["confab"]).unwrap();
+        assert_eq!(config.database_url(), "sqlite://data/confab.db?mode=rwc");
+        assert_eq!(config.auth_timeout(), Duration::from_secs(10));
+        assert_eq!(config.typing_timeout(), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn origins_are_comma_separated() {
+        let config =
+            Config::try_parse_from(["confab", "--allowed-origins", "https://a.test,https://b.test"])
+                .unwrap();
+        assert_eq!(config.allowed_origins, ["https://a.test", "https://b.test"]);
+    }
+}

@@ -1,0 +1,38 @@
+//! Operator actions: end all sessions of a user, optionally banning them.
+
+use super::{path_id, ApiJson};
+use crate::auth::AuthUser;
+use crate::error::{AppError, AppResult};
+use crate::hub::CloseReason;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::routing::post;
+use axum::{Json, Router};
+use protocol::rest::{KickRequest, KickResponse};
+use protocol::{close, ErrorCode, UserId};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/admin/users/{id}/kick", post(kick))
+}
+
+async fn kick(
+    State(state): State<AppState>,
+    AuthUser(admin): AuthUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<KickRequest>,
+) -> AppResult<Json<KickResponse>> {
+    if !state.config.admin_usernames.iter().any(|a| a == &admin.username) {
+        return Err(AppError::Forbidden("only operators can kick users".into()));
+    }
+    let user: UserId = path_id(&id, "user")?;
+    if !state.store.revoke_tokens(user, req.ban).await? {
+        return Err(AppError::NotFound("user"));
+    }
+    let why = if req.ban { "banned by an operator" } else { "disconnected by an operator" };
+    state
+        .broker
+        .close_user(user, CloseReason::new(close::KICKED, ErrorCode::Kicked, why))
+        .await;
+    tracing::info!(%user, by = %admin.id, ban = req.ban, "user kicked");
+    Ok(Json(KickResponse { user_id: user, banned: req.ban }))
+}

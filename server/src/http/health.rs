@@ -1,0 +1,29 @@
+//! `GET /health`: database state and live statistics of this instance.
+
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use protocol::rest::Health;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/health", get(health))
+}
+
+async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let db_ok = state.store.ping().await;
+    let stats = state.hub.stats();
+    let status = if db_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = Health {
+        status: if db_ok { "ok" } else { "degraded" }.into(),
+        database: if db_ok { "ok" } else { "unavailable" }.into(),
+        database_backend: state.store.backend().name().into(),
+        connections: stats.connections,
+        authenticated_users: stats.users,
+        rooms: stats.rooms,
+        version: env!("CARGO_PKG_VERSION").into(),
+        protocol_version: protocol::PROTOCOL_VERSION,
+    };
+    (status, Json(body))
+}

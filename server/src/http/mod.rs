@@ -1,0 +1,77 @@
+//! The REST API. Each resource has its own file and `router()`; errors are JSON
+//! [`protocol::ErrorBody`]s with the same codes as WebSocket errors.
+
+mod admin;
+mod auth;
+mod conversations;
+mod health;
+mod users;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::Router;
+use serde::de::DeserializeOwned;
+use std::str::FromStr;
+
+/// Largest accepted REST request body.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Every REST route.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(health::router())
+        .nest(
+            "/api",
+            Router::new()
+                .merge(auth::router())
+                .merge(users::router())
+                .merge(conversations::router())
+                .merge(admin::router()),
+        )
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+/// A JSON body whose rejections are JSON errors with stable codes.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> AppError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge(format!("request body exceeds {MAX_BODY_BYTES} bytes"))
+    } else {
+        AppError::InvalidPayload(rejection.body_text())
+    }
+}
+
+/// Query parameters whose rejections are JSON errors.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|e: QueryRejection| AppError::InvalidPayload(e.body_text()))
+    }
+}
+
+/// Parses an id from a path segment; a malformed id is simply not found.
+pub fn path_id<T: FromStr>(raw: &str, what: &'static str) -> Result<T, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound(what))
+}

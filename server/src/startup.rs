@@ -1,0 +1,103 @@
+//! Building the application and running it until a shutdown signal.
+
+use crate::auth::JwtKeys;
+use crate::config::Config;
+use crate::error::AppError;
+use crate::hub::CloseReason;
+use crate::state::AppState;
+use crate::store::Store;
+use crate::{http, ws};
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use protocol::{close, ErrorCode};
+use std::future::Future;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+/// A server bound to its address, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    router: Router,
+}
+
+impl Application {
+    /// Opens the database (migrating it), loads keys and binds the listener.
+    pub async fn build(config: Config) -> Result<Self, AppError> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| AppError::Internal(format!("creating {}: {e}", config.data_dir.display())))?;
+        let store = Store::connect(&config.database_url(), config.db_max_connections).await?;
+        let jwt = JwtKeys::from_config(&config)?;
+        let addr = config.bind_addr();
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| AppError::Internal(format!("binding {addr}: {e}")))?;
+        let leptos = leptos_options(listener.local_addr().unwrap_or(addr));
+        let state = AppState::new(config, store, jwt, leptos);
+        let router = router(state.clone());
+        Ok(Self {
+            listener,
+            state,
+            router,
+        })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// The shared state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then closes every WebSocket and the database pool.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let state = self.state.clone();
+        tracing::info!(addr = %self.local_addr(), backend = state.store.backend().name(), "confab listening");
+        let hub = state.hub.clone();
+        let signal = async move {
+            shutdown.await;
+            // Open WebSockets would keep graceful shutdown waiting: close them first.
+            hub.close_all(&CloseReason::new(close::GOING_AWAY, ErrorCode::Unavailable, "server shutting down"));
+        };
+        axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal)
+        .await?;
+        state.store.close().await;
+        Ok(())
+    }
+}
+
+/// Leptos options from cargo-leptos' environment when present, else the defaults this
+/// workspace's metadata declares.
+fn leptos_options(addr: SocketAddr) -> LeptosOptions {
+    let env = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.to_owned());
+    LeptosOptions::builder()
+        .output_name(env("LEPTOS_OUTPUT_NAME", "confab"))
+        .site_root(env("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(addr)
+        .reload_port(env("LEPTOS_RELOAD_PORT", "3001").parse().unwrap_or(3001))
+        .build()
+}
+
+/// The full router: REST, WebSocket, the server-rendered app and its static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let leptos = state.leptos.clone();
+    Router::new()
+        .merge(http::router())
+        .route("/ws", get(ws::upgrade::handler))
+        .leptos_routes(&state, routes, move || app::shell(leptos.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,67 @@
+//! The shared application state handed to every handler: a cheap `Clone` of `Arc`s.
+
+use crate::auth::JwtKeys;
+use crate::broker::Broker;
+use crate::config::Config;
+use crate::error::AppError;
+use crate::hub::Hub;
+use crate::store::Store;
+use axum::extract::FromRef;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use leptos::config::LeptosOptions;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Everything handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// Configuration.
+    pub config: Arc<Config>,
+    /// Storage.
+    pub store: Store,
+    /// This instance's connections.
+    pub hub: Arc<Hub>,
+    /// Fan-out and presence across instances.
+    pub broker: Broker,
+    /// Token keys.
+    pub jwt: Arc<JwtKeys>,
+    /// Leptos site options.
+    pub leptos: LeptosOptions,
+    /// One permit per open WebSocket, capping connections.
+    pub connections: Arc<Semaphore>,
+    /// Sign-in and registration attempts per client address.
+    auth_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+}
+
+impl AppState {
+    /// Assembles the state.
+    pub fn new(config: Config, store: Store, jwt: JwtKeys, leptos: LeptosOptions) -> Self {
+        let hub = Arc::new(Hub::new());
+        let per_minute = NonZeroU32::new(config.auth_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
+        Self {
+            broker: Broker::local(hub.clone()),
+            hub,
+            connections: Arc::new(Semaphore::new(config.max_connections)),
+            auth_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            config: Arc::new(config),
+            store,
+            jwt: Arc::new(jwt),
+            leptos,
+        }
+    }
+
+    /// Counts a sign-in or registration attempt from `ip`; `RATE_LIMITED` past the quota.
+    pub fn check_auth_rate(&self, ip: IpAddr) -> Result<(), AppError> {
+        self.auth_limiter
+            .check_key(&ip)
+            .map_err(|_| AppError::RateLimited)
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}

@@ -1,0 +1,333 @@
+//! Conversations and their members.
+
+use super::rows::{self, MessageRow, UserRow, MESSAGE_COLUMNS, USER_COLUMNS};
+use super::{now_ms, parse_id, Store};
+use crate::error::AppError;
+use protocol::{Conversation, ConversationId, ConversationKind, UserId};
+use std::collections::HashMap;
+
+#[derive(sqlx::FromRow)]
+struct ConversationRow {
+    id: String,
+    kind: String,
+    title: Option<String>,
+    last_seq: i64,
+    created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    conversation_id: String,
+    id: String,
+    username: String,
+    display_name: String,
+}
+
+/// The role of a member: the creator of a group owns it.
+const OWNER: &str = "owner";
+const MEMBER: &str = "member";
+
+fn direct_key(a: UserId, b: UserId) -> String {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    format!("{lo}:{hi}")
+}
+
+fn parse_kind(kind: &str) -> Result<ConversationKind, AppError> {
+    match kind {
+        "direct" => Ok(ConversationKind::Direct),
+        "group" => Ok(ConversationKind::Group),
+        other => Err(AppError::Internal(format!("unknown conversation kind {other:?}"))),
+    }
+}
+
+impl Store {
+    /// The 1:1 conversation of two users, created on first use. Returns it and whether it was
+    /// created by this call.
+    pub async fn direct_conversation(
+        &self,
+        me: UserId,
+        other: UserId,
+    ) -> Result<(ConversationId, bool), AppError> {
+        let key = direct_key(me, other);
+        let existing: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM conversations WHERE direct_key = $1")
+                .bind(&key)
+                .fetch_optional(&self.pool)
+                .await?;
+        if let Some((id,)) = existing {
+            return Ok((parse_id(&id)?, false));
+        }
+        let id = ConversationId::new();
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        // A concurrent creator may win the race; the unique key makes this a no-op then.
+        let inserted = sqlx::query(
+            "INSERT INTO conversations (id, kind, direct_key, created_by, created_at) \
+             VALUES ($1, 'direct', $2, $3, $4) ON CONFLICT (direct_key) DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(&key)
+        .bind(me.to_string())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            tx.rollback().await?;
+            let (id,): (String,) =
+                sqlx::query_as("SELECT id FROM conversations WHERE direct_key = $1")
+                    .bind(&key)
+                    .fetch_one(&self.pool)
+                    .await?;
+            return Ok((parse_id(&id)?, false));
+        }
+        for user in [me, other] {
+            sqlx::query(
+                "INSERT INTO conversation_members (conversation_id, user_id, role, joined_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id.to_string())
+            .bind(user.to_string())
+            .bind(MEMBER)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok((id, true))
+    }
+
+    /// Creates a group owned by `owner` with the given other members.
+    pub async fn create_group(
+        &self,
+        owner: UserId,
+        title: &str,
+        members: &[UserId],
+    ) -> Result<ConversationId, AppError> {
+        let id = ConversationId::new();
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO conversations (id, kind, title, created_by, created_at) \
+             VALUES ($1, 'group', $2, $3, $4)",
+        )
+        .bind(id.to_string())
+        .bind(title)
+        .bind(owner.to_string())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let others = members.iter().filter(|m| **m != owner);
+        for (user, role) in std::iter::once((&owner, OWNER)).chain(others.map(|m| (m, MEMBER))) {
+            sqlx::query(
+                "INSERT INTO conversation_members (conversation_id, user_id, role, joined_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (conversation_id, user_id) DO NOTHING",
+            )
+            .bind(id.to_string())
+            .bind(user.to_string())
+            .bind(role)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The kind of a conversation, if it exists.
+    pub async fn conversation_kind(
+        &self,
+        id: ConversationId,
+    ) -> Result<Option<ConversationKind>, AppError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT kind FROM conversations WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|(k,)| parse_kind(&k)).transpose()
+    }
+
+    /// Whether `user` belongs to `conversation`.
+    pub async fn is_member(&self, conversation: ConversationId, user: UserId) -> Result<bool, AppError> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
+        )
+        .bind(conversation.to_string())
+        .bind(user.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// Fails with `NOT_A_MEMBER` unless `user` belongs to `conversation`.
+    pub async fn require_member(&self, conversation: ConversationId, user: UserId) -> Result<(), AppError> {
+        if self.is_member(conversation, user).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotAMember)
+        }
+    }
+
+    /// Members of a conversation.
+    pub async fn member_ids(&self, conversation: ConversationId) -> Result<Vec<UserId>, AppError> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT user_id FROM conversation_members WHERE conversation_id = $1")
+                .bind(conversation.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|(id,)| parse_id(id)).collect()
+    }
+
+    /// The role of a member, if they are one.
+    pub async fn member_role(&self, conversation: ConversationId, user: UserId) -> Result<Option<String>, AppError> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT role FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
+        )
+        .bind(conversation.to_string())
+        .bind(user.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(r,)| r))
+    }
+
+    /// Adds a member to a group; returns false if they already were one.
+    pub async fn add_member(&self, conversation: ConversationId, user: UserId) -> Result<bool, AppError> {
+        // A new member starts with everything before their arrival counted as read.
+        let added = sqlx::query(
+            "INSERT INTO conversation_members \
+               (conversation_id, user_id, role, last_read_seq, last_delivered_seq, joined_at) \
+             SELECT id, $2, $3, last_seq, last_seq, $4 FROM conversations WHERE id = $1 \
+             ON CONFLICT (conversation_id, user_id) DO NOTHING",
+        )
+        .bind(conversation.to_string())
+        .bind(user.to_string())
+        .bind(MEMBER)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(added > 0)
+    }
+
+    /// Removes a member; returns false if they were not one.
+    pub async fn remove_member(&self, conversation: ConversationId, user: UserId) -> Result<bool, AppError> {
+        let removed = sqlx::query(
+            "DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
+        )
+        .bind(conversation.to_string())
+        .bind(user.to_string())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(removed > 0)
+    }
+
+    /// One conversation as `viewer` sees it; `NotFound` unless the viewer is a member.
+    pub async fn conversation_for(
+        &self,
+        id: ConversationId,
+        viewer: UserId,
+    ) -> Result<Conversation, AppError> {
+        let mut list = self.load_conversations(viewer, Some(id)).await?;
+        list.pop().ok_or(AppError::NotFound("conversation"))
+    }
+
+    /// Every conversation of `viewer`, most recently active first.
+    pub async fn conversations_for(&self, viewer: UserId) -> Result<Vec<Conversation>, AppError> {
+        let mut list = self.load_conversations(viewer, None).await?;
+        list.sort_by_key(|c| {
+            std::cmp::Reverse(c.last_message.as_ref().map_or(c.created_at, |m| m.created_at))
+        });
+        Ok(list)
+    }
+
+    /// Loads conversations with members, last message and unread count in four queries,
+    /// whatever the number of conversations.
+    async fn load_conversations(
+        &self,
+        viewer: UserId,
+        only: Option<ConversationId>,
+    ) -> Result<Vec<Conversation>, AppError> {
+        let viewer_s = viewer.to_string();
+        let only_s = only.map(|c| c.to_string());
+        // `$2` is NULL for "all conversations".
+        let filter = "($2 IS NULL OR c.id = $2)";
+        let convs: Vec<ConversationRow> = sqlx::query_as(&format!(
+            "SELECT c.id, c.kind, c.title, c.last_seq, c.created_at FROM conversations c \
+             JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1 \
+             WHERE {filter}"
+        ))
+        .bind(&viewer_s)
+        .bind(&only_s)
+        .fetch_all(&self.pool)
+        .await?;
+        if convs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let members: Vec<MemberRow> = sqlx::query_as(&format!(
+            "SELECT cm.conversation_id, {USER_COLUMNS} FROM conversation_members cm \
+             JOIN users u ON u.id = cm.user_id \
+             JOIN conversation_members mine ON mine.conversation_id = cm.conversation_id \
+               AND mine.user_id = $1 \
+             JOIN conversations c ON c.id = cm.conversation_id \
+             WHERE {filter} ORDER BY cm.joined_at, u.username"
+        ))
+        .bind(&viewer_s)
+        .bind(&only_s)
+        .fetch_all(&self.pool)
+        .await?;
+        let last: Vec<MessageRow> = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m \
+             JOIN conversations c ON c.id = m.conversation_id AND m.seq = c.last_seq \
+             JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1 \
+             WHERE {filter}"
+        ))
+        .bind(&viewer_s)
+        .bind(&only_s)
+        .fetch_all(&self.pool)
+        .await?;
+        let unread = self.unread_by_conversation(viewer).await?;
+
+        let mut members_by_conv: HashMap<String, Vec<protocol::User>> = HashMap::new();
+        for m in members {
+            let user = UserRow {
+                id: m.id,
+                username: m.username,
+                display_name: m.display_name,
+            }
+            .into_user()?;
+            members_by_conv.entry(m.conversation_id).or_default().push(user);
+        }
+        let mut last_by_conv: HashMap<ConversationId, protocol::Message> = rows::messages(last)?
+            .into_iter()
+            .map(|m| (m.conversation_id, m))
+            .collect();
+        convs
+            .into_iter()
+            .map(|c| {
+                let id: ConversationId = parse_id(&c.id)?;
+                Ok(Conversation {
+                    id,
+                    kind: parse_kind(&c.kind)?,
+                    title: c.title,
+                    members: members_by_conv.remove(&c.id).unwrap_or_default(),
+                    last_seq: c.last_seq,
+                    last_message: last_by_conv.remove(&id),
+                    unread: unread.get(&id).copied().unwrap_or(0),
+                    created_at: c.created_at,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn direct_key_is_order_independent() {
+        let (a, b) = (UserId::new(), UserId::new());
+        assert_eq!(direct_key(a, b), direct_key(b, a));
+        assert_ne!(direct_key(a, b), direct_key(a, UserId::new()));
+    }
+}

@@ -1,0 +1,157 @@
+//! Storage: every SQL statement lives under this module.
+//!
+//! One implementation over sqlx's `Any` driver with portable SQL, so the same code and the same
+//! migrations (`migrations/`) run on SQLite (the embedded default) and PostgreSQL. Ids are stored
+//! as UUID strings and timestamps as Unix milliseconds. Each file adds the queries of one
+//! aggregate to [`Store`].
+
+mod conversations;
+mod messages;
+mod receipts;
+mod rows;
+mod users;
+
+pub use messages::PageCursor;
+pub use receipts::{MemberUnread, Position};
+pub use users::{Credentials, UserAuthState};
+
+use crate::error::AppError;
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Which database the store talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend named by a database URL.
+    pub fn from_url(url: &str) -> Result<Self, AppError> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Self::Postgres)
+        } else {
+            Err(AppError::Internal(format!(
+                "unsupported database URL scheme in {url:?}: use sqlite:// or postgres://"
+            )))
+        }
+    }
+
+    /// Its name as shown by `/health`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// A cheap-to-clone handle on the connection pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects (creating a SQLite file if needed) and applies pending migrations.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, AppError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers proceed while one writer commits; NORMAL sync is
+                        // durable across application crashes, which is what an ack promises.
+                        sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| AppError::Internal(format!("migration failed: {e}")))?;
+        Ok(Self { pool, backend })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The current time in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// Parses an id column; a malformed id in the database is an internal error.
+fn parse_id<T: FromStr>(raw: &str) -> Result<T, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::Internal(format!("malformed id in database: {raw:?}")))
+}
+
+/// Whether an error is a unique-constraint violation.
+fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// Builds `$start, $start+1, …` placeholders for an `IN (…)` list of `n` values.
+fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered() {
+        assert_eq!(placeholders(2, 3), "$2, $3, $4");
+        assert_eq!(placeholders(1, 0), "");
+    }
+
+    #[test]
+    fn backend_from_url() {
+        assert_eq!(Backend::from_url("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(
+            Backend::from_url("postgres://localhost/x").unwrap(),
+            Backend::Postgres
+        );
+        assert!(Backend::from_url("mysql://x").is_err());
+    }
+}

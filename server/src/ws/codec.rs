@@ -1,0 +1,95 @@
+//! Encoding server frames (once per fan-out) and decoding client frames with precise errors.
+
+use crate::error::AppError;
+use axum::extract::ws::Utf8Bytes;
+use protocol::{ClientFrame, ServerEvent, ServerFrame, MAX_REQUEST_ID_LEN};
+
+/// Serializes a frame. The result is shared by every recipient.
+pub fn encode(frame: &ServerFrame) -> Utf8Bytes {
+    match serde_json::to_string(frame) {
+        Ok(text) => text.into(),
+        // Serializing plain data structs cannot fail; stay total anyway.
+        Err(e) => {
+            tracing::error!(error = %e, "failed to serialize a server frame");
+            r#"{"type":"error","code":"INTERNAL","message":"internal server error"}"#.into()
+        }
+    }
+}
+
+/// Serializes an event that answers no request.
+pub fn encode_event(event: ServerEvent) -> Utf8Bytes {
+    encode(&ServerFrame::new(event))
+}
+
+/// A frame that could not be decoded, with the request id when one could be recovered.
+#[derive(Debug)]
+pub struct DecodeError {
+    /// The `id` of the request, if the frame was a JSON object with a string id.
+    pub id: Option<String>,
+    /// What was wrong.
+    pub error: AppError,
+}
+
+/// Decodes a client frame.
+pub fn decode(text: &str) -> Result<ClientFrame, DecodeError> {
+    match serde_json::from_str::<ClientFrame>(text) {
+        Ok(frame) => match &frame.id {
+            Some(id) if id.len() > MAX_REQUEST_ID_LEN => Err(DecodeError {
+                id: None,
+                error: AppError::validation(format!(
+                    "request id is longer than {MAX_REQUEST_ID_LEN} bytes"
+                )),
+            }),
+            _ => Ok(frame),
+        },
+        Err(e) => {
+            // Recover the id so the client can match the error to its request.
+            let id = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| v.get("id")?.as_str().map(str::to_owned))
+                .filter(|id| id.len() <= MAX_REQUEST_ID_LEN);
+            let message = if e.is_syntax() || e.is_eof() {
+                "malformed JSON".to_owned()
+            } else {
+                format!("invalid event: {e}")
+            };
+            Err(DecodeError {
+                id,
+                error: AppError::InvalidPayload(message),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::ClientEvent;
+
+    #[test]
+    fn decodes_known_events() {
+        let frame = decode(r#"{"type":"ping","id":"7"}"#).unwrap();
+        assert_eq!(frame, ClientFrame::with_id("7", ClientEvent::Ping));
+    }
+
+    #[test]
+    fn unknown_events_keep_their_id() {
+        let err = decode(r#"{"type":"warp","id":"q1"}"#).unwrap_err();
+        assert_eq!(err.id.as_deref(), Some("q1"));
+        assert!(matches!(err.error, AppError::InvalidPayload(ref m) if m.contains("unknown variant")));
+    }
+
+    #[test]
+    fn garbage_is_malformed_json() {
+        let err = decode("{nope").unwrap_err();
+        assert!(err.id.is_none());
+        assert!(matches!(err.error, AppError::InvalidPayload(ref m) if m == "malformed JSON"));
+    }
+
+    #[test]
+    fn long_request_ids_are_refused() {
+        let long = "x".repeat(MAX_REQUEST_ID_LEN + 1);
+        let err = decode(&format!(r#"{{"type":"ping","id":"{long}"}}"#)).unwrap_err();
+        assert!(matches!(err.error, AppError::Validation(_)));
+    }
+}

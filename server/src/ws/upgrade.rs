@@ -1,0 +1,127 @@
+//! The WebSocket upgrade: Origin check, connection limit, and where the token may come from.
+
+use super::session;
+use crate::auth::token_from_headers;
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::extract::{Query, State, WebSocketUpgrade};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use protocol::error::{ErrorBody, ErrorDetail};
+use protocol::{ErrorCode, SUBPROTOCOL};
+use serde::Deserialize;
+
+/// Hard cap on a WebSocket message at the protocol layer. Frames between the configured
+/// `max_frame_bytes` and this cap are answered with `PAYLOAD_TOO_LARGE` and the connection stays
+/// open; beyond it the connection is closed with 1009 (message too big).
+const HARD_FRAME_CAP: usize = 1 << 20;
+
+/// Query parameters of `GET /ws`.
+#[derive(Debug, Deserialize)]
+pub struct WsQuery {
+    /// A token, for clients that cannot set headers.
+    token: Option<String>,
+}
+
+/// `GET /ws`.
+pub async fn handler(
+    State(state): State<AppState>,
+    Query(query): Query<WsQuery>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !origin_allowed(&headers, &state.config.allowed_origins) {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: ErrorCode::OriginNotAllowed,
+                message: "this Origin may not open a Confab WebSocket".into(),
+            },
+        };
+        return (StatusCode::FORBIDDEN, Json(body)).into_response();
+    }
+    let Ok(permit) = state.connections.clone().try_acquire_owned() else {
+        return AppError::Unavailable("the server is at its connection limit; retry later".into())
+            .into_response();
+    };
+    let (protocol_token, offered_subprotocol) = subprotocol_token(&headers);
+    let token = query
+        .token
+        .or(protocol_token)
+        .or_else(|| token_from_headers(&headers));
+    let ws = if offered_subprotocol {
+        ws.protocols([SUBPROTOCOL])
+    } else {
+        ws
+    };
+    ws.max_message_size(HARD_FRAME_CAP)
+        .max_frame_size(HARD_FRAME_CAP)
+        .on_upgrade(move |socket| session::run(socket, state, token, permit))
+}
+
+/// A token offered as `Sec-WebSocket-Protocol: confab, <token>`, and whether `confab` was offered.
+fn subprotocol_token(headers: &HeaderMap) -> (Option<String>, bool) {
+    let offered: Vec<String> = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let has_confab = offered.iter().any(|p| p == SUBPROTOCOL);
+    let token = offered.into_iter().find(|p| p != SUBPROTOCOL);
+    (token.filter(|_| has_confab), has_confab)
+}
+
+/// Browsers always send Origin on WebSocket upgrades: it must be the page's own origin or an
+/// allowed one. Clients without Origin (servers, CLIs) are not browsers and are let through;
+/// they still need a token.
+fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    if allowed.iter().any(|a| a == "*" || a.trim_end_matches('/') == origin) {
+        return true;
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+    matches!((host, origin_host), (Some(h), Some(o)) if h.eq_ignore_ascii_case(o))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(header::HeaderName, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(k.clone(), HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn same_origin_and_listed_origins_pass() {
+        let same = headers(&[(header::ORIGIN, "http://localhost:3000"), (header::HOST, "localhost:3000")]);
+        assert!(origin_allowed(&same, &[]));
+        let listed = headers(&[(header::ORIGIN, "https://app.test"), (header::HOST, "api.test")]);
+        assert!(origin_allowed(&listed, &["https://app.test".into()]));
+        assert!(origin_allowed(&HeaderMap::new(), &[]));
+    }
+
+    #[test]
+    fn foreign_origins_fail() {
+        let evil = headers(&[(header::ORIGIN, "https://evil.test"), (header::HOST, "localhost:3000")]);
+        assert!(!origin_allowed(&evil, &["https://app.test".into()]));
+    }
+
+    #[test]
+    fn token_in_subprotocol() {
+        let h = headers(&[(header::SEC_WEBSOCKET_PROTOCOL, "confab, abc.def.ghi")]);
+        assert_eq!(subprotocol_token(&h), (Some("abc.def.ghi".into()), true));
+        let other = headers(&[(header::SEC_WEBSOCKET_PROTOCOL, "chat")]);
+        assert_eq!(subprotocol_token(&other), (None, false));
+    }
+}

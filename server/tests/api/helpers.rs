@@ -1,0 +1,390 @@
+//! `spawn_app()` and `TestClient`: the harness every test uses.
+
+use confab_server::config::Config;
+use confab_server::startup::Application;
+use clap::Parser;
+use futures_util::{SinkExt, StreamExt};
+use protocol::rest::AuthResponse;
+use protocol::{ClientEvent, ClientFrame, ErrorCode, ServerEvent, ServerFrame, User};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// The secret tests sign with (the server is configured with it).
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+/// How long `expect` waits for a matching frame.
+const EXPECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    args: Vec<String>,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<()>>,
+    _data_dir: tempfile::TempDir,
+}
+
+fn init_tracing() {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            tracing_subscriber::fmt().with_env_filter("info,confab_server=debug").init();
+        }
+    });
+}
+
+/// A fresh PostgreSQL database when `CONFAB_TEST_POSTGRES_URL` is set.
+async fn fresh_database() -> Option<String> {
+    let base = std::env::var("CONFAB_TEST_POSTGRES_URL").ok()?;
+    use sqlx::Connection;
+    let name = format!("confab_test_{}", uuid::Uuid::now_v7().simple());
+    let mut conn = sqlx::PgConnection::connect(&format!("{base}/postgres"))
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    Some(format!("{base}/{name}"))
+}
+
+/// Starts a server with test defaults plus `extra` flags.
+pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
+    init_tracing();
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = [
+        "confab",
+        "--bind",
+        "127.0.0.1:0",
+        "--jwt-secret",
+        SECRET,
+        "--presence-grace-ms",
+        "300",
+        "--admin-usernames",
+        "root",
+        "--data-dir",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.push(data_dir.path().display().to_string());
+    match fresh_database().await {
+        Some(url) => args.extend(["--database-url".into(), url]),
+        None => args.extend([
+            "--database-url".into(),
+            format!("sqlite://{}/confab.db?mode=rwc", data_dir.path().display()),
+        ]),
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let mut app = TestApp {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        http: reqwest::Client::new(),
+        args,
+        shutdown: None,
+        handle: None,
+        _data_dir: data_dir,
+    };
+    app.start(None).await;
+    app
+}
+
+/// Starts a server with test defaults.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+impl TestApp {
+    async fn start(&mut self, bind: Option<SocketAddr>) {
+        let mut args = self.args.clone();
+        if let Some(bind) = bind {
+            args.extend(["--bind".into(), bind.to_string()]);
+        }
+        let config = Config::try_parse_from(&args).expect("valid test config");
+        let app = Application::build(config).await.expect("server starts");
+        self.addr = app.local_addr();
+        let (tx, rx) = oneshot::channel();
+        self.shutdown = Some(tx);
+        self.handle = Some(tokio::spawn(async move {
+            app.run_until(async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server runs");
+        }));
+    }
+
+    /// Stops the server (closing every connection) and starts it again on the same port and
+    /// database.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.start(Some(self.addr)).await;
+    }
+
+    async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            tokio::time::timeout(Duration::from_secs(10), handle)
+                .await
+                .expect("server stops in time")
+                .expect("server task ends cleanly");
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// Registers a user; the password is `password-<name>`.
+    pub async fn register(&self, name: &str) -> TestUser {
+        let response = self
+            .http
+            .post(self.url("/api/auth/register"))
+            .json(&json!({"username": name, "password": format!("password-{name}"), "display_name": name.to_uppercase()}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "register {name}");
+        let auth: AuthResponse = response.json().await.unwrap();
+        TestUser {
+            user: auth.user,
+            token: auth.token,
+        }
+    }
+
+    /// A JSON request with an optional bearer token; returns status and body.
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let response = req.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        self.request(reqwest::Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.request(reqwest::Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Creates a group owned by `owner` with `members`; returns its id.
+    pub async fn group(&self, owner: &TestUser, title: &str, members: &[&TestUser]) -> protocol::ConversationId {
+        let ids: Vec<_> = members.iter().map(|m| m.user.id).collect();
+        let (status, body) = self
+            .post(
+                "/api/conversations",
+                &owner.token,
+                json!({"kind": "group", "title": title, "member_ids": ids}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        serde_json::from_value(body["id"].clone()).unwrap()
+    }
+
+    /// An authenticated WebSocket (token in the query), past the initial snapshots.
+    pub async fn connect(&self, user: &TestUser) -> TestClient {
+        let mut client = self.connect_raw(Some(&user.token), &[]).await.expect("upgrade");
+        client
+            .expect(|e| matches!(e, ServerEvent::Authenticated { .. }))
+            .await;
+        client
+            .expect(|e| matches!(e, ServerEvent::UnreadSnapshot { .. }))
+            .await;
+        client
+    }
+
+    /// A WebSocket with an optional query token and extra headers, not yet past anything.
+    pub async fn connect_raw(
+        &self,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Result<TestClient, tokio_tungstenite::tungstenite::Error> {
+        let url = match token {
+            Some(t) => format!("{}?token={t}", self.ws_url()),
+            None => self.ws_url(),
+        };
+        let mut request = url.into_client_request().unwrap();
+        for (name, value) in headers {
+            let name = tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+            request
+                .headers_mut()
+                .insert(name, HeaderValue::from_str(value).unwrap());
+        }
+        let (stream, _) = tokio_tungstenite::connect_async(request).await?;
+        Ok(TestClient { stream })
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A registered user and their token.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub user: User,
+    pub token: String,
+}
+
+impl TestUser {
+    pub fn id(&self) -> protocol::UserId {
+        self.user.id
+    }
+}
+
+/// A WebSocket client speaking the protocol.
+pub struct TestClient {
+    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl TestClient {
+    pub async fn send(&mut self, event: ClientEvent) {
+        self.send_frame(&ClientFrame::new(event)).await;
+    }
+
+    pub async fn send_with_id(&mut self, id: &str, event: ClientEvent) {
+        self.send_frame(&ClientFrame::with_id(id, event)).await;
+    }
+
+    async fn send_frame(&mut self, frame: &ClientFrame) {
+        let text = serde_json::to_string(frame).unwrap();
+        self.send_text(&text).await;
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.stream.send(Message::text(text)).await.expect("send");
+    }
+
+    /// The next server frame, or `None` when the connection closed; panics after the timeout.
+    async fn next_frame(&mut self, within: Duration) -> Result<Option<ServerFrame>, ()> {
+        loop {
+            let message = tokio::time::timeout(within, self.stream.next())
+                .await
+                .map_err(|_| ())?;
+            match message {
+                Some(Ok(Message::Text(text))) => {
+                    let frame: ServerFrame = serde_json::from_str(text.as_str())
+                        .unwrap_or_else(|e| panic!("server sent an invalid frame {text}: {e}"));
+                    return Ok(Some(frame));
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Ok(None),
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    /// Waits for a frame whose event matches, skipping others; panics on timeout or close.
+    pub async fn expect_frame(&mut self, pred: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
+        let deadline = tokio::time::Instant::now() + EXPECT_TIMEOUT;
+        let mut skipped = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_frame(left).await {
+                Ok(Some(frame)) if pred(&frame) => return frame,
+                Ok(Some(frame)) => skipped.push(frame.event),
+                Ok(None) => panic!("connection closed while waiting; skipped {skipped:?}"),
+                Err(()) => panic!("timed out waiting for a frame; skipped {skipped:?}"),
+            }
+        }
+    }
+
+    /// Waits for a matching event.
+    pub async fn expect(&mut self, pred: impl Fn(&ServerEvent) -> bool) -> ServerEvent {
+        self.expect_frame(|f| pred(&f.event)).await.event
+    }
+
+    /// Waits for an error event with `code`; returns the frame (to check the echoed id).
+    pub async fn expect_error(&mut self, code: ErrorCode) -> ServerFrame {
+        self.expect_frame(|f| matches!(&f.event, ServerEvent::Error { code: c, .. } if *c == code))
+            .await
+    }
+
+    /// Asserts that no matching event arrives within `window`.
+    pub async fn expect_silence(&mut self, window: Duration, pred: impl Fn(&ServerEvent) -> bool) {
+        let deadline = tokio::time::Instant::now() + window;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            match self.next_frame(left).await {
+                Ok(Some(frame)) => assert!(!pred(&frame.event), "unexpected {:?}", frame.event),
+                Ok(None) | Err(()) => return,
+            }
+        }
+    }
+
+    /// Reads until the server closes; returns the close frame.
+    pub async fn expect_close(&mut self) -> Option<CloseFrame> {
+        let deadline = tokio::time::Instant::now() + EXPECT_TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match tokio::time::timeout(left, self.stream.next()).await {
+                Err(_) => panic!("the server did not close the connection"),
+                Ok(Some(Ok(Message::Close(frame)))) => return frame,
+                Ok(None) | Ok(Some(Err(_))) => return None,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
+    /// A ping/pong round trip: proves the connection is alive and served.
+    pub async fn assert_alive(&mut self) {
+        self.send_with_id("alive", ClientEvent::Ping).await;
+        self.expect_frame(|f| f.id.as_deref() == Some("alive") && matches!(f.event, ServerEvent::Pong { .. }))
+            .await;
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+    }
+}
+
+/// The message of a `message_ack`, `message_new`, etc.
+pub fn message_of(event: &ServerEvent) -> &protocol::Message {
+    match event {
+        ServerEvent::MessageAck { message, .. }
+        | ServerEvent::MessageNew { message }
+        | ServerEvent::MessageEdited { message }
+        | ServerEvent::MessageDeleted { message } => message,
+        other => panic!("not a message event: {other:?}"),
+    }
+}

@@ -1,0 +1,82 @@
+//! Bad input and abuse: malformed JSON, unknown events, oversize frames, flooding, foreign
+//! origins. Each gets its error code and the server keeps serving.
+
+use crate::helpers::*;
+use protocol::{ClientEvent, ErrorCode};
+
+#[tokio::test]
+async fn malformed_and_unknown_events_get_invalid_payload_and_the_socket_survives() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let mut a = app.connect(&alice).await;
+
+    a.send_text("{this is not json").await;
+    a.expect_error(ErrorCode::InvalidPayload).await;
+    a.send_text(r#"{"type":"self_destruct","id":"u1"}"#).await;
+    let err = a.expect_error(ErrorCode::InvalidPayload).await;
+    assert_eq!(err.id.as_deref(), Some("u1"), "the id is echoed even for unknown events");
+    a.send_text(r#"{"type":"mark_read","conversation_id":"nope","up_to_seq":"x","id":"u2"}"#).await;
+    assert_eq!(a.expect_error(ErrorCode::InvalidPayload).await.id.as_deref(), Some("u2"));
+    a.assert_alive().await;
+}
+
+#[tokio::test]
+async fn oversize_frames_are_refused_without_dropping_the_connection() {
+    let app = spawn_app_with(&["--max-frame-bytes", "2048"]).await;
+    let alice = app.register("alice").await;
+    let mut a = app.connect(&alice).await;
+    let huge = format!(r#"{{"type":"ping","pad":"{}"}}"#, "x".repeat(10_000));
+    a.send_text(&huge).await;
+    a.expect_error(ErrorCode::PayloadTooLarge).await;
+    a.assert_alive().await;
+}
+
+#[tokio::test]
+async fn flooding_is_rate_limited_and_others_are_still_served() {
+    let app = spawn_app_with(&["--events-per-second", "5", "--event-burst", "10"]).await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    let mut a = app.connect(&alice).await;
+    let mut b = app.connect(&bob).await;
+    for _ in 0..60 {
+        a.send(ClientEvent::Ping).await;
+    }
+    a.expect_error(ErrorCode::RateLimited).await;
+    b.assert_alive().await;
+    // After a pause the flooder is served again.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    a.assert_alive().await;
+}
+
+#[tokio::test]
+async fn foreign_origins_cannot_open_websockets() {
+    let app = spawn_app_with(&["--allowed-origins", "https://chat.example"]).await;
+    let alice = app.register("alice").await;
+    let refused = app
+        .connect_raw(Some(&alice.token), &[("origin", "https://evil.example")])
+        .await;
+    match refused {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 403);
+        }
+        Err(other) => panic!("unexpected error {other}"),
+        Ok(_) => panic!("a foreign origin was let in"),
+    }
+    let host = format!("http://{}", app.addr);
+    let mut same = app.connect_raw(Some(&alice.token), &[("origin", &host)]).await.unwrap();
+    same.assert_alive().await;
+    let mut listed = app
+        .connect_raw(Some(&alice.token), &[("origin", "https://chat.example")])
+        .await
+        .unwrap();
+    listed.assert_alive().await;
+}
+
+#[tokio::test]
+async fn connections_beyond_the_limit_are_refused() {
+    let app = spawn_app_with(&["--max-connections", "1"]).await;
+    let alice = app.register("alice").await;
+    let mut first = app.connect(&alice).await;
+    let second = app.connect_raw(Some(&alice.token), &[]).await;
+    assert!(matches!(second, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 503));
+    first.assert_alive().await;
+}

@@ -1,0 +1,15 @@
+//! Integration tests: the real server on an ephemeral port with a fresh database, driven over
+//! real HTTP and WebSocket connections. Set `CONFAB_TEST_POSTGRES_URL` (e.g.
+//! `postgres://postgres@127.0.0.1:5432`) to run the same suite on a fresh PostgreSQL database per
+//! test instead of SQLite.
+
+mod helpers;
+
+mod auth;
+mod conversations;
+mod limits;
+mod messaging;
+mod presence;
+mod receipts;
+mod typing;
+mod rest;
