@@ -25,7 +25,7 @@ pub fn describe_error(status: u16, body: &str) -> ApiError {
 mod browser {
     use super::*;
     use gloo_net::http::{Request, Response};
-    use protocol::rest::{AuthResponse, Health, LoginRequest, RegisterRequest};
+    use protocol::rest::{AuthResponse, Health, LoginRequest, RegisterRequest, SessionInfo};
     use protocol::User;
     use serde::de::DeserializeOwned;
 
@@ -46,30 +46,37 @@ mod browser {
         ApiError(format!("cannot reach the server ({e})"))
     }
 
-    /// `GET /api/me`: the signed-in user, or `None`.
+    /// `GET /api/auth/session`: the signed-in user, or `None`.
     pub async fn me() -> Result<Option<User>, ApiError> {
-        let response = Request::get("/api/me").send().await.map_err(offline)?;
-        if response.status() == 401 {
-            return Ok(None);
-        }
-        decode(response).await.map(Some)
+        let response = Request::get("/api/auth/session")
+            .send()
+            .await
+            .map_err(offline)?;
+        decode::<SessionInfo>(response).await.map(|s| s.user)
     }
 
     /// `POST /api/auth/login`.
     pub async fn login(req: &LoginRequest) -> Result<AuthResponse, ApiError> {
-        let request = Request::post("/api/auth/login").json(req).map_err(offline)?;
+        let request = Request::post("/api/auth/login")
+            .json(req)
+            .map_err(offline)?;
         decode(request.send().await.map_err(offline)?).await
     }
 
     /// `POST /api/auth/register`.
     pub async fn register(req: &RegisterRequest) -> Result<AuthResponse, ApiError> {
-        let request = Request::post("/api/auth/register").json(req).map_err(offline)?;
+        let request = Request::post("/api/auth/register")
+            .json(req)
+            .map_err(offline)?;
         decode(request.send().await.map_err(offline)?).await
     }
 
     /// `POST /api/auth/logout`.
     pub async fn logout() -> Result<(), ApiError> {
-        let response = Request::post("/api/auth/logout").send().await.map_err(offline)?;
+        let response = Request::post("/api/auth/logout")
+            .send()
+            .await
+            .map_err(offline)?;
         if response.ok() {
             Ok(())
         } else {
@@ -96,6 +103,9 @@ mod tests {
     fn error_bodies_become_their_message() {
         let body = r#"{"error":{"code":"CONFLICT","message":"that username is taken"}}"#;
         assert_eq!(describe_error(409, body).0, "that username is taken");
-        assert_eq!(describe_error(502, "<html>").0, "the server answered with status 502");
+        assert_eq!(
+            describe_error(502, "<html>").0,
+            "the server answered with status 502"
+        );
     }
 }

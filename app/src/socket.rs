@@ -31,7 +31,9 @@ impl ConnState {
         match self {
             Self::Connecting => "connecting…".into(),
             Self::Connected { .. } => "connected".into(),
-            Self::Reconnecting { in_ms, .. } => format!("reconnecting in {}s…", in_ms.div_ceil(1000)),
+            Self::Reconnecting { in_ms, .. } => {
+                format!("reconnecting in {}s…", in_ms.div_ceil(1000))
+            }
             Self::Ended(why) => format!("disconnected: {why}"),
         }
     }
@@ -54,7 +56,9 @@ pub fn on_event(event: &ServerEvent) -> Option<ConnState> {
             session_id: *session_id,
             protocol_version: *protocol_version,
         }),
-        ServerEvent::Error { code, message } if is_final(*code) => Some(ConnState::Ended(message.clone())),
+        ServerEvent::Error { code, message } if is_final(*code) => {
+            Some(ConnState::Ended(message.clone()))
+        }
         _ => None,
     }
 }
@@ -86,23 +90,32 @@ mod browser {
 
     fn ws_url() -> Option<String> {
         let location = web_sys::window()?.location();
-        let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+        let scheme = if location.protocol().ok()? == "https:" {
+            "wss"
+        } else {
+            "ws"
+        };
         Some(format!("{scheme}://{}/ws", location.host().ok()?))
     }
 
     /// Keeps a connection open (authenticated by the session cookie), reconnecting with
     /// backoff, and hands every server event to `on_frame`. Measures ping round trips.
-    pub fn connect(state: RwSignal<ConnState>, latency_ms: RwSignal<Option<f64>>, on_frame: impl Fn(ServerFrame) + 'static) {
+    pub fn connect(
+        state: RwSignal<ConnState>,
+        latency_ms: RwSignal<Option<f64>>,
+        on_frame: impl Fn(ServerFrame) + 'static,
+    ) {
         leptos::task::spawn_local(async move {
             let mut attempt = 0;
-            loop {
+            // The loop ends when the component owning `state` is gone (e.g. after sign-out).
+            while !state.is_disposed() {
                 state.set(ConnState::Connecting);
                 let reason = match ws_url().map(|u| WebSocket::open(&u)) {
                     Some(Ok(ws)) => run(ws, state, latency_ms, &on_frame, &mut attempt).await,
                     Some(Err(e)) => Some(e.to_string()),
                     None => Some("no browser window".into()),
                 };
-                if matches!(state.get_untracked(), ConnState::Ended(_)) {
+                if state.is_disposed() || matches!(state.get_untracked(), ConnState::Ended(_)) {
                     return;
                 }
                 let in_ms = backoff_ms(attempt);
@@ -120,15 +133,23 @@ mod browser {
         on_frame: &impl Fn(ServerFrame),
         attempt: &mut u32,
     ) -> Option<String> {
-        let (mut tx, mut rx) = ws.split();
+        let (mut tx, rx) = ws.split();
+        let mut rx = rx.fuse();
         let now = || js_sys_now();
         let mut ping_sent: Option<f64> = None;
         let mut ticker = gloo_timers::future::IntervalStream::new(5_000).fuse();
         loop {
+            if state.is_disposed() {
+                let _ = tx.close().await;
+                return None;
+            }
             futures::select! {
                 message = rx.next() => match message {
                     Some(Ok(Message::Text(text))) => {
                         let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else { continue };
+                        if state.is_disposed() {
+                            continue;
+                        }
                         if let Some(next) = on_event(&frame.event) {
                             if matches!(next, ConnState::Connected { .. }) {
                                 *attempt = 0;
@@ -180,7 +201,10 @@ mod tests {
     #[test]
     fn kicked_sessions_do_not_reconnect() {
         let event = ServerEvent::error(ErrorCode::Kicked, "signed out");
-        assert_eq!(on_event(&event), Some(ConnState::Ended("signed out".into())));
+        assert_eq!(
+            on_event(&event),
+            Some(ConnState::Ended("signed out".into()))
+        );
         let transient = ServerEvent::error(ErrorCode::RateLimited, "slow down");
         assert_eq!(on_event(&transient), None);
     }

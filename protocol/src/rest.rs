@@ -36,6 +36,14 @@ pub struct AuthResponse {
     pub expires_at: Millis,
 }
 
+/// `GET /api/auth/session`: who the request's credentials belong to, if anyone. Always 200, so
+/// a browser can ask without logging an error when nobody is signed in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// The signed-in user, or `None`.
+    pub user: Option<User>,
+}
+
 /// `POST /api/conversations`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

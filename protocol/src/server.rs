@@ -2,9 +2,7 @@
 
 use crate::error::ErrorCode;
 use crate::ids::{ConversationId, SessionId, UserId};
-use crate::model::{
-    Conversation, Message, Millis, Presence, ReceiptKind, Seq, UnreadCount, User,
-};
+use crate::model::{Conversation, Message, Millis, Presence, ReceiptKind, Seq, UnreadCount, User};
 use serde::{Deserialize, Serialize};
 
 /// One server→client frame: the event plus, on replies and errors, the `id` of the request.

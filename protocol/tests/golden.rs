@@ -254,7 +254,10 @@ fn server_examples() -> Vec<ServerFrame> {
         ServerFrame::new(ConversationRemoved { conversation_id: c }),
         ServerFrame::reply(
             Some("r4".into()),
-            ServerEvent::error(ErrorCode::NotAMember, "you are not a member of this conversation"),
+            ServerEvent::error(
+                ErrorCode::NotAMember,
+                "you are not a member of this conversation",
+            ),
         ),
     ]
 }
@@ -281,7 +284,10 @@ fn check_golden(side: &str, name: &str, json: &serde_json::Value) {
 }
 
 fn type_of(json: &serde_json::Value) -> String {
-    json["type"].as_str().expect("every frame has a type").to_owned()
+    json["type"]
+        .as_str()
+        .expect("every frame has a type")
+        .to_owned()
 }
 
 #[test]
@@ -336,8 +342,9 @@ fn missing_type_is_rejected() {
 
 #[test]
 fn missing_field_is_rejected() {
-    let err = serde_json::from_str::<ClientFrame>(r#"{"type":"send_message","temp_id":"t","body":"b"}"#)
-        .unwrap_err();
+    let err =
+        serde_json::from_str::<ClientFrame>(r#"{"type":"send_message","temp_id":"t","body":"b"}"#)
+            .unwrap_err();
     assert!(err.to_string().contains("conversation_id"), "{err}");
 }
 

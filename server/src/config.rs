@@ -7,7 +7,12 @@ use std::time::Duration;
 
 /// Confab server configuration.
 #[derive(Clone, Debug, Parser)]
-#[command(name = "confab", version, about = "Confab real-time chat server", args_override_self = true)]
+#[command(
+    name = "confab",
+    version,
+    about = "Confab real-time chat server",
+    args_override_self = true
+)]
 pub struct Config {
     /// Address to listen on. `LEPTOS_SITE_ADDR` (set by cargo-leptos) is used when this is unset.
     #[arg(long, env = "CONFAB_BIND")]
@@ -143,7 +148,8 @@ mod tests {
 
     #[test]
     fn defaults_need_no_setup() {
-        let config = Config::try_parse_from(["confab"]).unwrap();
+        let mut config = Config::try_parse_from(["confab", "--data-dir", "data"]).unwrap();
+        config.database_url = None; // whatever the environment says
         assert_eq!(config.database_url(), "sqlite://data/confab.db?mode=rwc");
         assert_eq!(config.auth_timeout(), Duration::from_secs(10));
         assert_eq!(config.typing_timeout(), Duration::from_secs(5));
@@ -151,9 +157,12 @@ mod tests {
 
     #[test]
     fn origins_are_comma_separated() {
-        let config =
-            Config::try_parse_from(["confab", "--allowed-origins", "https://a.test,https://b.test"])
-                .unwrap();
+        let config = Config::try_parse_from([
+            "confab",
+            "--allowed-origins",
+            "https://a.test,https://b.test",
+        ])
+        .unwrap();
         assert_eq!(config.allowed_origins, ["https://a.test", "https://b.test"]);
     }
 }

@@ -21,7 +21,15 @@ pub async fn message_event(
     except: Option<SessionId>,
     event: ServerEvent,
 ) {
-    publish(state, Audience::Users { users: members, except }, event).await;
+    publish(
+        state,
+        Audience::Users {
+            users: members,
+            except,
+        },
+        event,
+    )
+    .await;
 }
 
 /// Pushes fresh unread counts (this conversation and total) to every member.
@@ -68,11 +76,16 @@ pub async fn conversation_updated(
     conversation: ConversationId,
     as_seen_by: UserId,
 ) -> Result<(), AppError> {
-    let base = state.store.conversation_for(conversation, as_seen_by).await?;
+    let base = state
+        .store
+        .conversation_for(conversation, as_seen_by)
+        .await?;
     for member in state.store.unread_for_members(conversation).await? {
         let mut view = base.clone();
         view.unread = member.unread;
-        let frame = encode(&ServerFrame::new(ServerEvent::ConversationUpdated { conversation: view }));
+        let frame = encode(&ServerFrame::new(ServerEvent::ConversationUpdated {
+            conversation: view,
+        }));
         state
             .broker
             .publish(Envelope {

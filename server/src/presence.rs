@@ -179,7 +179,8 @@ pub async fn session_closed(state: AppState, user: UserId, session: SessionId) {
 /// Presence of the given users, with last-seen times from the store.
 pub async fn presence_of(state: &AppState, users: &[UserId]) -> Result<Vec<Presence>, AppError> {
     let statuses = state.broker.statuses(users).await;
-    let seen: HashMap<UserId, Option<i64>> = state.store.last_seen(users).await?.into_iter().collect();
+    let seen: HashMap<UserId, Option<i64>> =
+        state.store.last_seen(users).await?.into_iter().collect();
     Ok(statuses
         .into_iter()
         .map(|(user_id, status)| Presence {
@@ -200,7 +201,10 @@ mod tests {
         let (u, s1, s2) = (UserId::new(), SessionId::new(), SessionId::new());
         assert_eq!(
             r.connect(u, s1),
-            Some(PresenceUpdate { user: u, status: PresenceStatus::Online })
+            Some(PresenceUpdate {
+                user: u,
+                status: PresenceStatus::Online
+            })
         );
         assert_eq!(r.connect(u, s2), None);
         assert!(!r.disconnect(u, s1));
@@ -231,11 +235,17 @@ mod tests {
         assert_eq!(r.set_status(u, s1, PresenceStatus::Away), None);
         assert_eq!(
             r.set_status(u, s2, PresenceStatus::Away),
-            Some(PresenceUpdate { user: u, status: PresenceStatus::Away })
+            Some(PresenceUpdate {
+                user: u,
+                status: PresenceStatus::Away
+            })
         );
         assert_eq!(
             r.set_status(u, s1, PresenceStatus::Online),
-            Some(PresenceUpdate { user: u, status: PresenceStatus::Online })
+            Some(PresenceUpdate {
+                user: u,
+                status: PresenceStatus::Online
+            })
         );
     }
 }

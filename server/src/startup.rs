@@ -27,8 +27,9 @@ pub struct Application {
 impl Application {
     /// Opens the database (migrating it), loads keys and binds the listener.
     pub async fn build(config: Config) -> Result<Self, AppError> {
-        std::fs::create_dir_all(&config.data_dir)
-            .map_err(|e| AppError::Internal(format!("creating {}: {e}", config.data_dir.display())))?;
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            AppError::Internal(format!("creating {}: {e}", config.data_dir.display()))
+        })?;
         let store = Store::connect(&config.database_url(), config.db_max_connections).await?;
         let jwt = JwtKeys::from_config(&config)?;
         let addr = config.bind_addr();
@@ -47,7 +48,9 @@ impl Application {
 
     /// The bound address (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     /// The shared state.
@@ -56,18 +59,26 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then closes every WebSocket and the database pool.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let state = self.state.clone();
         tracing::info!(addr = %self.local_addr(), backend = state.store.backend().name(), "confab listening");
         let hub = state.hub.clone();
         let signal = async move {
             shutdown.await;
             // Open WebSockets would keep graceful shutdown waiting: close them first.
-            hub.close_all(&CloseReason::new(close::GOING_AWAY, ErrorCode::Unavailable, "server shutting down"));
+            hub.close_all(&CloseReason::new(
+                close::GOING_AWAY,
+                ErrorCode::Unavailable,
+                "server shutting down",
+            ));
         };
         axum::serve(
             self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(signal)
         .await?;
@@ -97,7 +108,9 @@ pub fn router(state: AppState) -> Router {
         .merge(http::router())
         .route("/ws", get(ws::upgrade::handler))
         .leptos_routes(&state, routes, move || app::shell(leptos.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -39,7 +39,8 @@ impl AppState {
     /// Assembles the state.
     pub fn new(config: Config, store: Store, jwt: JwtKeys, leptos: LeptosOptions) -> Self {
         let hub = Arc::new(Hub::new());
-        let per_minute = NonZeroU32::new(config.auth_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
+        let per_minute =
+            NonZeroU32::new(config.auth_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
         Self {
             broker: Broker::local(hub.clone()),
             hub,

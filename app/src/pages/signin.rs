@@ -20,9 +20,18 @@ pub fn SignIn(auth: RwSignal<Auth>) -> impl IntoView {
             let (u, p) = (username.get_untracked(), password.get_untracked());
             leptos::task::spawn_local(async move {
                 let result = if register {
-                    crate::api::register(&RegisterRequest { username: u, password: p, display_name: None }).await
+                    crate::api::register(&RegisterRequest {
+                        username: u,
+                        password: p,
+                        display_name: None,
+                    })
+                    .await
                 } else {
-                    crate::api::login(&LoginRequest { username: u, password: p }).await
+                    crate::api::login(&LoginRequest {
+                        username: u,
+                        password: p,
+                    })
+                    .await
                 };
                 busy.set(false);
                 match result {

@@ -22,10 +22,14 @@ pub fn StatusPanel(user: User, auth: RwSignal<Auth>) -> impl IntoView {
             }
         });
         leptos::task::spawn_local(async move {
-            loop {
+            while !health.is_disposed() {
                 match crate::api::health().await {
-                    Ok(h) => health.set(Some(h)),
-                    Err(e) => error.set(Some(e.0)),
+                    Ok(h) => {
+                        let _ = health.try_set(Some(h));
+                    }
+                    Err(e) => {
+                        let _ = error.try_set(Some(e.0));
+                    }
                 }
                 gloo_timers::future::TimeoutFuture::new(3_000).await;
             }

@@ -45,9 +45,15 @@ mod tests {
     #[test]
     fn bearer_wins_over_cookie() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_static("a=b; confab_token=cookie"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=b; confab_token=cookie"),
+        );
         assert_eq!(token_from_headers(&headers).as_deref(), Some("cookie"));
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer bearer"));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer bearer"),
+        );
         assert_eq!(token_from_headers(&headers).as_deref(), Some("bearer"));
     }
 

@@ -8,7 +8,7 @@ mod extract;
 mod jwt;
 mod password;
 
-pub use extract::{AuthUser, token_from_headers};
+pub use extract::{token_from_headers, AuthUser};
 pub use jwt::{Claims, JwtKeys};
 pub use password::{hash_password, verify_password};
 
@@ -27,7 +27,9 @@ pub async fn authenticate(keys: &JwtKeys, store: &Store, token: &str) -> Result<
         return Err(AppError::AuthFailed("this account is banned".into()));
     }
     if state.token_generation != claims.gen {
-        return Err(AppError::AuthFailed("this token was revoked; sign in again".into()));
+        return Err(AppError::AuthFailed(
+            "this token was revoked; sign in again".into(),
+        ));
     }
     Ok(state.user)
 }

@@ -39,7 +39,9 @@ mod tests {
     async fn hashes_verify_only_the_right_password() {
         let hash = hash_password("correct horse".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse".into(), hash.clone()).await.unwrap());
+        assert!(verify_password("correct horse".into(), hash.clone())
+            .await
+            .unwrap());
         assert!(!verify_password("wrong horse".into(), hash).await.unwrap());
     }
 }

@@ -40,7 +40,11 @@ impl Broker {
     }
 
     /// Records a new session of `user`; returns the presence to announce, if it changed.
-    pub async fn session_started(&self, user: UserId, session: SessionId) -> Option<PresenceUpdate> {
+    pub async fn session_started(
+        &self,
+        user: UserId,
+        session: SessionId,
+    ) -> Option<PresenceUpdate> {
         match self {
             Self::Local(b) => b.presence(|r| r.connect(user, session)),
         }

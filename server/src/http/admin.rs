@@ -21,18 +21,33 @@ async fn kick(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<KickRequest>,
 ) -> AppResult<Json<KickResponse>> {
-    if !state.config.admin_usernames.iter().any(|a| a == &admin.username) {
+    if !state
+        .config
+        .admin_usernames
+        .iter()
+        .any(|a| a == &admin.username)
+    {
         return Err(AppError::Forbidden("only operators can kick users".into()));
     }
     let user: UserId = path_id(&id, "user")?;
     if !state.store.revoke_tokens(user, req.ban).await? {
         return Err(AppError::NotFound("user"));
     }
-    let why = if req.ban { "banned by an operator" } else { "disconnected by an operator" };
+    let why = if req.ban {
+        "banned by an operator"
+    } else {
+        "disconnected by an operator"
+    };
     state
         .broker
-        .close_user(user, CloseReason::new(close::KICKED, ErrorCode::Kicked, why))
+        .close_user(
+            user,
+            CloseReason::new(close::KICKED, ErrorCode::Kicked, why),
+        )
         .await;
     tracing::info!(%user, by = %admin.id, ban = req.ban, "user kicked");
-    Ok(Json(KickResponse { user_id: user, banned: req.ban }))
+    Ok(Json(KickResponse {
+        user_id: user,
+        banned: req.ban,
+    }))
 }

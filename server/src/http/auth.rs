@@ -2,7 +2,7 @@
 //! as an httpOnly cookie (for browsers, so page scripts never see them).
 
 use super::ApiJson;
-use crate::auth::{hash_password, verify_password, AuthUser};
+use crate::auth::{hash_password, token_from_headers, verify_password, AuthUser};
 use crate::error::{AppError, AppResult};
 use crate::hub::CloseReason;
 use crate::state::AppState;
@@ -12,7 +12,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use protocol::rest::{AuthResponse, LoginRequest, RegisterRequest};
+use protocol::rest::{AuthResponse, LoginRequest, RegisterRequest, SessionInfo};
 use protocol::{close, ErrorCode, User, TOKEN_COOKIE};
 use std::net::SocketAddr;
 
@@ -21,21 +21,39 @@ pub fn router() -> Router<AppState> {
         .route("/auth/register", post(register))
         .route("/auth/login", post(login))
         .route("/auth/logout", post(logout))
+        .route("/auth/session", get(session))
         .route("/me", get(me))
 }
 
-
 fn cookie(state: &AppState, token: &str, max_age: u64) -> HeaderValue {
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
-    let value = format!("{TOKEN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let value = format!(
+        "{TOKEN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    );
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-fn signed_in(state: &AppState, status: StatusCode, user: User, generation: i64) -> AppResult<Response> {
+fn signed_in(
+    state: &AppState,
+    status: StatusCode,
+    user: User,
+    generation: i64,
+) -> AppResult<Response> {
     let (token, expires_at) = state.jwt.issue(user.id, generation)?;
     let mut headers = HeaderMap::new();
-    headers.insert(header::SET_COOKIE, cookie(state, &token, state.config.token_ttl_secs));
-    let body = AuthResponse { user, token, expires_at };
+    headers.insert(
+        header::SET_COOKIE,
+        cookie(state, &token, state.config.token_ttl_secs),
+    );
+    let body = AuthResponse {
+        user,
+        token,
+        expires_at,
+    };
     Ok((status, headers, Json(body)).into_response())
 }
 
@@ -52,7 +70,10 @@ async fn register(
         None => username.clone(),
     };
     let hash = hash_password(req.password).await?;
-    let user = state.store.create_user(&username, &display_name, &hash).await?;
+    let user = state
+        .store
+        .create_user(&username, &display_name, &hash)
+        .await?;
     tracing::info!(user = %user.id, %username, "registered");
     signed_in(&state, StatusCode::CREATED, user, 0)
 }
@@ -82,11 +103,30 @@ async fn logout(State(state): State<AppState>, AuthUser(user): AuthUser) -> AppR
     state.store.revoke_tokens(user.id, false).await?;
     state
         .broker
-        .close_user(user.id, CloseReason::new(close::KICKED, ErrorCode::Kicked, "signed out"))
+        .close_user(
+            user.id,
+            CloseReason::new(close::KICKED, ErrorCode::Kicked, "signed out"),
+        )
         .await;
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, cookie(&state, "", 0));
     Ok((StatusCode::NO_CONTENT, headers).into_response())
+}
+
+/// The signed-in user or none; a stale or revoked cookie counts as signed out.
+async fn session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> AppResult<Json<SessionInfo>> {
+    let user = match token_from_headers(&headers) {
+        Some(token) => match crate::auth::authenticate(&state.jwt, &state.store, &token).await {
+            Ok(user) => Some(user),
+            Err(AppError::AuthFailed(_)) => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    Ok(Json(SessionInfo { user }))
 }
 
 async fn me(AuthUser(user): AuthUser) -> Json<User> {

@@ -23,12 +23,21 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/conversations", get(list).post(create))
         .route("/conversations/{id}", get(show))
-        .route("/conversations/{id}/members", axum::routing::post(add_member))
-        .route("/conversations/{id}/members/{user_id}", delete(remove_member))
+        .route(
+            "/conversations/{id}/members",
+            axum::routing::post(add_member),
+        )
+        .route(
+            "/conversations/{id}/members/{user_id}",
+            delete(remove_member),
+        )
         .route("/conversations/{id}/messages", get(history))
 }
 
-async fn list(State(state): State<AppState>, AuthUser(me): AuthUser) -> AppResult<Json<ConversationList>> {
+async fn list(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+) -> AppResult<Json<ConversationList>> {
     let conversations = state.store.conversations_for(me.id).await?;
     Ok(Json(ConversationList { conversations }))
 }
@@ -41,7 +50,9 @@ async fn create(
     let (id, created) = match req {
         CreateConversationRequest::Direct { user_id } => {
             if user_id == me.id {
-                return Err(AppError::validation("a direct conversation needs another user"));
+                return Err(AppError::validation(
+                    "a direct conversation needs another user",
+                ));
             }
             if state.store.user(user_id).await?.is_none() {
                 return Err(AppError::NotFound("user"));
@@ -60,14 +71,21 @@ async fn create(
                     return Err(AppError::NotFound("user"));
                 }
             }
-            (state.store.create_group(me.id, &title, &member_ids).await?, true)
+            (
+                state.store.create_group(me.id, &title, &member_ids).await?,
+                true,
+            )
         }
     };
     if created {
         notify::conversation_updated(&state, id, me.id).await?;
     }
     let conversation = state.store.conversation_for(id, me.id).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(conversation)))
 }
 
@@ -91,7 +109,9 @@ async fn group_for_change(state: &AppState, id: ConversationId, me: UserId) -> A
         });
     };
     if state.store.conversation_kind(id).await? != Some(ConversationKind::Group) {
-        return Err(AppError::validation("direct conversations have exactly two members"));
+        return Err(AppError::validation(
+            "direct conversations have exactly two members",
+        ));
     }
     Ok(role)
 }
@@ -122,7 +142,9 @@ async fn remove_member(
     let user: UserId = path_id(&user_id, "user")?;
     let role = group_for_change(&state, id, me.id).await?;
     if user != me.id && role != "owner" {
-        return Err(AppError::Forbidden("only the group's owner can remove other members".into()));
+        return Err(AppError::Forbidden(
+            "only the group's owner can remove other members".into(),
+        ));
     }
     if !state.store.remove_member(id, user).await? {
         return Err(AppError::NotFound("member"));
@@ -131,12 +153,26 @@ async fn remove_member(
     if let Some(change) = state.hub.evict(id, user) {
         notify::publish(
             &state,
-            Audience::Viewers { conversation: id, except: None },
-            ServerEvent::ViewerLeft { conversation_id: id, user_id: user, viewers: change.viewers },
+            Audience::Viewers {
+                conversation: id,
+                except: None,
+            },
+            ServerEvent::ViewerLeft {
+                conversation_id: id,
+                user_id: user,
+                viewers: change.viewers,
+            },
         )
         .await;
     }
-    notify::publish(&state, Audience::user(user), ServerEvent::ConversationRemoved { conversation_id: id }).await;
+    notify::publish(
+        &state,
+        Audience::user(user),
+        ServerEvent::ConversationRemoved {
+            conversation_id: id,
+        },
+    )
+    .await;
     if let Some(remaining) = state.store.member_ids(id).await?.first() {
         notify::conversation_updated(&state, id, *remaining).await?;
     }
@@ -165,7 +201,9 @@ async fn history(
         });
     }
     let cursor = match (query.before, query.after) {
-        (Some(_), Some(_)) => return Err(AppError::validation("use either before or after, not both")),
+        (Some(_), Some(_)) => {
+            return Err(AppError::validation("use either before or after, not both"))
+        }
         (Some(before), None) => PageCursor::Before(before),
         (None, Some(after)) => PageCursor::After(after),
         (None, None) => PageCursor::Latest,

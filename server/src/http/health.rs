@@ -14,7 +14,11 @@ pub fn router() -> Router<AppState> {
 async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let db_ok = state.store.ping().await;
     let stats = state.hub.stats();
-    let status = if db_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if db_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = Health {
         status: if db_ok { "ok" } else { "degraded" }.into(),
         database: if db_ok { "ok" } else { "unavailable" }.into(),

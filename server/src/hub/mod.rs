@@ -122,7 +122,13 @@ impl Inner {
         let mut users: Vec<UserId> = self
             .rooms
             .get(&conversation)
-            .map(|r| r.values().copied().collect::<HashSet<_>>().into_iter().collect())
+            .map(|r| {
+                r.values()
+                    .copied()
+                    .collect::<HashSet<_>>()
+                    .into_iter()
+                    .collect()
+            })
             .unwrap_or_default();
         users.sort();
         users
@@ -176,13 +182,17 @@ impl Hub {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave the maps half-updated in a way that matters
         // more than losing every connection would, so keep serving.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Registers an authenticated connection.
     pub fn register(&self, session: SessionId, user: UserId, outbox: Outbox) {
         let mut inner = self.lock();
-        inner.connections.insert(session, Connection { user, outbox });
+        inner
+            .connections
+            .insert(session, Connection { user, outbox });
         inner.by_user.entry(user).or_default().insert(session);
     }
 
@@ -276,7 +286,13 @@ impl Hub {
                     conversation,
                     except,
                 } => {
-                    for session in inner.rooms.get(conversation).into_iter().flatten().map(|(s, _)| s) {
+                    for session in inner
+                        .rooms
+                        .get(conversation)
+                        .into_iter()
+                        .flatten()
+                        .map(|(s, _)| s)
+                    {
                         if Some(*session) != *except {
                             if let Some(c) = inner.connections.get(session) {
                                 out.push(c.outbox.clone());

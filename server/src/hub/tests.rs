@@ -1,7 +1,15 @@
 use super::*;
 use protocol::close;
 
-fn connect(hub: &Hub, user: UserId, capacity: usize) -> (SessionId, mpsc::Receiver<Utf8Bytes>, watch::Receiver<Option<CloseReason>>) {
+fn connect(
+    hub: &Hub,
+    user: UserId,
+    capacity: usize,
+) -> (
+    SessionId,
+    mpsc::Receiver<Utf8Bytes>,
+    watch::Receiver<Option<CloseReason>>,
+) {
     let session = SessionId::new();
     let (outbox, rx, close_rx) = Outbox::new(capacity);
     hub.register(session, user, outbox);
@@ -37,7 +45,10 @@ fn a_full_queue_closes_the_slow_consumer() {
     hub.deliver(&env);
     assert!(close_rx.borrow().is_none());
     hub.deliver(&env);
-    assert_eq!(close_rx.borrow().as_ref().unwrap().close_code, close::SLOW_CONSUMER);
+    assert_eq!(
+        close_rx.borrow().as_ref().unwrap().close_code,
+        close::SLOW_CONSUMER
+    );
 }
 
 #[test]
@@ -59,7 +70,14 @@ fn views_track_distinct_users() {
     assert_eq!(changes.len(), 1);
     assert!(changes[0].user_changed);
     assert_eq!(changes[0].viewers, vec![bob]);
-    assert_eq!(hub.stats(), HubStats { connections: 2, users: 2, rooms: 1 });
+    assert_eq!(
+        hub.stats(),
+        HubStats {
+            connections: 2,
+            users: 2,
+            rooms: 1
+        }
+    );
 }
 
 #[test]

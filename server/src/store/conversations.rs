@@ -36,7 +36,9 @@ fn parse_kind(kind: &str) -> Result<ConversationKind, AppError> {
     match kind {
         "direct" => Ok(ConversationKind::Direct),
         "group" => Ok(ConversationKind::Group),
-        other => Err(AppError::Internal(format!("unknown conversation kind {other:?}"))),
+        other => Err(AppError::Internal(format!(
+            "unknown conversation kind {other:?}"
+        ))),
     }
 }
 
@@ -147,7 +149,11 @@ impl Store {
     }
 
     /// Whether `user` belongs to `conversation`.
-    pub async fn is_member(&self, conversation: ConversationId, user: UserId) -> Result<bool, AppError> {
+    pub async fn is_member(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<bool, AppError> {
         let row: Option<(i64,)> = sqlx::query_as(
             "SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
         )
@@ -159,7 +165,11 @@ impl Store {
     }
 
     /// Fails with `NOT_A_MEMBER` unless `user` belongs to `conversation`.
-    pub async fn require_member(&self, conversation: ConversationId, user: UserId) -> Result<(), AppError> {
+    pub async fn require_member(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<(), AppError> {
         if self.is_member(conversation, user).await? {
             Ok(())
         } else {
@@ -178,7 +188,11 @@ impl Store {
     }
 
     /// The role of a member, if they are one.
-    pub async fn member_role(&self, conversation: ConversationId, user: UserId) -> Result<Option<String>, AppError> {
+    pub async fn member_role(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<Option<String>, AppError> {
         let row: Option<(String,)> = sqlx::query_as(
             "SELECT role FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
         )
@@ -190,7 +204,11 @@ impl Store {
     }
 
     /// Adds a member to a group; returns false if they already were one.
-    pub async fn add_member(&self, conversation: ConversationId, user: UserId) -> Result<bool, AppError> {
+    pub async fn add_member(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<bool, AppError> {
         // A new member starts with everything before their arrival counted as read.
         let added = sqlx::query(
             "INSERT INTO conversation_members \
@@ -209,7 +227,11 @@ impl Store {
     }
 
     /// Removes a member; returns false if they were not one.
-    pub async fn remove_member(&self, conversation: ConversationId, user: UserId) -> Result<bool, AppError> {
+    pub async fn remove_member(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<bool, AppError> {
         let removed = sqlx::query(
             "DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
         )
@@ -235,7 +257,11 @@ impl Store {
     pub async fn conversations_for(&self, viewer: UserId) -> Result<Vec<Conversation>, AppError> {
         let mut list = self.load_conversations(viewer, None).await?;
         list.sort_by_key(|c| {
-            std::cmp::Reverse(c.last_message.as_ref().map_or(c.created_at, |m| m.created_at))
+            std::cmp::Reverse(
+                c.last_message
+                    .as_ref()
+                    .map_or(c.created_at, |m| m.created_at),
+            )
         });
         Ok(list)
     }
@@ -295,7 +321,10 @@ impl Store {
                 display_name: m.display_name,
             }
             .into_user()?;
-            members_by_conv.entry(m.conversation_id).or_default().push(user);
+            members_by_conv
+                .entry(m.conversation_id)
+                .or_default()
+                .push(user);
         }
         let mut last_by_conv: HashMap<ConversationId, protocol::Message> = rows::messages(last)?
             .into_iter()

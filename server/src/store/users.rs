@@ -123,11 +123,12 @@ impl Store {
 
     /// One user by id.
     pub async fn user(&self, id: UserId) -> Result<Option<User>, AppError> {
-        let row: Option<UserRow> =
-            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
-                .bind(id.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<UserRow> = sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(UserRow::into_user).transpose()
     }
 

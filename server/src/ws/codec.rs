@@ -76,7 +76,9 @@ mod tests {
     fn unknown_events_keep_their_id() {
         let err = decode(r#"{"type":"warp","id":"q1"}"#).unwrap_err();
         assert_eq!(err.id.as_deref(), Some("q1"));
-        assert!(matches!(err.error, AppError::InvalidPayload(ref m) if m.contains("unknown variant")));
+        assert!(
+            matches!(err.error, AppError::InvalidPayload(ref m) if m.contains("unknown variant"))
+        );
     }
 
     #[test]

@@ -21,7 +21,12 @@ pub(super) async fn handle(s: &mut Session, frame: ClientFrame) -> Result<(), Ap
     match frame.event {
         ClientEvent::Authenticate { .. } => Err(AppError::AlreadyAuthenticated),
         ClientEvent::Ping => {
-            s.reply(id, ServerEvent::Pong { server_time: now_ms() });
+            s.reply(
+                id,
+                ServerEvent::Pong {
+                    server_time: now_ms(),
+                },
+            );
             Ok(())
         }
         ClientEvent::JoinConversation { conversation_id } => join(s, id, conversation_id).await,
@@ -34,7 +39,10 @@ pub(super) async fn handle(s: &mut Session, frame: ClientFrame) -> Result<(), Ap
         } => {
             validate::temp_id(&temp_id)?;
             validate::body(&body, s.state.config.max_message_chars)?;
-            s.state.store.require_member(conversation_id, s.user.id).await?;
+            s.state
+                .store
+                .require_member(conversation_id, s.user.id)
+                .await?;
             send(s, id, conversation_id, temp_id, body).await
         }
         ClientEvent::SendDirectMessage {
@@ -53,7 +61,10 @@ pub(super) async fn handle(s: &mut Session, frame: ClientFrame) -> Result<(), Ap
             up_to_seq,
         } => receipt(s, conversation_id, Position::Read, up_to_seq).await,
         ClientEvent::TypingStart { conversation_id } => {
-            s.state.store.require_member(conversation_id, s.user.id).await?;
+            s.state
+                .store
+                .require_member(conversation_id, s.user.id)
+                .await?;
             if s.typing.start(conversation_id, Instant::now()) {
                 let others = others(s, conversation_id).await?;
                 notify::publish(
@@ -114,7 +125,10 @@ pub(super) async fn broadcast_typing_stopped(s: &Session, conversation_id: Conve
 }
 
 async fn join(s: &mut Session, id: Reply, conversation_id: ConversationId) -> Result<(), AppError> {
-    s.state.store.require_member(conversation_id, s.user.id).await?;
+    s.state
+        .store
+        .require_member(conversation_id, s.user.id)
+        .await?;
     let change = s
         .state
         .hub
@@ -145,7 +159,11 @@ async fn join(s: &mut Session, id: Reply, conversation_id: ConversationId) -> Re
     Ok(())
 }
 
-async fn leave(s: &mut Session, id: Reply, conversation_id: ConversationId) -> Result<(), AppError> {
+async fn leave(
+    s: &mut Session,
+    id: Reply,
+    conversation_id: ConversationId,
+) -> Result<(), AppError> {
     if let Some(change) = s.state.hub.leave(conversation_id, s.id) {
         if change.user_changed {
             notify::publish(
@@ -167,12 +185,25 @@ async fn leave(s: &mut Session, id: Reply, conversation_id: ConversationId) -> R
     Ok(())
 }
 
-async fn list_online(s: &mut Session, id: Reply, conversation_id: ConversationId) -> Result<(), AppError> {
-    s.state.store.require_member(conversation_id, s.user.id).await?;
+async fn list_online(
+    s: &mut Session,
+    id: Reply,
+    conversation_id: ConversationId,
+) -> Result<(), AppError> {
+    s.state
+        .store
+        .require_member(conversation_id, s.user.id)
+        .await?;
     let members = s.state.store.member_ids(conversation_id).await?;
     let mut users = presence::presence_of(&s.state, &members).await?;
     users.retain(|p| p.status != PresenceStatus::Offline);
-    s.reply(id, ServerEvent::OnlineMembers { conversation_id, users });
+    s.reply(
+        id,
+        ServerEvent::OnlineMembers {
+            conversation_id,
+            users,
+        },
+    );
     Ok(())
 }
 
@@ -215,24 +246,50 @@ async fn send_direct(
     validate::temp_id(&temp_id)?;
     validate::body(&body, s.state.config.max_message_chars)?;
     if recipient == s.user.id {
-        return Err(AppError::validation("you cannot send a direct message to yourself"));
+        return Err(AppError::validation(
+            "you cannot send a direct message to yourself",
+        ));
     }
     if s.state.store.user(recipient).await?.is_none() {
         return Err(AppError::NotFound("user"));
     }
-    let (conversation, created) = s.state.store.direct_conversation(s.user.id, recipient).await?;
+    let (conversation, created) = s
+        .state
+        .store
+        .direct_conversation(s.user.id, recipient)
+        .await?;
     if created {
         notify::conversation_updated(&s.state, conversation, s.user.id).await?;
     }
     send(s, id, conversation, temp_id, body).await
 }
 
-async fn edit(s: &mut Session, id: Reply, message_id: MessageId, body: String) -> Result<(), AppError> {
+async fn edit(
+    s: &mut Session,
+    id: Reply,
+    message_id: MessageId,
+    body: String,
+) -> Result<(), AppError> {
     validate::body(&body, s.state.config.max_message_chars)?;
-    let message = s.state.store.edit_message(message_id, s.user.id, &body).await?;
+    let message = s
+        .state
+        .store
+        .edit_message(message_id, s.user.id, &body)
+        .await?;
     let members = s.state.store.member_ids(message.conversation_id).await?;
-    s.reply(id, ServerEvent::MessageEdited { message: message.clone() });
-    notify::message_event(&s.state, members, Some(s.id), ServerEvent::MessageEdited { message }).await;
+    s.reply(
+        id,
+        ServerEvent::MessageEdited {
+            message: message.clone(),
+        },
+    );
+    notify::message_event(
+        &s.state,
+        members,
+        Some(s.id),
+        ServerEvent::MessageEdited { message },
+    )
+    .await;
     Ok(())
 }
 
@@ -240,8 +297,19 @@ async fn delete(s: &mut Session, id: Reply, message_id: MessageId) -> Result<(),
     let message = s.state.store.delete_message(message_id, s.user.id).await?;
     let conversation = message.conversation_id;
     let members = s.state.store.member_ids(conversation).await?;
-    s.reply(id, ServerEvent::MessageDeleted { message: message.clone() });
-    notify::message_event(&s.state, members, Some(s.id), ServerEvent::MessageDeleted { message }).await;
+    s.reply(
+        id,
+        ServerEvent::MessageDeleted {
+            message: message.clone(),
+        },
+    );
+    notify::message_event(
+        &s.state,
+        members,
+        Some(s.id),
+        ServerEvent::MessageDeleted { message },
+    )
+    .await;
     // A deleted message no longer counts as unread.
     notify::unread_counts(&s.state, conversation).await
 }
@@ -255,7 +323,10 @@ async fn receipt(
     if up_to_seq < 1 {
         return Err(AppError::validation("up_to_seq must be at least 1"));
     }
-    s.state.store.require_member(conversation_id, s.user.id).await?;
+    s.state
+        .store
+        .require_member(conversation_id, s.user.id)
+        .await?;
     let Some(seq) = s
         .state
         .store

@@ -24,10 +24,20 @@ use tokio::sync::{mpsc, watch, OwnedSemaphorePermit};
 use tokio::time::{sleep_until, Instant};
 
 /// Runs a connection to completion. `token` is the one given in the upgrade request, if any.
-pub async fn run(socket: WebSocket, state: AppState, token: Option<String>, _permit: OwnedSemaphorePermit) {
+pub async fn run(
+    socket: WebSocket,
+    state: AppState,
+    token: Option<String>,
+    _permit: OwnedSemaphorePermit,
+) {
     let (sink, stream) = socket.split();
     let (outbox, frames, close_rx) = Outbox::new(state.config.outbound_queue);
-    let writer = tokio::spawn(write_loop(sink, frames, close_rx.clone(), state.config.heartbeat()));
+    let writer = tokio::spawn(write_loop(
+        sink,
+        frames,
+        close_rx.clone(),
+        state.config.heartbeat(),
+    ));
     let mut inbound = Inbound::new(stream, close_rx, &state);
 
     if let Some(user) = authenticate(&state, &outbox, &mut inbound, token).await {
@@ -40,7 +50,10 @@ pub async fn run(socket: WebSocket, state: AppState, token: Option<String>, _per
     // Give the writer a moment to flush the close frame; a client that stopped reading
     // cannot hold the task (and its memory) beyond that.
     let mut writer = writer;
-    if tokio::time::timeout(Duration::from_secs(2), &mut writer).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(2), &mut writer)
+        .await
+        .is_err()
+    {
         writer.abort();
     }
 }
@@ -50,10 +63,7 @@ enum Next {
     /// A decoded client frame that passed the size and rate limits.
     Frame(protocol::ClientFrame),
     /// A frame that was refused; answer with an error and go on.
-    Refused {
-        id: Option<String>,
-        error: AppError,
-    },
+    Refused { id: Option<String>, error: AppError },
     /// The deadline given to [`Inbound::next`] passed.
     Deadline,
     /// The connection is over (closed by either side, or idle).
@@ -71,7 +81,11 @@ struct Inbound {
 }
 
 impl Inbound {
-    fn new(stream: SplitStream<WebSocket>, close_rx: watch::Receiver<Option<CloseReason>>, state: &AppState) -> Self {
+    fn new(
+        stream: SplitStream<WebSocket>,
+        close_rx: watch::Receiver<Option<CloseReason>>,
+        state: &AppState,
+    ) -> Self {
         let per_second = NonZeroU32::new(state.config.events_per_second).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(state.config.event_burst).unwrap_or(per_second);
         Self {
@@ -108,7 +122,9 @@ impl Inbound {
                 Some(Ok(Message::Binary(_))) => {
                     return Next::Refused {
                         id: None,
-                        error: AppError::InvalidPayload("binary frames are not supported; send JSON text".into()),
+                        error: AppError::InvalidPayload(
+                            "binary frames are not supported; send JSON text".into(),
+                        ),
                     }
                 }
                 // Pings are answered by the WebSocket layer; pongs only count as activity.
@@ -133,7 +149,10 @@ impl Inbound {
             }
             return match decode(&text) {
                 Ok(frame) => Next::Frame(frame),
-                Err(e) => Next::Refused { id: e.id, error: e.error },
+                Err(e) => Next::Refused {
+                    id: e.id,
+                    error: e.error,
+                },
             };
         }
     }
@@ -148,9 +167,18 @@ pub(super) fn send_error(outbox: &Outbox, id: Option<String>, error: &AppError) 
 }
 
 /// The authentication phase: the upgrade token, or an `authenticate` event before the deadline.
-async fn authenticate(state: &AppState, outbox: &Outbox, inbound: &mut Inbound, token: Option<String>) -> Option<User> {
+async fn authenticate(
+    state: &AppState,
+    outbox: &Outbox,
+    inbound: &mut Inbound,
+    token: Option<String>,
+) -> Option<User> {
     let fail = |error: AppError| {
-        outbox.close(CloseReason::new(close::AUTH_FAILED, ErrorCode::AuthFailed, error.public_message()));
+        outbox.close(CloseReason::new(
+            close::AUTH_FAILED,
+            ErrorCode::AuthFailed,
+            error.public_message(),
+        ));
         None
     };
     if let Some(token) = token {
@@ -159,7 +187,11 @@ async fn authenticate(state: &AppState, outbox: &Outbox, inbound: &mut Inbound, 
             Err(e @ AppError::AuthFailed(_)) => fail(e),
             Err(e) => {
                 send_error(outbox, None, &e);
-                outbox.close(CloseReason::new(close::AUTH_FAILED, e.code(), e.public_message()));
+                outbox.close(CloseReason::new(
+                    close::AUTH_FAILED,
+                    e.code(),
+                    e.public_message(),
+                ));
                 None
             }
         };
@@ -227,7 +259,12 @@ impl Session {
         if let Err(e) = session.send_snapshots().await {
             send_error(&session.outbox, None, &e);
         }
-        if let Some(update) = session.state.broker.session_started(session.user.id, id).await {
+        if let Some(update) = session
+            .state
+            .broker
+            .session_started(session.user.id, id)
+            .await
+        {
             if let Err(e) = presence::announce_update(&session.state, update).await {
                 tracing::warn!(error = %e, "could not announce presence");
             }
@@ -237,11 +274,24 @@ impl Session {
     }
 
     async fn send_snapshots(&self) -> Result<(), AppError> {
-        let contacts: Vec<_> = self.state.store.contacts(self.user.id).await?.into_iter().map(|(id, _)| id).collect();
+        let contacts: Vec<_> = self
+            .state
+            .store
+            .contacts(self.user.id)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
         let users = presence::presence_of(&self.state, &contacts).await?;
         self.reply(None, ServerEvent::PresenceSnapshot { users });
         let (conversations, total) = self.state.store.unread_snapshot(self.user.id).await?;
-        self.reply(None, ServerEvent::UnreadSnapshot { conversations, total });
+        self.reply(
+            None,
+            ServerEvent::UnreadSnapshot {
+                conversations,
+                total,
+            },
+        );
         Ok(())
     }
 
@@ -252,7 +302,10 @@ impl Session {
 
     async fn run(&mut self, inbound: &mut Inbound) {
         loop {
-            match inbound.next(&self.outbox, self.typing.next_deadline()).await {
+            match inbound
+                .next(&self.outbox, self.typing.next_deadline())
+                .await
+            {
                 Next::Frame(frame) => {
                     let id = frame.id.clone();
                     if let Err(e) = handlers::handle(self, frame).await {

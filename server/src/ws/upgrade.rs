@@ -81,7 +81,10 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
-    if allowed.iter().any(|a| a == "*" || a.trim_end_matches('/') == origin) {
+    if allowed
+        .iter()
+        .any(|a| a == "*" || a.trim_end_matches('/') == origin)
+    {
         return true;
     }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
@@ -104,16 +107,25 @@ mod tests {
 
     #[test]
     fn same_origin_and_listed_origins_pass() {
-        let same = headers(&[(header::ORIGIN, "http://localhost:3000"), (header::HOST, "localhost:3000")]);
+        let same = headers(&[
+            (header::ORIGIN, "http://localhost:3000"),
+            (header::HOST, "localhost:3000"),
+        ]);
         assert!(origin_allowed(&same, &[]));
-        let listed = headers(&[(header::ORIGIN, "https://app.test"), (header::HOST, "api.test")]);
+        let listed = headers(&[
+            (header::ORIGIN, "https://app.test"),
+            (header::HOST, "api.test"),
+        ]);
         assert!(origin_allowed(&listed, &["https://app.test".into()]));
         assert!(origin_allowed(&HeaderMap::new(), &[]));
     }
 
     #[test]
     fn foreign_origins_fail() {
-        let evil = headers(&[(header::ORIGIN, "https://evil.test"), (header::HOST, "localhost:3000")]);
+        let evil = headers(&[
+            (header::ORIGIN, "https://evil.test"),
+            (header::HOST, "localhost:3000"),
+        ]);
         assert!(!origin_allowed(&evil, &["https://app.test".into()]));
     }
 

@@ -11,10 +11,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 mod base64_helpers {
     /// Unpadded URL-safe base64, as JWTs use.
     pub fn b64(bytes: &[u8]) -> String {
-        const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         let mut out = String::new();
         for chunk in bytes.chunks(3) {
-            let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
             for i in 0..=chunk.len() {
                 out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
             }
@@ -24,12 +28,20 @@ mod base64_helpers {
 }
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 fn token_with(secret: &str, user: &TestUser, exp: u64) -> String {
     let claims = json!({"sub": user.id().to_string(), "iat": now() - 10, "exp": exp, "gen": 0});
-    encode(&Header::default(), &claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+    encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
 }
 
 async fn assert_refused(app: &TestApp, token: &str) {
@@ -47,8 +59,10 @@ async fn assert_refused(app: &TestApp, token: &str) {
 async fn tokens_are_accepted_from_query_subprotocol_cookie_and_first_message() {
     let app = spawn_app().await;
     let alice = app.register("alice").await;
-    let authenticated = |e: &ServerEvent| matches!(e, ServerEvent::Authenticated { user, protocol_version, .. }
-        if user.username == "alice" && *protocol_version == protocol::PROTOCOL_VERSION);
+    let authenticated = |e: &ServerEvent| {
+        matches!(e, ServerEvent::Authenticated { user, protocol_version, .. }
+        if user.username == "alice" && *protocol_version == protocol::PROTOCOL_VERSION)
+    };
 
     let mut by_query = app.connect_raw(Some(&alice.token), &[]).await.unwrap();
     by_query.expect(authenticated).await;
@@ -65,12 +79,26 @@ async fn tokens_are_accepted_from_query_subprotocol_cookie_and_first_message() {
     by_cookie.expect(authenticated).await;
 
     let mut by_message = app.connect_raw(None, &[]).await.unwrap();
-    by_message.send(ClientEvent::JoinConversation { conversation_id: protocol::ConversationId::new() }).await;
+    by_message
+        .send(ClientEvent::JoinConversation {
+            conversation_id: protocol::ConversationId::new(),
+        })
+        .await;
     by_message.expect_error(ErrorCode::NotAuthenticated).await;
-    by_message.send(ClientEvent::Authenticate { token: alice.token.clone() }).await;
+    by_message
+        .send(ClientEvent::Authenticate {
+            token: alice.token.clone(),
+        })
+        .await;
     by_message.expect(authenticated).await;
-    by_message.send(ClientEvent::Authenticate { token: alice.token.clone() }).await;
-    by_message.expect_error(ErrorCode::AlreadyAuthenticated).await;
+    by_message
+        .send(ClientEvent::Authenticate {
+            token: alice.token.clone(),
+        })
+        .await;
+    by_message
+        .expect_error(ErrorCode::AlreadyAuthenticated)
+        .await;
 }
 
 #[tokio::test]
@@ -87,12 +115,20 @@ async fn forged_expired_and_unsigned_tokens_are_refused() {
     let app = spawn_app().await;
     let alice = app.register("alice").await;
 
-    assert_refused(&app, &token_with("another-secret-another-secret-0000", &alice, now() + 600)).await;
+    assert_refused(
+        &app,
+        &token_with("another-secret-another-secret-0000", &alice, now() + 600),
+    )
+    .await;
     assert_refused(&app, &token_with(SECRET, &alice, now() - 600)).await;
     assert_refused(&app, "not.a.token").await;
 
     let header = b64(br#"{"alg":"none","typ":"JWT"}"#);
-    let claims = b64(json!({"sub": alice.id().to_string(), "iat": now(), "exp": now() + 600, "gen": 0}).to_string().as_bytes());
+    let claims = b64(
+        json!({"sub": alice.id().to_string(), "iat": now(), "exp": now() + 600, "gen": 0})
+            .to_string()
+            .as_bytes(),
+    );
     assert_refused(&app, &format!("{header}.{claims}.")).await;
 
     // A correctly signed HS512 token is still refused: the algorithm is pinned.
@@ -106,9 +142,16 @@ async fn forged_expired_and_unsigned_tokens_are_refused() {
 
     // The first-message path refuses the same way.
     let mut client = app.connect_raw(None, &[]).await.unwrap();
-    client.send(ClientEvent::Authenticate { token: "garbage".into() }).await;
+    client
+        .send(ClientEvent::Authenticate {
+            token: "garbage".into(),
+        })
+        .await;
     client.expect_error(ErrorCode::AuthFailed).await;
-    assert_eq!(u16::from(client.expect_close().await.unwrap().code), close::AUTH_FAILED);
+    assert_eq!(
+        u16::from(client.expect_close().await.unwrap().code),
+        close::AUTH_FAILED
+    );
 }
 
 #[tokio::test]
@@ -118,12 +161,20 @@ async fn logout_ends_every_session_and_revokes_the_token() {
     let mut s1 = app.connect(&alice).await;
     let mut s2 = app.connect(&alice).await;
     let (status, _) = app
-        .request(reqwest::Method::POST, "/api/auth/logout", Some(&alice.token), None)
+        .request(
+            reqwest::Method::POST,
+            "/api/auth/logout",
+            Some(&alice.token),
+            None,
+        )
         .await;
     assert_eq!(status, 204);
     for s in [&mut s1, &mut s2] {
         s.expect_error(ErrorCode::Kicked).await;
-        assert_eq!(u16::from(s.expect_close().await.unwrap().code), close::KICKED);
+        assert_eq!(
+            u16::from(s.expect_close().await.unwrap().code),
+            close::KICKED
+        );
     }
     assert_refused(&app, &alice.token).await;
     // Signing in again gives a working token.
@@ -149,7 +200,10 @@ async fn operators_can_kick_and_ban() {
 
     let kick = format!("/api/admin/users/{}/kick", alice.id());
     let (status, body) = app.post(&kick, &alice.token, json!({})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("FORBIDDEN")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("FORBIDDEN"))
+    );
 
     let (status, body) = app.post(&kick, &root.token, json!({"ban": true})).await;
     assert_eq!(status, 200, "{body}");
@@ -163,5 +217,8 @@ async fn operators_can_kick_and_ban() {
             Some(json!({"username": "alice", "password": "password-alice"})),
         )
         .await;
-    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("AUTH_FAILED")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("AUTH_FAILED"))
+    );
 }

@@ -12,34 +12,68 @@ async fn joining_and_leaving_a_view_notifies_the_other_viewers() {
     let mut a = app.connect(&alice).await;
     let mut b = app.connect(&bob).await;
 
-    a.send_with_id("j", ClientEvent::JoinConversation { conversation_id: group }).await;
+    a.send_with_id(
+        "j",
+        ClientEvent::JoinConversation {
+            conversation_id: group,
+        },
+    )
+    .await;
     let joined = a
         .expect_frame(|f| matches!(f.event, ServerEvent::ConversationJoined { .. }))
         .await;
     assert_eq!(joined.id.as_deref(), Some("j"));
     assert_eq!(
         joined.event,
-        ServerEvent::ConversationJoined { conversation_id: group, viewers: vec![alice.id()] }
+        ServerEvent::ConversationJoined {
+            conversation_id: group,
+            viewers: vec![alice.id()]
+        }
     );
 
-    b.send(ClientEvent::JoinConversation { conversation_id: group }).await;
-    b.expect(|e| matches!(e, ServerEvent::ConversationJoined { .. })).await;
-    let notice = a.expect(|e| matches!(e, ServerEvent::ViewerJoined { .. })).await;
-    let ServerEvent::ViewerJoined { user_id, viewers, .. } = notice else { unreachable!() };
+    b.send(ClientEvent::JoinConversation {
+        conversation_id: group,
+    })
+    .await;
+    b.expect(|e| matches!(e, ServerEvent::ConversationJoined { .. }))
+        .await;
+    let notice = a
+        .expect(|e| matches!(e, ServerEvent::ViewerJoined { .. }))
+        .await;
+    let ServerEvent::ViewerJoined {
+        user_id, viewers, ..
+    } = notice
+    else {
+        unreachable!()
+    };
     assert_eq!(user_id, bob.id());
     assert_eq!(viewers.len(), 2);
 
-    b.send(ClientEvent::LeaveConversation { conversation_id: group }).await;
-    b.expect(|e| matches!(e, ServerEvent::ConversationLeft { .. })).await;
-    let left = a.expect(|e| matches!(e, ServerEvent::ViewerLeft { .. })).await;
+    b.send(ClientEvent::LeaveConversation {
+        conversation_id: group,
+    })
+    .await;
+    b.expect(|e| matches!(e, ServerEvent::ConversationLeft { .. }))
+        .await;
+    let left = a
+        .expect(|e| matches!(e, ServerEvent::ViewerLeft { .. }))
+        .await;
     assert_eq!(
         left,
-        ServerEvent::ViewerLeft { conversation_id: group, user_id: bob.id(), viewers: vec![alice.id()] }
+        ServerEvent::ViewerLeft {
+            conversation_id: group,
+            user_id: bob.id(),
+            viewers: vec![alice.id()]
+        }
     );
 
     // Closing the socket leaves every view too.
-    b.send(ClientEvent::JoinConversation { conversation_id: group }).await;
-    a.expect(|e| matches!(e, ServerEvent::ViewerJoined { .. })).await;
+    b.send(ClientEvent::JoinConversation {
+        conversation_id: group,
+    })
+    .await;
+    a.expect(|e| matches!(e, ServerEvent::ViewerJoined { .. }))
+        .await;
     b.close().await;
     a.expect(|e| matches!(e, ServerEvent::ViewerLeft { user_id, .. } if *user_id == bob.id()))
         .await;
@@ -59,9 +93,13 @@ async fn online_members_lists_connected_members_only() {
     let group = app.group(&alice, "Room", &[&bob, &carol]).await;
     let mut a = app.connect(&alice).await;
     let _b = app.connect(&bob).await;
-    a.send(ClientEvent::ListOnline { conversation_id: group }).await;
-    let ServerEvent::OnlineMembers { users, .. } =
-        a.expect(|e| matches!(e, ServerEvent::OnlineMembers { .. })).await
+    a.send(ClientEvent::ListOnline {
+        conversation_id: group,
+    })
+    .await;
+    let ServerEvent::OnlineMembers { users, .. } = a
+        .expect(|e| matches!(e, ServerEvent::OnlineMembers { .. }))
+        .await
     else {
         unreachable!()
     };
@@ -86,31 +124,58 @@ async fn membership_changes_are_pushed_and_enforced() {
     let mut c = app.connect(&carol).await;
 
     let (status, body) = app
-        .post(&format!("/api/conversations/{group}/members"), &alice.token, json!({"user_id": carol.id()}))
+        .post(
+            &format!("/api/conversations/{group}/members"),
+            &alice.token,
+            json!({"user_id": carol.id()}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["members"].as_array().unwrap().len(), 3);
-    let update = c.expect(|e| matches!(e, ServerEvent::ConversationUpdated { .. })).await;
-    let ServerEvent::ConversationUpdated { conversation } = update else { unreachable!() };
+    let update = c
+        .expect(|e| matches!(e, ServerEvent::ConversationUpdated { .. }))
+        .await;
+    let ServerEvent::ConversationUpdated { conversation } = update else {
+        unreachable!()
+    };
     assert_eq!(conversation.id, group);
-    b.expect(|e| matches!(e, ServerEvent::ConversationUpdated { .. })).await;
+    b.expect(|e| matches!(e, ServerEvent::ConversationUpdated { .. }))
+        .await;
 
     // Carol can now join; once removed she is evicted and told.
-    c.send(ClientEvent::JoinConversation { conversation_id: group }).await;
-    c.expect(|e| matches!(e, ServerEvent::ConversationJoined { .. })).await;
+    c.send(ClientEvent::JoinConversation {
+        conversation_id: group,
+    })
+    .await;
+    c.expect(|e| matches!(e, ServerEvent::ConversationJoined { .. }))
+        .await;
     // Bob is a plain member: he cannot remove Carol.
     let (status, body) = app
-        .request(reqwest::Method::DELETE, &format!("/api/conversations/{group}/members/{}", carol.id()), Some(&bob.token), None)
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/api/conversations/{group}/members/{}", carol.id()),
+            Some(&bob.token),
+            None,
+        )
         .await;
     assert_eq!(status, 403);
     assert_eq!(body["error"]["code"], "FORBIDDEN");
     let (status, _) = app
-        .request(reqwest::Method::DELETE, &format!("/api/conversations/{group}/members/{}", carol.id()), Some(&alice.token), None)
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/api/conversations/{group}/members/{}", carol.id()),
+            Some(&alice.token),
+            None,
+        )
         .await;
     assert_eq!(status, 204);
     c.expect(|e| matches!(e, ServerEvent::ConversationRemoved { conversation_id } if *conversation_id == group))
         .await;
-    c.send(ClientEvent::SendMessage { conversation_id: group, temp_id: "x".into(), body: "still here?".into() })
-        .await;
+    c.send(ClientEvent::SendMessage {
+        conversation_id: group,
+        temp_id: "x".into(),
+        body: "still here?".into(),
+    })
+    .await;
     c.expect_error(protocol::ErrorCode::NotAMember).await;
 }

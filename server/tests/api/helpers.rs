@@ -1,8 +1,8 @@
 //! `spawn_app()` and `TestClient`: the harness every test uses.
 
+use clap::Parser;
 use confab_server::config::Config;
 use confab_server::startup::Application;
-use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use protocol::rest::AuthResponse;
 use protocol::{ClientEvent, ClientFrame, ErrorCode, ServerEvent, ServerFrame, User};
@@ -38,7 +38,9 @@ fn init_tracing() {
     static INIT: std::sync::Once = std::sync::Once::new();
     INIT.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
-            tracing_subscriber::fmt().with_env_filter("info,confab_server=debug").init();
+            tracing_subscriber::fmt()
+                .with_env_filter("info,confab_server=debug")
+                .init();
         }
     });
 }
@@ -194,15 +196,22 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        self.request(reqwest::Method::GET, path, Some(token), None).await
+        self.request(reqwest::Method::GET, path, Some(token), None)
+            .await
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
-        self.request(reqwest::Method::POST, path, Some(token), Some(body)).await
+        self.request(reqwest::Method::POST, path, Some(token), Some(body))
+            .await
     }
 
     /// Creates a group owned by `owner` with `members`; returns its id.
-    pub async fn group(&self, owner: &TestUser, title: &str, members: &[&TestUser]) -> protocol::ConversationId {
+    pub async fn group(
+        &self,
+        owner: &TestUser,
+        title: &str,
+        members: &[&TestUser],
+    ) -> protocol::ConversationId {
         let ids: Vec<_> = members.iter().map(|m| m.user.id).collect();
         let (status, body) = self
             .post(
@@ -217,7 +226,10 @@ impl TestApp {
 
     /// An authenticated WebSocket (token in the query), past the initial snapshots.
     pub async fn connect(&self, user: &TestUser) -> TestClient {
-        let mut client = self.connect_raw(Some(&user.token), &[]).await.expect("upgrade");
+        let mut client = self
+            .connect_raw(Some(&user.token), &[])
+            .await
+            .expect("upgrade");
         client
             .expect(|e| matches!(e, ServerEvent::Authenticated { .. }))
             .await;
@@ -239,7 +251,9 @@ impl TestApp {
         };
         let mut request = url.into_client_request().unwrap();
         for (name, value) in headers {
-            let name = tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+            let name =
+                tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes())
+                    .unwrap();
             request
                 .headers_mut()
                 .insert(name, HeaderValue::from_str(value).unwrap());
@@ -369,8 +383,10 @@ impl TestClient {
     /// A ping/pong round trip: proves the connection is alive and served.
     pub async fn assert_alive(&mut self) {
         self.send_with_id("alive", ClientEvent::Ping).await;
-        self.expect_frame(|f| f.id.as_deref() == Some("alive") && matches!(f.event, ServerEvent::Pong { .. }))
-            .await;
+        self.expect_frame(|f| {
+            f.id.as_deref() == Some("alive") && matches!(f.event, ServerEvent::Pong { .. })
+        })
+        .await;
     }
 
     pub async fn close(mut self) {

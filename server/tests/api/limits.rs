@@ -14,9 +14,20 @@ async fn malformed_and_unknown_events_get_invalid_payload_and_the_socket_survive
     a.expect_error(ErrorCode::InvalidPayload).await;
     a.send_text(r#"{"type":"self_destruct","id":"u1"}"#).await;
     let err = a.expect_error(ErrorCode::InvalidPayload).await;
-    assert_eq!(err.id.as_deref(), Some("u1"), "the id is echoed even for unknown events");
-    a.send_text(r#"{"type":"mark_read","conversation_id":"nope","up_to_seq":"x","id":"u2"}"#).await;
-    assert_eq!(a.expect_error(ErrorCode::InvalidPayload).await.id.as_deref(), Some("u2"));
+    assert_eq!(
+        err.id.as_deref(),
+        Some("u1"),
+        "the id is echoed even for unknown events"
+    );
+    a.send_text(r#"{"type":"mark_read","conversation_id":"nope","up_to_seq":"x","id":"u2"}"#)
+        .await;
+    assert_eq!(
+        a.expect_error(ErrorCode::InvalidPayload)
+            .await
+            .id
+            .as_deref(),
+        Some("u2")
+    );
     a.assert_alive().await;
 }
 
@@ -62,7 +73,10 @@ async fn foreign_origins_cannot_open_websockets() {
         Ok(_) => panic!("a foreign origin was let in"),
     }
     let host = format!("http://{}", app.addr);
-    let mut same = app.connect_raw(Some(&alice.token), &[("origin", &host)]).await.unwrap();
+    let mut same = app
+        .connect_raw(Some(&alice.token), &[("origin", &host)])
+        .await
+        .unwrap();
     same.assert_alive().await;
     let mut listed = app
         .connect_raw(Some(&alice.token), &[("origin", "https://chat.example")])
@@ -77,6 +91,8 @@ async fn connections_beyond_the_limit_are_refused() {
     let alice = app.register("alice").await;
     let mut first = app.connect(&alice).await;
     let second = app.connect_raw(Some(&alice.token), &[]).await;
-    assert!(matches!(second, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 503));
+    assert!(
+        matches!(second, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 503)
+    );
     first.assert_alive().await;
 }

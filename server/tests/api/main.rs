@@ -11,5 +11,5 @@ mod limits;
 mod messaging;
 mod presence;
 mod receipts;
-mod typing;
 mod rest;
+mod typing;

@@ -23,18 +23,30 @@ async fn two_users_chat_in_a_direct_conversation() {
     let ack = a
         .expect_frame(|f| matches!(f.event, ServerEvent::MessageAck { .. }))
         .await;
-    assert_eq!(ack.id.as_deref(), Some("r1"), "the ack echoes the request id");
-    let ServerEvent::MessageAck { temp_id, message } = ack.event else { unreachable!() };
+    assert_eq!(
+        ack.id.as_deref(),
+        Some("r1"),
+        "the ack echoes the request id"
+    );
+    let ServerEvent::MessageAck { temp_id, message } = ack.event else {
+        unreachable!()
+    };
     assert_eq!(temp_id, "t1");
     assert_eq!(message.seq, 1);
     assert_eq!(message.sender_id, alice.id());
 
     // Bob learns about the new conversation, then gets the message.
-    let update = b.expect(|e| matches!(e, ServerEvent::ConversationUpdated { .. })).await;
-    let ServerEvent::ConversationUpdated { conversation } = update else { unreachable!() };
+    let update = b
+        .expect(|e| matches!(e, ServerEvent::ConversationUpdated { .. }))
+        .await;
+    let ServerEvent::ConversationUpdated { conversation } = update else {
+        unreachable!()
+    };
     assert_eq!(conversation.kind, ConversationKind::Direct);
     assert_eq!(conversation.members.len(), 2);
-    let new = b.expect(|e| matches!(e, ServerEvent::MessageNew { .. })).await;
+    let new = b
+        .expect(|e| matches!(e, ServerEvent::MessageNew { .. }))
+        .await;
     assert_eq!(message_of(&new), &message);
 
     // Bob replies into the same conversation; the second direct message reuses it.
@@ -44,12 +56,16 @@ async fn two_users_chat_in_a_direct_conversation() {
         body: "hello alice".into(),
     })
     .await;
-    let reply = a.expect(|e| matches!(e, ServerEvent::MessageNew { .. })).await;
+    let reply = a
+        .expect(|e| matches!(e, ServerEvent::MessageNew { .. }))
+        .await;
     assert_eq!(message_of(&reply).seq, 2);
     assert_eq!(message_of(&reply).body, "hello alice");
 
     a.send(direct(&bob, "t2", "again")).await;
-    let again = a.expect(|e| matches!(e, ServerEvent::MessageAck { .. })).await;
+    let again = a
+        .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
+        .await;
     assert_eq!(message_of(&again).conversation_id, message.conversation_id);
     assert_eq!(message_of(&again).seq, 3);
 }
@@ -75,14 +91,20 @@ async fn group_messages_reach_every_session_of_every_member() {
         body: "hello team".into(),
     })
     .await;
-    let ack = c1.expect(|e| matches!(e, ServerEvent::MessageAck { .. })).await;
+    let ack = c1
+        .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
+        .await;
     for client in [&mut a, &mut b, &mut c2] {
-        let new = client.expect(|e| matches!(e, ServerEvent::MessageNew { .. })).await;
+        let new = client
+            .expect(|e| matches!(e, ServerEvent::MessageNew { .. }))
+            .await;
         assert_eq!(message_of(&new), message_of(&ack));
     }
     // The sending session has the ack and no duplicate.
-    c1.expect_silence(Duration::from_millis(300), |e| matches!(e, ServerEvent::MessageNew { .. }))
-        .await;
+    c1.expect_silence(Duration::from_millis(300), |e| {
+        matches!(e, ServerEvent::MessageNew { .. })
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -91,7 +113,9 @@ async fn acked_messages_survive_a_restart() {
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);
     let mut a = app.connect(&alice).await;
     a.send(direct(&bob, "t1", "remember me")).await;
-    let ack = a.expect(|e| matches!(e, ServerEvent::MessageAck { .. })).await;
+    let ack = a
+        .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
+        .await;
     let message = message_of(&ack).clone();
 
     app.restart().await;
@@ -99,7 +123,10 @@ async fn acked_messages_survive_a_restart() {
     assert!(a.expect_close().await.is_some());
 
     let (status, page) = app
-        .get(&format!("/api/conversations/{}/messages", message.conversation_id), &bob.token)
+        .get(
+            &format!("/api/conversations/{}/messages", message.conversation_id),
+            &bob.token,
+        )
         .await;
     assert_eq!(status, 200, "{page}");
     let stored: protocol::rest::MessagePage = serde_json::from_value(page).unwrap();
@@ -107,7 +134,9 @@ async fn acked_messages_survive_a_restart() {
     // And the conversation keeps counting from where it was.
     let mut a = app.connect(&alice).await;
     a.send(direct(&bob, "t2", "still here")).await;
-    let ack = a.expect(|e| matches!(e, ServerEvent::MessageAck { .. })).await;
+    let ack = a
+        .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
+        .await;
     assert_eq!(message_of(&ack).seq, 2);
 }
 
@@ -118,17 +147,26 @@ async fn resending_a_temp_id_does_not_duplicate() {
     let mut a = app.connect(&alice).await;
     let mut b = app.connect(&bob).await;
     a.send(direct(&bob, "same", "once")).await;
-    let first = a.expect(|e| matches!(e, ServerEvent::MessageAck { .. })).await;
-    b.expect(|e| matches!(e, ServerEvent::MessageNew { .. })).await;
-
-    a.send(direct(&bob, "same", "once")).await;
-    let second = a.expect(|e| matches!(e, ServerEvent::MessageAck { .. })).await;
-    assert_eq!(message_of(&first), message_of(&second));
-    b.expect_silence(Duration::from_millis(400), |e| matches!(e, ServerEvent::MessageNew { .. }))
+    let first = a
+        .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
+        .await;
+    b.expect(|e| matches!(e, ServerEvent::MessageNew { .. }))
         .await;
 
+    a.send(direct(&bob, "same", "once")).await;
+    let second = a
+        .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
+        .await;
+    assert_eq!(message_of(&first), message_of(&second));
+    b.expect_silence(Duration::from_millis(400), |e| {
+        matches!(e, ServerEvent::MessageNew { .. })
+    })
+    .await;
+
     let conv = message_of(&first).conversation_id;
-    let (_, page) = app.get(&format!("/api/conversations/{conv}/messages"), &bob.token).await;
+    let (_, page) = app
+        .get(&format!("/api/conversations/{conv}/messages"), &bob.token)
+        .await;
     assert_eq!(page["messages"].as_array().unwrap().len(), 1);
 }
 
@@ -139,25 +177,47 @@ async fn only_the_sender_can_edit_or_delete() {
     let mut a = app.connect(&alice).await;
     let mut b = app.connect(&bob).await;
     a.send(direct(&bob, "t", "original")).await;
-    let ack = a.expect(|e| matches!(e, ServerEvent::MessageAck { .. })).await;
-    let message = message_of(&ack).clone();
-    b.expect(|e| matches!(e, ServerEvent::MessageNew { .. })).await;
-
-    b.send_with_id("e", ClientEvent::EditMessage { message_id: message.id, body: "hacked".into() })
+    let ack = a
+        .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
         .await;
+    let message = message_of(&ack).clone();
+    b.expect(|e| matches!(e, ServerEvent::MessageNew { .. }))
+        .await;
+
+    b.send_with_id(
+        "e",
+        ClientEvent::EditMessage {
+            message_id: message.id,
+            body: "hacked".into(),
+        },
+    )
+    .await;
     let err = b.expect_error(ErrorCode::Forbidden).await;
     assert_eq!(err.id.as_deref(), Some("e"));
-    b.send(ClientEvent::DeleteMessage { message_id: message.id }).await;
+    b.send(ClientEvent::DeleteMessage {
+        message_id: message.id,
+    })
+    .await;
     b.expect_error(ErrorCode::Forbidden).await;
 
-    a.send(ClientEvent::EditMessage { message_id: message.id, body: "edited".into() })
+    a.send(ClientEvent::EditMessage {
+        message_id: message.id,
+        body: "edited".into(),
+    })
+    .await;
+    let edited = b
+        .expect(|e| matches!(e, ServerEvent::MessageEdited { .. }))
         .await;
-    let edited = b.expect(|e| matches!(e, ServerEvent::MessageEdited { .. })).await;
     assert_eq!(message_of(&edited).body, "edited");
     assert!(message_of(&edited).edited_at.is_some());
 
-    a.send(ClientEvent::DeleteMessage { message_id: message.id }).await;
-    let deleted = b.expect(|e| matches!(e, ServerEvent::MessageDeleted { .. })).await;
+    a.send(ClientEvent::DeleteMessage {
+        message_id: message.id,
+    })
+    .await;
+    let deleted = b
+        .expect(|e| matches!(e, ServerEvent::MessageDeleted { .. }))
+        .await;
     let tomb = message_of(&deleted);
     assert!(tomb.deleted);
     assert_eq!(tomb.body, "");
@@ -165,12 +225,18 @@ async fn only_the_sender_can_edit_or_delete() {
 
     // The tombstone is what history shows, and it cannot be edited again.
     let (_, page) = app
-        .get(&format!("/api/conversations/{}/messages", message.conversation_id), &bob.token)
+        .get(
+            &format!("/api/conversations/{}/messages", message.conversation_id),
+            &bob.token,
+        )
         .await;
     assert_eq!(page["messages"][0]["deleted"], true);
     assert_eq!(page["messages"][0]["body"], "");
-    a.send(ClientEvent::EditMessage { message_id: message.id, body: "zombie".into() })
-        .await;
+    a.send(ClientEvent::EditMessage {
+        message_id: message.id,
+        body: "zombie".into(),
+    })
+    .await;
     a.expect_error(ErrorCode::NotFound).await;
 }
 
@@ -185,8 +251,17 @@ async fn non_members_cannot_join_send_type_or_read() {
     let group = app.group(&alice, "Private", &[&bob]).await;
     let mut m = app.connect(&mallory).await;
 
-    m.send_with_id("j", ClientEvent::JoinConversation { conversation_id: group }).await;
-    assert_eq!(m.expect_error(ErrorCode::NotAMember).await.id.as_deref(), Some("j"));
+    m.send_with_id(
+        "j",
+        ClientEvent::JoinConversation {
+            conversation_id: group,
+        },
+    )
+    .await;
+    assert_eq!(
+        m.expect_error(ErrorCode::NotAMember).await.id.as_deref(),
+        Some("j")
+    );
     m.send(ClientEvent::SendMessage {
         conversation_id: group,
         temp_id: "x".into(),
@@ -194,19 +269,34 @@ async fn non_members_cannot_join_send_type_or_read() {
     })
     .await;
     m.expect_error(ErrorCode::NotAMember).await;
-    m.send(ClientEvent::TypingStart { conversation_id: group }).await;
+    m.send(ClientEvent::TypingStart {
+        conversation_id: group,
+    })
+    .await;
     m.expect_error(ErrorCode::NotAMember).await;
-    m.send(ClientEvent::MarkRead { conversation_id: group, up_to_seq: 1 }).await;
+    m.send(ClientEvent::MarkRead {
+        conversation_id: group,
+        up_to_seq: 1,
+    })
+    .await;
     m.expect_error(ErrorCode::NotAMember).await;
-    m.send(ClientEvent::ListOnline { conversation_id: group }).await;
+    m.send(ClientEvent::ListOnline {
+        conversation_id: group,
+    })
+    .await;
     m.expect_error(ErrorCode::NotAMember).await;
 
     let (status, body) = app
-        .get(&format!("/api/conversations/{group}/messages"), &mallory.token)
+        .get(
+            &format!("/api/conversations/{group}/messages"),
+            &mallory.token,
+        )
         .await;
     assert_eq!(status, 403);
     assert_eq!(body["error"]["code"], "NOT_A_MEMBER");
-    let (status, _) = app.get(&format!("/api/conversations/{group}"), &mallory.token).await;
+    let (status, _) = app
+        .get(&format!("/api/conversations/{group}"), &mallory.token)
+        .await;
     assert_eq!(status, 404);
     // The connection is still fine.
     m.assert_alive().await;

@@ -22,21 +22,31 @@ async fn presence_follows_the_last_session_and_keeps_last_seen() {
     b.expect(presence_of(&alice, PresenceStatus::Online)).await;
     let a2 = app.connect(&alice).await;
     // A second device changes nothing for others.
-    b.expect_silence(Duration::from_millis(300), |e| matches!(e, ServerEvent::PresenceChanged { .. }))
-        .await;
+    b.expect_silence(Duration::from_millis(300), |e| {
+        matches!(e, ServerEvent::PresenceChanged { .. })
+    })
+    .await;
     a1.close().await;
     // Grace (300 ms in tests) passes, but one session remains: still online.
-    b.expect_silence(Duration::from_millis(700), |e| matches!(e, ServerEvent::PresenceChanged { .. }))
-        .await;
+    b.expect_silence(Duration::from_millis(700), |e| {
+        matches!(e, ServerEvent::PresenceChanged { .. })
+    })
+    .await;
     a2.close().await;
     let offline = b.expect(presence_of(&alice, PresenceStatus::Offline)).await;
-    let ServerEvent::PresenceChanged { presence } = offline else { unreachable!() };
+    let ServerEvent::PresenceChanged { presence } = offline else {
+        unreachable!()
+    };
     assert!(presence.last_seen_at.is_some());
 
     // A fresh session of Bob gets Alice's last-seen in its snapshot.
     let mut b2 = app.connect_raw(Some(&bob.token), &[]).await.unwrap();
-    let snapshot = b2.expect(|e| matches!(e, ServerEvent::PresenceSnapshot { .. })).await;
-    let ServerEvent::PresenceSnapshot { users } = snapshot else { unreachable!() };
+    let snapshot = b2
+        .expect(|e| matches!(e, ServerEvent::PresenceSnapshot { .. }))
+        .await;
+    let ServerEvent::PresenceSnapshot { users } = snapshot else {
+        unreachable!()
+    };
     assert_eq!(users.len(), 1);
     assert_eq!(users[0].user_id, alice.id());
     assert_eq!(users[0].status, PresenceStatus::Offline);
@@ -54,8 +64,10 @@ async fn a_quick_reconnect_is_not_announced_as_offline() {
     a.close().await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let _a = app.connect(&alice).await;
-    b.expect_silence(Duration::from_millis(2000), |e| matches!(e, ServerEvent::PresenceChanged { .. }))
-        .await;
+    b.expect_silence(Duration::from_millis(2000), |e| {
+        matches!(e, ServerEvent::PresenceChanged { .. })
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -68,17 +80,31 @@ async fn away_is_announced_when_every_session_is_away() {
     let mut a2 = app.connect(&alice).await;
     b.expect(presence_of(&alice, PresenceStatus::Online)).await;
 
-    a1.send(ClientEvent::SetPresence { status: PresenceStatus::Away }).await;
-    b.expect_silence(Duration::from_millis(300), |e| matches!(e, ServerEvent::PresenceChanged { .. }))
-        .await;
-    a2.send(ClientEvent::SetPresence { status: PresenceStatus::Away }).await;
+    a1.send(ClientEvent::SetPresence {
+        status: PresenceStatus::Away,
+    })
+    .await;
+    b.expect_silence(Duration::from_millis(300), |e| {
+        matches!(e, ServerEvent::PresenceChanged { .. })
+    })
+    .await;
+    a2.send(ClientEvent::SetPresence {
+        status: PresenceStatus::Away,
+    })
+    .await;
     b.expect(presence_of(&alice, PresenceStatus::Away)).await;
     // Alice's own sessions hear it too, so every device shows the same status.
     a1.expect(presence_of(&alice, PresenceStatus::Away)).await;
-    a2.send(ClientEvent::SetPresence { status: PresenceStatus::Online }).await;
+    a2.send(ClientEvent::SetPresence {
+        status: PresenceStatus::Online,
+    })
+    .await;
     b.expect(presence_of(&alice, PresenceStatus::Online)).await;
 
-    a1.send(ClientEvent::SetPresence { status: PresenceStatus::Offline }).await;
+    a1.send(ClientEvent::SetPresence {
+        status: PresenceStatus::Offline,
+    })
+    .await;
     a1.expect_error(protocol::ErrorCode::ValidationFailed).await;
 }
 
@@ -93,13 +119,20 @@ async fn the_snapshot_on_auth_shows_who_is_online() {
     app.group(&alice, "Trio", &[&bob, &carol]).await;
     let _a = app.connect(&alice).await;
     let mut b = app.connect_raw(Some(&bob.token), &[]).await.unwrap();
-    let ServerEvent::PresenceSnapshot { mut users } =
-        b.expect(|e| matches!(e, ServerEvent::PresenceSnapshot { .. })).await
+    let ServerEvent::PresenceSnapshot { mut users } = b
+        .expect(|e| matches!(e, ServerEvent::PresenceSnapshot { .. }))
+        .await
     else {
         unreachable!()
     };
     users.sort_by_key(|p| p.user_id != alice.id());
     assert_eq!(users.len(), 2);
-    assert_eq!((users[0].user_id, users[0].status), (alice.id(), PresenceStatus::Online));
-    assert_eq!((users[1].user_id, users[1].status), (carol.id(), PresenceStatus::Offline));
+    assert_eq!(
+        (users[0].user_id, users[0].status),
+        (alice.id(), PresenceStatus::Online)
+    );
+    assert_eq!(
+        (users[1].user_id, users[1].status),
+        (carol.id(), PresenceStatus::Offline)
+    );
 }

@@ -21,9 +21,14 @@ async fn receipts_and_unread_counts() {
     let mut b2 = app.connect(&bob).await;
 
     for (i, text) in ["one", "two"].iter().enumerate() {
-        a.send(ClientEvent::SendMessage { conversation_id: group, temp_id: format!("t{i}"), body: text.to_string() })
+        a.send(ClientEvent::SendMessage {
+            conversation_id: group,
+            temp_id: format!("t{i}"),
+            body: text.to_string(),
+        })
+        .await;
+        a.expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
             .await;
-        a.expect(|e| matches!(e, ServerEvent::MessageAck { .. })).await;
         let expected = (i as i64 + 1, i as i64 + 1);
         b1.expect(|e| unread(e) == Some(expected)).await;
         b2.expect(|e| unread(e) == Some(expected)).await;
@@ -31,26 +36,70 @@ async fn receipts_and_unread_counts() {
     // The sender's own messages never count as unread for her.
     a.expect(|e| unread(e) == Some((0, 0))).await;
 
-    b1.send(ClientEvent::MarkDelivered { conversation_id: group, up_to_seq: 2 }).await;
+    b1.send(ClientEvent::MarkDelivered {
+        conversation_id: group,
+        up_to_seq: 2,
+    })
+    .await;
     let delivered = a.expect(|e| matches!(e, ServerEvent::Receipt { .. })).await;
     assert_eq!(
         delivered,
-        ServerEvent::Receipt { conversation_id: group, user_id: bob.id(), kind: ReceiptKind::Delivered, up_to_seq: 2 }
+        ServerEvent::Receipt {
+            conversation_id: group,
+            user_id: bob.id(),
+            kind: ReceiptKind::Delivered,
+            up_to_seq: 2
+        }
     );
 
-    b1.send(ClientEvent::MarkRead { conversation_id: group, up_to_seq: 1 }).await;
-    a.expect(|e| matches!(e, ServerEvent::Receipt { kind: ReceiptKind::Seen, up_to_seq: 1, .. })).await;
+    b1.send(ClientEvent::MarkRead {
+        conversation_id: group,
+        up_to_seq: 1,
+    })
+    .await;
+    a.expect(|e| {
+        matches!(
+            e,
+            ServerEvent::Receipt {
+                kind: ReceiptKind::Seen,
+                up_to_seq: 1,
+                ..
+            }
+        )
+    })
+    .await;
     b2.expect(|e| unread(e) == Some((1, 1))).await;
 
     // Marking beyond the newest message clamps to it; both of Bob's sessions see zero.
-    b2.send(ClientEvent::MarkRead { conversation_id: group, up_to_seq: 99 }).await;
-    a.expect(|e| matches!(e, ServerEvent::Receipt { kind: ReceiptKind::Seen, up_to_seq: 2, .. })).await;
+    b2.send(ClientEvent::MarkRead {
+        conversation_id: group,
+        up_to_seq: 99,
+    })
+    .await;
+    a.expect(|e| {
+        matches!(
+            e,
+            ServerEvent::Receipt {
+                kind: ReceiptKind::Seen,
+                up_to_seq: 2,
+                ..
+            }
+        )
+    })
+    .await;
     b1.expect(|e| unread(e) == Some((0, 0))).await;
     b2.expect(|e| unread(e) == Some((0, 0))).await;
 
     // Going backwards changes nothing and announces nothing.
-    b1.send(ClientEvent::MarkRead { conversation_id: group, up_to_seq: 1 }).await;
-    a.expect_silence(Duration::from_millis(300), |e| matches!(e, ServerEvent::Receipt { .. })).await;
+    b1.send(ClientEvent::MarkRead {
+        conversation_id: group,
+        up_to_seq: 1,
+    })
+    .await;
+    a.expect_silence(Duration::from_millis(300), |e| {
+        matches!(e, ServerEvent::Receipt { .. })
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -60,22 +109,46 @@ async fn unread_counts_arrive_on_connect_and_in_the_list() {
     let group = app.group(&alice, "Pair", &[&bob]).await;
     let mut a = app.connect(&alice).await;
     for i in 0..3 {
-        a.send(ClientEvent::SendMessage { conversation_id: group, temp_id: format!("t{i}"), body: format!("m{i}") })
+        a.send(ClientEvent::SendMessage {
+            conversation_id: group,
+            temp_id: format!("t{i}"),
+            body: format!("m{i}"),
+        })
+        .await;
+        a.expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
             .await;
-        a.expect(|e| matches!(e, ServerEvent::MessageAck { .. })).await;
     }
     // Delete one: it no longer counts.
-    let (_, page) = app.get(&format!("/api/conversations/{group}/messages"), &alice.token).await;
-    let first: protocol::MessageId = serde_json::from_value(page["messages"][0]["id"].clone()).unwrap();
-    a.send(ClientEvent::DeleteMessage { message_id: first }).await;
-    a.expect(|e| matches!(e, ServerEvent::MessageDeleted { .. })).await;
+    let (_, page) = app
+        .get(
+            &format!("/api/conversations/{group}/messages"),
+            &alice.token,
+        )
+        .await;
+    let first: protocol::MessageId =
+        serde_json::from_value(page["messages"][0]["id"].clone()).unwrap();
+    a.send(ClientEvent::DeleteMessage { message_id: first })
+        .await;
+    a.expect(|e| matches!(e, ServerEvent::MessageDeleted { .. }))
+        .await;
 
     let mut b = app.connect_raw(Some(&bob.token), &[]).await.unwrap();
-    let snapshot = b.expect(|e| matches!(e, ServerEvent::UnreadSnapshot { .. })).await;
-    let ServerEvent::UnreadSnapshot { conversations, total } = snapshot else { unreachable!() };
+    let snapshot = b
+        .expect(|e| matches!(e, ServerEvent::UnreadSnapshot { .. }))
+        .await;
+    let ServerEvent::UnreadSnapshot {
+        conversations,
+        total,
+    } = snapshot
+    else {
+        unreachable!()
+    };
     assert_eq!(total, 2);
     assert_eq!(conversations.len(), 1);
-    assert_eq!((conversations[0].conversation_id, conversations[0].unread), (group, 2));
+    assert_eq!(
+        (conversations[0].conversation_id, conversations[0].unread),
+        (group, 2)
+    );
 
     let (_, list) = app.get("/api/conversations", &bob.token).await;
     assert_eq!(list["conversations"][0]["unread"], 2);

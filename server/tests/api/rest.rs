@@ -14,19 +14,43 @@ async fn register_login_and_me() {
     assert_eq!(alice.user.display_name, "ALICE");
 
     let (status, body) = app
-        .request(Method::POST, "/api/auth/register", None, Some(json!({"username": "alice", "password": "whatever123"})))
+        .request(
+            Method::POST,
+            "/api/auth/register",
+            None,
+            Some(json!({"username": "alice", "password": "whatever123"})),
+        )
         .await;
-    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("CONFLICT")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("CONFLICT"))
+    );
 
     let (status, body) = app
-        .request(Method::POST, "/api/auth/register", None, Some(json!({"username": "x", "password": "short"})))
+        .request(
+            Method::POST,
+            "/api/auth/register",
+            None,
+            Some(json!({"username": "x", "password": "short"})),
+        )
         .await;
-    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("VALIDATION_FAILED")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("VALIDATION_FAILED"))
+    );
 
     let (status, body) = app
-        .request(Method::POST, "/api/auth/login", None, Some(json!({"username": "alice", "password": "wrong-password"})))
+        .request(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"username": "alice", "password": "wrong-password"})),
+        )
         .await;
-    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("AUTH_FAILED")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("AUTH_FAILED"))
+    );
 
     let response = app
         .http
@@ -36,8 +60,14 @@ async fn register_login_and_me() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(cookie.starts_with("confab_token=") && cookie.contains("HttpOnly"), "{cookie}");
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.starts_with("confab_token=") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
     let body: serde_json::Value = response.json().await.unwrap();
     assert!(body["expires_at"].as_i64().unwrap() > 0);
 
@@ -46,11 +76,20 @@ async fn register_login_and_me() {
     assert_eq!(me["id"], json!(alice.id()));
     // The cookie alone authenticates too (that is how the browser app works).
     let token_cookie = cookie.split(';').next().unwrap();
-    let response = app.http.get(app.url("/api/me")).header("cookie", token_cookie).send().await.unwrap();
+    let response = app
+        .http
+        .get(app.url("/api/me"))
+        .header("cookie", token_cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
 
     let (status, body) = app.request(Method::GET, "/api/me", None, None).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("NOT_AUTHENTICATED")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("NOT_AUTHENTICATED"))
+    );
 }
 
 #[tokio::test]
@@ -69,8 +108,13 @@ async fn bad_bodies_get_json_errors() {
     assert_eq!(body["error"]["code"], "INVALID_PAYLOAD");
 
     let big = json!({"username": "a".repeat(100_000), "password": "x"});
-    let (status, body) = app.request(Method::POST, "/api/auth/login", None, Some(big)).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (413, Some("PAYLOAD_TOO_LARGE")));
+    let (status, body) = app
+        .request(Method::POST, "/api/auth/login", None, Some(big))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (413, Some("PAYLOAD_TOO_LARGE"))
+    );
 }
 
 #[tokio::test]
@@ -79,7 +123,9 @@ async fn sign_in_attempts_are_rate_limited() {
     let wrong = json!({"username": "nobody", "password": "password-x"});
     let mut codes = Vec::new();
     for _ in 0..5 {
-        let (status, _) = app.request(Method::POST, "/api/auth/login", None, Some(wrong.clone())).await;
+        let (status, _) = app
+            .request(Method::POST, "/api/auth/login", None, Some(wrong.clone()))
+            .await;
         codes.push(status);
     }
     assert_eq!(codes, [401, 401, 401, 429, 429]);
@@ -93,7 +139,12 @@ async fn user_search_finds_others_by_name() {
     app.register("bob").await;
     let (status, body) = app.get("/api/users?q=AL", &alice.token).await;
     assert_eq!(status, 200);
-    let names: Vec<_> = body["users"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    let names: Vec<_> = body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["alfred"], "the caller is not listed");
     // LIKE wildcards are literal.
     let (_, body) = app.get("/api/users?q=%25", &alice.token).await;
@@ -103,10 +154,26 @@ async fn user_search_finds_others_by_name() {
 #[tokio::test]
 async fn conversations_list_and_direct_reuse() {
     let app = spawn_app().await;
-    let (alice, bob, carol) = (app.register("alice").await, app.register("bob").await, app.register("carol").await);
-    let (status, first) = app.post("/api/conversations", &alice.token, json!({"kind": "direct", "user_id": bob.id()})).await;
+    let (alice, bob, carol) = (
+        app.register("alice").await,
+        app.register("bob").await,
+        app.register("carol").await,
+    );
+    let (status, first) = app
+        .post(
+            "/api/conversations",
+            &alice.token,
+            json!({"kind": "direct", "user_id": bob.id()}),
+        )
+        .await;
     assert_eq!(status, 201);
-    let (status, again) = app.post("/api/conversations", &bob.token, json!({"kind": "direct", "user_id": alice.id()})).await;
+    let (status, again) = app
+        .post(
+            "/api/conversations",
+            &bob.token,
+            json!({"kind": "direct", "user_id": alice.id()}),
+        )
+        .await;
     assert_eq!(status, 200, "the existing direct conversation is reused");
     assert_eq!(first["id"], again["id"]);
     let group = app.group(&alice, "Later", &[&carol]).await;
@@ -118,7 +185,8 @@ async fn conversations_list_and_direct_reuse() {
         body: "newest".into(),
     })
     .await;
-    a.expect(|e| matches!(e, ServerEvent::MessageAck { .. })).await;
+    a.expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
+        .await;
 
     let (status, list) = app.get("/api/conversations", &alice.token).await;
     assert_eq!(status, 200);
@@ -130,13 +198,20 @@ async fn conversations_list_and_direct_reuse() {
     assert_eq!(list[1]["title"], "Later");
     assert!(list[1]["last_message"].is_null());
 
-    let (status, one) = app.get(&format!("/api/conversations/{group}"), &carol.token).await;
+    let (status, one) = app
+        .get(&format!("/api/conversations/{group}"), &carol.token)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(one["members"].as_array().unwrap().len(), 2);
-    let (status, _) = app.get(&format!("/api/conversations/{group}"), &bob.token).await;
+    let (status, _) = app
+        .get(&format!("/api/conversations/{group}"), &bob.token)
+        .await;
     assert_eq!(status, 404, "non-members cannot see it");
     let (status, body) = app.get("/api/conversations/not-an-id", &bob.token).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("NOT_FOUND")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("NOT_FOUND"))
+    );
 }
 
 #[tokio::test]
@@ -146,15 +221,25 @@ async fn history_pages_with_before_and_after() {
     let group = app.group(&alice, "Log", &[&bob]).await;
     let mut a = app.connect(&alice).await;
     for i in 1..=7 {
-        a.send(ClientEvent::SendMessage { conversation_id: group, temp_id: format!("t{i}"), body: format!("m{i}") })
+        a.send(ClientEvent::SendMessage {
+            conversation_id: group,
+            temp_id: format!("t{i}"),
+            body: format!("m{i}"),
+        })
+        .await;
+        a.expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
             .await;
-        a.expect(|e| matches!(e, ServerEvent::MessageAck { .. })).await;
     }
     let page = |query: String| {
         let app = &app;
         let token = bob.token.clone();
         async move {
-            let (status, body) = app.get(&format!("/api/conversations/{group}/messages?{query}"), &token).await;
+            let (status, body) = app
+                .get(
+                    &format!("/api/conversations/{group}/messages?{query}"),
+                    &token,
+                )
+                .await;
             assert_eq!(status, 200, "{body}");
             serde_json::from_value::<MessagePage>(body).unwrap()
         }
@@ -170,10 +255,26 @@ async fn history_pages_with_before_and_after() {
     let newer = page("limit=4&after=4".into()).await;
     assert_eq!((seqs(&newer), newer.has_more), (vec![5, 6, 7], false));
 
-    let (status, body) = app.get(&format!("/api/conversations/{group}/messages?limit=0"), &bob.token).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("VALIDATION_FAILED")));
-    let (status, body) = app.get(&format!("/api/conversations/{group}/messages?limit=abc"), &bob.token).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("INVALID_PAYLOAD")));
+    let (status, body) = app
+        .get(
+            &format!("/api/conversations/{group}/messages?limit=0"),
+            &bob.token,
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("VALIDATION_FAILED"))
+    );
+    let (status, body) = app
+        .get(
+            &format!("/api/conversations/{group}/messages?limit=abc"),
+            &bob.token,
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("INVALID_PAYLOAD"))
+    );
 }
 
 #[tokio::test]
@@ -191,4 +292,25 @@ async fn health_reports_database_and_live_stats() {
     assert_eq!(health["authenticated_users"], 2);
     assert_eq!(health["rooms"], 0);
     assert_eq!(health["protocol_version"], protocol::PROTOCOL_VERSION);
+}
+
+#[tokio::test]
+async fn the_session_endpoint_never_fails_for_signed_out_browsers() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let (status, body) = app
+        .request(Method::GET, "/api/auth/session", None, None)
+        .await;
+    assert_eq!((status, &body["user"]), (200, &serde_json::Value::Null));
+    let (status, body) = app
+        .request(
+            Method::GET,
+            "/api/auth/session",
+            Some("stale.token.here"),
+            None,
+        )
+        .await;
+    assert_eq!((status, &body["user"]), (200, &serde_json::Value::Null));
+    let (status, body) = app.get("/api/auth/session", &alice.token).await;
+    assert_eq!((status, &body["user"]["username"]), (200, &json!("alice")));
 }

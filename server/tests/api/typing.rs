@@ -12,21 +12,50 @@ async fn typing_reaches_others_is_throttled_and_expires() {
     let mut a = app.connect(&alice).await;
     let mut b = app.connect(&bob).await;
 
-    a.send(ClientEvent::TypingStart { conversation_id: group }).await;
-    let started = b.expect(|e| matches!(e, ServerEvent::TypingStarted { .. })).await;
-    assert_eq!(started, ServerEvent::TypingStarted { conversation_id: group, user_id: alice.id() });
+    a.send(ClientEvent::TypingStart {
+        conversation_id: group,
+    })
+    .await;
+    let started = b
+        .expect(|e| matches!(e, ServerEvent::TypingStarted { .. }))
+        .await;
+    assert_eq!(
+        started,
+        ServerEvent::TypingStarted {
+            conversation_id: group,
+            user_id: alice.id()
+        }
+    );
     let since = Instant::now();
     // A quick refresh extends typing without a second broadcast.
-    a.send(ClientEvent::TypingStart { conversation_id: group }).await;
-    b.expect_silence(Duration::from_millis(300), |e| matches!(e, ServerEvent::TypingStarted { .. }))
-        .await;
+    a.send(ClientEvent::TypingStart {
+        conversation_id: group,
+    })
+    .await;
+    b.expect_silence(Duration::from_millis(300), |e| {
+        matches!(e, ServerEvent::TypingStarted { .. })
+    })
+    .await;
     // Without further refresh, the server stops it by itself.
-    let stopped = b.expect(|e| matches!(e, ServerEvent::TypingStopped { .. })).await;
-    assert_eq!(stopped, ServerEvent::TypingStopped { conversation_id: group, user_id: alice.id() });
-    assert!(since.elapsed() >= Duration::from_millis(600), "stopped too early");
-    // The typist does not get their own indicator.
-    a.expect_silence(Duration::from_millis(100), |e| matches!(e, ServerEvent::TypingStarted { .. }))
+    let stopped = b
+        .expect(|e| matches!(e, ServerEvent::TypingStopped { .. }))
         .await;
+    assert_eq!(
+        stopped,
+        ServerEvent::TypingStopped {
+            conversation_id: group,
+            user_id: alice.id()
+        }
+    );
+    assert!(
+        since.elapsed() >= Duration::from_millis(600),
+        "stopped too early"
+    );
+    // The typist does not get their own indicator.
+    a.expect_silence(Duration::from_millis(100), |e| {
+        matches!(e, ServerEvent::TypingStarted { .. })
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -37,22 +66,43 @@ async fn typing_stops_on_explicit_stop_send_and_disconnect() {
     let mut a = app.connect(&alice).await;
     let mut b = app.connect(&bob).await;
 
-    a.send(ClientEvent::TypingStart { conversation_id: group }).await;
-    b.expect(|e| matches!(e, ServerEvent::TypingStarted { .. })).await;
-    a.send(ClientEvent::TypingStop { conversation_id: group }).await;
-    b.expect(|e| matches!(e, ServerEvent::TypingStopped { .. })).await;
+    a.send(ClientEvent::TypingStart {
+        conversation_id: group,
+    })
+    .await;
+    b.expect(|e| matches!(e, ServerEvent::TypingStarted { .. }))
+        .await;
+    a.send(ClientEvent::TypingStop {
+        conversation_id: group,
+    })
+    .await;
+    b.expect(|e| matches!(e, ServerEvent::TypingStopped { .. }))
+        .await;
 
     // Sending a message ends typing.
     tokio::time::sleep(Duration::from_millis(50)).await;
-    a.send(ClientEvent::TypingStart { conversation_id: group }).await;
-    b.expect(|e| matches!(e, ServerEvent::TypingStarted { .. })).await;
-    a.send(ClientEvent::SendMessage { conversation_id: group, temp_id: "m".into(), body: "done".into() })
+    a.send(ClientEvent::TypingStart {
+        conversation_id: group,
+    })
+    .await;
+    b.expect(|e| matches!(e, ServerEvent::TypingStarted { .. }))
         .await;
-    b.expect(|e| matches!(e, ServerEvent::TypingStopped { .. })).await;
+    a.send(ClientEvent::SendMessage {
+        conversation_id: group,
+        temp_id: "m".into(),
+        body: "done".into(),
+    })
+    .await;
+    b.expect(|e| matches!(e, ServerEvent::TypingStopped { .. }))
+        .await;
 
     // Closing the connection ends typing.
-    a.send(ClientEvent::TypingStart { conversation_id: group }).await;
-    b.expect(|e| matches!(e, ServerEvent::TypingStarted { .. })).await;
+    a.send(ClientEvent::TypingStart {
+        conversation_id: group,
+    })
+    .await;
+    b.expect(|e| matches!(e, ServerEvent::TypingStarted { .. }))
+        .await;
     a.close().await;
     b.expect(|e| matches!(e, ServerEvent::TypingStopped { user_id, .. } if *user_id == alice.id()))
         .await;

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Idempotent tool setup shared by run.sh and test.sh. Each step is skipped when already done.
+# Usage: scripts/setup.sh [wasm] [leptos] [e2e]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "need root (or sudo) to run: $*" >&2; exit 1
+  fi
+}
+
+# The wasm-bindgen CLI must match the crate in Cargo.lock exactly.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+setup_wasm() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  [ -f Cargo.lock ] || cargo generate-lockfile
+  local want
+  want=$(wasm_bindgen_version)
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
+    say "installing wasm-bindgen-cli $want (about 2 minutes)"
+    # Not --locked: its own lockfile pins a crate version that was yanked.
+    cargo install wasm-bindgen-cli --version "$want" --force
+  fi
+}
+
+setup_leptos() {
+  if ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.10'; then
+    say "installing cargo-leptos 0.3.10 (about 15 minutes on 2 cores, once)"
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo install cargo-leptos@0.3.10 --locked
+  fi
+}
+
+setup_e2e() {
+  if [ ! -x end2end/node_modules/.bin/playwright ]; then
+    say "installing the end-to-end test packages (npm ci)"
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+  if [ ! -x /usr/bin/chromium ]; then
+    say "installing Debian's chromium"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  fi
+}
+
+for step in "${@:-wasm}"; do
+  case "$step" in
+    wasm) setup_wasm ;;
+    leptos) setup_leptos ;;
+    e2e) setup_e2e ;;
+    *) echo "unknown setup step: $step" >&2; exit 2 ;;
+  esac
+done

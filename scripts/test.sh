@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, unit and integration tests on SQLite (and on
+# PostgreSQL when one answers on 127.0.0.1:5432 or CONFAB_TEST_POSTGRES_URL is set), then the
+# Playwright end-to-end tests in Debian's Chromium. Installs what it needs first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1;32m[test]\033[0m %s\n' "$*"; }
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+
+scripts/setup.sh wasm e2e
+
+say "formatting"
+cargo fmt --all -- --check
+
+say "clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+say "unit and integration tests (SQLite)"
+cargo test --workspace --locked
+
+pg_url="${CONFAB_TEST_POSTGRES_URL:-}"
+if [ -z "$pg_url" ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+  pg_url="postgres://postgres@127.0.0.1:5432"
+fi
+if [ -n "$pg_url" ]; then
+  say "integration tests (PostgreSQL at ${pg_url})"
+  CONFAB_TEST_POSTGRES_URL="$pg_url" cargo test -p server --test api --locked
+  # Each test made its own database; drop them.
+  if command -v psql >/dev/null; then
+    psql "$pg_url/postgres" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'confab_test_%'" |
+      while read -r db; do psql "$pg_url/postgres" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null; done
+  fi
+else
+  say "no PostgreSQL reachable: skipping the PostgreSQL run of the integration tests"
+fi
+
+say "building the web app (WASM) and the server for the end-to-end tests"
+cargo build -p app --lib --locked --target wasm32-unknown-unknown --no-default-features --features hydrate
+site="$target_dir/site"
+mkdir -p "$site/pkg"
+wasm-bindgen --target web --out-name confab --out-dir "$site/pkg" \
+  "$target_dir/wasm32-unknown-unknown/debug/app.wasm"
+cp style/main.css "$site/pkg/confab.css"
+cp -r public/. "$site/"
+cargo build -p server --bin confab --locked
+
+say "end-to-end tests (Playwright + Chromium)"
+(cd end2end && CONFAB_BIN="$target_dir/debug/confab" CONFAB_SITE_ROOT="$site" npx playwright test)
+
+say "all tests passed"
