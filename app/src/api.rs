@@ -25,8 +25,11 @@ pub fn describe_error(status: u16, body: &str) -> ApiError {
 mod browser {
     use super::*;
     use gloo_net::http::{Request, Response};
-    use protocol::rest::{AuthResponse, Health, LoginRequest, RegisterRequest, SessionInfo};
-    use protocol::User;
+    use protocol::rest::{
+        AuthResponse, ConversationList, CreateConversationRequest, Health, LoginRequest,
+        MessagePage, RegisterRequest, SessionInfo, UserList,
+    };
+    use protocol::{Conversation, ConversationId, User};
     use serde::de::DeserializeOwned;
 
     async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
@@ -84,6 +87,54 @@ mod browser {
             let text = response.text().await.unwrap_or_default();
             Err(describe_error(status, &text))
         }
+    }
+
+    /// `GET /api/conversations`.
+    pub async fn conversations() -> Result<Vec<Conversation>, ApiError> {
+        let list: ConversationList = decode(
+            Request::get("/api/conversations")
+                .send()
+                .await
+                .map_err(offline)?,
+        )
+        .await?;
+        Ok(list.conversations)
+    }
+
+    /// `POST /api/conversations`.
+    pub async fn create_conversation(
+        req: &CreateConversationRequest,
+    ) -> Result<Conversation, ApiError> {
+        let request = Request::post("/api/conversations")
+            .json(req)
+            .map_err(offline)?;
+        decode(request.send().await.map_err(offline)?).await
+    }
+
+    /// `GET /api/conversations/{id}/messages` with `before` or `after`.
+    pub async fn messages(
+        id: ConversationId,
+        before: Option<i64>,
+        after: Option<i64>,
+    ) -> Result<MessagePage, ApiError> {
+        let mut url = format!(
+            "/api/conversations/{id}/messages?limit={}",
+            if after.is_some() { 200 } else { 50 }
+        );
+        if let Some(before) = before {
+            url.push_str(&format!("&before={before}"));
+        }
+        if let Some(after) = after {
+            url.push_str(&format!("&after={after}"));
+        }
+        decode(Request::get(&url).send().await.map_err(offline)?).await
+    }
+
+    /// `GET /api/users?q=…`.
+    pub async fn search_users(query: &str) -> Result<Vec<User>, ApiError> {
+        let url = format!("/api/users?q={}", js_sys::encode_uri_component(query));
+        let list: UserList = decode(Request::get(&url).send().await.map_err(offline)?).await?;
+        Ok(list.users)
     }
 
     /// `GET /health`.

@@ -4,17 +4,24 @@
 //! `hydrate`). It speaks the [`protocol`] crate's types directly.
 //!
 //! - [`api`]: REST calls (browser only).
-//! - [`socket`]: the WebSocket client and its connection state.
-//! - [`pages`]: the screens.
+//! - [`client`]: the chat client: state, reducer, WebSocket connection.
+//! - [`pages`]: sign-in gate and the status page.
+//! - [`conversations`]: the conversation list and starting conversations.
+//! - [`chat`]: the layout and the chat view.
+
+// Leptos view types nest deeply; the default limit is too small for the whole app.
+#![recursion_limit = "256"]
 
 pub mod api;
+pub mod chat;
+pub mod client;
+pub mod conversations;
 pub mod pages;
-pub mod socket;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::StaticSegment;
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{ParamSegment, StaticSegment};
 
 /// The HTML document around the app, rendered by the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -36,7 +43,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The root component.
+/// The root component. The signed-in layout stays mounted while the inner route changes, so
+/// the WebSocket survives navigation.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -45,7 +53,11 @@ pub fn App() -> impl IntoView {
         <Title text="Confab"/>
         <Router>
             <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
-                <Route path=StaticSegment("") view=pages::home::HomePage/>
+                <ParentRoute path=StaticSegment("") view=pages::home::HomePage>
+                    <Route path=StaticSegment("") view=chat::EmptyPane/>
+                    <Route path=(StaticSegment("c"), ParamSegment("id")) view=chat::view::ChatPane/>
+                    <Route path=StaticSegment("status") view=pages::status::StatusPanel/>
+                </ParentRoute>
             </Routes>
         </Router>
     }

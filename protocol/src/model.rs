@@ -50,8 +50,21 @@ pub struct Conversation {
     pub last_message: Option<Message>,
     /// Messages from others the viewing user has not read yet.
     pub unread: i64,
+    /// How far each member has received and read the conversation (for receipts).
+    pub positions: Vec<MemberPosition>,
     /// When it was created.
     pub created_at: Millis,
+}
+
+/// How far one member has received and read a conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberPosition {
+    /// The member.
+    pub user_id: UserId,
+    /// Highest sequence number their client confirmed receiving.
+    pub delivered_seq: Seq,
+    /// Highest sequence number they have read.
+    pub read_seq: Seq,
 }
 
 /// A chat message. Deleted messages stay as tombstones: `deleted` is true and `body` is empty.

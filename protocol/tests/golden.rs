@@ -248,6 +248,11 @@ fn server_examples() -> Vec<ServerFrame> {
                 last_seq: 7,
                 last_message: Some(message()),
                 unread: 0,
+                positions: vec![MemberPosition {
+                    user_id: user_id(),
+                    delivered_seq: 7,
+                    read_seq: 7,
+                }],
                 created_at: 1_700_000_000_000,
             },
         }),

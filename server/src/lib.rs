@@ -15,6 +15,9 @@
 //! - [`store`]: every SQL statement (SQLite or PostgreSQL through portable SQL).
 //! - [`validate`]: input validation.
 
+// Leptos view types nest deeply; the default limit is too small for the whole app.
+#![recursion_limit = "256"]
+
 pub mod auth;
 pub mod broker;
 pub mod config;

@@ -5,10 +5,10 @@ use leptos::prelude::*;
 
 /// The sign-in / registration form.
 #[component]
-pub fn SignIn(auth: RwSignal<Auth>) -> impl IntoView {
+pub fn SignIn(auth: RwSignal<Auth>, reason: Option<String>) -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(reason);
     let busy = RwSignal::new(false);
 
     let submit = move |register: bool| {
@@ -47,12 +47,13 @@ pub fn SignIn(auth: RwSignal<Auth>) -> impl IntoView {
     view! {
         <form class="card signin" on:submit=move |ev| { ev.prevent_default(); submit(false); }>
             <h2>"Sign in"</h2>
+            <p class="muted">"New here? Pick a username and password and choose Create account."</p>
             <label for="username">"Username"</label>
             <input id="username" name="username" autocomplete="username" required
                 bind:value=username/>
             <label for="password">"Password"</label>
             <input id="password" name="password" type="password" autocomplete="current-password" required
-                bind:value=password/>
+                minlength="8" bind:value=password/>
             <div class="actions">
                 <button type="submit" disabled=move || busy.get()>"Sign in"</button>
                 <button type="button" class="secondary" disabled=move || busy.get()

@@ -1,75 +1,46 @@
-//! The live server-status panel, fed by the WebSocket and `/health`.
+//! The live server-status page, fed by the WebSocket and `/health`.
 
-use super::home::Auth;
-use crate::socket::ConnState;
+use crate::client::{ChatClient, ConnState};
 use leptos::prelude::*;
 use protocol::rest::Health;
-use protocol::User;
 
-/// Shows who is signed in, the live connection, and server statistics.
+/// `/status`: the connection and the server's statistics.
 #[component]
-pub fn StatusPanel(user: User, auth: RwSignal<Auth>) -> impl IntoView {
-    let conn = RwSignal::new(ConnState::Connecting);
-    let latency = RwSignal::new(None::<f64>);
+pub fn StatusPanel() -> impl IntoView {
+    let client = expect_context::<ChatClient>();
     let health = RwSignal::new(None::<Health>);
     let error = RwSignal::new(None::<String>);
 
     #[cfg(feature = "hydrate")]
-    {
-        crate::socket::connect(conn, latency, move |frame| {
-            if let protocol::ServerEvent::Error { message, .. } = frame.event {
-                error.set(Some(message));
-            }
-        });
-        leptos::task::spawn_local(async move {
-            while !health.is_disposed() {
-                match crate::api::health().await {
-                    Ok(h) => {
-                        let _ = health.try_set(Some(h));
-                    }
-                    Err(e) => {
-                        let _ = error.try_set(Some(e.0));
-                    }
+    leptos::task::spawn_local(async move {
+        while !health.is_disposed() {
+            match crate::api::health().await {
+                Ok(h) => {
+                    let _ = health.try_set(Some(h));
                 }
-                gloo_timers::future::TimeoutFuture::new(3_000).await;
+                Err(e) => {
+                    let _ = error.try_set(Some(e.0));
+                }
             }
-        });
-    }
+            gloo_timers::future::TimeoutFuture::new(3_000).await;
+        }
+    });
 
-    let sign_out = move |_| {
-        #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(async move {
-            match crate::api::logout().await {
-                Ok(()) => auth.set(Auth::SignedOut),
-                Err(e) => error.set(Some(e.0)),
-            }
-        });
-        #[cfg(not(feature = "hydrate"))]
-        let _ = auth;
-    };
-
-    let conn_class = move || match conn.get() {
-        ConnState::Connected { .. } => "badge ok",
-        ConnState::Ended(_) => "badge bad",
-        _ => "badge warn",
-    };
-
+    let conn = move || client.state.with(|s| s.conn.clone());
+    let me = move || client.state.with(|s| s.me.display_name.clone());
     view! {
-        <section class="card status" aria-label="Server status">
-            <div class="row">
-                <h2>"Signed in as " <span data-testid="me">{user.display_name.clone()}</span></h2>
-                <button class="secondary" on:click=sign_out>"Sign out"</button>
-            </div>
+        <section class="card status pane-body" aria-label="Server status">
+            <h2>"Signed in as " <span data-testid="me">{me}</span></h2>
             <dl>
                 <dt>"Connection"</dt>
-                <dd><span class=conn_class data-testid="connection">{move || conn.get().label()}</span></dd>
+                <dd data-testid="status-connection">{move || conn().label()}</dd>
                 <dt>"Protocol"</dt>
-                <dd data-testid="protocol">{move || match conn.get() {
-                    ConnState::Connected { protocol_version, .. } => format!("v{protocol_version}"),
+                <dd data-testid="protocol">{move || match conn() {
+                    ConnState::Connected => format!("v{}", protocol::PROTOCOL_VERSION),
                     _ => "–".into(),
                 }}</dd>
                 <dt>"Round trip"</dt>
-                <dd>{move || latency.get().map_or("–".into(), |ms| format!("{ms:.0} ms"))}</dd>
+                <dd>{move || client.latency_ms.get().map_or("measuring…".into(), |ms| format!("{ms:.0} ms"))}</dd>
                 <dt>"Database"</dt>
                 <dd data-testid="database">{move || health.get().map_or("–".into(), |h| format!("{} ({})", h.database, h.database_backend))}</dd>
                 <dt>"Live connections"</dt>

@@ -3,7 +3,7 @@
 use super::rows::{self, MessageRow, UserRow, MESSAGE_COLUMNS, USER_COLUMNS};
 use super::{now_ms, parse_id, Store};
 use crate::error::AppError;
-use protocol::{Conversation, ConversationId, ConversationKind, UserId};
+use protocol::{Conversation, ConversationId, ConversationKind, MemberPosition, UserId};
 use std::collections::HashMap;
 
 #[derive(sqlx::FromRow)]
@@ -18,6 +18,8 @@ struct ConversationRow {
 #[derive(sqlx::FromRow)]
 struct MemberRow {
     conversation_id: String,
+    last_read_seq: i64,
+    last_delivered_seq: i64,
     id: String,
     username: String,
     display_name: String,
@@ -290,7 +292,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let members: Vec<MemberRow> = sqlx::query_as(&format!(
-            "SELECT cm.conversation_id, {USER_COLUMNS} FROM conversation_members cm \
+            "SELECT cm.conversation_id, cm.last_read_seq, cm.last_delivered_seq, {USER_COLUMNS} \
+             FROM conversation_members cm \
              JOIN users u ON u.id = cm.user_id \
              JOIN conversation_members mine ON mine.conversation_id = cm.conversation_id \
                AND mine.user_id = $1 \
@@ -314,7 +317,16 @@ impl Store {
         let unread = self.unread_by_conversation(viewer).await?;
 
         let mut members_by_conv: HashMap<String, Vec<protocol::User>> = HashMap::new();
+        let mut positions_by_conv: HashMap<String, Vec<MemberPosition>> = HashMap::new();
         for m in members {
+            positions_by_conv
+                .entry(m.conversation_id.clone())
+                .or_default()
+                .push(MemberPosition {
+                    user_id: parse_id(&m.id)?,
+                    delivered_seq: m.last_delivered_seq,
+                    read_seq: m.last_read_seq,
+                });
             let user = UserRow {
                 id: m.id,
                 username: m.username,
@@ -342,6 +354,7 @@ impl Store {
                     last_seq: c.last_seq,
                     last_message: last_by_conv.remove(&id),
                     unread: unread.get(&id).copied().unwrap_or(0),
+                    positions: positions_by_conv.remove(&c.id).unwrap_or_default(),
                     created_at: c.created_at,
                 })
             })

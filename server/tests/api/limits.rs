@@ -96,3 +96,20 @@ async fn connections_beyond_the_limit_are_refused() {
     );
     first.assert_alive().await;
 }
+
+#[tokio::test]
+async fn silent_connections_are_closed_after_the_idle_timeout() {
+    // No server pings within the window, so nothing keeps the socket alive but the client.
+    let app = spawn_app_with(&["--idle-timeout-ms", "600", "--heartbeat-ms", "60000"]).await;
+    let alice = app.register("alice").await;
+    let mut chatty = app.connect(&alice).await;
+    let mut silent = app.connect(&alice).await;
+    for _ in 0..4 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        chatty.assert_alive().await;
+    }
+    silent.expect_error(ErrorCode::IdleTimeout).await;
+    let frame = silent.expect_close().await.expect("a close frame");
+    assert_eq!(u16::from(frame.code), protocol::close::IDLE_TIMEOUT);
+    chatty.assert_alive().await;
+}

@@ -1,0 +1,311 @@
+use super::*;
+use protocol::{MemberPosition, SessionId};
+
+fn user(name: &str) -> User {
+    User {
+        id: UserId::new(),
+        username: name.into(),
+        display_name: name.to_uppercase(),
+    }
+}
+
+fn conversation(me: &User, other: &User) -> Conversation {
+    Conversation {
+        id: ConversationId::new(),
+        kind: ConversationKind::Direct,
+        title: None,
+        members: vec![me.clone(), other.clone()],
+        last_seq: 0,
+        last_message: None,
+        unread: 0,
+        positions: vec![
+            MemberPosition {
+                user_id: me.id,
+                delivered_seq: 0,
+                read_seq: 0,
+            },
+            MemberPosition {
+                user_id: other.id,
+                delivered_seq: 0,
+                read_seq: 0,
+            },
+        ],
+        created_at: 1,
+    }
+}
+
+fn message(conv: ConversationId, sender: UserId, seq: Seq) -> Message {
+    Message {
+        id: MessageId::new(),
+        conversation_id: conv,
+        seq,
+        sender_id: sender,
+        body: format!("m{seq}"),
+        created_at: seq * 1000,
+        edited_at: None,
+        deleted: false,
+    }
+}
+
+fn ev(event: ServerEvent) -> ServerFrame {
+    ServerFrame::new(event)
+}
+
+/// A connected state with one direct conversation, opened and loaded.
+fn setup() -> (ChatState, User, ConversationId) {
+    let (me, bob) = (user("me"), user("bob"));
+    let mut s = ChatState::new(me.clone());
+    let conv = conversation(&me, &bob);
+    let id = conv.id;
+    s.apply(ev(ServerEvent::Authenticated {
+        user: me,
+        session_id: SessionId::new(),
+        server_time: 0,
+        protocol_version: 1,
+    }));
+    s.set_conversations(vec![conv]);
+    s.open(id);
+    s.merge_page(id, vec![], PageKind::Latest, false);
+    (s, bob, id)
+}
+
+fn sends(actions: &[Action]) -> Vec<&ClientEvent> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Send(f) => Some(&f.event),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn optimistic_send_becomes_sent_then_delivered_then_seen() {
+    let (mut s, bob, id) = setup();
+    let actions = s.send_text(id, "  hello ".into());
+    let Action::Send(frame) = &actions[0] else {
+        panic!()
+    };
+    let ClientEvent::SendMessage { temp_id, body, .. } = &frame.event else {
+        panic!()
+    };
+    assert_eq!(body, "hello");
+    assert_eq!(
+        frame.id.as_ref(),
+        Some(temp_id),
+        "the temp id doubles as request id"
+    );
+    assert_eq!(s.conversations[&id].pending.len(), 1);
+
+    let mut m = message(id, s.me.id, 1);
+    m.body = "hello".into();
+    s.apply(ev(ServerEvent::MessageAck {
+        temp_id: temp_id.clone(),
+        message: m.clone(),
+    }));
+    assert!(s.conversations[&id].pending.is_empty());
+    assert_eq!(s.delivery(&m), Delivery::Sent);
+    s.apply(ev(ServerEvent::Receipt {
+        conversation_id: id,
+        user_id: bob.id,
+        kind: ReceiptKind::Delivered,
+        up_to_seq: 1,
+    }));
+    assert_eq!(s.delivery(&m), Delivery::Delivered);
+    s.apply(ev(ServerEvent::Receipt {
+        conversation_id: id,
+        user_id: bob.id,
+        kind: ReceiptKind::Seen,
+        up_to_seq: 1,
+    }));
+    assert_eq!(s.delivery(&m), Delivery::Seen);
+}
+
+#[test]
+fn incoming_messages_are_confirmed_and_read_when_on_screen() {
+    let (mut s, bob, id) = setup();
+    let actions = s.apply(ev(ServerEvent::MessageNew {
+        message: message(id, bob.id, 1),
+    }));
+    assert_eq!(
+        sends(&actions),
+        vec![&ClientEvent::MarkDelivered {
+            conversation_id: id,
+            up_to_seq: 1
+        }]
+    );
+    let actions = s.apply(ev(ServerEvent::UnreadChanged {
+        conversation_id: id,
+        unread: 1,
+        total: 1,
+    }));
+    assert_eq!(
+        sends(&actions),
+        vec![&ClientEvent::MarkRead {
+            conversation_id: id,
+            up_to_seq: 1
+        }]
+    );
+    assert_eq!((s.conversations[&id].info.unread, s.total_unread), (0, 0));
+
+    // Hidden page: the count stays until the page is visible again.
+    s.set_visible(false);
+    s.apply(ev(ServerEvent::MessageNew {
+        message: message(id, bob.id, 2),
+    }));
+    assert!(sends(&s.apply(ev(ServerEvent::UnreadChanged {
+        conversation_id: id,
+        unread: 1,
+        total: 1
+    })))
+    .is_empty());
+    assert_eq!(s.total_unread, 1);
+    let actions = s.set_visible(true);
+    assert_eq!(
+        sends(&actions),
+        vec![&ClientEvent::MarkRead {
+            conversation_id: id,
+            up_to_seq: 2
+        }]
+    );
+}
+
+#[test]
+fn duplicates_are_impossible_and_gaps_are_fetched() {
+    let (mut s, bob, id) = setup();
+    let m1 = message(id, bob.id, 1);
+    s.apply(ev(ServerEvent::MessageNew {
+        message: m1.clone(),
+    }));
+    s.merge_page(id, vec![m1.clone()], PageKind::After, false);
+    assert_eq!(s.conversations[&id].messages.len(), 1);
+    let actions = s.apply(ev(ServerEvent::MessageNew {
+        message: message(id, bob.id, 4),
+    }));
+    assert!(actions.contains(&Action::FetchAfter {
+        conversation: id,
+        after: 1
+    }));
+}
+
+#[test]
+fn reconnecting_rejoins_refetches_and_resends_pending() {
+    let (mut s, bob, id) = setup();
+    s.apply(ev(ServerEvent::MessageNew {
+        message: message(id, bob.id, 1),
+    }));
+    let queued = s.send_text(id, "while offline".into());
+    s.conn = ConnState::Reconnecting { in_ms: 500 };
+    let actions = s.apply(ev(ServerEvent::Authenticated {
+        user: s.me.clone(),
+        session_id: SessionId::new(),
+        server_time: 0,
+        protocol_version: 1,
+    }));
+    assert_eq!(s.conn, ConnState::Connected);
+    assert!(actions.contains(&Action::RefreshConversations));
+    assert!(actions.contains(&Action::FetchAfter {
+        conversation: id,
+        after: 1
+    }));
+    assert!(sends(&actions).contains(&&ClientEvent::JoinConversation {
+        conversation_id: id
+    }));
+    // The same frame (same temp id) is sent again: the server deduplicates it.
+    assert!(actions.contains(&queued[0]));
+}
+
+#[test]
+fn failed_sends_are_marked_and_explained() {
+    let (mut s, _bob, id) = setup();
+    let actions = s.send_text(id, "hi".into());
+    let Action::Send(frame) = &actions[0] else {
+        panic!()
+    };
+    s.apply(ServerFrame::reply(
+        frame.id.clone(),
+        ServerEvent::error(ErrorCode::RateLimited, "too many requests"),
+    ));
+    let pending = &s.conversations[&id].pending[0];
+    assert!(pending.failed.as_deref().unwrap().contains("too fast"));
+    assert!(s.notice.is_some());
+    s.discard(id, &pending.temp_id.clone());
+    assert!(s.conversations[&id].pending.is_empty());
+}
+
+#[test]
+fn kicks_end_the_connection() {
+    let (mut s, _bob, _id) = setup();
+    s.apply(ev(ServerEvent::error(ErrorCode::Kicked, "signed out")));
+    assert!(matches!(s.conn, ConnState::Ended(_)));
+}
+
+#[test]
+fn typing_viewers_and_presence() {
+    let (mut s, bob, id) = setup();
+    s.apply(ev(ServerEvent::TypingStarted {
+        conversation_id: id,
+        user_id: bob.id,
+    }));
+    assert_eq!(s.typing_line(id).unwrap(), "BOB is typing…");
+    s.apply(ev(ServerEvent::MessageNew {
+        message: message(id, bob.id, 1),
+    }));
+    assert_eq!(
+        s.typing_line(id),
+        None,
+        "a message ends the typist's indicator"
+    );
+
+    s.apply(ev(ServerEvent::ViewerJoined {
+        conversation_id: id,
+        user_id: bob.id,
+        viewers: vec![s.me.id, bob.id],
+    }));
+    let line = s.conversations[&id].system.last().unwrap();
+    assert_eq!((line.text.as_str(), line.after_seq), ("BOB joined", 1));
+
+    assert_eq!(s.status_of(bob.id), PresenceStatus::Offline);
+    s.apply(ev(ServerEvent::PresenceChanged {
+        presence: Presence {
+            user_id: bob.id,
+            status: PresenceStatus::Online,
+            last_seen_at: None,
+        },
+    }));
+    assert_eq!(s.status_of(bob.id), PresenceStatus::Online);
+    let conv = s.conversations[&id].info.clone();
+    assert_eq!(s.title(&conv), "BOB");
+}
+
+#[test]
+fn opening_another_conversation_leaves_the_first() {
+    let (mut s, bob, first) = setup();
+    let mut other = conversation(&s.me.clone(), &bob);
+    other.kind = ConversationKind::Group;
+    other.title = Some("Team".into());
+    let second = other.id;
+    s.apply(ev(ServerEvent::ConversationUpdated {
+        conversation: other,
+    }));
+    let actions = s.open(second);
+    assert_eq!(
+        sends(&actions)[..2],
+        [
+            &ClientEvent::LeaveConversation {
+                conversation_id: first
+            },
+            &ClientEvent::JoinConversation {
+                conversation_id: second
+            }
+        ]
+    );
+    assert!(actions.contains(&Action::FetchLatest(second)));
+}
+
+#[test]
+fn backoff_grows_and_caps() {
+    assert_eq!(backoff_ms(0), 500);
+    assert_eq!(backoff_ms(1), 1000);
+    assert_eq!(backoff_ms(9), 10_000);
+}

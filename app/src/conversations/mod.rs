@@ -1,0 +1,99 @@
+//! The conversation list and the forms that start conversations.
+
+mod new;
+
+use crate::client::format;
+use crate::client::ChatClient;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use new::{NewDirect, NewGroup};
+use protocol::PresenceStatus;
+
+/// A presence dot with an accessible label.
+#[component]
+pub fn PresenceDot(#[prop(into)] status: Signal<PresenceStatus>) -> impl IntoView {
+    let word = move || match status.get() {
+        PresenceStatus::Online => "online",
+        PresenceStatus::Away => "away",
+        PresenceStatus::Offline => "offline",
+    };
+    view! {
+        <span class=move || format!("dot {}", word()) data-testid="presence-dot"
+            data-status=word role="img" aria-label=word></span>
+    }
+}
+
+/// Every conversation with its preview, time, unread count and, for direct ones, presence.
+#[component]
+pub fn ConversationList() -> impl IntoView {
+    let client = expect_context::<ChatClient>();
+    let rows = move || {
+        client.state.with(|s| {
+            s.sorted()
+                .into_iter()
+                .map(|c| {
+                    let id = c.info.id;
+                    let partner = s.partner(&c.info).map(|p| p.id);
+                    let preview = c.info.last_message.as_ref().map(|m| {
+                        let who = if m.sender_id == s.me.id {
+                            "You: ".to_owned()
+                        } else {
+                            String::new()
+                        };
+                        let body = if m.deleted {
+                            "message deleted".into()
+                        } else {
+                            m.body.clone()
+                        };
+                        (format!("{who}{body}"), m.created_at)
+                    });
+                    (
+                        id,
+                        s.title(&c.info),
+                        partner,
+                        preview,
+                        c.info.unread,
+                        s.active == Some(id),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <div class="sidebar-tools">
+            <NewDirect/>
+            <NewGroup/>
+        </div>
+        <ul class="conversations">
+            <For each=rows key=|row| row.clone() let:row>
+                {
+                    let (id, title, partner, preview, unread, active) = row;
+                    let status = Signal::derive(move || partner.map_or(PresenceStatus::Offline, |p| client.state.with(|s| s.status_of(p))));
+                    let (text, at) = preview.map_or((String::from("No messages yet"), None), |(t, at)| (t, Some(at)));
+                    view! {
+                        <li class:active=active data-testid="conversation">
+                            <A href=format!("/c/{id}")>
+                                <span class="avatar">
+                                    {title.chars().next().unwrap_or('?').to_uppercase().to_string()}
+                                    {partner.map(|_| view! { <PresenceDot status/> })}
+                                </span>
+                                <span class="summary">
+                                    <span class="row">
+                                        <strong class="title" data-testid="conversation-title">{title.clone()}</strong>
+                                        <time class="muted">{at.map(|at| format::clock(at, crate::chat::view::utc_offset_minutes()))}</time>
+                                    </span>
+                                    <span class="row">
+                                        <span class="preview muted" data-testid="preview">{text}</span>
+                                        {(unread > 0).then(|| view! {
+                                            <span class="count" data-testid="unread" aria-label="unread">{unread}</span>
+                                        })}
+                                    </span>
+                                </span>
+                            </A>
+                        </li>
+                    }
+                }
+            </For>
+        </ul>
+    }
+}
