@@ -106,6 +106,11 @@ export class TestServer {
     await this.launch();
   }
 
+  /** Starts a stopped server again (same port, same database). */
+  async resume(): Promise<void> {
+    await this.launch();
+  }
+
   async dispose(): Promise<void> {
     await this.stop();
     fs.rmSync(this.dataDir, { recursive: true, force: true });
@@ -115,4 +120,14 @@ export class TestServer {
 /** Where a screenshot named `name` is saved (git-ignored). */
 export function shot(name: string): string {
   return path.join(__dirname, '..', 'artifacts', 'screenshots', `${name}.png`);
+}
+
+/** Collects console errors of a page (a favicon 404 aside). */
+export function watchConsole(page: import('@playwright/test').Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !msg.text().includes('favicon')) errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => errors.push(err.message));
+  return errors;
 }

@@ -365,7 +365,9 @@ impl ChatState {
                     self.presence.insert(presence.user_id, presence);
                 }
             }
-            ServerEvent::ConversationUpdated { conversation } => self.upsert(conversation),
+            ServerEvent::ConversationUpdated { conversation } => {
+                actions.extend(self.upsert(conversation))
+            }
             ServerEvent::ConversationRemoved { conversation_id } => {
                 self.conversations.remove(&conversation_id);
                 if self.active == Some(conversation_id) {
@@ -445,15 +447,23 @@ impl ChatState {
         actions
     }
 
-    /// Adds or replaces a conversation (keeping its loaded messages).
-    pub fn upsert(&mut self, info: Conversation) {
+    /// Adds or replaces a conversation (keeping its loaded messages). For a new one, asks who
+    /// of its members is online: they may not have been contacts when the snapshot came.
+    pub fn upsert(&mut self, info: Conversation) -> Vec<Action> {
         for p in self.presence_placeholders(&info) {
             self.presence.entry(p.user_id).or_insert(p);
         }
-        match self.conversations.get_mut(&info.id) {
-            Some(c) => c.info = info,
+        let id = info.id;
+        match self.conversations.get_mut(&id) {
+            Some(c) => {
+                c.info = info;
+                Vec::new()
+            }
             None => {
-                self.conversations.insert(info.id, Conv::new(info));
+                self.conversations.insert(id, Conv::new(info));
+                vec![send(ClientEvent::ListOnline {
+                    conversation_id: id,
+                })]
             }
         }
     }
@@ -477,7 +487,8 @@ impl ChatState {
         let mut total = 0;
         for info in list {
             total += info.unread;
-            self.upsert(info);
+            // The presence snapshot already covers every member of a listed conversation.
+            let _ = self.upsert(info);
         }
         self.total_unread = total;
         if self.active.is_some_and(|a| !ids.contains(&a)) {

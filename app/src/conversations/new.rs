@@ -73,7 +73,7 @@ fn create_and_open(
         match crate::api::create_conversation(&req).await {
             Ok(conversation) => {
                 let id = conversation.id;
-                let _ = client.state.try_update(|s| s.upsert(conversation));
+                client.update(|s| s.upsert(conversation));
                 let _ = go_to.try_set(Some(format!("/c/{id}")));
             }
             Err(e) => client.notice(e.0),

@@ -32,29 +32,20 @@ pub fn HomePage() -> impl IntoView {
             auth.set(next);
         });
     });
-    let signed_in = Memo::new(move |_| match auth.get() {
-        Auth::SignedIn(user) => Some(user),
-        _ => None,
-    });
-    move || match signed_in.get() {
-        Some(user) => view! { <ChatLayout user/> }.into_any(),
-        None => {
-            let reason = match auth.get_untracked() {
-                Auth::SignedOut(reason) => reason,
-                _ => None,
-            };
-            let loading = auth.get_untracked() == Auth::Unknown;
-            view! {
-                <header class="topbar"><h1>"Confab"</h1></header>
-                <main class="page">
-                    {if loading {
-                        view! { <p class="muted" data-testid="loading">"Loading…"</p> }.into_any()
-                    } else {
-                        view! { <SignIn auth reason/> }.into_any()
-                    }}
-                </main>
-            }
-            .into_any()
+    // A memo, so the signed-in layout (and its WebSocket) is only rebuilt when who is signed
+    // in actually changes.
+    let gate = Memo::new(move |_| auth.get());
+    move || match gate.get() {
+        Auth::SignedIn(user) => view! { <ChatLayout user/> }.into_any(),
+        other => view! {
+            <header class="topbar"><h1>"Confab"</h1></header>
+            <main class="page">
+                {match other {
+                    Auth::SignedOut(reason) => view! { <SignIn auth reason/> }.into_any(),
+                    _ => view! { <p class="muted" data-testid="loading">"Loading…"</p> }.into_any(),
+                }}
+            </main>
         }
+        .into_any(),
     }
 }

@@ -1,0 +1,212 @@
+import { test, expect, Browser, Page } from '@playwright/test';
+import { TestServer, shot, watchConsole } from './server';
+
+let server: TestServer;
+
+test.beforeAll(async () => {
+  server = await TestServer.start(['--presence-grace-ms', '700']);
+});
+
+test.afterAll(async () => {
+  await server.dispose();
+});
+
+async function register(browser: Browser, name: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await page.getByLabel('Username').fill(name);
+  await page.getByLabel('Password').fill(`password-${name}`);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByTestId('connection')).toHaveText('connected');
+  return page;
+}
+
+const composer = (page: Page) => page.locator('#composer-input');
+const message = (page: Page, text: string) => page.getByTestId('message').filter({ hasText: text });
+const conversation = (page: Page, title: string) =>
+  page.getByTestId('conversation').filter({ has: page.getByTestId('conversation-title').getByText(title, { exact: true }) });
+
+async function send(page: Page, text: string) {
+  await composer(page).fill(text);
+  await composer(page).press('Enter');
+}
+
+test('two people chat: typing, unread, receipts, edits, presence, reload and restart', async ({ browser }) => {
+  const alice = await register(browser, 'alice');
+  const bob = await register(browser, 'bob');
+  const aliceErrors = watchConsole(alice);
+
+  await test.step('alice starts a direct conversation by searching for bob', async () => {
+    await alice.getByText('New message').click();
+    await alice.getByLabel('Find people').fill('bo');
+    await alice.getByRole('button', { name: 'Message' }).click();
+    await expect(alice.getByTestId('chat-title')).toHaveText('bob');
+    await send(alice, 'Hello Bob');
+    await expect(message(alice, 'Hello Bob').getByTestId('delivery')).toHaveText(/sent|delivered/);
+  });
+
+  await test.step('bob gets an unread badge; opening the conversation clears it and alice sees "seen"', async () => {
+    const row = conversation(bob, 'alice');
+    await expect(row.getByTestId('unread')).toHaveText('1');
+    await expect(bob.getByTestId('total-unread')).toHaveText('1');
+    await expect(row.getByTestId('presence-dot')).toHaveAttribute('data-status', 'online');
+    await expect(row.getByTestId('preview')).toHaveText('Hello Bob');
+    await bob.screenshot({ path: shot('conversation-list') });
+    await row.click();
+    await expect(message(bob, 'Hello Bob')).toBeVisible();
+    await expect(row.getByTestId('unread')).toHaveCount(0);
+    await expect(bob.getByTestId('total-unread')).toBeHidden();
+    await expect(message(alice, 'Hello Bob').getByTestId('delivery')).toHaveText('seen');
+  });
+
+  await test.step('the typing indicator appears and disappears', async () => {
+    await composer(alice).pressSequentially('Are you th');
+    await expect(bob.getByTestId('typing')).toHaveText('alice is typing…');
+    await composer(alice).fill('');
+    await composer(alice).press('Backspace');
+    await expect(bob.getByTestId('typing')).toHaveText('');
+  });
+
+  await test.step('messages flow both ways', async () => {
+    await send(bob, 'Hi Alice');
+    await expect(message(alice, 'Hi Alice')).toBeVisible();
+    await send(alice, 'How are you?');
+    await expect(message(bob, 'How are you?')).toBeVisible();
+    await expect(message(alice, 'How are you?').getByTestId('delivery')).toHaveText('seen');
+    await alice.screenshot({ path: shot('chat') });
+  });
+
+  await test.step('edits and deletes show on the other side', async () => {
+    await message(alice, 'How are you?').getByRole('button', { name: 'Edit message' }).click();
+    await composer(alice).fill('How are you doing?');
+    await composer(alice).press('Enter');
+    await expect(message(bob, 'How are you doing?')).toContainText('edited');
+    await message(alice, 'Hello Bob').getByRole('button', { name: 'Delete message' }).click();
+    await expect(message(bob, 'This message was deleted')).toHaveCount(1);
+    await expect(message(bob, 'Hello Bob')).toHaveCount(0);
+    // Bob cannot edit Alice's messages: there is no button for it.
+    await expect(message(bob, 'How are you doing?').getByRole('button', { name: 'Edit message' })).toHaveCount(0);
+  });
+
+  await test.step('the online dot follows alice closing and reopening the app', async () => {
+    const bobsView = bob.getByTestId('chat-presence').getByTestId('presence-dot');
+    await expect(bobsView).toHaveAttribute('data-status', 'online');
+    const aliceContext = alice.context();
+    await alice.close();
+    await expect(bobsView).toHaveAttribute('data-status', 'offline');
+    await expect(bob.getByTestId('chat-presence')).toContainText('last seen');
+    const again = await aliceContext.newPage();
+    await again.goto(server.url);
+    await expect(again.getByTestId('connection')).toHaveText('connected');
+    await expect(bobsView).toHaveAttribute('data-status', 'online');
+    await again.close();
+  });
+
+  await test.step('a reload keeps the session and the history', async () => {
+    await bob.reload();
+    await expect(bob.getByTestId('connection')).toHaveText('connected');
+    await expect(message(bob, 'Hi Alice')).toBeVisible();
+    await expect(message(bob, 'How are you doing?')).toBeVisible();
+  });
+
+  await test.step('a server restart is survived without loss or duplicates', async () => {
+    const alice2 = await browser.newContext().then(async (ctx) => {
+      const page = await ctx.newPage();
+      await page.goto(server.url);
+      await page.getByLabel('Username').fill('alice');
+      await page.getByLabel('Password').fill('password-alice');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect(page.getByTestId('connection')).toHaveText('connected');
+      await conversation(page, 'bob').click();
+      return page;
+    });
+    await expect(message(alice2, 'Hi Alice')).toBeVisible();
+
+    await server.stop();
+    await expect(alice2.getByTestId('connection')).toContainText('reconnecting');
+    await expect(bob.getByTestId('connection')).toContainText('reconnecting');
+    // Sent while the server is down: shown as pending, delivered after the restart.
+    await send(alice2, 'Sent while the server was down');
+    await expect(message(alice2, 'Sent while the server was down')).toHaveAttribute('data-state', 'pending');
+    await alice2.screenshot({ path: shot('reconnecting') });
+    await server.resume();
+
+    await expect(alice2.getByTestId('connection')).toHaveText('connected', { timeout: 20_000 });
+    await expect(bob.getByTestId('connection')).toHaveText('connected', { timeout: 20_000 });
+    await expect(message(bob, 'Sent while the server was down')).toHaveCount(1);
+    await send(alice2, 'After the restart');
+    await expect(message(bob, 'After the restart')).toHaveCount(1);
+    await expect(message(alice2, 'Sent while the server was down')).toHaveCount(1);
+    await expect(message(alice2, 'Sent while the server was down')).not.toHaveAttribute('data-state', 'pending');
+    // Every message exactly once, in order, on both sides.
+    const expected = ['This message was deleted', 'Hi Alice', 'How are you doing?', 'Sent while the server was down', 'After the restart'];
+    for (const page of [alice2, bob]) {
+      const bodies = await page.getByTestId('message').locator('.body').allInnerTexts();
+      expect(bodies).toEqual(expected);
+    }
+    await bob.screenshot({ path: shot('after-restart') });
+  });
+
+  expect(aliceErrors.filter((e) => !e.includes('WebSocket') && !e.includes('ERR_CONNECTION_REFUSED'))).toEqual([]);
+});
+
+test('groups: create with members, system lines and member presence; phone layout', async ({ browser }) => {
+  const carol = await register(browser, 'carol');
+  const dave = await register(browser, 'dave');
+  const erin = await register(browser, 'erin');
+
+  await carol.getByText('New group').click();
+  await carol.getByLabel('Group name').fill('Book club');
+  await carol.getByLabel('Add members').fill('dav');
+  await carol.getByRole('button', { name: 'Add', exact: true }).click();
+  await carol.getByLabel('Add members').fill('eri');
+  await carol.getByRole('button', { name: 'Add', exact: true }).click();
+  await carol.getByRole('button', { name: 'Create group' }).click();
+  await expect(carol.getByTestId('chat-title')).toHaveText('Book club');
+  await expect(carol.getByTestId('chat-presence')).toHaveText('3 members');
+
+  await conversation(dave, 'Book club').click();
+  await expect(carol.getByTestId('system-line').filter({ hasText: 'dave joined' })).toBeVisible();
+  await send(dave, 'First!');
+  await expect(message(carol, 'First!')).toContainText('dave');
+  await expect(conversation(erin, 'Book club').getByTestId('unread')).toHaveText('1');
+
+  await carol.getByTestId('members').locator('summary').click();
+  const members = carol.getByTestId('members');
+  await expect(members.getByRole('listitem')).toHaveCount(3);
+  await expect(members.getByRole('listitem').filter({ hasText: 'dave' })).toContainText('online');
+  await carol.screenshot({ path: shot('group') });
+
+  // Typing by two people at once.
+  await composer(dave).pressSequentially('hm');
+  await conversation(erin, 'Book club').click();
+  await composer(erin).pressSequentially('ok');
+  await expect(carol.getByTestId('typing')).toHaveText(/(dave and erin|erin and dave) are typing…/);
+
+  // Away: set by hand, seen by the others.
+  await erin.getByTestId('presence-toggle').click();
+  await expect(members.getByRole('listitem').filter({ hasText: 'erin' })).toContainText('away');
+  await erin.getByTestId('presence-toggle').click();
+  await expect(members.getByRole('listitem').filter({ hasText: 'erin' })).toContainText('online');
+
+  // A phone-sized screen shows the list or the conversation, with a way back.
+  await dave.setViewportSize({ width: 390, height: 760 });
+  await expect(dave.getByTestId('chat-title')).toBeVisible();
+  await dave.screenshot({ path: shot('phone-chat') });
+  await dave.getByRole('link', { name: 'Back to conversations' }).click();
+  await expect(conversation(dave, 'Book club')).toBeVisible();
+  await dave.screenshot({ path: shot('phone-list') });
+});
+
+test('errors are shown in plain words', async ({ browser }) => {
+  const frank = await register(browser, 'frank');
+  const page = await frank.context().newPage();
+  // Registering a taken name explains itself.
+  await page.goto(server.url);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('Username').fill('frank');
+  await page.getByLabel('Password').fill('password-frank');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('alert')).toHaveText('that username is taken');
+});
