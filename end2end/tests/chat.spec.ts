@@ -210,3 +210,72 @@ test('errors are shown in plain words', async ({ browser }) => {
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page.getByRole('alert')).toHaveText('that username is taken');
 });
+
+test('older history loads when scrolling up', async ({ browser }) => {
+  const gina = await register(browser, 'gina');
+  const hank = await register(browser, 'hank');
+  await gina.getByText('New message').click();
+  await gina.getByLabel('Find people').fill('hank');
+  await gina.getByRole('button', { name: 'Message' }).click();
+  await expect(gina.getByTestId('chat-title')).toHaveText('hank');
+  const conversationId = gina.url().split('/c/')[1];
+
+  // Seed 60 messages over a second socket of Gina's (same cookie), under the rate limit.
+  const acked = await gina.evaluate(async (id) => {
+    const ws = new WebSocket(`ws://${location.host}/ws`);
+    let acks = 0;
+    ws.onmessage = (e) => {
+      if (JSON.parse(e.data).type === 'message_ack') acks += 1;
+    };
+    await new Promise((resolve) => (ws.onopen = resolve));
+    for (let i = 1; i <= 60; i++) {
+      ws.send(JSON.stringify({ type: 'send_message', conversation_id: id, temp_id: `seed-${i}`, body: `seed ${i}` }));
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    const deadline = Date.now() + 10_000;
+    while (acks < 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    ws.close();
+    return acks;
+  }, conversationId);
+  expect(acked).toBe(60);
+
+  const body = (text: string) => hank.locator('.message .body').getByText(text, { exact: true });
+  // Hank got those live; a fresh page of his starts from the newest page of history.
+  await hank.reload();
+  await conversation(hank, 'gina').click();
+  await expect(body('seed 60')).toBeInViewport();
+  await expect(hank.getByTestId('message')).toHaveCount(50);
+  await expect(body('seed 1')).toHaveCount(0);
+  await hank.getByTestId('messages').evaluate((el) => el.scrollTo(0, 0));
+  await expect(hank.getByTestId('message')).toHaveCount(60);
+  await expect(body('seed 1')).toBeVisible();
+  await expect(hank.getByRole('button', { name: 'Load older messages' })).toHaveCount(0);
+});
+
+test('a tab hidden for a while shows as away, and online again when shown', async ({ browser }) => {
+  const ivy = await register(browser, 'ivy');
+  const jack = await register(browser, 'jack');
+  await ivy.getByText('New message').click();
+  await ivy.getByLabel('Find people').fill('jack');
+  await ivy.getByRole('button', { name: 'Message' }).click();
+  await send(ivy, 'ping');
+  await conversation(jack, 'ivy').click();
+  const dot = jack.getByTestId('chat-presence').getByTestId('presence-dot');
+  await expect(dot).toHaveAttribute('data-status', 'online');
+
+  const setHidden = (hidden: boolean) =>
+    ivy.evaluate((h) => {
+      Object.defineProperty(document, 'hidden', { value: h, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+  await setHidden(true);
+  // Away after 15 s hidden.
+  await expect(dot).toHaveAttribute('data-status', 'away', { timeout: 25_000 });
+  await expect(ivy.getByTestId('presence-toggle')).toHaveAttribute('aria-pressed', 'true');
+  // While hidden, new messages stay unread for Ivy.
+  await send(jack, 'are you there?');
+  await expect(ivy.getByTestId('total-unread')).toHaveText('1');
+  await setHidden(false);
+  await expect(dot).toHaveAttribute('data-status', 'online');
+  await expect(ivy.getByTestId('total-unread')).toBeHidden();
+});

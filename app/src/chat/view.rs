@@ -177,9 +177,12 @@ fn MessageList(
         });
         loading_older.set(false);
         if stick_to_bottom.get_value() || previous.is_none() {
-            if let Some(el) = list.get_untracked() {
-                el.set_scroll_top(el.scroll_height());
-            }
+            // After the browser has laid out the new rows.
+            request_animation_frame(move || {
+                if let Some(el) = list.get_untracked() {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            });
         }
         count
     });

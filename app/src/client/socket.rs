@@ -11,7 +11,7 @@ use protocol::{ClientEvent, ClientFrame, PresenceStatus, ServerEvent, ServerFram
 use wasm_bindgen::prelude::*;
 
 /// Milliseconds a hidden tab waits before setting the user away.
-const AWAY_AFTER_HIDDEN_MS: u32 = 30_000;
+const AWAY_AFTER_HIDDEN_MS: u32 = 15_000;
 /// Application ping interval (keeps proxies from idling the socket out and measures latency).
 const PING_EVERY_MS: u32 = 20_000;
 
