@@ -177,9 +177,9 @@ fn MessageList(
         });
         loading_older.set(false);
         if stick_to_bottom.get_value() || previous.is_none() {
-            // After the browser has laid out the new rows.
+            // After the browser has laid out the new rows; the list may be gone by then.
             request_animation_frame(move || {
-                if let Some(el) = list.get_untracked() {
+                if let Some(Some(el)) = list.try_get_untracked() {
                     el.set_scroll_top(el.scroll_height());
                 }
             });

@@ -66,10 +66,11 @@ async fn create(
                     "a group can start with at most {MAX_INITIAL_MEMBERS} members"
                 )));
             }
-            for member in &member_ids {
-                if state.store.user(*member).await?.is_none() {
-                    return Err(AppError::NotFound("user"));
-                }
+            let mut distinct = member_ids.clone();
+            distinct.sort();
+            distinct.dedup();
+            if state.store.count_existing_users(&distinct).await? != distinct.len() {
+                return Err(AppError::NotFound("user"));
             }
             (
                 state.store.create_group(me.id, &title, &member_ids).await?,

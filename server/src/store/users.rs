@@ -132,6 +132,26 @@ impl Store {
         row.map(UserRow::into_user).transpose()
     }
 
+    /// How many of `ids` (deduplicated) are existing users, in one query.
+    pub async fn count_existing_users(&self, ids: &[UserId]) -> Result<usize, AppError> {
+        let mut unique: Vec<UserId> = ids.to_vec();
+        unique.sort();
+        unique.dedup();
+        if unique.is_empty() {
+            return Ok(0);
+        }
+        let sql = format!(
+            "SELECT COUNT(*) FROM users WHERE id IN ({})",
+            super::placeholders(1, unique.len())
+        );
+        let mut query = sqlx::query_as::<_, (i64,)>(&sql);
+        for id in &unique {
+            query = query.bind(id.to_string());
+        }
+        let (count,) = query.fetch_one(&self.pool).await?;
+        Ok(count as usize)
+    }
+
     /// Users whose username or display name contains `query` (case-insensitive).
     pub async fn search_users(&self, query: &str, limit: i64) -> Result<Vec<User>, AppError> {
         let escaped = query

@@ -314,3 +314,42 @@ async fn the_session_endpoint_never_fails_for_signed_out_browsers() {
     let (status, body) = app.get("/api/auth/session", &alice.token).await;
     assert_eq!((status, &body["user"]["username"]), (200, &json!("alice")));
 }
+
+#[tokio::test]
+async fn groups_with_unknown_members_are_refused() {
+    let app = spawn_app().await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    let ghost = protocol::UserId::new();
+    let (status, body) = app
+        .post(
+            "/api/conversations",
+            &alice.token,
+            json!({"kind": "group", "title": "T", "member_ids": [bob.id(), ghost]}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("NOT_FOUND"))
+    );
+    // Duplicates and the creator herself in the list are fine.
+    let (status, body) = app
+        .post(
+            "/api/conversations",
+            &alice.token,
+            json!({"kind": "group", "title": "T", "member_ids": [bob.id(), bob.id(), alice.id()]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["members"].as_array().unwrap().len(), 2);
+    let (status, body) = app
+        .post(
+            "/api/conversations",
+            &alice.token,
+            json!({"kind": "group", "title": "  "}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("VALIDATION_FAILED"))
+    );
+}
