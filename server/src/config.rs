@@ -96,6 +96,10 @@ pub struct Config {
     #[arg(long, env = "CONFAB_TYPING_TIMEOUT_MS", default_value_t = 5_000)]
     pub typing_timeout_ms: u64,
 
+    /// REST requests allowed per second per client address (sustained; bursts of 4× pass).
+    #[arg(long, env = "CONFAB_API_REQUESTS_PER_SECOND", default_value_t = 50)]
+    pub api_requests_per_second: u32,
+
     /// Sign-in and registration attempts allowed per minute per client address.
     #[arg(long, env = "CONFAB_AUTH_ATTEMPTS_PER_MINUTE", default_value_t = 30)]
     pub auth_attempts_per_minute: u32,

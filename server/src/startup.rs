@@ -66,6 +66,17 @@ impl Application {
         let state = self.state.clone();
         tracing::info!(addr = %self.local_addr(), backend = state.store.backend().name(), "confab listening");
         let hub = state.hub.clone();
+        // Housekeeping: prune rate-limiter entries once a minute (a detached, sleeping task).
+        let pruner = {
+            let state = state.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    state.prune_limiters();
+                }
+            })
+        };
         let signal = async move {
             shutdown.await;
             // Open WebSockets would keep graceful shutdown waiting: close them first.
@@ -82,6 +93,7 @@ impl Application {
         )
         .with_graceful_shutdown(signal)
         .await?;
+        pruner.abort();
         state.store.close().await;
         Ok(())
     }
@@ -105,7 +117,7 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let leptos = state.leptos.clone();
     Router::new()
-        .merge(http::router())
+        .merge(http::router(state.clone()))
         .route("/ws", get(ws::upgrade::handler))
         .leptos_routes(&state, routes, move || app::shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(

@@ -33,6 +33,8 @@ pub struct AppState {
     pub connections: Arc<Semaphore>,
     /// Sign-in and registration attempts per client address.
     auth_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// REST requests per client address.
+    api_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
 }
 
 impl AppState {
@@ -41,11 +43,16 @@ impl AppState {
         let hub = Arc::new(Hub::new());
         let per_minute =
             NonZeroU32::new(config.auth_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
+        let per_second = NonZeroU32::new(config.api_requests_per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = per_second.saturating_mul(NonZeroU32::new(4).expect("4 is not zero"));
         Self {
             broker: Broker::local(hub.clone()),
             hub,
             connections: Arc::new(Semaphore::new(config.max_connections)),
             auth_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            api_limiter: Arc::new(RateLimiter::keyed(
+                Quota::per_second(per_second).allow_burst(burst),
+            )),
             config: Arc::new(config),
             store,
             jwt: Arc::new(jwt),
@@ -58,6 +65,22 @@ impl AppState {
         self.auth_limiter
             .check_key(&ip)
             .map_err(|_| AppError::RateLimited)
+    }
+}
+
+impl AppState {
+    /// Counts a REST request from `ip`; `RATE_LIMITED` past the quota.
+    pub fn check_api_rate(&self, ip: IpAddr) -> Result<(), AppError> {
+        self.api_limiter
+            .check_key(&ip)
+            .map_err(|_| AppError::RateLimited)
+    }
+
+    /// Forgets addresses that have been quiet long enough to be back at full quota, so the
+    /// limiters' memory does not grow with every address ever seen.
+    pub fn prune_limiters(&self) {
+        self.api_limiter.retain_recent();
+        self.auth_limiter.retain_recent();
     }
 }
 

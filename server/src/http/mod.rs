@@ -10,18 +10,21 @@ mod users;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
 use std::str::FromStr;
 
 /// Largest accepted REST request body.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Every REST route.
-pub fn router() -> Router<AppState> {
+/// Every REST route, rate-limited per client address.
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .nest(
@@ -33,6 +36,20 @@ pub fn router() -> Router<AppState> {
                 .merge(admin::router()),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state, rate_limit))
+}
+
+/// Per-address rate limit on every REST request (the WebSocket has its own per connection).
+pub async fn rate_limit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match state.check_api_rate(peer.ip()) {
+        Ok(()) => next.run(request).await,
+        Err(e) => e.into_response(),
+    }
 }
 
 /// A JSON body whose rejections are JSON errors with stable codes.

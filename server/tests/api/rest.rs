@@ -353,3 +353,18 @@ async fn groups_with_unknown_members_are_refused() {
         (422, Some("VALIDATION_FAILED"))
     );
 }
+
+#[tokio::test]
+async fn rest_requests_are_rate_limited_per_address() {
+    let app = spawn_app_with(&["--api-requests-per-second", "2"]).await;
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let (status, body) = app.request(Method::GET, "/health", None, None).await;
+        if status == 429 {
+            assert_eq!(body["error"]["code"], "RATE_LIMITED");
+        }
+        statuses.push(status);
+    }
+    assert_eq!(statuses[..8], [200; 8], "a burst of 4× the rate passes");
+    assert!(statuses.contains(&429), "{statuses:?}");
+}
