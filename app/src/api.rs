@@ -16,8 +16,17 @@ impl std::fmt::Display for ApiError {
 /// Turns an error body into a sentence for the user.
 pub fn describe_error(status: u16, body: &str) -> ApiError {
     match serde_json::from_str::<ErrorBody>(body) {
-        Ok(err) => ApiError(err.error.message),
+        Ok(err) => ApiError(sentence(&err.error.message)),
         Err(_) => ApiError(format!("the server answered with status {status}")),
+    }
+}
+
+/// The server's message as a sentence: capitalised first letter.
+pub(crate) fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -153,7 +162,7 @@ mod tests {
     #[test]
     fn error_bodies_become_their_message() {
         let body = r#"{"error":{"code":"CONFLICT","message":"that username is taken"}}"#;
-        assert_eq!(describe_error(409, body).0, "that username is taken");
+        assert_eq!(describe_error(409, body).0, "That username is taken");
         assert_eq!(
             describe_error(502, "<html>").0,
             "the server answered with status 502"

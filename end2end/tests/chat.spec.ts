@@ -208,7 +208,7 @@ test('errors are shown in plain words', async ({ browser }) => {
   await page.getByLabel('Username').fill('frank');
   await page.getByLabel('Password').fill('password-frank');
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByRole('alert')).toHaveText('that username is taken');
+  await expect(page.getByRole('alert')).toHaveText('That username is taken');
 });
 
 test('older history loads when scrolling up', async ({ browser }) => {

@@ -35,7 +35,7 @@ test('register, see the live status page, sign out and back in', async ({ page }
   await page.getByLabel('Password').fill('wrong-password');
   await page.getByLabel('Username').fill('dora');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('alert')).toHaveText('wrong username or password');
+  await expect(page.getByRole('alert')).toHaveText('Wrong username or password');
   await page.screenshot({ path: shot('sign-in-error') });
   await page.getByLabel('Password').fill('password-dora');
   await page.getByRole('button', { name: 'Sign in' }).click();

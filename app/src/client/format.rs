@@ -20,14 +20,7 @@ pub fn error_text(code: ErrorCode, server_message: &str) -> String {
         ErrorCode::Unavailable => "The server is busy or restarting; retrying.".into(),
         ErrorCode::Internal => "Something went wrong on the server. Try again.".into(),
         // The server's own message is already written for people.
-        _ => {
-            let mut text = server_message.to_owned();
-            if let Some(first) = text.get(0..1) {
-                let upper = first.to_uppercase();
-                text.replace_range(0..1, &upper);
-            }
-            text
-        }
+        _ => crate::api::sentence(server_message),
     }
 }
 
