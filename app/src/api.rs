@@ -36,9 +36,10 @@ mod browser {
     use gloo_net::http::{Request, Response};
     use protocol::rest::{
         AuthResponse, ConversationList, CreateConversationRequest, Health, LoginRequest,
-        MessagePage, RegisterRequest, SessionInfo, UserList,
+        MarkNotificationsRead, MessagePage, NotificationList, NotificationsUnread, RegisterRequest,
+        SessionInfo, UserList,
     };
-    use protocol::{Conversation, ConversationId, User};
+    use protocol::{Conversation, ConversationId, NotificationId, User};
     use serde::de::DeserializeOwned;
 
     async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
@@ -144,6 +145,27 @@ mod browser {
         let url = format!("/api/users?q={}", js_sys::encode_uri_component(query));
         let list: UserList = decode(Request::get(&url).send().await.map_err(offline)?).await?;
         Ok(list.users)
+    }
+
+    /// `GET /api/notifications`.
+    pub async fn notifications() -> Result<NotificationList, ApiError> {
+        decode(
+            Request::get("/api/notifications")
+                .send()
+                .await
+                .map_err(offline)?,
+        )
+        .await
+    }
+
+    /// `POST /api/notifications/read`.
+    pub async fn mark_notifications_read(
+        up_to: NotificationId,
+    ) -> Result<NotificationsUnread, ApiError> {
+        let request = Request::post("/api/notifications/read")
+            .json(&MarkNotificationsRead { up_to })
+            .map_err(offline)?;
+        decode(request.send().await.map_err(offline)?).await
     }
 
     /// `GET /health`.

@@ -8,6 +8,7 @@
 //! - [`pages`]: sign-in gate and the status page.
 //! - [`conversations`]: the conversation list and starting conversations.
 //! - [`chat`]: the layout and the chat view.
+//! - [`notifications`]: the bell.
 
 // Leptos view types nest deeply; the default limit is too small for the whole app.
 #![recursion_limit = "256"]
@@ -16,6 +17,7 @@ pub mod api;
 pub mod chat;
 pub mod client;
 pub mod conversations;
+pub mod notifications;
 pub mod pages;
 
 use leptos::prelude::*;

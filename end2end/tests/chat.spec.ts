@@ -166,7 +166,15 @@ test('groups: create with members, system lines and member presence; phone layou
   await expect(carol.getByTestId('chat-title')).toHaveText('Book club');
   await expect(carol.getByTestId('chat-presence')).toHaveText('3 members');
 
-  await conversation(dave, 'Book club').click();
+  // Dave and Erin were notified: the bell counts, opening it lists and clears.
+  await expect(dave.getByTestId('bell-count')).toHaveText('1');
+  await dave.getByRole('button', { name: /Notifications/ }).click();
+  await expect(dave.getByTestId('notification')).toHaveText(/carol added you to Book club/);
+  await expect(dave.getByTestId('bell-count')).toBeHidden();
+  await expect(erin.getByTestId('bell-count')).toHaveText('1');
+  await dave.screenshot({ path: shot('notifications') });
+  await dave.getByTestId('notification').getByRole('link').click();
+  await expect(dave.getByTestId('chat-title')).toHaveText('Book club');
   await expect(carol.getByTestId('system-line').filter({ hasText: 'dave joined' })).toBeVisible();
   await send(dave, 'First!');
   await expect(message(carol, 'First!')).toContainText('dave');

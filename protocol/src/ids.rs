@@ -57,6 +57,10 @@ id_type!(
     /// Identifies one authenticated WebSocket session (one device or tab).
     SessionId
 );
+id_type!(
+    /// Identifies a notification. Time-ordered: a later notification has a greater id.
+    NotificationId
+);
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 //!
 //! Timestamps are integers: milliseconds since the Unix epoch, UTC.
 
-use crate::ids::{ConversationId, MessageId, UserId};
+use crate::ids::{ConversationId, MessageId, NotificationId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Milliseconds since the Unix epoch (UTC).
@@ -128,4 +128,34 @@ pub struct UnreadCount {
     pub conversation_id: ConversationId,
     /// Messages from others after the user's read position.
     pub unread: i64,
+}
+
+/// What a notification is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// Someone added the user to a group (or created a group with them in it).
+    AddedToConversation,
+    /// Someone removed the user from a group.
+    RemovedFromConversation,
+}
+
+/// A notification for the bell: something that happened to the user while they may not have
+/// been looking.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// The notification's id.
+    pub id: NotificationId,
+    /// What happened.
+    pub kind: NotificationKind,
+    /// Who did it.
+    pub actor: User,
+    /// The conversation concerned, if any.
+    pub conversation_id: Option<ConversationId>,
+    /// The conversation's title at the time, if it has one.
+    pub conversation_title: Option<String>,
+    /// When it happened.
+    pub created_at: Millis,
+    /// Whether the user has seen it.
+    pub read: bool,
 }

@@ -1,6 +1,6 @@
 //! Request and response bodies of the REST API (all JSON). Errors use [`crate::ErrorBody`].
 
-use crate::ids::UserId;
+use crate::ids::{NotificationId, UserId};
 use crate::model::{Message, Millis, User};
 use serde::{Deserialize, Serialize};
 
@@ -131,4 +131,27 @@ pub struct KickResponse {
     pub user_id: UserId,
     /// Whether the user is now banned.
     pub banned: bool,
+}
+
+/// `GET /api/notifications?limit=N`: the newest notifications first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationList {
+    /// Newest first.
+    pub notifications: Vec<crate::model::Notification>,
+    /// Unread notifications in all.
+    pub unread: i64,
+}
+
+/// `POST /api/notifications/read`: mark every notification up to this one as read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkNotificationsRead {
+    /// The newest notification the user has seen.
+    pub up_to: NotificationId,
+}
+
+/// Reply to marking notifications read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationsUnread {
+    /// Unread notifications left.
+    pub unread: i64,
 }

@@ -2,7 +2,9 @@
 
 use crate::error::ErrorCode;
 use crate::ids::{ConversationId, SessionId, UserId};
-use crate::model::{Conversation, Message, Millis, Presence, ReceiptKind, Seq, UnreadCount, User};
+use crate::model::{
+    Conversation, Message, Millis, Notification, Presence, ReceiptKind, Seq, UnreadCount, User,
+};
 use serde::{Deserialize, Serialize};
 
 /// One server→client frame: the event plus, on replies and errors, the `id` of the request.
@@ -54,6 +56,8 @@ pub enum ServerEvent {
         conversations: Vec<UnreadCount>,
         /// Sum over all conversations.
         total: i64,
+        /// Unread notifications (the bell's badge).
+        notifications: i64,
     },
     /// Reply to `ping`.
     Pong {
@@ -169,6 +173,18 @@ pub enum ServerEvent {
     ConversationRemoved {
         /// The conversation.
         conversation_id: ConversationId,
+    },
+    /// A new notification for the user (to all of their sessions).
+    NotificationNew {
+        /// The notification.
+        notification: Notification,
+        /// The user's unread notifications, this one included.
+        unread_notifications: i64,
+    },
+    /// The user read notifications (on any device): the bell's new count.
+    NotificationsRead {
+        /// Unread notifications left.
+        unread_notifications: i64,
     },
     /// A request failed, or the session is about to be closed.
     Error {

@@ -96,9 +96,11 @@ fn server_index(e: &ServerEvent) -> usize {
         ConversationUpdated { .. } => 18,
         ConversationRemoved { .. } => 19,
         Error { .. } => 20,
+        NotificationNew { .. } => 21,
+        NotificationsRead { .. } => 22,
     }
 }
-const SERVER_VARIANTS: usize = 21;
+const SERVER_VARIANTS: usize = 23;
 
 fn client_examples() -> Vec<ClientFrame> {
     use ClientEvent::*;
@@ -166,6 +168,7 @@ fn server_examples() -> Vec<ServerFrame> {
                 unread: 2,
             }],
             total: 2,
+            notifications: 1,
         }),
         ServerFrame::reply(
             Some("r1".into()),
@@ -257,6 +260,21 @@ fn server_examples() -> Vec<ServerFrame> {
             },
         }),
         ServerFrame::new(ConversationRemoved { conversation_id: c }),
+        ServerFrame::new(NotificationNew {
+            notification: Notification {
+                id: NotificationId(uid(6)),
+                kind: NotificationKind::AddedToConversation,
+                actor: user(),
+                conversation_id: Some(c),
+                conversation_title: Some("Team".into()),
+                created_at: 1_700_000_000_000,
+                read: false,
+            },
+            unread_notifications: 1,
+        }),
+        ServerFrame::new(NotificationsRead {
+            unread_notifications: 0,
+        }),
         ServerFrame::reply(
             Some("r4".into()),
             ServerEvent::error(

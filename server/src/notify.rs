@@ -5,7 +5,9 @@ use crate::error::AppError;
 use crate::hub::{Audience, Envelope};
 use crate::state::AppState;
 use crate::ws::codec::{encode, encode_event};
-use protocol::{ConversationId, Message, ServerEvent, ServerFrame, SessionId, UserId};
+use protocol::{
+    ConversationId, Message, NotificationKind, ServerEvent, ServerFrame, SessionId, User, UserId,
+};
 
 /// Publishes an event to an audience.
 pub async fn publish(state: &AppState, audience: Audience, event: ServerEvent) {
@@ -114,4 +116,41 @@ pub async fn message_sent(
     )
     .await;
     unread_counts(state, message.conversation_id).await
+}
+
+/// Stores a notification for each recipient and pushes it, with their new unread count, to all
+/// of their sessions.
+pub async fn notification(
+    state: &AppState,
+    kind: NotificationKind,
+    actor: &User,
+    conversation: ConversationId,
+    recipients: &[UserId],
+) -> Result<(), AppError> {
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    let title = state
+        .store
+        .conversation_for(conversation, actor.id)
+        .await
+        .ok()
+        .and_then(|c| c.title);
+    let created = state
+        .store
+        .create_notifications(kind, actor, Some((conversation, title)), recipients)
+        .await?;
+    let counts = state.store.unread_notifications(recipients).await?;
+    for (recipient, notification) in created {
+        publish(
+            state,
+            Audience::user(recipient),
+            ServerEvent::NotificationNew {
+                notification,
+                unread_notifications: counts.get(&recipient).copied().unwrap_or(0),
+            },
+        )
+        .await;
+    }
+    Ok(())
 }

@@ -94,6 +94,7 @@ fn Header() -> impl IntoView {
             <span class="count" data-testid="total-unread" aria-label="unread messages"
                 class:hidden=move || total() == 0>{total}</span>
             <span class="spacer"></span>
+            <crate::notifications::Bell/>
             <span class=conn_class data-testid="connection" role="status">{move || conn().label()}</span>
             <button class="secondary small" data-testid="presence-toggle" on:click=toggle_away
                 aria-pressed=move || away().to_string()>

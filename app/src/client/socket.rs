@@ -121,6 +121,27 @@ pub fn perform(client: ChatClient, action: Action) {
                 Err(e) => client.notice(e.0),
             }
         }),
+        Action::OpenNotifications => leptos::task::spawn_local(async move {
+            let list = match api::notifications().await {
+                Ok(list) => list,
+                Err(e) => return client.notice(e.0),
+            };
+            let newest = list
+                .notifications
+                .iter()
+                .filter(|n| !n.read)
+                .map(|n| n.id)
+                .max();
+            let _ = client
+                .state
+                .try_update(|s| s.set_notifications(list.notifications, list.unread));
+            if let Some(up_to) = newest {
+                // The server tells every session the new count (`notifications_read`).
+                if let Err(e) = api::mark_notifications_read(up_to).await {
+                    client.notice(e.0);
+                }
+            }
+        }),
         Action::FetchLatest(id) => fetch(client, id, None, None, PageKind::Latest),
         Action::FetchOlder {
             conversation,

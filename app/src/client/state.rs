@@ -8,7 +8,8 @@
 use super::format;
 use protocol::{
     ClientEvent, ClientFrame, Conversation, ConversationId, ConversationKind, ErrorCode, Message,
-    MessageId, Presence, PresenceStatus, ReceiptKind, Seq, ServerEvent, ServerFrame, User, UserId,
+    MessageId, Notification, NotificationId, Presence, PresenceStatus, ReceiptKind, Seq,
+    ServerEvent, ServerFrame, User, UserId,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -69,6 +70,8 @@ pub enum Action {
     },
     /// Reload the conversation list (after reconnecting, or an unknown conversation).
     RefreshConversations,
+    /// Load the newest notifications, then mark them read (the bell was opened).
+    OpenNotifications,
 }
 
 fn send(event: ClientEvent) -> Action {
@@ -217,6 +220,10 @@ pub struct ChatState {
     pub my_status: PresenceStatus,
     /// The latest problem, in plain words.
     pub notice: Option<String>,
+    /// Notifications known so far, newest first.
+    pub notifications: Vec<Notification>,
+    /// The bell's count.
+    pub unread_notifications: i64,
     next_key: u64,
 }
 
@@ -233,6 +240,8 @@ impl ChatState {
             visible: true,
             my_status: PresenceStatus::Online,
             notice: None,
+            notifications: Vec::new(),
+            unread_notifications: 0,
             next_key: 0,
         }
     }
@@ -254,7 +263,9 @@ impl ChatState {
             ServerEvent::UnreadSnapshot {
                 conversations,
                 total,
+                notifications,
             } => {
+                self.unread_notifications = notifications;
                 for u in conversations {
                     if let Some(c) = self.conversations.get_mut(&u.conversation_id) {
                         c.info.unread = u.unread;
@@ -373,6 +384,25 @@ impl ChatState {
                 if self.active == Some(conversation_id) {
                     self.active = None;
                     self.notice = Some("You were removed from that conversation.".into());
+                }
+            }
+            ServerEvent::NotificationNew {
+                notification,
+                unread_notifications,
+            } => {
+                if !self.notifications.iter().any(|n| n.id == notification.id) {
+                    self.notifications.insert(0, notification);
+                }
+                self.unread_notifications = unread_notifications;
+            }
+            ServerEvent::NotificationsRead {
+                unread_notifications,
+            } => {
+                self.unread_notifications = unread_notifications;
+                if unread_notifications == 0 {
+                    for n in &mut self.notifications {
+                        n.read = true;
+                    }
                 }
             }
             ServerEvent::Error { code, message } => {
@@ -675,6 +705,21 @@ impl ChatState {
                 body,
             },
         ))]
+    }
+
+    /// Replaces the notification list with a fresh one from the server.
+    pub fn set_notifications(&mut self, list: Vec<Notification>, unread: i64) {
+        self.notifications = list;
+        self.unread_notifications = unread;
+    }
+
+    /// The newest notification not yet read, to mark everything up to it as read.
+    pub fn newest_unread_notification(&self) -> Option<NotificationId> {
+        self.notifications
+            .iter()
+            .filter(|n| !n.read)
+            .map(|n| n.id)
+            .max()
     }
 
     /// Drops a failed pending message.

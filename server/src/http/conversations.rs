@@ -13,7 +13,9 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use protocol::rest::{AddMemberRequest, ConversationList, CreateConversationRequest, MessagePage};
-use protocol::{Conversation, ConversationId, ConversationKind, ServerEvent, UserId};
+use protocol::{
+    Conversation, ConversationId, ConversationKind, NotificationKind, ServerEvent, UserId,
+};
 use serde::Deserialize;
 
 /// Most members a group may be created with in one request.
@@ -47,6 +49,7 @@ async fn create(
     AuthUser(me): AuthUser,
     ApiJson(req): ApiJson<CreateConversationRequest>,
 ) -> AppResult<(StatusCode, Json<Conversation>)> {
+    let mut added: Vec<UserId> = Vec::new();
     let (id, created) = match req {
         CreateConversationRequest::Direct { user_id } => {
             if user_id == me.id {
@@ -72,6 +75,7 @@ async fn create(
             if state.store.count_existing_users(&distinct).await? != distinct.len() {
                 return Err(AppError::NotFound("user"));
             }
+            added = distinct.into_iter().filter(|m| *m != me.id).collect();
             (
                 state.store.create_group(me.id, &title, &member_ids).await?,
                 true,
@@ -80,6 +84,14 @@ async fn create(
     };
     if created {
         notify::conversation_updated(&state, id, me.id).await?;
+        notify::notification(
+            &state,
+            NotificationKind::AddedToConversation,
+            &me,
+            id,
+            &added,
+        )
+        .await?;
     }
     let conversation = state.store.conversation_for(id, me.id).await?;
     let status = if created {
@@ -130,6 +142,10 @@ async fn add_member(
     }
     if state.store.add_member(id, req.user_id).await? {
         notify::conversation_updated(&state, id, me.id).await?;
+        if req.user_id != me.id {
+            let kind = NotificationKind::AddedToConversation;
+            notify::notification(&state, kind, &me, id, &[req.user_id]).await?;
+        }
     }
     Ok(Json(state.store.conversation_for(id, me.id).await?))
 }
@@ -174,6 +190,10 @@ async fn remove_member(
         },
     )
     .await;
+    if user != me.id {
+        let kind = NotificationKind::RemovedFromConversation;
+        notify::notification(&state, kind, &me, id, &[user]).await?;
+    }
     if let Some(remaining) = state.store.member_ids(id).await?.first() {
         notify::conversation_updated(&state, id, *remaining).await?;
     }

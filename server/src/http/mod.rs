@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod conversations;
 mod health;
+mod notifications;
 mod users;
 
 use crate::error::AppError;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router<AppState> {
                 .merge(auth::router())
                 .merge(users::router())
                 .merge(conversations::router())
+                .merge(notifications::router())
                 .merge(admin::router()),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -7,6 +7,7 @@
 
 mod conversations;
 mod messages;
+mod notifications;
 mod receipts;
 mod rows;
 mod users;

@@ -285,11 +285,14 @@ impl Session {
         let users = presence::presence_of(&self.state, &contacts).await?;
         self.reply(None, ServerEvent::PresenceSnapshot { users });
         let (conversations, total) = self.state.store.unread_snapshot(self.user.id).await?;
+        let me = self.user.id;
+        let notifications = self.state.store.unread_notifications(&[me]).await?;
         self.reply(
             None,
             ServerEvent::UnreadSnapshot {
                 conversations,
                 total,
+                notifications: notifications.get(&me).copied().unwrap_or(0),
             },
         );
         Ok(())

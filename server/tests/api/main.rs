@@ -9,6 +9,7 @@ mod auth;
 mod conversations;
 mod limits;
 mod messaging;
+mod notifications;
 mod presence;
 mod receipts;
 mod rest;

@@ -139,6 +139,7 @@ async fn unread_counts_arrive_on_connect_and_in_the_list() {
     let ServerEvent::UnreadSnapshot {
         conversations,
         total,
+        ..
     } = snapshot
     else {
         unreachable!()

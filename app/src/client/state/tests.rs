@@ -309,3 +309,42 @@ fn backoff_grows_and_caps() {
     assert_eq!(backoff_ms(1), 1000);
     assert_eq!(backoff_ms(9), 10_000);
 }
+
+#[test]
+fn notifications_count_and_list() {
+    use protocol::{Notification, NotificationId, NotificationKind};
+    let (mut s, bob, id) = setup();
+    let n = Notification {
+        id: NotificationId::new(),
+        kind: NotificationKind::AddedToConversation,
+        actor: bob.clone(),
+        conversation_id: Some(id),
+        conversation_title: Some("Team".into()),
+        created_at: 1,
+        read: false,
+    };
+    s.apply(ev(ServerEvent::NotificationNew {
+        notification: n.clone(),
+        unread_notifications: 1,
+    }));
+    s.apply(ev(ServerEvent::NotificationNew {
+        notification: n.clone(),
+        unread_notifications: 1,
+    }));
+    assert_eq!(
+        (s.notifications.len(), s.unread_notifications),
+        (1, 1),
+        "no duplicates"
+    );
+    assert_eq!(s.newest_unread_notification(), Some(n.id));
+    s.apply(ev(ServerEvent::NotificationsRead {
+        unread_notifications: 0,
+    }));
+    assert_eq!(s.unread_notifications, 0);
+    assert!(s.notifications[0].read);
+    assert_eq!(s.newest_unread_notification(), None);
+    assert_eq!(
+        crate::notifications::describe(&s.notifications[0]),
+        "BOB added you to Team"
+    );
+}

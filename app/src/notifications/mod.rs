@@ -1,0 +1,92 @@
+//! The bell: a count of unread notifications and, when opened, the list (which marks them read).
+
+use crate::chat::view::now_ms;
+use crate::client::{format, Action, ChatClient};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use protocol::{Notification, NotificationKind};
+
+/// A notification in words: "carol added you to Book club".
+pub fn describe(n: &Notification) -> String {
+    let place = n
+        .conversation_title
+        .clone()
+        .unwrap_or_else(|| "a conversation".into());
+    match n.kind {
+        NotificationKind::AddedToConversation => {
+            format!("{} added you to {place}", n.actor.display_name)
+        }
+        NotificationKind::RemovedFromConversation => {
+            format!("{} removed you from {place}", n.actor.display_name)
+        }
+    }
+}
+
+/// The bell button with its badge and dropdown.
+#[component]
+pub fn Bell() -> impl IntoView {
+    let client = expect_context::<ChatClient>();
+    let open = RwSignal::new(false);
+    let count = move || client.state.with(|s| s.unread_notifications);
+    let toggle = move |_| {
+        let now_open = !open.get_untracked();
+        open.set(now_open);
+        if now_open {
+            client.run(vec![Action::OpenNotifications]);
+        }
+    };
+    let items = move || {
+        client.state.with(|s| {
+            s.notifications
+                .iter()
+                .map(|n| {
+                    (
+                        n.id,
+                        describe(n),
+                        n.created_at,
+                        n.read,
+                        n.conversation_id,
+                        n.kind,
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <div class="bell">
+            <button class="secondary small" on:click=toggle aria-expanded=move || open.get().to_string()
+                aria-label=move || format!("Notifications, {} unread", count())>
+                <svg aria-hidden="true" width="16" height="16" viewBox="0 0 24 24" fill="none"
+                    stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+                    <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9"/>
+                    <path d="M13.7 21a2 2 0 0 1-3.4 0"/>
+                </svg>
+                <span class="count" data-testid="bell-count" class:hidden=move || count() == 0>{count}</span>
+            </button>
+            {move || open.get().then(|| view! {
+                <div class="bell-panel" role="dialog" aria-label="Notifications" data-testid="notifications">
+                    {move || items().is_empty().then(|| view! { <p class="muted">"Nothing new."</p> })}
+                    <ul>
+                        <For each=items key=|n| (n.0, n.3) let:n>
+                            {
+                                let (_, text, at, read, conversation, kind) = n;
+                                let link = conversation.filter(|_| kind == NotificationKind::AddedToConversation);
+                                view! {
+                                    <li class:unread=!read data-testid="notification">
+                                        {match link {
+                                            Some(id) => view! {
+                                                <A href=format!("/c/{id}") on:click=move |_| open.set(false)>{text.clone()}</A>
+                                            }.into_any(),
+                                            None => view! { <span>{text.clone()}</span> }.into_any(),
+                                        }}
+                                        <span class="muted">{format::ago(at, now_ms())}</span>
+                                    </li>
+                                }
+                            }
+                        </For>
+                    </ul>
+                </div>
+            })}
+        </div>
+    }
+}

@@ -1,0 +1,68 @@
+//! The bell: list notifications and mark them read (every session of the user hears the count).
+
+use super::{ApiJson, ApiQuery};
+use crate::auth::AuthUser;
+use crate::error::{AppError, AppResult};
+use crate::hub::Audience;
+use crate::notify;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use protocol::rest::{MarkNotificationsRead, NotificationList, NotificationsUnread};
+use protocol::ServerEvent;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/notifications", get(list))
+        .route("/notifications/read", post(read))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    limit: Option<i64>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> AppResult<Json<NotificationList>> {
+    let limit = query.limit.unwrap_or(30);
+    if !(1..=100).contains(&limit) {
+        return Err(AppError::validation("limit must be between 1 and 100"));
+    }
+    let notifications = state.store.notifications(me.id, limit).await?;
+    let unread = state
+        .store
+        .unread_notifications(&[me.id])
+        .await?
+        .get(&me.id)
+        .copied()
+        .unwrap_or(0);
+    Ok(Json(NotificationList {
+        notifications,
+        unread,
+    }))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    ApiJson(req): ApiJson<MarkNotificationsRead>,
+) -> AppResult<Json<NotificationsUnread>> {
+    let unread = state
+        .store
+        .mark_notifications_read(me.id, req.up_to)
+        .await?;
+    notify::publish(
+        &state,
+        Audience::user(me.id),
+        ServerEvent::NotificationsRead {
+            unread_notifications: unread,
+        },
+    )
+    .await;
+    Ok(Json(NotificationsUnread { unread }))
+}
