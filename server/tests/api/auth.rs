@@ -178,14 +178,7 @@ async fn logout_ends_every_session_and_revokes_the_token() {
     }
     assert_refused(&app, &alice.token).await;
     // Signing in again gives a working token.
-    let (status, body) = app
-        .request(
-            reqwest::Method::POST,
-            "/api/auth/login",
-            None,
-            Some(json!({"username": "alice", "password": "password-alice"})),
-        )
-        .await;
+    let (status, body) = app.login("alice").await;
     assert_eq!(status, 200);
     let (status, _) = app.get("/api/me", body["token"].as_str().unwrap()).await;
     assert_eq!(status, 200);
@@ -209,14 +202,7 @@ async fn operators_can_kick_and_ban() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["banned"], true);
     a.expect_error(ErrorCode::Kicked).await;
-    let (status, body) = app
-        .request(
-            reqwest::Method::POST,
-            "/api/auth/login",
-            None,
-            Some(json!({"username": "alice", "password": "password-alice"})),
-        )
-        .await;
+    let (status, body) = app.login("alice").await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (401, Some("AUTH_FAILED"))

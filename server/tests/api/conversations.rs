@@ -7,10 +7,13 @@ use serde_json::json;
 #[tokio::test]
 async fn joining_and_leaving_a_view_notifies_the_other_viewers() {
     let app = spawn_app().await;
-    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
-    let group = app.group(&alice, "Room", &[&bob]).await;
-    let mut a = app.connect(&alice).await;
-    let mut b = app.connect(&bob).await;
+    let Pair {
+        alice,
+        bob,
+        group,
+        mut a,
+        mut b,
+    } = app.pair_in_group().await;
 
     a.send_with_id(
         "j",

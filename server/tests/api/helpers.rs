@@ -169,6 +169,28 @@ impl TestApp {
         }
     }
 
+    /// Signs in with the password `register` chose; returns status and body.
+    pub async fn login(&self, name: &str) -> (u16, Value) {
+        let body = json!({"username": name, "password": format!("password-{name}")});
+        self.request(reqwest::Method::POST, "/api/auth/login", None, Some(body))
+            .await
+    }
+
+    /// Alice and Bob in a group "Room", both connected.
+    pub async fn pair_in_group(&self) -> Pair {
+        let (alice, bob) = (self.register("alice").await, self.register("bob").await);
+        let group = self.group(&alice, "Room", &[&bob]).await;
+        let a = self.connect(&alice).await;
+        let b = self.connect(&bob).await;
+        Pair {
+            alice,
+            bob,
+            group,
+            a,
+            b,
+        }
+    }
+
     /// A JSON request with an optional bearer token; returns status and body.
     pub async fn request(
         &self,
@@ -269,6 +291,15 @@ impl Drop for TestApp {
             let _ = tx.send(());
         }
     }
+}
+
+/// Two connected members of one group.
+pub struct Pair {
+    pub alice: TestUser,
+    pub bob: TestUser,
+    pub group: protocol::ConversationId,
+    pub a: TestClient,
+    pub b: TestClient,
 }
 
 /// A registered user and their token.

@@ -7,10 +7,13 @@ use std::time::{Duration, Instant};
 #[tokio::test]
 async fn typing_reaches_others_is_throttled_and_expires() {
     let app = spawn_app_with(&["--typing-timeout-ms", "700"]).await;
-    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
-    let group = app.group(&alice, "Room", &[&bob]).await;
-    let mut a = app.connect(&alice).await;
-    let mut b = app.connect(&bob).await;
+    let Pair {
+        alice,
+        group,
+        mut a,
+        mut b,
+        ..
+    } = app.pair_in_group().await;
 
     a.send(ClientEvent::TypingStart {
         conversation_id: group,
@@ -61,10 +64,13 @@ async fn typing_reaches_others_is_throttled_and_expires() {
 #[tokio::test]
 async fn typing_stops_on_explicit_stop_send_and_disconnect() {
     let app = spawn_app().await;
-    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
-    let group = app.group(&alice, "Room", &[&bob]).await;
-    let mut a = app.connect(&alice).await;
-    let mut b = app.connect(&bob).await;
+    let Pair {
+        alice,
+        group,
+        mut a,
+        mut b,
+        ..
+    } = app.pair_in_group().await;
 
     a.send(ClientEvent::TypingStart {
         conversation_id: group,
