@@ -99,13 +99,14 @@ pub async fn conversation_updated(
     Ok(())
 }
 
-/// The ack and fan-out after a message was stored.
+/// The fan-out after a message was stored: `message_new` to every session of `members` but the
+/// sender's, then fresh unread counts.
 pub async fn message_sent(
     state: &AppState,
     message: &Message,
+    members: Vec<UserId>,
     sender_session: Option<SessionId>,
 ) -> Result<(), AppError> {
-    let members = state.store.member_ids(message.conversation_id).await?;
     message_event(
         state,
         members,
@@ -118,27 +119,21 @@ pub async fn message_sent(
     unread_counts(state, message.conversation_id).await
 }
 
-/// Stores a notification for each recipient and pushes it, with their new unread count, to all
+/// Stores a notification (about a conversation, with its title) for each recipient and pushes it, with their new unread count, to all
 /// of their sessions.
 pub async fn notification(
     state: &AppState,
     kind: NotificationKind,
     actor: &User,
-    conversation: ConversationId,
+    conversation: (ConversationId, Option<String>),
     recipients: &[UserId],
 ) -> Result<(), AppError> {
     if recipients.is_empty() {
         return Ok(());
     }
-    let title = state
-        .store
-        .conversation_for(conversation, actor.id)
-        .await
-        .ok()
-        .and_then(|c| c.title);
     let created = state
         .store
-        .create_notifications(kind, actor, Some((conversation, title)), recipients)
+        .create_notifications(kind, actor, Some(conversation), recipients)
         .await?;
     let counts = state.store.unread_notifications(recipients).await?;
     for (recipient, notification) in created {

@@ -178,17 +178,23 @@ pub async fn session_closed(state: AppState, user: UserId, session: SessionId) {
 
 /// Presence of the given users, with last-seen times from the store.
 pub async fn presence_of(state: &AppState, users: &[UserId]) -> Result<Vec<Presence>, AppError> {
-    let statuses = state.broker.statuses(users).await;
-    let seen: HashMap<UserId, Option<i64>> =
-        state.store.last_seen(users).await?.into_iter().collect();
-    Ok(statuses
+    let seen = state.store.last_seen(users).await?;
+    Ok(presence_with(state, seen).await)
+}
+
+/// Presence of users whose last-seen times are already known.
+pub async fn presence_with(state: &AppState, users: Vec<(UserId, Option<i64>)>) -> Vec<Presence> {
+    let ids: Vec<UserId> = users.iter().map(|(id, _)| *id).collect();
+    let statuses = state.broker.statuses(&ids).await;
+    statuses
         .into_iter()
-        .map(|(user_id, status)| Presence {
+        .zip(users)
+        .map(|((user_id, status), (_, last_seen_at))| Presence {
             user_id,
             status,
-            last_seen_at: seen.get(&user_id).copied().flatten(),
+            last_seen_at,
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]

@@ -50,6 +50,7 @@ async fn create(
     ApiJson(req): ApiJson<CreateConversationRequest>,
 ) -> AppResult<(StatusCode, Json<Conversation>)> {
     let mut added: Vec<UserId> = Vec::new();
+    let mut group_title = None;
     let (id, created) = match req {
         CreateConversationRequest::Direct { user_id } => {
             if user_id == me.id {
@@ -76,6 +77,7 @@ async fn create(
                 return Err(AppError::NotFound("user"));
             }
             added = distinct.into_iter().filter(|m| *m != me.id).collect();
+            group_title = Some(title.clone());
             (
                 state.store.create_group(me.id, &title, &member_ids).await?,
                 true,
@@ -88,7 +90,7 @@ async fn create(
             &state,
             NotificationKind::AddedToConversation,
             &me,
-            id,
+            (id, group_title),
             &added,
         )
         .await?;
@@ -111,22 +113,32 @@ async fn show(
     Ok(Json(state.store.conversation_for(id, me.id).await?))
 }
 
+/// What a member may do to a group.
+struct GroupAccess {
+    /// The caller's role (`owner` or `member`).
+    role: String,
+    /// The group's title.
+    title: Option<String>,
+}
+
 /// Only members of a group may change it, and only its owner may remove others.
-async fn group_for_change(state: &AppState, id: ConversationId, me: UserId) -> AppResult<String> {
-    let role = state.store.member_role(id, me).await?;
-    let Some(role) = role else {
-        return Err(if state.store.conversation_kind(id).await?.is_some() {
-            AppError::NotAMember
-        } else {
-            AppError::NotFound("conversation")
-        });
+async fn group_for_change(
+    state: &AppState,
+    id: ConversationId,
+    me: UserId,
+) -> AppResult<GroupAccess> {
+    let Some((kind, title)) = state.store.conversation_header(id).await? else {
+        return Err(AppError::NotFound("conversation"));
     };
-    if state.store.conversation_kind(id).await? != Some(ConversationKind::Group) {
+    let Some(role) = state.store.member_role(id, me).await? else {
+        return Err(AppError::NotAMember);
+    };
+    if kind != ConversationKind::Group {
         return Err(AppError::validation(
             "direct conversations have exactly two members",
         ));
     }
-    Ok(role)
+    Ok(GroupAccess { role, title })
 }
 
 async fn add_member(
@@ -136,7 +148,7 @@ async fn add_member(
     ApiJson(req): ApiJson<AddMemberRequest>,
 ) -> AppResult<Json<Conversation>> {
     let id: ConversationId = path_id(&id, "conversation")?;
-    group_for_change(&state, id, me.id).await?;
+    let access = group_for_change(&state, id, me.id).await?;
     if state.store.user(req.user_id).await?.is_none() {
         return Err(AppError::NotFound("user"));
     }
@@ -144,7 +156,7 @@ async fn add_member(
         notify::conversation_updated(&state, id, me.id).await?;
         if req.user_id != me.id {
             let kind = NotificationKind::AddedToConversation;
-            notify::notification(&state, kind, &me, id, &[req.user_id]).await?;
+            notify::notification(&state, kind, &me, (id, access.title), &[req.user_id]).await?;
         }
     }
     Ok(Json(state.store.conversation_for(id, me.id).await?))
@@ -157,8 +169,8 @@ async fn remove_member(
 ) -> AppResult<StatusCode> {
     let id: ConversationId = path_id(&id, "conversation")?;
     let user: UserId = path_id(&user_id, "user")?;
-    let role = group_for_change(&state, id, me.id).await?;
-    if user != me.id && role != "owner" {
+    let access = group_for_change(&state, id, me.id).await?;
+    if user != me.id && access.role != "owner" {
         return Err(AppError::Forbidden(
             "only the group's owner can remove other members".into(),
         ));
@@ -192,7 +204,7 @@ async fn remove_member(
     .await;
     if user != me.id {
         let kind = NotificationKind::RemovedFromConversation;
-        notify::notification(&state, kind, &me, id, &[user]).await?;
+        notify::notification(&state, kind, &me, (id, access.title), &[user]).await?;
     }
     if let Some(remaining) = state.store.member_ids(id).await?.first() {
         notify::conversation_updated(&state, id, *remaining).await?;
@@ -215,7 +227,7 @@ async fn history(
 ) -> AppResult<Json<MessagePage>> {
     let id: ConversationId = path_id(&id, "conversation")?;
     if !state.store.is_member(id, me.id).await? {
-        return Err(if state.store.conversation_kind(id).await?.is_some() {
+        return Err(if state.store.conversation_header(id).await?.is_some() {
             AppError::NotAMember
         } else {
             AppError::NotFound("conversation")

@@ -259,11 +259,6 @@ impl Hub {
             .last()
     }
 
-    /// Distinct users viewing a conversation.
-    pub fn viewers(&self, conversation: ConversationId) -> Vec<UserId> {
-        self.lock().viewers(conversation)
-    }
-
     /// Delivers a frame to the local connections in its audience.
     pub fn deliver(&self, envelope: &Envelope) {
         // Collect the outboxes under the lock, send after releasing it.

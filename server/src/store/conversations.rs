@@ -138,16 +138,18 @@ impl Store {
         Ok(id)
     }
 
-    /// The kind of a conversation, if it exists.
-    pub async fn conversation_kind(
+    /// The kind and title of a conversation, if it exists.
+    pub async fn conversation_header(
         &self,
         id: ConversationId,
-    ) -> Result<Option<ConversationKind>, AppError> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT kind FROM conversations WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|(k,)| parse_kind(&k)).transpose()
+    ) -> Result<Option<(ConversationKind, Option<String>)>, AppError> {
+        let row: Option<(String, Option<String>)> =
+            sqlx::query_as("SELECT kind, title FROM conversations WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|(k, title)| Ok((parse_kind(&k)?, title)))
+            .transpose()
     }
 
     /// Whether `user` belongs to `conversation`.

@@ -39,11 +39,8 @@ pub(super) async fn handle(s: &mut Session, frame: ClientFrame) -> Result<(), Ap
         } => {
             validate::temp_id(&temp_id)?;
             validate::body(&body, s.state.config.max_message_chars)?;
-            s.state
-                .store
-                .require_member(conversation_id, s.user.id)
-                .await?;
-            send(s, id, conversation_id, temp_id, body).await
+            let members = members(s, conversation_id).await?;
+            send(s, id, conversation_id, members, temp_id, body).await
         }
         ClientEvent::SendDirectMessage {
             recipient_id,
@@ -61,12 +58,9 @@ pub(super) async fn handle(s: &mut Session, frame: ClientFrame) -> Result<(), Ap
             up_to_seq,
         } => receipt(s, conversation_id, Position::Read, up_to_seq).await,
         ClientEvent::TypingStart { conversation_id } => {
-            s.state
-                .store
-                .require_member(conversation_id, s.user.id)
-                .await?;
+            let members = members(s, conversation_id).await?;
             if s.typing.start(conversation_id, Instant::now()) {
-                let others = others(s, conversation_id).await?;
+                let others = without(members, s.user.id);
                 notify::publish(
                     &s.state,
                     Audience::users(others),
@@ -99,29 +93,41 @@ pub(super) async fn handle(s: &mut Session, frame: ClientFrame) -> Result<(), Ap
     }
 }
 
-/// Members of a conversation other than the session's user.
-async fn others(s: &Session, conversation: ConversationId) -> Result<Vec<UserId>, AppError> {
-    let mut members = s.state.store.member_ids(conversation).await?;
-    members.retain(|m| *m != s.user.id);
-    Ok(members)
+/// The members of a conversation, in one query that is also the membership check:
+/// `NOT_A_MEMBER` unless the session's user is among them.
+async fn members(s: &Session, conversation: ConversationId) -> Result<Vec<UserId>, AppError> {
+    let members = s.state.store.member_ids(conversation).await?;
+    if members.contains(&s.user.id) {
+        Ok(members)
+    } else {
+        Err(AppError::NotAMember)
+    }
+}
+
+/// `members` minus one user.
+fn without(mut members: Vec<UserId>, user: UserId) -> Vec<UserId> {
+    members.retain(|m| *m != user);
+    members
 }
 
 /// Tells the other members that this session's user stopped typing.
 pub(super) async fn broadcast_typing_stopped(s: &Session, conversation_id: ConversationId) {
-    match others(s, conversation_id).await {
-        Ok(others) => {
-            notify::publish(
-                &s.state,
-                Audience::users(others),
-                ServerEvent::TypingStopped {
-                    conversation_id,
-                    user_id: s.user.id,
-                },
-            )
-            .await
-        }
+    match s.state.store.member_ids(conversation_id).await {
+        Ok(members) => typing_stopped_to(s, conversation_id, members).await,
         Err(e) => tracing::warn!(error = %e, "could not broadcast typing stop"),
     }
+}
+
+async fn typing_stopped_to(s: &Session, conversation_id: ConversationId, members: Vec<UserId>) {
+    notify::publish(
+        &s.state,
+        Audience::users(without(members, s.user.id)),
+        ServerEvent::TypingStopped {
+            conversation_id,
+            user_id: s.user.id,
+        },
+    )
+    .await
 }
 
 async fn join(s: &mut Session, id: Reply, conversation_id: ConversationId) -> Result<(), AppError> {
@@ -190,11 +196,7 @@ async fn list_online(
     id: Reply,
     conversation_id: ConversationId,
 ) -> Result<(), AppError> {
-    s.state
-        .store
-        .require_member(conversation_id, s.user.id)
-        .await?;
-    let members = s.state.store.member_ids(conversation_id).await?;
+    let members = members(s, conversation_id).await?;
     let mut users = presence::presence_of(&s.state, &members).await?;
     users.retain(|p| p.status != PresenceStatus::Offline);
     s.reply(
@@ -207,11 +209,13 @@ async fn list_online(
     Ok(())
 }
 
-/// Stores the message, acks it to the sender after the commit, then fans it out.
+/// Stores the message, acks it to the sender after the commit, then fans it out to `members`
+/// (already checked to include the sender).
 async fn send(
     s: &mut Session,
     id: Reply,
     conversation_id: ConversationId,
+    members: Vec<UserId>,
     temp_id: String,
     body: String,
 ) -> Result<(), AppError> {
@@ -231,9 +235,9 @@ async fn send(
         return Ok(());
     }
     if s.typing.stop(conversation_id) {
-        broadcast_typing_stopped(s, conversation_id).await;
+        typing_stopped_to(s, conversation_id, members.clone()).await;
     }
-    notify::message_sent(&s.state, &message, Some(s.id)).await
+    notify::message_sent(&s.state, &message, members, Some(s.id)).await
 }
 
 async fn send_direct(
@@ -261,7 +265,15 @@ async fn send_direct(
     if created {
         notify::conversation_updated(&s.state, conversation, s.user.id).await?;
     }
-    send(s, id, conversation, temp_id, body).await
+    send(
+        s,
+        id,
+        conversation,
+        vec![s.user.id, recipient],
+        temp_id,
+        body,
+    )
+    .await
 }
 
 async fn edit(
@@ -323,10 +335,7 @@ async fn receipt(
     if up_to_seq < 1 {
         return Err(AppError::validation("up_to_seq must be at least 1"));
     }
-    s.state
-        .store
-        .require_member(conversation_id, s.user.id)
-        .await?;
+    let members = members(s, conversation_id).await?;
     let Some(seq) = s
         .state
         .store
@@ -339,10 +348,9 @@ async fn receipt(
         Position::Delivered => ReceiptKind::Delivered,
         Position::Read => ReceiptKind::Seen,
     };
-    let others = others(s, conversation_id).await?;
     notify::publish(
         &s.state,
-        Audience::users(others),
+        Audience::users(without(members, s.user.id)),
         ServerEvent::Receipt {
             conversation_id,
             user_id: s.user.id,

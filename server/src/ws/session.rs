@@ -274,15 +274,9 @@ impl Session {
     }
 
     async fn send_snapshots(&self) -> Result<(), AppError> {
-        let contacts: Vec<_> = self
-            .state
-            .store
-            .contacts(self.user.id)
-            .await?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        let users = presence::presence_of(&self.state, &contacts).await?;
+        // The contacts query already carries last-seen times.
+        let contacts = self.state.store.contacts(self.user.id).await?;
+        let users = presence::presence_with(&self.state, contacts).await;
         self.reply(None, ServerEvent::PresenceSnapshot { users });
         let (conversations, total) = self.state.store.unread_snapshot(self.user.id).await?;
         let me = self.user.id;
