@@ -53,13 +53,8 @@ impl Store {
         other: UserId,
     ) -> Result<(ConversationId, bool), AppError> {
         let key = direct_key(me, other);
-        let existing: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM conversations WHERE direct_key = $1")
-                .bind(&key)
-                .fetch_optional(&self.pool)
-                .await?;
-        if let Some((id,)) = existing {
-            return Ok((parse_id(&id)?, false));
+        if let Some(id) = self.direct_by_key(&key).await? {
+            return Ok((id, false));
         }
         let id = ConversationId::new();
         let now = now_ms();
@@ -78,12 +73,10 @@ impl Store {
         .rows_affected();
         if inserted == 0 {
             tx.rollback().await?;
-            let (id,): (String,) =
-                sqlx::query_as("SELECT id FROM conversations WHERE direct_key = $1")
-                    .bind(&key)
-                    .fetch_one(&self.pool)
-                    .await?;
-            return Ok((parse_id(&id)?, false));
+            let id = self.direct_by_key(&key).await?;
+            return id
+                .map(|id| (id, false))
+                .ok_or_else(|| AppError::Internal("direct conversation vanished".into()));
         }
         for user in [me, other] {
             sqlx::query(
@@ -99,6 +92,15 @@ impl Store {
         }
         tx.commit().await?;
         Ok((id, true))
+    }
+
+    async fn direct_by_key(&self, key: &str) -> Result<Option<ConversationId>, AppError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM conversations WHERE direct_key = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|(id,)| parse_id(&id)).transpose()
     }
 
     /// Creates a group owned by `owner` with the given other members.
