@@ -47,8 +47,9 @@ pub enum ClientEvent {
     },
     /// Application-level heartbeat (for clients that cannot send WebSocket pings). Reply: `pong`.
     Ping,
-    /// Start watching a conversation live (viewers get `viewer_joined`/`viewer_left`).
-    /// Reply: `conversation_joined`. Errors: `NOT_A_MEMBER`.
+    /// Start viewing a conversation live (the other viewers get `viewer_joined`, later
+    /// `viewer_left`). Reply: `conversation_joined` with everyone viewing it. Errors:
+    /// `NOT_A_MEMBER`.
     JoinConversation {
         /// The conversation to view.
         conversation_id: ConversationId,
@@ -58,10 +59,20 @@ pub enum ClientEvent {
         /// The conversation to stop viewing.
         conversation_id: ConversationId,
     },
-    /// Ask which members of a conversation are online. Reply: `online_members`.
-    ListOnline {
-        /// The conversation.
-        conversation_id: ConversationId,
+    /// Watch the presence of these users (the people the client is showing: its direct
+    /// conversations, an open member list). Reply: `presence_snapshot` with their current
+    /// presence; afterwards their changes arrive as `presence_changed`. Only users who share a
+    /// conversation with the caller can be watched; others are left out of the snapshot.
+    /// Subscriptions end with the connection and are bounded per connection (1000 by default;
+    /// beyond it: `VALIDATION_FAILED`, nothing subscribed).
+    SubscribePresence {
+        /// The users to watch (at most 1000 per request).
+        user_ids: Vec<UserId>,
+    },
+    /// Stop watching the presence of these users. No reply.
+    UnsubscribePresence {
+        /// The users to stop watching.
+        user_ids: Vec<UserId>,
     },
     /// Send a message to a conversation the user belongs to. Reply to the sender, once committed:
     /// `message_ack`; every session of every member (except the sending one) gets `message_new`.
@@ -107,7 +118,7 @@ pub enum ClientEvent {
         up_to_seq: Seq,
     },
     /// Mark messages read up to `up_to_seq`; the other members get a `receipt` of kind `seen`
-    /// and the user's sessions get `unread_changed`.
+    /// and every session of the user gets `unread_changed` with the exact counts.
     MarkRead {
         /// The conversation.
         conversation_id: ConversationId,
@@ -125,7 +136,9 @@ pub enum ClientEvent {
         /// The conversation.
         conversation_id: ConversationId,
     },
-    /// Set this session's availability (`online` or `away`; `offline` is rejected).
+    /// Set this session's availability: `online`, `away`, or `offline` to appear offline while
+    /// staying connected (applies to all of the user's sessions until one sets `online` or
+    /// `away`; watchers see `offline` with last-seen frozen at that moment).
     SetPresence {
         /// The new status.
         status: PresenceStatus,

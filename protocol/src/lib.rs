@@ -29,7 +29,7 @@ pub use model::*;
 pub use server::{ServerEvent, ServerFrame};
 
 /// The protocol version, sent in `authenticated`. Bumped on any incompatible wire change.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The WebSocket subprotocol name. A client that authenticates through `Sec-WebSocket-Protocol`
 /// offers `confab` followed by its token; the server selects `confab`.

@@ -96,7 +96,8 @@ pub enum PresenceStatus {
     Online,
     /// Connected, but every session is marked away.
     Away,
-    /// No session connected (after a short grace period for reconnects).
+    /// No session connected (after a short grace period for reconnects), or the user chose to
+    /// appear offline.
     Offline,
 }
 
@@ -128,6 +129,9 @@ pub struct UnreadCount {
     pub conversation_id: ConversationId,
     /// Messages from others after the user's read position.
     pub unread: i64,
+    /// The conversation's newest sequence number when counted: a `message_new` at or below it
+    /// is already included in `unread`.
+    pub last_seq: Seq,
 }
 
 /// What a notification is about.

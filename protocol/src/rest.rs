@@ -110,6 +110,8 @@ pub struct Health {
     pub authenticated_users: usize,
     /// Conversations with at least one live viewer on this instance.
     pub rooms: usize,
+    /// Presence subscriptions held by this instance's connections.
+    pub presence_subscriptions: usize,
     /// The server version.
     pub version: String,
     /// [`crate::PROTOCOL_VERSION`].

@@ -34,7 +34,7 @@ impl ServerFrame {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerEvent {
-    /// The session is authenticated. Followed by `presence_snapshot` and `unread_snapshot`.
+    /// The session is authenticated. Followed by `unread_snapshot`.
     Authenticated {
         /// The signed-in user.
         user: User,
@@ -45,14 +45,19 @@ pub enum ServerEvent {
         /// [`crate::PROTOCOL_VERSION`] of the server.
         protocol_version: u32,
     },
-    /// Presence of every user who shares a conversation with the user, sent after authentication.
+    /// Reply to `subscribe_presence`: the current presence of each watched user (with
+    /// last-seen). Users the caller may not watch are left out.
     PresenceSnapshot {
-        /// One entry per related user.
+        /// One entry per watched user.
         users: Vec<Presence>,
     },
-    /// Unread counts of every conversation of the user, sent after authentication.
+    /// Unread counts of every conversation of the user, sent after authentication. From here a
+    /// client keeps the counts itself: a `message_new` from someone else with a `seq` above the
+    /// conversation's known `last_seq` adds one (unless the client is reading it), a
+    /// `message_deleted` of someone else's message above the user's read position removes one,
+    /// and `unread_changed` (after a read on any device) sets the exact values.
     UnreadSnapshot {
-        /// Conversations with their unread counts.
+        /// Conversations with their unread counts and newest sequence numbers.
         conversations: Vec<UnreadCount>,
         /// Sum over all conversations.
         total: i64,
@@ -76,31 +81,21 @@ pub enum ServerEvent {
         /// The conversation.
         conversation_id: ConversationId,
     },
-    /// Another user started viewing a conversation this session views.
+    /// Another user started viewing a conversation this session views (their first session
+    /// to view it).
     ViewerJoined {
         /// The conversation.
         conversation_id: ConversationId,
-        /// Who joined.
+        /// Who started viewing.
         user_id: UserId,
-        /// Everyone viewing it now.
-        viewers: Vec<UserId>,
     },
     /// A user stopped viewing a conversation this session views (left, or their last session
     /// viewing it closed).
     ViewerLeft {
         /// The conversation.
         conversation_id: ConversationId,
-        /// Who left.
+        /// Who stopped viewing.
         user_id: UserId,
-        /// Everyone still viewing it.
-        viewers: Vec<UserId>,
-    },
-    /// Reply to `list_online`: presence of every member of the conversation who is not offline.
-    OnlineMembers {
-        /// The conversation.
-        conversation_id: ConversationId,
-        /// Members who are online or away.
-        users: Vec<Presence>,
     },
     /// Reply to `send_message`/`send_direct_message`, sent only after the message is committed.
     MessageAck {
@@ -109,8 +104,9 @@ pub enum ServerEvent {
         /// The stored message with its id and sequence number.
         message: Message,
     },
-    /// A new message in one of the user's conversations (to every session of every member,
-    /// except the session that sent it).
+    /// A new message in one of the user's conversations (one frame shared by every session of
+    /// every member, except the session that sent it). Clients count unread from it: see
+    /// `unread_snapshot`.
     MessageNew {
         /// The message.
         message: Message,
@@ -136,7 +132,8 @@ pub enum ServerEvent {
         /// Messages up to and including this sequence number.
         up_to_seq: Seq,
     },
-    /// The user's unread count changed (sent to all of the user's sessions).
+    /// The user read a conversation (on any device): its exact unread count and total, sent to
+    /// all of the user's sessions.
     UnreadChanged {
         /// The conversation whose count changed.
         conversation_id: ConversationId,
@@ -144,6 +141,8 @@ pub enum ServerEvent {
         unread: i64,
         /// The user's new total over all conversations.
         total: i64,
+        /// The user's read position in the conversation now.
+        read_seq: Seq,
     },
     /// A member started typing.
     TypingStarted {
@@ -159,14 +158,17 @@ pub enum ServerEvent {
         /// Who stopped.
         user_id: UserId,
     },
-    /// A related user's presence changed.
+    /// Watched users' presence changed (and, for the user's own sessions, the user's own).
+    /// Changes that happen together arrive together, one entry per user.
     PresenceChanged {
-        /// The new presence.
-        presence: Presence,
+        /// The new presence of each user that changed.
+        users: Vec<Presence>,
     },
-    /// A conversation the user belongs to was created or its membership changed.
+    /// A conversation the user belongs to was created or its membership changed. One frame is
+    /// shared by all members, so its `unread` is 0: clients keep their own count (a
+    /// conversation new to the recipient has nothing unread).
     ConversationUpdated {
-        /// The conversation as the recipient sees it.
+        /// The conversation.
         conversation: Conversation,
     },
     /// The user was removed from a conversation (or left it).

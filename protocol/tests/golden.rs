@@ -58,7 +58,7 @@ fn client_index(e: &ClientEvent) -> usize {
         Ping => 1,
         JoinConversation { .. } => 2,
         LeaveConversation { .. } => 3,
-        ListOnline { .. } => 4,
+        SubscribePresence { .. } => 4,
         SendMessage { .. } => 5,
         SendDirectMessage { .. } => 6,
         EditMessage { .. } => 7,
@@ -68,9 +68,10 @@ fn client_index(e: &ClientEvent) -> usize {
         TypingStart { .. } => 11,
         TypingStop { .. } => 12,
         SetPresence { .. } => 13,
+        UnsubscribePresence { .. } => 14,
     }
 }
-const CLIENT_VARIANTS: usize = 14;
+const CLIENT_VARIANTS: usize = 15;
 
 fn server_index(e: &ServerEvent) -> usize {
     use ServerEvent::*;
@@ -83,24 +84,23 @@ fn server_index(e: &ServerEvent) -> usize {
         ConversationLeft { .. } => 5,
         ViewerJoined { .. } => 6,
         ViewerLeft { .. } => 7,
-        OnlineMembers { .. } => 8,
-        MessageAck { .. } => 9,
-        MessageNew { .. } => 10,
-        MessageEdited { .. } => 11,
-        MessageDeleted { .. } => 12,
-        Receipt { .. } => 13,
-        UnreadChanged { .. } => 14,
-        TypingStarted { .. } => 15,
-        TypingStopped { .. } => 16,
-        PresenceChanged { .. } => 17,
-        ConversationUpdated { .. } => 18,
-        ConversationRemoved { .. } => 19,
-        Error { .. } => 20,
-        NotificationNew { .. } => 21,
-        NotificationsRead { .. } => 22,
+        MessageAck { .. } => 8,
+        MessageNew { .. } => 9,
+        MessageEdited { .. } => 10,
+        MessageDeleted { .. } => 11,
+        Receipt { .. } => 12,
+        UnreadChanged { .. } => 13,
+        TypingStarted { .. } => 14,
+        TypingStopped { .. } => 15,
+        PresenceChanged { .. } => 16,
+        ConversationUpdated { .. } => 17,
+        ConversationRemoved { .. } => 18,
+        Error { .. } => 19,
+        NotificationNew { .. } => 20,
+        NotificationsRead { .. } => 21,
     }
 }
-const SERVER_VARIANTS: usize = 23;
+const SERVER_VARIANTS: usize = 22;
 
 fn client_examples() -> Vec<ClientFrame> {
     use ClientEvent::*;
@@ -112,7 +112,15 @@ fn client_examples() -> Vec<ClientFrame> {
         ClientFrame::with_id("r1", Ping),
         ClientFrame::with_id("r2", JoinConversation { conversation_id: c }),
         ClientFrame::new(LeaveConversation { conversation_id: c }),
-        ClientFrame::new(ListOnline { conversation_id: c }),
+        ClientFrame::with_id(
+            "r5",
+            SubscribePresence {
+                user_ids: vec![other_id()],
+            },
+        ),
+        ClientFrame::new(UnsubscribePresence {
+            user_ids: vec![other_id()],
+        }),
         ClientFrame::with_id(
             "r3",
             SendMessage {
@@ -159,13 +167,17 @@ fn server_examples() -> Vec<ServerFrame> {
             server_time: 1_700_000_000_000,
             protocol_version: PROTOCOL_VERSION,
         }),
-        ServerFrame::new(PresenceSnapshot {
-            users: vec![presence()],
-        }),
+        ServerFrame::reply(
+            Some("r5".into()),
+            PresenceSnapshot {
+                users: vec![presence()],
+            },
+        ),
         ServerFrame::new(UnreadSnapshot {
             conversations: vec![UnreadCount {
                 conversation_id: c,
                 unread: 2,
+                last_seq: 9,
             }],
             total: 2,
             notifications: 1,
@@ -187,16 +199,10 @@ fn server_examples() -> Vec<ServerFrame> {
         ServerFrame::new(ViewerJoined {
             conversation_id: c,
             user_id: other_id(),
-            viewers: vec![user_id(), other_id()],
         }),
         ServerFrame::new(ViewerLeft {
             conversation_id: c,
             user_id: other_id(),
-            viewers: vec![user_id()],
-        }),
-        ServerFrame::new(OnlineMembers {
-            conversation_id: c,
-            users: vec![presence()],
         }),
         ServerFrame::reply(
             Some("r3".into()),
@@ -230,6 +236,7 @@ fn server_examples() -> Vec<ServerFrame> {
             conversation_id: c,
             unread: 3,
             total: 5,
+            read_seq: 4,
         }),
         ServerFrame::new(TypingStarted {
             conversation_id: c,
@@ -240,7 +247,14 @@ fn server_examples() -> Vec<ServerFrame> {
             user_id: other_id(),
         }),
         ServerFrame::new(PresenceChanged {
-            presence: presence(),
+            users: vec![
+                presence(),
+                Presence {
+                    user_id: user_id(),
+                    status: PresenceStatus::Online,
+                    last_seen_at: None,
+                },
+            ],
         }),
         ServerFrame::new(ConversationUpdated {
             conversation: Conversation {
@@ -378,6 +392,10 @@ fn wrong_field_type_is_rejected() {
     assert!(serde_json::from_str::<ClientFrame>(&bad_seq).is_err());
     let bad_id = r#"{"type":"join_conversation","conversation_id":"nope"}"#;
     assert!(serde_json::from_str::<ClientFrame>(bad_id).is_err());
+    let bad_status = r#"{"type":"set_presence","status":"sleeping"}"#;
+    assert!(serde_json::from_str::<ClientFrame>(bad_status).is_err());
+    let bad_ids = r#"{"type":"subscribe_presence","user_ids":"everyone"}"#;
+    assert!(serde_json::from_str::<ClientFrame>(bad_ids).is_err());
     let bad_status = r#"{"type":"set_presence","status":"sleeping"}"#;
     assert!(serde_json::from_str::<ClientFrame>(bad_status).is_err());
 }

@@ -96,6 +96,18 @@ pub struct Config {
     #[arg(long, env = "CONFAB_TYPING_TIMEOUT_MS", default_value_t = 5_000)]
     pub typing_timeout_ms: u64,
 
+    /// Users one connection may watch the presence of (`subscribe_presence`).
+    #[arg(
+        long,
+        env = "CONFAB_MAX_PRESENCE_SUBSCRIPTIONS",
+        default_value_t = 1000
+    )]
+    pub max_presence_subscriptions: usize,
+
+    /// Milliseconds presence changes are gathered before they go out as one batch per watcher.
+    #[arg(long, env = "CONFAB_PRESENCE_BATCH_MS", default_value_t = 50)]
+    pub presence_batch_ms: u64,
+
     /// REST requests allowed per second per client address (sustained; bursts of 4× pass).
     #[arg(long, env = "CONFAB_API_REQUESTS_PER_SECOND", default_value_t = 50)]
     pub api_requests_per_second: u32,
@@ -139,6 +151,10 @@ impl Config {
     /// Presence grace after the last session closes.
     pub fn presence_grace(&self) -> Duration {
         Duration::from_millis(self.presence_grace_ms)
+    }
+    /// Presence batching window.
+    pub fn presence_batch(&self) -> Duration {
+        Duration::from_millis(self.presence_batch_ms.max(1))
     }
     /// Typing auto-stop.
     pub fn typing_timeout(&self) -> Duration {

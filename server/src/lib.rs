@@ -7,28 +7,35 @@
 //! - [`error`]: [`error::AppError`], mapped once to HTTP status and protocol error code.
 //! - [`auth`]: passwords (argon2), JWTs (HS256 pinned), the REST extractor.
 //! - [`http`]: REST resources, one file each.
-//! - [`ws`]: WebSocket upgrade, per-connection session, codec, event handlers.
-//! - [`hub`]: this instance's connections and conversation viewers; frame delivery.
-//! - [`broker`]: fan-out and presence shared between instances (in-process implementation).
+//! - [`ws`]: WebSocket upgrade, per-connection session loop, event handlers.
+//! - [`domain`]: one function per action (validate → persist → publish), used by `http` and `ws`.
+//! - [`codec`]: serializing server frames once, decoding client frames.
+//! - [`topic`]: fan-out keys ([`topic::Topic`]).
+//! - [`hub`]: this instance's sessions and the topics they are in; frame delivery.
+//! - [`broker`]: topics, membership moves and presence shared between instances.
 //! - [`presence`], [`typing`]: the presence registry and per-session typing state.
-//! - [`notify`]: fan-out of domain changes, shared by REST and WebSocket handlers.
 //! - [`store`]: every SQL statement (SQLite or PostgreSQL through portable SQL).
 //! - [`validate`]: input validation.
+//!
+//! Dependencies point one way: `http`, `ws` → `domain` → `broker` → `hub`; everything may use
+//! `store`, `codec`, `topic`, `error`; `state` only assembles.
 
 // Leptos view types nest deeply; the default limit is too small for the whole app.
 #![recursion_limit = "256"]
 
 pub mod auth;
 pub mod broker;
+pub mod codec;
 pub mod config;
+pub mod domain;
 pub mod error;
 pub mod http;
 pub mod hub;
-pub mod notify;
 pub mod presence;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod topic;
 pub mod typing;
 pub mod validate;
 pub mod ws;

@@ -1,16 +1,11 @@
-//! Presence: a user is online while any of their sessions is online, away while all their
-//! sessions are away, and offline once the last session has been gone for the reconnect grace.
+//! Presence bookkeeping: a user is online while any of their sessions is online, away while all
+//! their sessions are away, and offline once the last session has been gone for the reconnect
+//! grace, or while they choose to appear offline.
 //!
-//! [`PresenceRegistry`] is the pure bookkeeping (kept by the broker); the functions below do the
-//! announcing: last-seen is stored and `presence_changed` goes to everyone who shares a
-//! conversation with the user, and to the user's own sessions.
+//! [`PresenceRegistry`] is pure state (kept by the broker); announcing is in
+//! [`crate::domain::presence`].
 
-use crate::error::AppError;
-use crate::hub::{Audience, Envelope};
-use crate::state::AppState;
-use crate::store::now_ms;
-use crate::ws::codec::encode_event;
-use protocol::{Presence, PresenceStatus, ServerEvent, SessionId, UserId};
+use protocol::{PresenceStatus, SessionId, UserId};
 use std::collections::HashMap;
 
 /// A presence change to announce.
@@ -24,9 +19,21 @@ pub struct PresenceUpdate {
 
 #[derive(Debug)]
 struct UserPresence {
+    /// Each session's own choice: online or away.
     sessions: HashMap<SessionId, PresenceStatus>,
+    /// The user chose to appear offline (kept across a reconnect within the grace period).
+    invisible: bool,
     /// What others were last told.
     announced: PresenceStatus,
+}
+
+/// What closing a session did to its user's presence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// It was the user's last session.
+    Last,
+    /// Other sessions remain; their aggregate may have changed.
+    Others(Option<PresenceUpdate>),
 }
 
 /// Sessions and announced status per user.
@@ -48,9 +55,13 @@ fn aggregate(sessions: &HashMap<SessionId, PresenceStatus>) -> PresenceStatus {
 impl PresenceRegistry {
     fn reannounce(&mut self, user: UserId) -> Option<PresenceUpdate> {
         let entry = self.users.get_mut(&user)?;
-        let status = aggregate(&entry.sessions);
-        // Offline is only announced by `expire`, after the grace period.
-        if status == entry.announced || status == PresenceStatus::Offline {
+        let status = if entry.invisible && !entry.sessions.is_empty() {
+            PresenceStatus::Offline
+        } else {
+            aggregate(&entry.sessions)
+        };
+        // Losing the last session is only announced by `expire`, after the grace period.
+        if status == entry.announced || (status == PresenceStatus::Offline && !entry.invisible) {
             return None;
         }
         entry.announced = status;
@@ -63,6 +74,7 @@ impl PresenceRegistry {
             .entry(user)
             .or_insert_with(|| UserPresence {
                 sessions: HashMap::new(),
+                invisible: false,
                 announced: PresenceStatus::Offline,
             })
             .sessions
@@ -70,7 +82,8 @@ impl PresenceRegistry {
         self.reannounce(user)
     }
 
-    /// A session changed its own status.
+    /// A session chose a status: `online` or `away` for itself, or `offline` to make the user
+    /// appear offline on every session (until a session chooses `online` or `away` again).
     pub fn set_status(
         &mut self,
         user: UserId,
@@ -78,31 +91,46 @@ impl PresenceRegistry {
         status: PresenceStatus,
     ) -> Option<PresenceUpdate> {
         let entry = self.users.get_mut(&user)?;
-        *entry.sessions.get_mut(&session)? = status;
+        if status == PresenceStatus::Offline {
+            if !entry.sessions.contains_key(&session) {
+                return None;
+            }
+            entry.invisible = true;
+        } else {
+            *entry.sessions.get_mut(&session)? = status;
+            entry.invisible = false;
+        }
         self.reannounce(user)
     }
 
-    /// A session closed; true if the user has no session left.
-    pub fn disconnect(&mut self, user: UserId, session: SessionId) -> bool {
+    /// Whether the user chose to appear offline.
+    pub fn is_invisible(&self, user: UserId) -> bool {
+        self.users.get(&user).is_some_and(|u| u.invisible)
+    }
+
+    /// A session closed: [`SessionEnd::Last`] if the user has no session left (the caller waits
+    /// out the grace period and calls [`Self::expire`]).
+    pub fn disconnect(&mut self, user: UserId, session: SessionId) -> SessionEnd {
         let Some(entry) = self.users.get_mut(&user) else {
-            return false;
+            return SessionEnd::Others(None);
         };
         entry.sessions.remove(&session);
         if entry.sessions.is_empty() {
-            true
+            SessionEnd::Last
         } else {
             // E.g. the remaining sessions are all away.
-            let _ = self.reannounce(user);
-            false
+            SessionEnd::Others(self.reannounce(user))
         }
     }
 
-    /// The grace period passed: true (and the user forgotten) if they are still without sessions.
+    /// The grace period passed: true (and the user forgotten) if they are still without sessions
+    /// and others still see them as present (an invisible user was announced offline already).
     pub fn expire(&mut self, user: UserId) -> bool {
         match self.users.get(&user) {
             Some(entry) if entry.sessions.is_empty() => {
+                let was_shown = entry.announced != PresenceStatus::Offline;
                 self.users.remove(&user);
-                true
+                was_shown
             }
             _ => false,
         }
@@ -114,87 +142,6 @@ impl PresenceRegistry {
             .get(&user)
             .map_or(PresenceStatus::Offline, |u| u.announced)
     }
-}
-
-/// Sends a presence change to the user's contacts and their own sessions.
-pub async fn announce(state: &AppState, presence: Presence) -> Result<(), AppError> {
-    let contacts = state.store.contacts(presence.user_id).await?;
-    let audience = Audience::users(
-        contacts
-            .into_iter()
-            .map(|(id, _)| id)
-            .chain(std::iter::once(presence.user_id)),
-    );
-    let frame = encode_event(ServerEvent::PresenceChanged { presence });
-    state.broker.publish(Envelope { audience, frame }).await;
-    Ok(())
-}
-
-/// Announces an update that the registry reported.
-pub async fn announce_update(state: &AppState, update: PresenceUpdate) -> Result<(), AppError> {
-    announce(
-        state,
-        Presence {
-            user_id: update.user,
-            status: update.status,
-            last_seen_at: None,
-        },
-    )
-    .await
-}
-
-/// Called when a session closes: after the grace period, if the user has not come back, stores
-/// last-seen and announces them offline.
-pub async fn session_closed(state: AppState, user: UserId, session: SessionId) {
-    if !state.broker.session_ended(user, session).await {
-        return;
-    }
-    let grace = state.config.presence_grace();
-    // One short-lived task per departing user: it only sleeps, then does two small writes.
-    tokio::spawn(async move {
-        tokio::time::sleep(grace).await;
-        if !state.broker.expire(user).await {
-            return;
-        }
-        let at = now_ms();
-        let result = async {
-            state.store.set_last_seen(user, at).await?;
-            announce(
-                &state,
-                Presence {
-                    user_id: user,
-                    status: PresenceStatus::Offline,
-                    last_seen_at: Some(at),
-                },
-            )
-            .await
-        }
-        .await;
-        if let Err(e) = result {
-            tracing::warn!(%user, error = %e, "could not announce offline");
-        }
-    });
-}
-
-/// Presence of the given users, with last-seen times from the store.
-pub async fn presence_of(state: &AppState, users: &[UserId]) -> Result<Vec<Presence>, AppError> {
-    let seen = state.store.last_seen(users).await?;
-    Ok(presence_with(state, seen).await)
-}
-
-/// Presence of users whose last-seen times are already known.
-pub async fn presence_with(state: &AppState, users: Vec<(UserId, Option<i64>)>) -> Vec<Presence> {
-    let ids: Vec<UserId> = users.iter().map(|(id, _)| *id).collect();
-    let statuses = state.broker.statuses(&ids).await;
-    statuses
-        .into_iter()
-        .zip(users)
-        .map(|((user_id, status), (_, last_seen_at))| Presence {
-            user_id,
-            status,
-            last_seen_at,
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -213,9 +160,9 @@ mod tests {
             })
         );
         assert_eq!(r.connect(u, s2), None);
-        assert!(!r.disconnect(u, s1));
+        assert_eq!(r.disconnect(u, s1), SessionEnd::Others(None));
         assert_eq!(r.status(u), PresenceStatus::Online);
-        assert!(r.disconnect(u, s2));
+        assert_eq!(r.disconnect(u, s2), SessionEnd::Last);
         // Still announced online during the grace period.
         assert_eq!(r.status(u), PresenceStatus::Online);
         assert!(r.expire(u));
@@ -227,9 +174,46 @@ mod tests {
         let mut r = PresenceRegistry::default();
         let (u, s1, s2) = (UserId::new(), SessionId::new(), SessionId::new());
         r.connect(u, s1);
-        assert!(r.disconnect(u, s1));
+        assert_eq!(r.disconnect(u, s1), SessionEnd::Last);
         assert_eq!(r.connect(u, s2), None);
         assert!(!r.expire(u));
+    }
+
+    #[test]
+    fn appearing_offline_hides_every_session_until_a_status_is_chosen_again() {
+        let mut r = PresenceRegistry::default();
+        let (u, s1, s2) = (UserId::new(), SessionId::new(), SessionId::new());
+        r.connect(u, s1);
+        r.connect(u, s2);
+        let offline = Some(PresenceUpdate {
+            user: u,
+            status: PresenceStatus::Offline,
+        });
+        assert_eq!(r.set_status(u, s1, PresenceStatus::Offline), offline);
+        assert_eq!(r.status(u), PresenceStatus::Offline);
+        assert!(r.is_invisible(u));
+        // Another device connecting or closing does not reveal the user.
+        assert_eq!(r.connect(u, SessionId::new()), None);
+        assert_eq!(r.disconnect(u, s2), SessionEnd::Others(None));
+        assert_eq!(r.status(u), PresenceStatus::Offline);
+        assert_eq!(
+            r.set_status(u, s1, PresenceStatus::Online),
+            Some(PresenceUpdate {
+                user: u,
+                status: PresenceStatus::Online
+            })
+        );
+    }
+
+    #[test]
+    fn an_invisible_user_leaving_is_not_announced_again() {
+        let mut r = PresenceRegistry::default();
+        let (u, s1) = (UserId::new(), SessionId::new());
+        r.connect(u, s1);
+        r.set_status(u, s1, PresenceStatus::Offline);
+        assert_eq!(r.disconnect(u, s1), SessionEnd::Last);
+        assert!(!r.expire(u), "already shown offline");
+        assert!(!r.is_invisible(u));
     }
 
     #[test]

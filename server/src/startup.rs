@@ -77,6 +77,19 @@ impl Application {
                 }
             })
         };
+        // Presence changes go out in batches: one flush per window (a detached, ticking task).
+        let presence = {
+            let hub = state.hub.clone();
+            let window = state.config.presence_batch();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(window);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tick.tick().await;
+                    hub.flush_presence();
+                }
+            })
+        };
         let signal = async move {
             shutdown.await;
             // Open WebSockets would keep graceful shutdown waiting: close them first.
@@ -94,6 +107,7 @@ impl Application {
         .with_graceful_shutdown(signal)
         .await?;
         pruner.abort();
+        presence.abort();
         state.store.close().await;
         Ok(())
     }

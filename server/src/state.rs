@@ -3,6 +3,7 @@
 use crate::auth::JwtKeys;
 use crate::broker::Broker;
 use crate::config::Config;
+use crate::domain::writer::MessageWriter;
 use crate::error::AppError;
 use crate::hub::Hub;
 use crate::store::Store;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     /// Fan-out and presence across instances.
     pub broker: Broker,
+    /// The batching write path of messages.
+    pub writer: MessageWriter,
     /// Token keys.
     pub jwt: Arc<JwtKeys>,
     /// Leptos site options.
@@ -38,15 +41,19 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Assembles the state.
+    /// Assembles the state and starts the message writer (call inside the runtime).
     pub fn new(config: Config, store: Store, jwt: JwtKeys, leptos: LeptosOptions) -> Self {
         let hub = Arc::new(Hub::new());
+        let broker = Broker::local(hub.clone());
+        // Room for a burst of sends from every connection at once before senders wait.
+        let writer = MessageWriter::start(store.clone(), broker.clone(), 8192);
         let per_minute =
             NonZeroU32::new(config.auth_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
         let per_second = NonZeroU32::new(config.api_requests_per_second).unwrap_or(NonZeroU32::MIN);
         let burst = per_second.saturating_mul(NonZeroU32::new(4).expect("4 is not zero"));
         Self {
-            broker: Broker::local(hub.clone()),
+            broker,
+            writer,
             hub,
             connections: Arc::new(Semaphore::new(config.max_connections)),
             auth_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),

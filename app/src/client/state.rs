@@ -224,8 +224,13 @@ pub struct ChatState {
     pub notifications: Vec<Notification>,
     /// The bell's count.
     pub unread_notifications: i64,
+    /// Users whose presence this connection watches (the server forgets them on reconnect).
+    pub watched: BTreeSet<UserId>,
     next_key: u64,
 }
+
+/// Most members of an open group whose presence is watched at once.
+pub const WATCH_GROUP_MEMBERS: usize = 200;
 
 impl ChatState {
     /// A fresh state for a signed-in user.
@@ -242,6 +247,7 @@ impl ChatState {
             notice: None,
             notifications: Vec::new(),
             unread_notifications: 0,
+            watched: BTreeSet::new(),
             next_key: 0,
         }
     }
@@ -253,11 +259,13 @@ impl ChatState {
             ServerEvent::Authenticated { user, .. } => {
                 self.me = user;
                 self.conn = ConnState::Connected;
+                // A new connection watches nobody yet.
+                self.watched.clear();
                 actions.extend(self.resync());
             }
-            ServerEvent::PresenceSnapshot { users } => {
+            ServerEvent::PresenceSnapshot { users } | ServerEvent::PresenceChanged { users } => {
                 for p in users {
-                    self.presence.insert(p.user_id, p);
+                    self.presence_changed(p);
                 }
             }
             ServerEvent::UnreadSnapshot {
@@ -269,6 +277,7 @@ impl ChatState {
                 for u in conversations {
                     if let Some(c) = self.conversations.get_mut(&u.conversation_id) {
                         c.info.unread = u.unread;
+                        c.info.last_seq = c.info.last_seq.max(u.last_seq);
                     }
                 }
                 self.total_unread = total;
@@ -285,21 +294,14 @@ impl ChatState {
             ServerEvent::ViewerJoined {
                 conversation_id,
                 user_id,
-                viewers,
             } => {
-                self.viewers_changed(conversation_id, user_id, viewers, "joined");
+                self.viewers_changed(conversation_id, user_id, true);
             }
             ServerEvent::ViewerLeft {
                 conversation_id,
                 user_id,
-                viewers,
             } => {
-                self.viewers_changed(conversation_id, user_id, viewers, "left");
-            }
-            ServerEvent::OnlineMembers { users, .. } => {
-                for p in users {
-                    self.presence.insert(p.user_id, p);
-                }
+                self.viewers_changed(conversation_id, user_id, false);
             }
             ServerEvent::MessageAck { temp_id, message } => {
                 if let Some(c) = self.conversations.get_mut(&message.conversation_id) {
@@ -309,6 +311,7 @@ impl ChatState {
             }
             ServerEvent::MessageNew { message } => actions.extend(self.message_new(message)),
             ServerEvent::MessageEdited { message } | ServerEvent::MessageDeleted { message } => {
+                self.uncount_if_deleted(&message);
                 if let Some(c) = self.conversations.get_mut(&message.conversation_id) {
                     if c.messages.contains_key(&message.seq)
                         || c.info
@@ -343,9 +346,14 @@ impl ChatState {
                 conversation_id,
                 unread,
                 total,
+                read_seq,
             } => {
+                let me = self.me.id;
                 if let Some(c) = self.conversations.get_mut(&conversation_id) {
                     c.info.unread = unread;
+                    let pos = c.position_mut(me);
+                    pos.read_seq = pos.read_seq.max(read_seq);
+                    pos.delivered_seq = pos.delivered_seq.max(read_seq);
                 }
                 self.total_unread = total;
                 // A message I am looking at right now is read.
@@ -365,15 +373,6 @@ impl ChatState {
             } => {
                 if let Some(c) = self.conversations.get_mut(&conversation_id) {
                     c.typing.remove(&user_id);
-                }
-            }
-            ServerEvent::PresenceChanged { presence } => {
-                if presence.user_id == self.me.id {
-                    if presence.status != PresenceStatus::Offline {
-                        self.my_status = presence.status;
-                    }
-                } else {
-                    self.presence.insert(presence.user_id, presence);
                 }
             }
             ServerEvent::ConversationUpdated { conversation } => {
@@ -428,26 +427,66 @@ impl ChatState {
         self.notice = Some(text);
     }
 
-    fn viewers_changed(
-        &mut self,
-        conversation: ConversationId,
-        user: UserId,
-        viewers: Vec<UserId>,
-        verb: &str,
-    ) {
+    fn viewers_changed(&mut self, conversation: ConversationId, user: UserId, joined: bool) {
         let name = self.display_name(user);
         let key = self.next_key;
         self.next_key += 1;
         if let Some(c) = self.conversations.get_mut(&conversation) {
-            c.viewers = viewers;
+            c.viewers.retain(|v| *v != user);
+            if joined {
+                c.viewers.push(user);
+                c.viewers.sort();
+            }
             if user != self.me.id {
                 let after_seq = c.max_seq();
+                let verb = if joined { "joined" } else { "left" };
                 c.system.push(SystemLine {
                     after_seq,
                     text: format!("{name} {verb}"),
                     key,
                 });
             }
+        }
+    }
+
+    /// A presence entry from the server: mine sets my status (other devices, appearing
+    /// offline), others' go to the presence map.
+    fn presence_changed(&mut self, presence: Presence) {
+        if presence.user_id == self.me.id {
+            self.my_status = presence.status;
+        } else {
+            self.presence.insert(presence.user_id, presence);
+        }
+    }
+
+    /// My read position in a conversation.
+    fn my_read_seq(&self, c: &Conv) -> Seq {
+        c.info
+            .positions
+            .iter()
+            .find(|p| p.user_id == self.me.id)
+            .map_or(0, |p| p.read_seq)
+    }
+
+    /// A deleted message from someone else that I had not read no longer counts as unread.
+    fn uncount_if_deleted(&mut self, message: &Message) {
+        if !message.deleted || message.sender_id == self.me.id {
+            return;
+        }
+        let Some(c) = self.conversations.get(&message.conversation_id) else {
+            return;
+        };
+        let already = c.messages.get(&message.seq).is_some_and(|m| m.deleted);
+        if already || message.seq <= self.my_read_seq(c) {
+            return;
+        }
+        let c = self
+            .conversations
+            .get_mut(&message.conversation_id)
+            .expect("checked above");
+        if c.info.unread > 0 {
+            c.info.unread -= 1;
+            self.total_unread = (self.total_unread - 1).max(0);
         }
     }
 
@@ -465,20 +504,40 @@ impl ChatState {
             });
         }
         c.typing.remove(&message.sender_id);
-        let from_other = message.sender_id != self.me.id;
+        let me = self.me.id;
+        let from_other = message.sender_id != me;
         let seq = message.seq;
+        let read = c
+            .info
+            .positions
+            .iter()
+            .find(|p| p.user_id == me)
+            .map_or(0, |p| p.read_seq);
+        // Count a message from someone else once: only if it is newer than anything counted.
+        let counts = from_other && seq > c.info.last_seq && seq > read;
         c.insert(message);
+        if counts {
+            c.info.unread += 1;
+            self.total_unread += 1;
+        } else if !from_other {
+            // Sending (from another device) means having read up to it.
+            let pos = c.position_mut(me);
+            pos.read_seq = pos.read_seq.max(seq);
+            pos.delivered_seq = pos.delivered_seq.max(seq);
+        }
         if from_other {
             actions.push(send(ClientEvent::MarkDelivered {
                 conversation_id: conv_id,
                 up_to_seq: seq,
             }));
         }
+        actions.extend(self.mark_read_if_viewing(conv_id));
         actions
     }
 
-    /// Adds or replaces a conversation (keeping its loaded messages). For a new one, asks who
-    /// of its members is online: they may not have been contacts when the snapshot came.
+    /// Adds or replaces a conversation (keeping its loaded messages and my unread count, which
+    /// a shared `conversation_updated` does not carry). For a new direct conversation, starts
+    /// watching the other person's presence.
     pub fn upsert(&mut self, info: Conversation) -> Vec<Action> {
         for p in self.presence_placeholders(&info) {
             self.presence.entry(p.user_id).or_insert(p);
@@ -486,14 +545,15 @@ impl ChatState {
         let id = info.id;
         match self.conversations.get_mut(&id) {
             Some(c) => {
+                let unread = c.info.unread;
                 c.info = info;
+                c.info.unread = unread;
                 Vec::new()
             }
             None => {
+                let partner = self.partner(&info).map(|p| p.id);
                 self.conversations.insert(id, Conv::new(info));
-                vec![send(ClientEvent::ListOnline {
-                    conversation_id: id,
-                })]
+                self.watch(partner)
             }
         }
     }
@@ -510,6 +570,64 @@ impl ChatState {
             .collect()
     }
 
+    /// Starts watching the presence of users not watched yet.
+    fn watch(&mut self, users: impl IntoIterator<Item = UserId>) -> Vec<Action> {
+        let me = self.me.id;
+        let new: Vec<UserId> = users
+            .into_iter()
+            .filter(|u| *u != me && self.watched.insert(*u))
+            .collect();
+        if new.is_empty() {
+            return Vec::new();
+        }
+        vec![send(ClientEvent::SubscribePresence { user_ids: new })]
+    }
+
+    /// The people of my direct conversations (watched for as long as I am connected).
+    fn partners(&self) -> BTreeSet<UserId> {
+        self.conversations
+            .values()
+            .filter_map(|c| self.partner(&c.info).map(|p| p.id))
+            .collect()
+    }
+
+    /// Stops watching the members of a group I am leaving, except my direct partners.
+    fn unwatch_members(&mut self, conversation: ConversationId) -> Vec<Action> {
+        let Some(c) = self.conversations.get(&conversation) else {
+            return Vec::new();
+        };
+        if c.info.kind != ConversationKind::Group {
+            return Vec::new();
+        }
+        let keep = self.partners();
+        let gone: Vec<UserId> = c
+            .info
+            .members
+            .iter()
+            .map(|m| m.id)
+            .filter(|u| !keep.contains(u) && self.watched.remove(u))
+            .collect();
+        if gone.is_empty() {
+            return Vec::new();
+        }
+        vec![send(ClientEvent::UnsubscribePresence { user_ids: gone })]
+    }
+
+    /// Watches the members shown for the open conversation (bounded for big groups).
+    fn watch_members(&mut self, conversation: ConversationId) -> Vec<Action> {
+        let Some(c) = self.conversations.get(&conversation) else {
+            return Vec::new();
+        };
+        let members: Vec<UserId> = c
+            .info
+            .members
+            .iter()
+            .take(WATCH_GROUP_MEMBERS)
+            .map(|m| m.id)
+            .collect();
+        self.watch(members)
+    }
+
     /// Replaces the conversation list with a fresh one from the server (keeping loaded messages).
     pub fn set_conversations(&mut self, list: Vec<Conversation>) -> Vec<Action> {
         let ids: BTreeSet<ConversationId> = list.iter().map(|c| c.id).collect();
@@ -517,16 +635,24 @@ impl ChatState {
         let mut total = 0;
         for info in list {
             total += info.unread;
-            // The presence snapshot already covers every member of a listed conversation.
+            // The fresh list's counts are exact: take them as they are.
+            let id = info.id;
+            let unread = info.unread;
             let _ = self.upsert(info);
+            if let Some(c) = self.conversations.get_mut(&id) {
+                c.info.unread = unread;
+            }
         }
         self.total_unread = total;
         if self.active.is_some_and(|a| !ids.contains(&a)) {
             self.active = None;
         }
-        self.active
-            .map(|a| self.mark_read_if_viewing(a))
-            .unwrap_or_default()
+        let mut actions = self.watch(self.partners());
+        if let Some(active) = self.active {
+            actions.extend(self.watch_members(active));
+            actions.extend(self.mark_read_if_viewing(active));
+        }
+        actions
     }
 
     /// What to do after (re)authenticating: reload the list, re-join the open view, fetch what
@@ -559,9 +685,9 @@ impl ChatState {
                 )));
             }
         }
-        if self.my_status == PresenceStatus::Away {
+        if self.my_status != PresenceStatus::Online {
             actions.push(send(ClientEvent::SetPresence {
-                status: PresenceStatus::Away,
+                status: self.my_status,
             }));
         }
         actions
@@ -618,17 +744,20 @@ impl ChatState {
             actions.push(send(ClientEvent::LeaveConversation {
                 conversation_id: previous,
             }));
+            actions.extend(self.unwatch_members(previous));
         }
         let Some(c) = self.conversations.get(&conversation) else {
             return actions;
         };
+        let loaded = c.loaded;
         self.active = Some(conversation);
         actions.push(send(ClientEvent::JoinConversation {
             conversation_id: conversation,
         }));
-        if !c.loaded {
+        if !loaded {
             actions.push(Action::FetchLatest(conversation));
         }
+        actions.extend(self.watch_members(conversation));
         actions.extend(self.mark_read_if_viewing(conversation));
         actions
     }
@@ -636,9 +765,13 @@ impl ChatState {
     /// Closes the open conversation (e.g. back to the list on a phone).
     pub fn close_active(&mut self) -> Vec<Action> {
         match self.active.take() {
-            Some(previous) => vec![send(ClientEvent::LeaveConversation {
-                conversation_id: previous,
-            })],
+            Some(previous) => {
+                let mut actions = vec![send(ClientEvent::LeaveConversation {
+                    conversation_id: previous,
+                })];
+                actions.extend(self.unwatch_members(previous));
+                actions
+            }
             None => Vec::new(),
         }
     }

@@ -1,6 +1,6 @@
 //! The in-process broker: publishing is direct delivery to this instance's hub.
 
-use crate::hub::{Envelope, Hub};
+use crate::hub::Hub;
 use crate::presence::PresenceRegistry;
 use std::sync::{Arc, Mutex};
 
@@ -19,11 +19,6 @@ impl LocalBroker {
             hub,
             presence: Mutex::new(PresenceRegistry::default()),
         }
-    }
-
-    /// Delivers to local connections.
-    pub fn publish(&self, envelope: &Envelope) {
-        self.hub.deliver(envelope);
     }
 
     /// The hub it delivers to.

@@ -1,13 +1,16 @@
-//! The broker carries what must be shared between instances: fan-out of frames and the presence
-//! registry. This build has the in-process implementation ([`local::LocalBroker`]), which is
-//! all a single instance needs; a Redis implementation slots in as another variant without
-//! touching the hub or the handlers.
+//! The broker carries what must be shared between instances: frames published to topics,
+//! membership changes (which move sessions between topics), presence changes, and the presence
+//! registry. This build has the in-process implementation ([`local::LocalBroker`]); a Redis
+//! implementation maps each [`Topic`] onto a channel, subscribed by an instance while any of its
+//! sessions is in the topic, and slots in as another variant without touching the callers.
 
 pub mod local;
 
-use crate::hub::{CloseReason, Envelope, Hub};
-use crate::presence::PresenceUpdate;
-use protocol::{PresenceStatus, SessionId, UserId};
+use crate::hub::{CloseReason, Hub};
+use crate::presence::{PresenceUpdate, SessionEnd};
+use crate::topic::{Except, Topic};
+use axum::extract::ws::Utf8Bytes;
+use protocol::{ConversationId, Presence, PresenceStatus, SessionId, UserId};
 use std::sync::Arc;
 
 /// The fan-out and shared-state backend (enum dispatch: no boxed futures on the hot path).
@@ -23,10 +26,42 @@ impl Broker {
         Self::Local(Arc::new(local::LocalBroker::new(hub)))
     }
 
-    /// Delivers a frame to its audience on every instance.
-    pub async fn publish(&self, envelope: Envelope) {
+    /// Delivers a serialized frame to a topic's sessions on every instance.
+    pub async fn publish(&self, topic: Topic, except: Except, frame: Utf8Bytes) {
         match self {
-            Self::Local(b) => b.publish(&envelope),
+            Self::Local(b) => {
+                b.hub().deliver(topic, except, &frame);
+            }
+        }
+    }
+
+    /// Users joined a conversation: their sessions on every instance enter its topic.
+    pub async fn members_added(&self, conversation: ConversationId, users: &[UserId]) {
+        match self {
+            Self::Local(b) => {
+                for user in users {
+                    b.hub()
+                        .subscribe_user(*user, Topic::Conversation(conversation));
+                }
+            }
+        }
+    }
+
+    /// A user left a conversation: their sessions on every instance leave its topics.
+    pub async fn member_removed(&self, conversation: ConversationId, user: UserId) {
+        match self {
+            Self::Local(b) => {
+                b.hub()
+                    .unsubscribe_user(user, Topic::Conversation(conversation));
+                b.hub().unsubscribe_user(user, Topic::Viewers(conversation));
+            }
+        }
+    }
+
+    /// Queues a presence change for its watchers on every instance (delivered in batches).
+    pub async fn presence_changed(&self, presence: Presence) {
+        match self {
+            Self::Local(b) => b.hub().queue_presence(presence),
         }
     }
 
@@ -62,9 +97,8 @@ impl Broker {
         }
     }
 
-    /// Forgets a session; returns true if the user has no session left anywhere (the caller
-    /// then waits out the reconnect grace and calls [`Broker::expire`]).
-    pub async fn session_ended(&self, user: UserId, session: SessionId) -> bool {
+    /// Forgets a session (see [`SessionEnd`]).
+    pub async fn session_ended(&self, user: UserId, session: SessionId) -> SessionEnd {
         match self {
             Self::Local(b) => b.presence(|r| r.disconnect(user, session)),
         }

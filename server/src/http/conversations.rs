@@ -2,24 +2,17 @@
 
 use super::{path_id, ApiJson, ApiQuery};
 use crate::auth::AuthUser;
+use crate::domain::conversations;
 use crate::error::{AppError, AppResult};
-use crate::hub::Audience;
-use crate::notify;
 use crate::state::AppState;
 use crate::store::PageCursor;
-use crate::validate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use protocol::rest::{AddMemberRequest, ConversationList, CreateConversationRequest, MessagePage};
-use protocol::{
-    Conversation, ConversationId, ConversationKind, NotificationKind, ServerEvent, UserId,
-};
+use protocol::{Conversation, ConversationId, UserId};
 use serde::Deserialize;
-
-/// Most members a group may be created with in one request.
-const MAX_INITIAL_MEMBERS: usize = 256;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -49,52 +42,15 @@ async fn create(
     AuthUser(me): AuthUser,
     ApiJson(req): ApiJson<CreateConversationRequest>,
 ) -> AppResult<(StatusCode, Json<Conversation>)> {
-    let mut added: Vec<UserId> = Vec::new();
-    let mut group_title = None;
     let (id, created) = match req {
         CreateConversationRequest::Direct { user_id } => {
-            if user_id == me.id {
-                return Err(AppError::validation(
-                    "a direct conversation needs another user",
-                ));
-            }
-            if state.store.user(user_id).await?.is_none() {
-                return Err(AppError::NotFound("user"));
-            }
-            state.store.direct_conversation(me.id, user_id).await?
+            conversations::direct(&state, &me, user_id).await?
         }
-        CreateConversationRequest::Group { title, member_ids } => {
-            let title = validate::label("title", &title, 64)?;
-            if member_ids.len() > MAX_INITIAL_MEMBERS {
-                return Err(AppError::validation(format!(
-                    "a group can start with at most {MAX_INITIAL_MEMBERS} members"
-                )));
-            }
-            let mut distinct = member_ids.clone();
-            distinct.sort();
-            distinct.dedup();
-            if state.store.count_existing_users(&distinct).await? != distinct.len() {
-                return Err(AppError::NotFound("user"));
-            }
-            added = distinct.into_iter().filter(|m| *m != me.id).collect();
-            group_title = Some(title.clone());
-            (
-                state.store.create_group(me.id, &title, &member_ids).await?,
-                true,
-            )
-        }
+        CreateConversationRequest::Group { title, member_ids } => (
+            conversations::create_group(&state, &me, &title, &member_ids).await?,
+            true,
+        ),
     };
-    if created {
-        notify::conversation_updated(&state, id, me.id).await?;
-        notify::notification(
-            &state,
-            NotificationKind::AddedToConversation,
-            &me,
-            (id, group_title),
-            &added,
-        )
-        .await?;
-    }
     let conversation = state.store.conversation_for(id, me.id).await?;
     let status = if created {
         StatusCode::CREATED
@@ -113,34 +69,6 @@ async fn show(
     Ok(Json(state.store.conversation_for(id, me.id).await?))
 }
 
-/// What a member may do to a group.
-struct GroupAccess {
-    /// The caller's role (`owner` or `member`).
-    role: String,
-    /// The group's title.
-    title: Option<String>,
-}
-
-/// Only members of a group may change it, and only its owner may remove others.
-async fn group_for_change(
-    state: &AppState,
-    id: ConversationId,
-    me: UserId,
-) -> AppResult<GroupAccess> {
-    let Some((kind, title)) = state.store.conversation_header(id).await? else {
-        return Err(AppError::NotFound("conversation"));
-    };
-    let Some(role) = state.store.member_role(id, me).await? else {
-        return Err(AppError::NotAMember);
-    };
-    if kind != ConversationKind::Group {
-        return Err(AppError::validation(
-            "direct conversations have exactly two members",
-        ));
-    }
-    Ok(GroupAccess { role, title })
-}
-
 async fn add_member(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -148,17 +76,7 @@ async fn add_member(
     ApiJson(req): ApiJson<AddMemberRequest>,
 ) -> AppResult<Json<Conversation>> {
     let id: ConversationId = path_id(&id, "conversation")?;
-    let access = group_for_change(&state, id, me.id).await?;
-    if state.store.user(req.user_id).await?.is_none() {
-        return Err(AppError::NotFound("user"));
-    }
-    if state.store.add_member(id, req.user_id).await? {
-        notify::conversation_updated(&state, id, me.id).await?;
-        if req.user_id != me.id {
-            let kind = NotificationKind::AddedToConversation;
-            notify::notification(&state, kind, &me, (id, access.title), &[req.user_id]).await?;
-        }
-    }
+    conversations::add_member(&state, &me, id, req.user_id).await?;
     Ok(Json(state.store.conversation_for(id, me.id).await?))
 }
 
@@ -169,46 +87,7 @@ async fn remove_member(
 ) -> AppResult<StatusCode> {
     let id: ConversationId = path_id(&id, "conversation")?;
     let user: UserId = path_id(&user_id, "user")?;
-    let access = group_for_change(&state, id, me.id).await?;
-    if user != me.id && access.role != "owner" {
-        return Err(AppError::Forbidden(
-            "only the group's owner can remove other members".into(),
-        ));
-    }
-    if !state.store.remove_member(id, user).await? {
-        return Err(AppError::NotFound("member"));
-    }
-    // The removed user stops viewing and is told; the rest see the new member list.
-    if let Some(change) = state.hub.evict(id, user) {
-        notify::publish(
-            &state,
-            Audience::Viewers {
-                conversation: id,
-                except: None,
-            },
-            ServerEvent::ViewerLeft {
-                conversation_id: id,
-                user_id: user,
-                viewers: change.viewers,
-            },
-        )
-        .await;
-    }
-    notify::publish(
-        &state,
-        Audience::user(user),
-        ServerEvent::ConversationRemoved {
-            conversation_id: id,
-        },
-    )
-    .await;
-    if user != me.id {
-        let kind = NotificationKind::RemovedFromConversation;
-        notify::notification(&state, kind, &me, (id, access.title), &[user]).await?;
-    }
-    if let Some(remaining) = state.store.member_ids(id).await?.first() {
-        notify::conversation_updated(&state, id, *remaining).await?;
-    }
+    conversations::remove_member(&state, &me, id, user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -2,15 +2,13 @@
 
 use super::{ApiJson, ApiQuery};
 use crate::auth::AuthUser;
+use crate::domain::notifications;
 use crate::error::{AppError, AppResult};
-use crate::hub::Audience;
-use crate::notify;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use protocol::rest::{MarkNotificationsRead, NotificationList, NotificationsUnread};
-use protocol::ServerEvent;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -52,17 +50,6 @@ async fn read(
     AuthUser(me): AuthUser,
     ApiJson(req): ApiJson<MarkNotificationsRead>,
 ) -> AppResult<Json<NotificationsUnread>> {
-    let unread = state
-        .store
-        .mark_notifications_read(me.id, req.up_to)
-        .await?;
-    notify::publish(
-        &state,
-        Audience::user(me.id),
-        ServerEvent::NotificationsRead {
-            unread_notifications: unread,
-        },
-    )
-    .await;
+    let unread = notifications::mark_read(&state, me.id, req.up_to).await?;
     Ok(Json(NotificationsUnread { unread }))
 }

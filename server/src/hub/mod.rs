@@ -1,156 +1,120 @@
-//! The hub owns this instance's live connections and the conversations they view, and delivers
+//! The hub owns this instance's live sessions and the topics they are in, and delivers
 //! pre-serialized frames to them.
 //!
-//! Frames are serialized once per event ([`crate::ws::codec::encode`]) and the same bytes are
-//! shared by every recipient (`Utf8Bytes` clones are reference counts). Each connection has a
-//! bounded outbound queue; a connection whose queue is full is closed as a slow consumer rather
-//! than allowed to grow memory.
+//! - Frames are serialized once per event ([`crate::codec`]); every recipient gets the same
+//!   reference-counted bytes.
+//! - Sessions and topics live in sharded maps behind `RwLock`s: delivery takes one shard's read
+//!   lock, so deliveries on different cores do not serialize, and no lock is held across
+//!   `.await` (delivery is `try_send` into bounded queues).
+//! - Each session records the topics it is in: unregistering costs the size of that set.
+//! - Lock order: a session shard before a topic shard, never the reverse.
 
-mod audience;
+mod outbox;
+mod presence;
 
-pub use audience::{Audience, Envelope};
+pub use outbox::{CloseReason, Outbox};
 
+use crate::topic::{Except, Topic};
 use axum::extract::ws::Utf8Bytes;
-use protocol::{ConversationId, ErrorCode, SessionId, UserId};
+use presence::PresenceQueue;
+use protocol::{SessionId, UserId};
+use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
-use tokio::sync::{mpsc, watch};
+use std::hash::{Hash, Hasher};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-/// Why the server is closing a connection.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CloseReason {
-    /// WebSocket close code (see [`protocol::close`]).
-    pub close_code: u16,
-    /// The error code sent in the final `error` event.
-    pub error: ErrorCode,
-    /// A human-readable explanation.
-    pub message: String,
-}
+/// Number of shards of each map: a few times the core count keeps write contention rare.
+const SHARDS: usize = 32;
 
-impl CloseReason {
-    /// A close reason.
-    pub fn new(close_code: u16, error: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            close_code,
-            error,
-            message: message.into(),
-        }
-    }
-
-    fn slow_consumer() -> Self {
-        Self::new(
-            protocol::close::SLOW_CONSUMER,
-            ErrorCode::SlowConsumer,
-            "you were not reading events fast enough",
-        )
-    }
-}
-
-/// The sending half of a connection: its outbound queue and its close switch.
-#[derive(Clone, Debug)]
-pub struct Outbox {
-    frames: mpsc::Sender<Utf8Bytes>,
-    closer: watch::Sender<Option<CloseReason>>,
-}
-
-impl Outbox {
-    /// A connection's outbox with room for `capacity` queued frames, plus the receiving ends.
-    pub fn new(
-        capacity: usize,
-    ) -> (
-        Self,
-        mpsc::Receiver<Utf8Bytes>,
-        watch::Receiver<Option<CloseReason>>,
-    ) {
-        let (frames, rx) = mpsc::channel(capacity);
-        let (closer, close_rx) = watch::channel(None);
-        (Self { frames, closer }, rx, close_rx)
-    }
-
-    /// Queues a frame; a full queue closes the connection as a slow consumer.
-    pub fn send(&self, frame: Utf8Bytes) -> bool {
-        match self.frames.try_send(frame) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.close(CloseReason::slow_consumer());
-                false
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
-        }
-    }
-
-    /// Asks the connection to close with a reason (the first reason wins).
-    pub fn close(&self, reason: CloseReason) {
-        self.closer.send_if_modified(|current| {
-            if current.is_none() {
-                *current = Some(reason);
-                true
-            } else {
-                false
-            }
-        });
-    }
+#[derive(Debug)]
+struct SessionEntry {
+    user: UserId,
+    outbox: Outbox,
+    topics: HashSet<Topic>,
 }
 
 #[derive(Debug)]
-struct Connection {
+struct Subscriber {
     user: UserId,
     outbox: Outbox,
 }
 
-/// A change in who views a conversation, caused by a session joining or leaving it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ViewChange {
-    /// The conversation.
-    pub conversation: ConversationId,
-    /// Whether the user's view changed (false if another session of theirs still views it, or
-    /// already did).
-    pub user_changed: bool,
-    /// Distinct users viewing it afterwards.
-    pub viewers: Vec<UserId>,
-}
-
 #[derive(Debug, Default)]
-struct Inner {
-    connections: HashMap<SessionId, Connection>,
-    by_user: HashMap<UserId, HashSet<SessionId>>,
-    rooms: HashMap<ConversationId, HashMap<SessionId, UserId>>,
+struct TopicEntry {
+    subscribers: HashMap<SessionId, Subscriber>,
+    /// Sessions per user, to tell a user's first arrival and last departure.
+    users: HashMap<UserId, u32>,
 }
 
-impl Inner {
-    fn viewers(&self, conversation: ConversationId) -> Vec<UserId> {
-        let mut users: Vec<UserId> = self
-            .rooms
-            .get(&conversation)
-            .map(|r| {
-                r.values()
-                    .copied()
-                    .collect::<HashSet<_>>()
-                    .into_iter()
-                    .collect()
-            })
-            .unwrap_or_default();
-        users.sort();
-        users
-    }
-
-    fn user_views(&self, conversation: ConversationId, user: UserId) -> bool {
-        self.rooms
-            .get(&conversation)
-            .is_some_and(|r| r.values().any(|u| *u == user))
-    }
-
-    fn leave(&mut self, conversation: ConversationId, session: SessionId) -> Option<ViewChange> {
-        let room = self.rooms.get_mut(&conversation)?;
-        let user = room.remove(&session)?;
-        if room.is_empty() {
-            self.rooms.remove(&conversation);
+impl TopicEntry {
+    /// Adds a subscriber; true if it is the user's first session here.
+    fn add(&mut self, session: SessionId, user: UserId, outbox: &Outbox) -> bool {
+        if self.subscribers.contains_key(&session) {
+            return false;
         }
-        Some(ViewChange {
-            conversation,
-            user_changed: !self.user_views(conversation, user),
-            viewers: self.viewers(conversation),
-        })
+        self.subscribers.insert(
+            session,
+            Subscriber {
+                user,
+                outbox: outbox.clone(),
+            },
+        );
+        let count = self.users.entry(user).or_default();
+        *count += 1;
+        *count == 1
+    }
+
+    /// Removes a subscriber; true if it was the user's last session here.
+    fn remove(&mut self, session: SessionId) -> bool {
+        let Some(sub) = self.subscribers.remove(&session) else {
+            return false;
+        };
+        match self.users.get_mut(&sub.user) {
+            Some(count) if *count > 1 => {
+                *count -= 1;
+                false
+            }
+            _ => {
+                self.users.remove(&sub.user);
+                true
+            }
+        }
+    }
+}
+
+/// Maps split into independently locked shards by key hash.
+#[derive(Debug)]
+struct Sharded<K, V> {
+    shards: Vec<RwLock<HashMap<K, V>>>,
+}
+
+impl<K: Hash + Eq, V> Sharded<K, V> {
+    fn new() -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| RwLock::default()).collect(),
+        }
+    }
+
+    fn shard(&self, key: &K) -> &RwLock<HashMap<K, V>> {
+        let mut hasher = DefaultHasher::new();
+        key.hash(&mut hasher);
+        &self.shards[hasher.finish() as usize % SHARDS]
+    }
+
+    // A panic while holding a shard cannot leave a map half-updated in a way that matters more
+    // than losing every connection would: keep serving.
+    fn read(&self, key: &K) -> RwLockReadGuard<'_, HashMap<K, V>> {
+        self.shard(key).read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self, key: &K) -> RwLockWriteGuard<'_, HashMap<K, V>> {
+        self.shard(key).write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn all(&self) -> impl Iterator<Item = RwLockReadGuard<'_, HashMap<K, V>>> {
+        self.shards
+            .iter()
+            .map(|s| s.read().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -163,186 +127,209 @@ pub struct HubStats {
     pub users: usize,
     /// Conversations with at least one viewer.
     pub rooms: usize,
+    /// Presence subscriptions over all sessions.
+    pub presence_subscriptions: usize,
 }
 
-/// The registry of this instance's authenticated connections.
-///
-/// A std `Mutex` is enough: it is held only for map updates and never across an `.await`.
-#[derive(Debug, Default)]
+/// This instance's authenticated sessions and their topics.
+#[derive(Debug)]
 pub struct Hub {
-    inner: Mutex<Inner>,
+    sessions: Sharded<SessionId, SessionEntry>,
+    topics: Sharded<Topic, TopicEntry>,
+    presence: PresenceQueue,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Hub {
     /// An empty hub.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            sessions: Sharded::new(),
+            topics: Sharded::new(),
+            presence: PresenceQueue::default(),
+        }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        // A panic while holding the lock cannot leave the maps half-updated in a way that matters
-        // more than losing every connection would, so keep serving.
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Registers an authenticated connection.
+    /// Registers an authenticated session in its user's topic.
     pub fn register(&self, session: SessionId, user: UserId, outbox: Outbox) {
-        let mut inner = self.lock();
-        inner
-            .connections
-            .insert(session, Connection { user, outbox });
-        inner.by_user.entry(user).or_default().insert(session);
+        self.sessions.write(&session).insert(
+            session,
+            SessionEntry {
+                user,
+                outbox,
+                topics: HashSet::new(),
+            },
+        );
+        self.subscribe(session, Topic::User(user));
     }
 
-    /// Removes a connection and its views; returns the view changes it caused.
-    pub fn unregister(&self, session: SessionId) -> Vec<ViewChange> {
-        let mut inner = self.lock();
-        let Some(conn) = inner.connections.remove(&session) else {
+    /// Removes a session from the hub and every topic it was in. Returns the topics its user
+    /// left entirely (no other session of theirs is in them).
+    pub fn unregister(&self, session: SessionId) -> Vec<Topic> {
+        let mut sessions = self.sessions.write(&session);
+        let Some(entry) = sessions.remove(&session) else {
             return Vec::new();
         };
-        if let Some(sessions) = inner.by_user.get_mut(&conn.user) {
-            sessions.remove(&session);
-            if sessions.is_empty() {
-                inner.by_user.remove(&conn.user);
-            }
-        }
-        let viewed: Vec<ConversationId> = inner
-            .rooms
-            .iter()
-            .filter(|(_, r)| r.contains_key(&session))
-            .map(|(c, _)| *c)
-            .collect();
-        viewed
+        entry
+            .topics
             .into_iter()
-            .filter_map(|c| inner.leave(c, session))
+            .filter(|topic| {
+                let mut topics = self.topics.write(topic);
+                let left = topics.get_mut(topic).is_some_and(|t| t.remove(session));
+                if topics.get(topic).is_some_and(|t| t.subscribers.is_empty()) {
+                    topics.remove(topic);
+                }
+                left
+            })
             .collect()
     }
 
-    /// Adds a session to a conversation's viewers.
-    pub fn join(&self, conversation: ConversationId, session: SessionId) -> Option<ViewChange> {
-        let mut inner = self.lock();
-        let user = inner.connections.get(&session)?.user;
-        let user_changed = !inner.user_views(conversation, user);
-        inner
-            .rooms
-            .entry(conversation)
-            .or_default()
-            .insert(session, user);
-        Some(ViewChange {
-            conversation,
-            user_changed,
-            viewers: inner.viewers(conversation),
-        })
-    }
-
-    /// Removes a session from a conversation's viewers; `None` if it was not viewing.
-    pub fn leave(&self, conversation: ConversationId, session: SessionId) -> Option<ViewChange> {
-        self.lock().leave(conversation, session)
-    }
-
-    /// Removes every session of `user` from a conversation's viewers (e.g. after removal from a
-    /// group); returns the change if the user was viewing.
-    pub fn evict(&self, conversation: ConversationId, user: UserId) -> Option<ViewChange> {
-        let mut inner = self.lock();
-        let sessions: Vec<SessionId> = inner
-            .rooms
-            .get(&conversation)?
-            .iter()
-            .filter(|(_, u)| **u == user)
-            .map(|(s, _)| *s)
-            .collect();
-        sessions
-            .into_iter()
-            .filter_map(|s| inner.leave(conversation, s))
-            .last()
-    }
-
-    /// Delivers a frame to the local connections in its audience.
-    pub fn deliver(&self, envelope: &Envelope) {
-        // Collect the outboxes under the lock, send after releasing it.
-        let outboxes: Vec<Outbox> = {
-            let inner = self.lock();
-            let mut out = Vec::new();
-            match &envelope.audience {
-                Audience::Users { users, except } => {
-                    for user in users {
-                        for session in inner.by_user.get(user).into_iter().flatten() {
-                            if Some(*session) != *except {
-                                if let Some(c) = inner.connections.get(session) {
-                                    out.push(c.outbox.clone());
-                                }
-                            }
-                        }
-                    }
-                }
-                Audience::Viewers {
-                    conversation,
-                    except,
-                } => {
-                    for session in inner
-                        .rooms
-                        .get(conversation)
-                        .into_iter()
-                        .flatten()
-                        .map(|(s, _)| s)
-                    {
-                        if Some(*session) != *except {
-                            if let Some(c) = inner.connections.get(session) {
-                                out.push(c.outbox.clone());
-                            }
-                        }
-                    }
-                }
-            }
-            out
-        };
-        for outbox in outboxes {
-            outbox.send(envelope.frame.clone());
+    /// Puts a session in a topic. `Some(true)` if it is its user's first session there, `None`
+    /// if the session is not registered.
+    pub fn subscribe(&self, session: SessionId, topic: Topic) -> Option<bool> {
+        let mut sessions = self.sessions.write(&session);
+        let entry = sessions.get_mut(&session)?;
+        if !entry.topics.insert(topic) {
+            return Some(false);
         }
+        let first = self.topics.write(&topic).entry(topic).or_default().add(
+            session,
+            entry.user,
+            &entry.outbox,
+        );
+        Some(first)
+    }
+
+    /// Takes a session out of a topic. `Some(true)` if it was its user's last session there,
+    /// `None` if the session was not in it.
+    pub fn unsubscribe(&self, session: SessionId, topic: Topic) -> Option<bool> {
+        let mut sessions = self.sessions.write(&session);
+        let entry = sessions.get_mut(&session)?;
+        if !entry.topics.remove(&topic) {
+            return None;
+        }
+        let mut topics = self.topics.write(&topic);
+        let left = topics.get_mut(&topic).is_some_and(|t| t.remove(session));
+        if topics.get(&topic).is_some_and(|t| t.subscribers.is_empty()) {
+            topics.remove(&topic);
+        }
+        Some(left)
+    }
+
+    /// The local sessions of a user.
+    fn sessions_of(&self, user: UserId) -> Vec<SessionId> {
+        let topic = Topic::User(user);
+        self.topics
+            .read(&topic)
+            .get(&topic)
+            .map(|t| t.subscribers.keys().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// Puts every local session of `user` in a topic (they joined a conversation).
+    pub fn subscribe_user(&self, user: UserId, topic: Topic) {
+        for session in self.sessions_of(user) {
+            self.subscribe(session, topic);
+        }
+    }
+
+    /// Takes every local session of `user` out of a topic; true if any was in it.
+    pub fn unsubscribe_user(&self, user: UserId, topic: Topic) -> bool {
+        let mut any = false;
+        for session in self.sessions_of(user) {
+            any |= self.unsubscribe(session, topic).is_some();
+        }
+        any
+    }
+
+    /// Whether a session is in a topic (for a conversation topic: whether its user is a member).
+    pub fn is_subscribed(&self, session: SessionId, topic: Topic) -> bool {
+        self.sessions
+            .read(&session)
+            .get(&session)
+            .is_some_and(|e| e.topics.contains(&topic))
+    }
+
+    /// How many topics of one kind a session is in.
+    pub fn count_topics(&self, session: SessionId, kind: impl Fn(&Topic) -> bool) -> usize {
+        self.sessions
+            .read(&session)
+            .get(&session)
+            .map_or(0, |e| e.topics.iter().filter(|t| kind(t)).count())
+    }
+
+    /// The distinct users with a local session in a topic, sorted.
+    pub fn users_in(&self, topic: Topic) -> Vec<UserId> {
+        let mut users: Vec<UserId> = self
+            .topics
+            .read(&topic)
+            .get(&topic)
+            .map(|t| t.users.keys().copied().collect())
+            .unwrap_or_default();
+        users.sort();
+        users
+    }
+
+    /// Queues a shared frame to every local session in a topic but the excluded ones; returns
+    /// how many sessions it was queued for.
+    pub fn deliver(&self, topic: Topic, except: Except, frame: &Utf8Bytes) -> usize {
+        let topics = self.topics.read(&topic);
+        let Some(entry) = topics.get(&topic) else {
+            return 0;
+        };
+        let mut delivered = 0;
+        for (session, sub) in &entry.subscribers {
+            if !except.excludes(*session, sub.user) && sub.outbox.send(frame.clone()) {
+                delivered += 1;
+            }
+        }
+        delivered
     }
 
     /// Closes every local session of a user.
     pub fn close_user(&self, user: UserId, reason: &CloseReason) -> usize {
-        let outboxes: Vec<Outbox> = {
-            let inner = self.lock();
-            inner
-                .by_user
-                .get(&user)
-                .into_iter()
-                .flatten()
-                .filter_map(|s| inner.connections.get(s))
-                .map(|c| c.outbox.clone())
-                .collect()
+        let topic = Topic::User(user);
+        let topics = self.topics.read(&topic);
+        let Some(entry) = topics.get(&topic) else {
+            return 0;
         };
-        for outbox in &outboxes {
-            outbox.close(reason.clone());
+        for sub in entry.subscribers.values() {
+            sub.outbox.close(reason.clone());
         }
-        outboxes.len()
+        entry.subscribers.len()
     }
 
     /// Closes every local session (shutdown).
     pub fn close_all(&self, reason: &CloseReason) {
-        let outboxes: Vec<Outbox> = self
-            .lock()
-            .connections
-            .values()
-            .map(|c| c.outbox.clone())
-            .collect();
-        for outbox in outboxes {
-            outbox.close(reason.clone());
+        for shard in self.sessions.all() {
+            for entry in shard.values() {
+                entry.outbox.close(reason.clone());
+            }
         }
     }
 
-    /// Current statistics.
+    /// Current statistics (walks every shard: for `/health`, not for hot paths).
     pub fn stats(&self) -> HubStats {
-        let inner = self.lock();
-        HubStats {
-            connections: inner.connections.len(),
-            users: inner.by_user.len(),
-            rooms: inner.rooms.len(),
+        let mut stats = HubStats::default();
+        for shard in self.sessions.all() {
+            stats.connections += shard.len();
         }
+        for shard in self.topics.all() {
+            for (topic, entry) in shard.iter() {
+                match topic {
+                    Topic::User(_) => stats.users += 1,
+                    Topic::Viewers(_) => stats.rooms += 1,
+                    Topic::Presence(_) => stats.presence_subscriptions += entry.subscribers.len(),
+                    Topic::Conversation(_) => {}
+                }
+            }
+        }
+        stats
     }
 }
 

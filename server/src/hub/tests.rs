@@ -1,93 +1,139 @@
 use super::*;
-use protocol::close;
+use protocol::{close, ErrorCode, Presence, PresenceStatus};
+use tokio::sync::{mpsc, watch};
 
-fn connect(
-    hub: &Hub,
-    user: UserId,
-    capacity: usize,
-) -> (
+type Conn = (
     SessionId,
     mpsc::Receiver<Utf8Bytes>,
     watch::Receiver<Option<CloseReason>>,
-) {
+);
+
+fn connect(hub: &Hub, user: UserId, capacity: usize) -> Conn {
     let session = SessionId::new();
     let (outbox, rx, close_rx) = Outbox::new(capacity);
     hub.register(session, user, outbox);
     (session, rx, close_rx)
 }
 
-#[test]
-fn users_audience_reaches_every_session_but_the_excluded_one() {
-    let hub = Hub::new();
-    let alice = UserId::new();
-    let (s1, mut rx1, _c1) = connect(&hub, alice, 4);
-    let (_s2, mut rx2, _c2) = connect(&hub, alice, 4);
-    hub.deliver(&Envelope {
-        audience: Audience::Users {
-            users: vec![alice],
-            except: Some(s1),
-        },
-        frame: "x".into(),
-    });
-    assert!(rx1.try_recv().is_err());
-    assert_eq!(rx2.try_recv().unwrap().as_str(), "x");
+fn drain(rx: &mut mpsc::Receiver<Utf8Bytes>) -> Vec<String> {
+    let mut out = Vec::new();
+    while let Ok(f) = rx.try_recv() {
+        out.push(f.as_str().to_owned());
+    }
+    out
 }
 
 #[test]
-fn a_full_queue_closes_the_slow_consumer() {
-    let hub = Hub::new();
-    let bob = UserId::new();
-    let (_s, _rx, close_rx) = connect(&hub, bob, 1);
-    let env = Envelope {
-        audience: Audience::user(bob),
-        frame: "x".into(),
-    };
-    hub.deliver(&env);
-    assert!(close_rx.borrow().is_none());
-    hub.deliver(&env);
-    assert_eq!(
-        close_rx.borrow().as_ref().unwrap().close_code,
-        close::SLOW_CONSUMER
-    );
-}
-
-#[test]
-fn views_track_distinct_users() {
+fn a_topic_reaches_every_session_but_the_excluded_ones() {
     let hub = Hub::new();
     let (alice, bob) = (UserId::new(), UserId::new());
-    let conv = ConversationId::new();
-    let (a1, _r1, _c1) = connect(&hub, alice, 4);
-    let (a2, _r2, _c2) = connect(&hub, alice, 4);
-    let (b1, _r3, _c3) = connect(&hub, bob, 4);
-    assert!(hub.join(conv, a1).unwrap().user_changed);
-    assert!(!hub.join(conv, a2).unwrap().user_changed);
-    let change = hub.join(conv, b1).unwrap();
-    assert_eq!(change.viewers.len(), 2);
-    assert_eq!(hub.stats().rooms, 1);
-    // Alice still views it from her second session.
-    assert!(!hub.leave(conv, a1).unwrap().user_changed);
-    let changes = hub.unregister(a2);
-    assert_eq!(changes.len(), 1);
-    assert!(changes[0].user_changed);
-    assert_eq!(changes[0].viewers, vec![bob]);
-    assert_eq!(
-        hub.stats(),
-        HubStats {
-            connections: 2,
-            users: 2,
-            rooms: 1
-        }
-    );
+    let topic = Topic::Conversation(protocol::ConversationId::new());
+    let (a1, mut rx1, _c1) = connect(&hub, alice, 4);
+    let (a2, mut rx2, _c2) = connect(&hub, alice, 4);
+    let (b1, mut rx3, _c3) = connect(&hub, bob, 4);
+    for s in [a1, a2, b1] {
+        hub.subscribe(s, topic);
+    }
+    assert_eq!(hub.deliver(topic, Except::Session(a1), &"x".into()), 2);
+    assert_eq!(hub.deliver(topic, Except::User(alice), &"y".into()), 1);
+    assert_eq!(drain(&mut rx1), Vec::<String>::new());
+    assert_eq!(drain(&mut rx2), ["x"]);
+    assert_eq!(drain(&mut rx3), ["x", "y"]);
 }
 
 #[test]
-fn close_user_closes_all_their_sessions() {
+fn unregister_leaves_only_the_sessions_topics_and_reports_last_departures() {
     let hub = Hub::new();
-    let carol = UserId::new();
-    let (_s1, _r1, c1) = connect(&hub, carol, 4);
-    let (_s2, _r2, c2) = connect(&hub, carol, 4);
-    let reason = CloseReason::new(close::KICKED, ErrorCode::Kicked, "bye");
-    assert_eq!(hub.close_user(carol, &reason), 2);
-    assert_eq!(c1.borrow().as_ref(), Some(&reason));
-    assert_eq!(c2.borrow().as_ref(), Some(&reason));
+    let alice = UserId::new();
+    let c = protocol::ConversationId::new();
+    let (a1, _rx1, _c1) = connect(&hub, alice, 4);
+    let (a2, _rx2, _c2) = connect(&hub, alice, 4);
+    assert_eq!(hub.subscribe(a1, Topic::Viewers(c)), Some(true));
+    assert_eq!(hub.subscribe(a2, Topic::Viewers(c)), Some(false));
+    assert_eq!(hub.users_in(Topic::Viewers(c)), vec![alice]);
+    assert!(hub.unregister(a1).is_empty(), "alice still views with a2");
+    let left = hub.unregister(a2);
+    assert!(left.contains(&Topic::Viewers(c)));
+    assert!(left.contains(&Topic::User(alice)));
+    assert_eq!(hub.stats(), HubStats::default());
+}
+
+#[test]
+fn subscribe_user_reaches_every_local_session() {
+    let hub = Hub::new();
+    let alice = UserId::new();
+    let topic = Topic::Conversation(protocol::ConversationId::new());
+    let (a1, _rx1, _c1) = connect(&hub, alice, 4);
+    let (a2, _rx2, _c2) = connect(&hub, alice, 4);
+    hub.subscribe_user(alice, topic);
+    assert!(hub.is_subscribed(a1, topic) && hub.is_subscribed(a2, topic));
+    assert!(hub.unsubscribe_user(alice, topic));
+    assert!(!hub.is_subscribed(a1, topic) && !hub.is_subscribed(a2, topic));
+    assert!(!hub.unsubscribe_user(alice, topic));
+}
+
+#[test]
+fn a_full_queue_closes_the_connection_as_a_slow_consumer() {
+    let hub = Hub::new();
+    let alice = UserId::new();
+    let (_s, _rx, close_rx) = connect(&hub, alice, 2);
+    for _ in 0..3 {
+        hub.deliver(Topic::User(alice), Except::Nobody, &"x".into());
+    }
+    let reason = close_rx.borrow().clone().expect("closed");
+    assert_eq!(reason.close_code, close::SLOW_CONSUMER);
+    assert_eq!(reason.error, ErrorCode::SlowConsumer);
+}
+
+#[test]
+fn presence_changes_are_batched_per_watcher() {
+    let hub = Hub::new();
+    let (watcher, a, b, c) = (UserId::new(), UserId::new(), UserId::new(), UserId::new());
+    let (w, mut rx, _close) = connect(&hub, watcher, 8);
+    hub.subscribe(w, Topic::Presence(a));
+    hub.subscribe(w, Topic::Presence(b));
+    let online = |user_id| Presence {
+        user_id,
+        status: PresenceStatus::Online,
+        last_seen_at: None,
+    };
+    hub.queue_presence(online(a));
+    hub.queue_presence(online(b));
+    hub.queue_presence(online(c)); // nobody watches c
+    hub.queue_presence(Presence {
+        status: PresenceStatus::Away,
+        ..online(a)
+    });
+    assert_eq!(hub.flush_presence(), 1);
+    let frames = drain(&mut rx);
+    assert_eq!(frames.len(), 1);
+    let frame: protocol::ServerFrame = serde_json::from_str(&frames[0]).unwrap();
+    let protocol::ServerEvent::PresenceChanged { users } = frame.event else {
+        panic!("not a presence batch: {frame:?}")
+    };
+    assert_eq!(users.len(), 2);
+    assert_eq!(
+        users[0].status,
+        PresenceStatus::Away,
+        "the latest change wins"
+    );
+    assert_eq!(users[1].user_id, b);
+    assert_eq!(hub.flush_presence(), 0);
+}
+
+#[test]
+fn a_user_hears_their_own_presence_once() {
+    let hub = Hub::new();
+    let alice = UserId::new();
+    let (s, mut rx, _close) = connect(&hub, alice, 8);
+    hub.subscribe(s, Topic::Presence(alice));
+    hub.queue_presence(Presence {
+        user_id: alice,
+        status: PresenceStatus::Away,
+        last_seen_at: None,
+    });
+    hub.flush_presence();
+    let frames = drain(&mut rx);
+    assert_eq!(frames.len(), 1);
+    assert_eq!(frames[0].matches("user_id").count(), 1);
 }

@@ -183,6 +183,16 @@ impl Store {
         }
     }
 
+    /// The conversations a user belongs to.
+    pub async fn conversation_ids(&self, user: UserId) -> Result<Vec<ConversationId>, AppError> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT conversation_id FROM conversation_members WHERE user_id = $1")
+                .bind(user.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|(id,)| parse_id(id)).collect()
+    }
+
     /// Members of a conversation.
     pub async fn member_ids(&self, conversation: ConversationId) -> Result<Vec<UserId>, AppError> {
         let rows: Vec<(String,)> =
@@ -318,7 +328,7 @@ impl Store {
         .bind(&only_s)
         .fetch_all(&self.pool)
         .await?;
-        let unread = self.unread_by_conversation(viewer).await?;
+        let unread = self.unread_state(viewer).await?;
 
         let mut members_by_conv: HashMap<String, Vec<protocol::User>> = HashMap::new();
         let mut positions_by_conv: HashMap<String, Vec<MemberPosition>> = HashMap::new();
@@ -357,7 +367,7 @@ impl Store {
                     members: members_by_conv.remove(&c.id).unwrap_or_default(),
                     last_seq: c.last_seq,
                     last_message: last_by_conv.remove(&id),
-                    unread: unread.get(&id).copied().unwrap_or(0),
+                    unread: unread.of(id),
                     positions: positions_by_conv.remove(&c.id).unwrap_or_default(),
                     created_at: c.created_at,
                 })

@@ -1,10 +1,27 @@
-//! Messages: sending (with per-conversation sequence numbers and temp-id deduplication), editing,
-//! soft deletion and keyset-paginated history.
+//! Messages: sending in batches (with per-conversation sequence numbers and temp-id
+//! deduplication), editing, soft deletion and keyset-paginated history.
 
 use super::rows::{self, MessageRow, MESSAGE_COLUMNS};
 use super::{now_ms, Store};
 use crate::error::AppError;
 use protocol::{ConversationId, Message, MessageId, Seq, UserId};
+use std::collections::{BTreeMap, HashMap};
+
+/// A message row with the temp id it was sent under.
+#[derive(sqlx::FromRow)]
+struct KeyedMessageRow {
+    #[sqlx(flatten)]
+    message: MessageRow,
+    temp_id: String,
+}
+
+/// `($1, $2), ($3, $4), …`: `rows` tuples of `width` numbered placeholders.
+fn tuples(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", super::placeholders(r * width + 1, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Which page of history to read.
 #[derive(Clone, Copy, Debug)]
@@ -17,96 +34,257 @@ pub enum PageCursor {
     After(Seq),
 }
 
+/// A message to store, as submitted by its sender.
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    /// Target conversation (membership already checked).
+    pub conversation: ConversationId,
+    /// Who sends it.
+    pub sender: UserId,
+    /// The sender's deduplication key.
+    pub temp_id: String,
+    /// The text (already validated).
+    pub body: String,
+}
+
+/// Largest batch [`Store::insert_messages`] takes (7 bind parameters per message stays far
+/// below every database's limit).
+pub const MAX_BATCH: usize = 256;
+
+/// Why one attempt at a batch must be retried.
+enum Attempt {
+    /// A concurrent writer stored one of the temp ids, or a deadlock was broken: retry the
+    /// whole batch (the retry finds the duplicates).
+    Retry,
+    /// A real failure.
+    Failed(AppError),
+}
+
+impl From<sqlx::Error> for Attempt {
+    fn from(e: sqlx::Error) -> Self {
+        let deadlock =
+            matches!(&e, sqlx::Error::Database(db) if db.code().as_deref() == Some("40P01"));
+        if deadlock || super::is_unique_violation(&e) {
+            Self::Retry
+        } else {
+            Self::Failed(e.into())
+        }
+    }
+}
+
+impl From<AppError> for Attempt {
+    fn from(e: AppError) -> Self {
+        Self::Failed(e)
+    }
+}
+
+/// `(conversation, sender, temp_id)`: what makes a send unique.
+type SendKey = (String, String, String);
+
 impl Store {
-    /// Stores a message and returns it with `true`; if the sender already sent `temp_id` to this
-    /// conversation, returns the original with `false` and stores nothing. The message is
-    /// committed when this returns.
-    pub async fn insert_message(
+    /// Stores a batch of messages in one transaction with a constant number of statements
+    /// (whatever the batch size or the audience). Each message gets the next sequence number of
+    /// its conversation, in batch order, and `true`; a `temp_id` its sender already used in that
+    /// conversation (earlier, or earlier in the batch) yields the original message and `false`.
+    /// Every message is committed when this returns.
+    pub async fn insert_messages(
         &self,
-        conversation: ConversationId,
-        sender: UserId,
-        temp_id: &str,
-        body: &str,
-    ) -> Result<(Message, bool), AppError> {
-        let conv_s = conversation.to_string();
-        let sender_s = sender.to_string();
-        if let Some(existing) = self.message_by_temp_id(&conv_s, &sender_s, temp_id).await? {
-            return Ok((existing, false));
+        batch: &[NewMessage],
+    ) -> Result<Vec<Result<(Message, bool), AppError>>, AppError> {
+        let mut attempts = 0;
+        loop {
+            match self.try_insert_messages(batch).await {
+                Ok(done) => return Ok(done),
+                Err(Attempt::Retry) if attempts < 5 => attempts += 1,
+                Err(Attempt::Retry) => {
+                    return Err(AppError::Internal("message batch kept conflicting".into()))
+                }
+                Err(Attempt::Failed(e)) => return Err(e),
+            }
         }
-        let id = MessageId::new();
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        // Writing first takes the write lock at once (SQLite) or the row lock (PostgreSQL), so
-        // concurrent senders serialise here and sequence numbers have no gaps or duplicates.
-        let (seq,): (i64,) = sqlx::query_as(
-            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
-        )
-        .bind(&conv_s)
-        .fetch_one(&mut *tx)
-        .await?;
-        let inserted = sqlx::query(
-            "INSERT INTO messages (id, conversation_id, seq, sender_id, temp_id, body, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (conversation_id, sender_id, temp_id) DO NOTHING",
-        )
-        .bind(id.to_string())
-        .bind(&conv_s)
-        .bind(seq)
-        .bind(&sender_s)
-        .bind(temp_id)
-        .bind(body)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            // A concurrent retry of the same temp id won; undo the sequence bump.
-            tx.rollback().await?;
-            let existing = self.message_by_temp_id(&conv_s, &sender_s, temp_id).await?;
-            return existing
-                .map(|m| (m, false))
-                .ok_or_else(|| AppError::Internal("deduplicated message vanished".into()));
-        }
-        // Sending implies having read the conversation up to one's own message.
-        sqlx::query(
-            "UPDATE conversation_members SET last_read_seq = $3, last_delivered_seq = $3 \
-             WHERE conversation_id = $1 AND user_id = $2",
-        )
-        .bind(&conv_s)
-        .bind(&sender_s)
-        .bind(seq)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        let message = Message {
-            id,
-            conversation_id: conversation,
-            seq,
-            sender_id: sender,
-            body: body.to_owned(),
-            created_at: now,
-            edited_at: None,
-            deleted: false,
-        };
-        Ok((message, true))
     }
 
-    async fn message_by_temp_id(
+    async fn try_insert_messages(
         &self,
-        conversation: &str,
-        sender: &str,
-        temp_id: &str,
-    ) -> Result<Option<Message>, AppError> {
-        let row: Option<MessageRow> = sqlx::query_as(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m \
-             WHERE m.conversation_id = $1 AND m.sender_id = $2 AND m.temp_id = $3"
-        ))
-        .bind(conversation)
-        .bind(sender)
-        .bind(temp_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(MessageRow::into_message).transpose()
+        batch: &[NewMessage],
+    ) -> Result<Vec<Result<(Message, bool), AppError>>, Attempt> {
+        let keys: Vec<SendKey> = batch
+            .iter()
+            .map(|m| {
+                (
+                    m.conversation.to_string(),
+                    m.sender.to_string(),
+                    m.temp_id.clone(),
+                )
+            })
+            .collect();
+        let mut known = self.messages_by_keys(&keys).await?;
+        // Which inputs are new; a repeat inside the batch points at its first occurrence.
+        let mut first: HashMap<&SendKey, usize> = HashMap::new();
+        let mut fresh: Vec<usize> = Vec::new();
+        for (i, key) in keys.iter().enumerate() {
+            if !known.contains_key(key) && !first.contains_key(key) {
+                first.insert(key, i);
+                fresh.push(i);
+            }
+        }
+        let mut stored: HashMap<usize, Message> = HashMap::new();
+        if !fresh.is_empty() {
+            stored = self.insert_fresh(batch, &keys, &fresh).await?;
+        }
+        Ok(keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                if let Some(m) = stored.get(&i) {
+                    return Ok((m.clone(), true));
+                }
+                if let Some(m) = first.get(key).and_then(|j| stored.get(j)) {
+                    return Ok((m.clone(), false));
+                }
+                known
+                    .remove(key)
+                    .map(|m| (m, false))
+                    .ok_or(AppError::NotFound("conversation"))
+            })
+            .collect())
+    }
+
+    /// The transaction of a batch: bump each conversation's sequence once, insert every message,
+    /// move each sender's read position. Returns the stored messages by input index.
+    async fn insert_fresh(
+        &self,
+        batch: &[NewMessage],
+        keys: &[SendKey],
+        fresh: &[usize],
+    ) -> Result<HashMap<usize, Message>, Attempt> {
+        // Sorted by conversation id, so that concurrent writers lock rows in the same order.
+        let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
+        for &i in fresh {
+            *counts.entry(keys[i].0.as_str()).or_default() += 1;
+        }
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let sql = format!(
+            "UPDATE conversations SET last_seq = last_seq + v.column2 FROM (VALUES {}) AS v \
+             WHERE conversations.id = v.column1 \
+             RETURNING conversations.id, conversations.last_seq",
+            tuples(counts.len(), 2)
+        );
+        let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+        for (conversation, n) in &counts {
+            query = query.bind(*conversation).bind(*n);
+        }
+        // The next sequence number to hand out in each conversation.
+        let mut next: HashMap<String, i64> = HashMap::new();
+        for (conversation, last) in query.fetch_all(&mut *tx).await? {
+            let n = counts.get(conversation.as_str()).copied().unwrap_or(0);
+            next.insert(conversation, last - n + 1);
+        }
+        let mut stored: HashMap<usize, Message> = HashMap::new();
+        for &i in fresh {
+            let Some(seq) = next.get_mut(&keys[i].0) else {
+                continue; // no such conversation: reported as not found
+            };
+            let m = &batch[i];
+            stored.insert(
+                i,
+                Message {
+                    id: MessageId::new(),
+                    conversation_id: m.conversation,
+                    seq: *seq,
+                    sender_id: m.sender,
+                    body: m.body.clone(),
+                    created_at: now,
+                    edited_at: None,
+                    deleted: false,
+                },
+            );
+            *seq += 1;
+        }
+        if stored.is_empty() {
+            tx.rollback().await?;
+            return Ok(stored);
+        }
+        let mut order: Vec<usize> = stored.keys().copied().collect();
+        order.sort_unstable();
+        let sql = format!(
+            "INSERT INTO messages (id, conversation_id, seq, sender_id, temp_id, body, created_at) \
+             VALUES {} ON CONFLICT (conversation_id, sender_id, temp_id) DO NOTHING",
+            tuples(order.len(), 7)
+        );
+        let mut query = sqlx::query(&sql);
+        for i in &order {
+            let m = &stored[i];
+            query = query
+                .bind(m.id.to_string())
+                .bind(&keys[*i].0)
+                .bind(m.seq)
+                .bind(&keys[*i].1)
+                .bind(&keys[*i].2)
+                .bind(&m.body)
+                .bind(now);
+        }
+        if query.execute(&mut *tx).await?.rows_affected() != order.len() as u64 {
+            // A concurrent writer (another instance) stored one of these temp ids first.
+            tx.rollback().await?;
+            return Err(Attempt::Retry);
+        }
+        // Sending implies having read the conversation up to one's own message.
+        let mut reads: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+        for i in &order {
+            let seq = stored[i].seq;
+            let entry = reads.entry((&keys[*i].0, &keys[*i].1)).or_default();
+            *entry = (*entry).max(seq);
+        }
+        let sql = format!(
+            "UPDATE conversation_members SET \
+               last_read_seq = CASE WHEN last_read_seq > v.column3 THEN last_read_seq \
+                 ELSE v.column3 END, \
+               last_delivered_seq = CASE WHEN last_delivered_seq > v.column3 \
+                 THEN last_delivered_seq ELSE v.column3 END \
+             FROM (VALUES {}) AS v \
+             WHERE conversation_members.conversation_id = v.column1 \
+               AND conversation_members.user_id = v.column2",
+            tuples(reads.len(), 3)
+        );
+        let mut query = sqlx::query(&sql);
+        for ((conversation, sender), seq) in &reads {
+            query = query.bind(*conversation).bind(*sender).bind(*seq);
+        }
+        query.execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// Messages already stored under any of these keys, in one query.
+    async fn messages_by_keys(
+        &self,
+        keys: &[SendKey],
+    ) -> Result<HashMap<SendKey, Message>, AppError> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS}, m.temp_id FROM messages m \
+             JOIN (VALUES {}) AS v ON m.conversation_id = v.column1 \
+               AND m.sender_id = v.column2 AND m.temp_id = v.column3",
+            tuples(keys.len(), 3)
+        );
+        let mut query = sqlx::query_as::<_, KeyedMessageRow>(&sql);
+        for (conversation, sender, temp_id) in keys {
+            query = query.bind(conversation).bind(sender).bind(temp_id);
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let key = (
+                    row.message.conversation_id.clone(),
+                    row.message.sender_id.clone(),
+                    row.temp_id,
+                );
+                Ok((key, row.message.into_message()?))
+            })
+            .collect()
     }
 
     /// One message by id.
@@ -207,5 +385,16 @@ impl Store {
             messages.reverse();
         }
         Ok((messages, has_more))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tuples;
+
+    #[test]
+    fn tuples_number_their_placeholders_in_order() {
+        assert_eq!(tuples(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(tuples(1, 1), "($1)");
     }
 }

@@ -12,8 +12,8 @@ mod receipts;
 mod rows;
 mod users;
 
-pub use messages::PageCursor;
-pub use receipts::{MemberUnread, Position};
+pub use messages::{NewMessage, PageCursor, MAX_BATCH};
+pub use receipts::{Position, UnreadState};
 pub use users::{Credentials, UserAuthState};
 
 use crate::error::AppError;

@@ -14,20 +14,38 @@ pub enum Position {
     Read,
 }
 
-/// Unread counts of one member after a change in one conversation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MemberUnread {
-    /// The member.
-    pub user_id: UserId,
-    /// Unread in the conversation that changed.
-    pub unread: i64,
-    /// Unread over all of the member's conversations.
+/// Unread messages of a member in each of their conversations: the messages after their read
+/// position minus the deleted ones from others (sending moves the sender's own read position, so
+/// none of their own messages is after it). Costs the member's conversations and the deletions
+/// after their read positions, never the backlog of unread messages.
+const UNREAD_SELECT: &str = "SELECT cm.conversation_id, c.last_seq, \
+       c.last_seq - cm.last_read_seq - (SELECT COUNT(*) FROM messages d \
+         WHERE d.conversation_id = cm.conversation_id AND d.seq > cm.last_read_seq \
+           AND d.deleted_at IS NOT NULL AND d.sender_id <> cm.user_id), \
+       cm.last_read_seq \
+     FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id \
+     WHERE cm.user_id = $1";
+
+/// A member's unread counts, from one query.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UnreadState {
+    /// Per conversation: its count and its newest sequence number.
+    pub conversations: Vec<UnreadCount>,
+    /// The member's read position in each conversation.
+    pub read_seqs: HashMap<ConversationId, Seq>,
+    /// Sum over all conversations.
     pub total: i64,
 }
 
-/// Counts messages from others after the member's read position, ignoring tombstones.
-const UNREAD_JOIN: &str = "JOIN messages m ON m.conversation_id = cm.conversation_id \
-     AND m.seq > cm.last_read_seq AND m.sender_id <> cm.user_id AND m.deleted_at IS NULL";
+impl UnreadState {
+    /// The unread count of one conversation (0 if not a member).
+    pub fn of(&self, conversation: ConversationId) -> i64 {
+        self.conversations
+            .iter()
+            .find(|u| u.conversation_id == conversation)
+            .map_or(0, |u| u.unread)
+    }
+}
 
 impl Store {
     /// Moves a member's delivered or read position forward to `up_to` (clamped to the newest
@@ -74,80 +92,24 @@ impl Store {
         Ok((moved > 0).then_some(target))
     }
 
-    /// Unread counts per conversation of `user` (conversations with none are absent).
-    pub async fn unread_by_conversation(
-        &self,
-        user: UserId,
-    ) -> Result<HashMap<ConversationId, i64>, AppError> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
-            "SELECT cm.conversation_id, COUNT(m.id) FROM conversation_members cm {UNREAD_JOIN} \
-             WHERE cm.user_id = $1 GROUP BY cm.conversation_id"
-        ))
-        .bind(user.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|(c, n)| Ok((parse_id(&c)?, n)))
-            .collect()
-    }
-
     /// Unread counts of every conversation of `user`, including zeros, and the total.
-    pub async fn unread_snapshot(&self, user: UserId) -> Result<(Vec<UnreadCount>, i64), AppError> {
-        let counts = self.unread_by_conversation(user).await?;
-        let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT conversation_id FROM conversation_members WHERE user_id = $1")
-                .bind(user.to_string())
-                .fetch_all(&self.pool)
-                .await?;
-        let list = rows
-            .iter()
-            .map(|(c,)| {
-                let conversation_id = parse_id(c)?;
-                Ok(UnreadCount {
-                    conversation_id,
-                    unread: counts.get(&conversation_id).copied().unwrap_or(0),
-                })
-            })
-            .collect::<Result<Vec<_>, AppError>>()?;
-        Ok((list, counts.values().sum()))
-    }
-
-    /// For every member of `conversation`: their unread count there and their total, in one query.
-    pub async fn unread_for_members(
-        &self,
-        conversation: ConversationId,
-    ) -> Result<Vec<MemberUnread>, AppError> {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(&format!(
-            "SELECT cm.user_id, cm.conversation_id, COUNT(m.id) FROM conversation_members cm \
-             {UNREAD_JOIN} \
-             WHERE cm.user_id IN \
-               (SELECT user_id FROM conversation_members WHERE conversation_id = $1) \
-             GROUP BY cm.user_id, cm.conversation_id"
-        ))
-        .bind(conversation.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        let mut per_user: HashMap<UserId, MemberUnread> = HashMap::new();
-        for user in self.member_ids(conversation).await? {
-            per_user.insert(
-                user,
-                MemberUnread {
-                    user_id: user,
-                    unread: 0,
-                    total: 0,
-                },
-            );
+    pub async fn unread_state(&self, user: UserId) -> Result<UnreadState, AppError> {
+        let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(UNREAD_SELECT)
+            .bind(user.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        let mut state = UnreadState::default();
+        for (conversation, last_seq, unread, read_seq) in rows {
+            let conversation_id = parse_id(&conversation)?;
+            let unread = unread.max(0);
+            state.total += unread;
+            state.read_seqs.insert(conversation_id, read_seq);
+            state.conversations.push(UnreadCount {
+                conversation_id,
+                unread,
+                last_seq,
+            });
         }
-        let target = conversation.to_string();
-        for (user, conv, count) in rows {
-            let user: UserId = parse_id(&user)?;
-            if let Some(entry) = per_user.get_mut(&user) {
-                entry.total += count;
-                if conv == target {
-                    entry.unread = count;
-                }
-            }
-        }
-        Ok(per_user.into_values().collect())
+        Ok(state)
     }
 }

@@ -196,32 +196,25 @@ impl Store {
         Ok(())
     }
 
-    /// Every other user who shares at least one conversation with `id`, with their last-seen time.
-    pub async fn contacts(&self, id: UserId) -> Result<Vec<(UserId, Option<i64>)>, AppError> {
-        let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
-            "SELECT DISTINCT u.id, u.last_seen_at FROM conversation_members mine \
-             JOIN conversation_members theirs ON theirs.conversation_id = mine.conversation_id \
-             JOIN users u ON u.id = theirs.user_id \
-             WHERE mine.user_id = $1 AND theirs.user_id <> $1",
-        )
-        .bind(id.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|(id, seen)| Ok((parse_id(&id)?, seen)))
-            .collect()
-    }
-
-    /// Last-seen times of the given users.
-    pub async fn last_seen(&self, ids: &[UserId]) -> Result<Vec<(UserId, Option<i64>)>, AppError> {
+    /// Of `ids`, the users who share a conversation with `watcher` (the ones whose presence
+    /// they may watch), with their last-seen times, in one query.
+    pub async fn watchable(
+        &self,
+        watcher: UserId,
+        ids: &[UserId],
+    ) -> Result<Vec<(UserId, Option<i64>)>, AppError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT id, last_seen_at FROM users WHERE id IN ({})",
-            super::placeholders(1, ids.len())
+            "SELECT u.id, u.last_seen_at FROM users u WHERE u.id IN ({}) AND u.id <> $1 \
+             AND EXISTS (SELECT 1 FROM conversation_members theirs \
+               JOIN conversation_members mine ON mine.conversation_id = theirs.conversation_id \
+                 AND mine.user_id = $1 \
+               WHERE theirs.user_id = u.id)",
+            super::placeholders(2, ids.len())
         );
-        let mut query = sqlx::query_as::<_, (String, Option<i64>)>(&sql);
+        let mut query = sqlx::query_as::<_, (String, Option<i64>)>(&sql).bind(watcher.to_string());
         for id in ids {
             query = query.bind(id.to_string());
         }

@@ -1,7 +1,8 @@
-//! The WebSocket endpoint: upgrade checks ([`upgrade`]), the per-connection session
-//! ([`session`]), frame encoding ([`codec`]) and one handler per client event ([`handlers`]).
+//! The WebSocket transport: upgrade checks ([`upgrade`]), the per-connection loop
+//! ([`session`]), the narrow context handlers get ([`context`]) and one handler per client event
+//! ([`handlers`]), which only translate events into [`crate::domain`] calls.
 
-pub mod codec;
+mod context;
 mod handlers;
 mod session;
 pub mod upgrade;

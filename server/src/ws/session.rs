@@ -4,12 +4,13 @@
 //! order) and a writer ([`write_loop`]) that drains the bounded outbound queue, sends heartbeats
 //! and performs server-initiated closes.
 
-use super::codec::{decode, encode, encode_event};
+use super::context::{send_error, Context};
 use super::handlers;
 use crate::auth;
+use crate::codec::{decode, encode_event};
+use crate::domain::sessions;
 use crate::error::AppError;
-use crate::hub::{Audience, CloseReason, Envelope, Outbox};
-use crate::presence;
+use crate::hub::{CloseReason, Outbox};
 use crate::state::AppState;
 use crate::store::now_ms;
 use crate::typing::TypingState;
@@ -17,7 +18,7 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use protocol::{close, ClientEvent, ErrorCode, ServerEvent, ServerFrame, SessionId, User};
+use protocol::{close, ClientEvent, ErrorCode, ServerEvent, SessionId, User};
 use std::num::NonZeroU32;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit};
@@ -41,9 +42,11 @@ pub async fn run(
     let mut inbound = Inbound::new(stream, close_rx, &state);
 
     if let Some(user) = authenticate(&state, &outbox, &mut inbound, token).await {
-        let mut session = Session::start(state, user, outbox.clone()).await;
-        session.run(&mut inbound).await;
-        session.finish().await;
+        let mut cx = start(state, user, outbox.clone()).await;
+        run_session(&mut cx, &mut inbound).await;
+        let typing_in = cx.typing.clear();
+        sessions::close(&cx.state, cx.user.id, cx.id, typing_in).await;
+        tracing::debug!(user = %cx.user.id, session = %cx.id, "session ended");
     }
     drop(outbox);
     drop(inbound);
@@ -158,14 +161,6 @@ impl Inbound {
     }
 }
 
-/// Sends an error reply.
-pub(super) fn send_error(outbox: &Outbox, id: Option<String>, error: &AppError) {
-    outbox.send(encode(&ServerFrame::reply(
-        id,
-        ServerEvent::error(error.code(), error.public_message()),
-    )));
-}
-
 /// The authentication phase: the upgrade token, or an `authenticate` event before the deadline.
 async fn authenticate(
     state: &AppState,
@@ -226,126 +221,59 @@ async fn authenticate(
     }
 }
 
-/// An authenticated connection.
-pub(super) struct Session {
-    pub state: AppState,
-    pub user: User,
-    pub id: SessionId,
-    pub outbox: Outbox,
-    pub typing: TypingState,
-}
-
-impl Session {
-    /// Registers the session and sends `authenticated` and the snapshots.
-    async fn start(state: AppState, user: User, outbox: Outbox) -> Self {
-        let id = SessionId::new();
-        state.hub.register(id, user.id, outbox.clone());
-        let session = Self {
-            typing: TypingState::new(state.config.typing_timeout()),
-            state,
-            user,
-            id,
-            outbox,
-        };
-        session.reply(
-            None,
-            ServerEvent::Authenticated {
-                user: session.user.clone(),
-                session_id: id,
-                server_time: now_ms(),
-                protocol_version: protocol::PROTOCOL_VERSION,
-            },
-        );
-        if let Err(e) = session.send_snapshots().await {
-            send_error(&session.outbox, None, &e);
-        }
-        if let Some(update) = session
-            .state
-            .broker
-            .session_started(session.user.id, id)
-            .await
-        {
-            if let Err(e) = presence::announce_update(&session.state, update).await {
-                tracing::warn!(error = %e, "could not announce presence");
-            }
-        }
-        tracing::debug!(user = %session.user.id, session = %id, "session started");
-        session
-    }
-
-    async fn send_snapshots(&self) -> Result<(), AppError> {
-        // The contacts query already carries last-seen times.
-        let contacts = self.state.store.contacts(self.user.id).await?;
-        let users = presence::presence_with(&self.state, contacts).await;
-        self.reply(None, ServerEvent::PresenceSnapshot { users });
-        let (conversations, total) = self.state.store.unread_snapshot(self.user.id).await?;
-        let me = self.user.id;
-        let notifications = self.state.store.unread_notifications(&[me]).await?;
-        self.reply(
+/// Registers the session and sends `authenticated` and the unread snapshot.
+async fn start(state: AppState, user: User, outbox: Outbox) -> Context {
+    let id = SessionId::new();
+    let cx = Context {
+        typing: TypingState::new(state.config.typing_timeout()),
+        state,
+        user,
+        id,
+        outbox,
+    };
+    let snapshot = sessions::open(&cx.state, cx.user.id, id, cx.outbox.clone()).await;
+    cx.reply(
+        None,
+        ServerEvent::Authenticated {
+            user: cx.user.clone(),
+            session_id: id,
+            server_time: now_ms(),
+            protocol_version: protocol::PROTOCOL_VERSION,
+        },
+    );
+    match snapshot {
+        Ok(snapshot) => cx.reply(
             None,
             ServerEvent::UnreadSnapshot {
-                conversations,
-                total,
-                notifications: notifications.get(&me).copied().unwrap_or(0),
+                conversations: snapshot.unread.conversations,
+                total: snapshot.unread.total,
+                notifications: snapshot.notifications,
             },
-        );
-        Ok(())
+        ),
+        Err(e) => send_error(&cx.outbox, None, &e),
     }
+    tracing::debug!(user = %cx.user.id, session = %id, "session started");
+    cx
+}
 
-    /// Sends an event to this session only.
-    pub fn reply(&self, id: Option<String>, event: ServerEvent) {
-        self.outbox.send(encode(&ServerFrame::reply(id, event)));
-    }
-
-    async fn run(&mut self, inbound: &mut Inbound) {
-        loop {
-            match inbound
-                .next(&self.outbox, self.typing.next_deadline())
-                .await
-            {
-                Next::Frame(frame) => {
-                    let id = frame.id.clone();
-                    if let Err(e) = handlers::handle(self, frame).await {
-                        send_error(&self.outbox, id, &e);
-                    }
+/// Handles client events in order until the connection ends.
+async fn run_session(cx: &mut Context, inbound: &mut Inbound) {
+    loop {
+        match inbound.next(&cx.outbox, cx.typing.next_deadline()).await {
+            Next::Frame(frame) => {
+                let id = frame.id.clone();
+                if let Err(e) = handlers::handle(cx, frame).await {
+                    send_error(&cx.outbox, id, &e);
                 }
-                Next::Refused { id, error } => send_error(&self.outbox, id, &error),
-                Next::Deadline => {
-                    for conversation in self.typing.expire(Instant::now()) {
-                        handlers::broadcast_typing_stopped(self, conversation).await;
-                    }
+            }
+            Next::Refused { id, error } => send_error(&cx.outbox, id, &error),
+            Next::Deadline => {
+                for conversation in cx.typing.expire(Instant::now()) {
+                    crate::domain::typing::stopped(&cx.state, cx.user.id, conversation).await;
                 }
-                Next::Closed => return,
             }
+            Next::Closed => return,
         }
-    }
-
-    /// Unregisters the session: views, typing and presence are cleaned up for the others.
-    async fn finish(mut self) {
-        for conversation in self.typing.clear() {
-            handlers::broadcast_typing_stopped(&self, conversation).await;
-        }
-        for change in self.state.hub.unregister(self.id) {
-            if change.user_changed {
-                let frame = encode_event(ServerEvent::ViewerLeft {
-                    conversation_id: change.conversation,
-                    user_id: self.user.id,
-                    viewers: change.viewers,
-                });
-                self.state
-                    .broker
-                    .publish(Envelope {
-                        audience: Audience::Viewers {
-                            conversation: change.conversation,
-                            except: None,
-                        },
-                        frame,
-                    })
-                    .await;
-            }
-        }
-        presence::session_closed(self.state.clone(), self.user.id, self.id).await;
-        tracing::debug!(user = %self.user.id, session = %self.id, "session ended");
     }
 }
 

@@ -280,7 +280,7 @@ async fn non_members_cannot_join_send_type_or_read() {
     })
     .await;
     m.expect_error(ErrorCode::NotAMember).await;
-    m.send(ClientEvent::ListOnline {
+    m.send(ClientEvent::JoinConversation {
         conversation_id: group,
     })
     .await;

@@ -1,20 +1,111 @@
-//! Presence across devices, the offline transition with its grace period, away, and snapshots.
+//! Presence by subscription: watchers get a snapshot on subscribe and changes after, nobody else
+//! does; across devices, with the offline transition and its grace period, away, appearing
+//! offline, batching, and the per-connection bound.
 
 use crate::helpers::*;
-use protocol::{ClientEvent, PresenceStatus, ServerEvent};
+use protocol::{ClientEvent, ErrorCode, Presence, PresenceStatus, ServerEvent, UserId};
 use std::time::Duration;
+
+/// The entry of `user` in a presence batch, if any.
+fn entry_of(e: &ServerEvent, user: UserId) -> Option<&Presence> {
+    match e {
+        ServerEvent::PresenceChanged { users } => users.iter().find(|p| p.user_id == user),
+        _ => None,
+    }
+}
 
 /// Any presence change of `user` (a session also hears its own user's changes, so tests must
 /// not count those).
 fn any_presence_of(user: &TestUser) -> impl Fn(&ServerEvent) -> bool + '_ {
-    move |e| matches!(e, ServerEvent::PresenceChanged { presence } if presence.user_id == user.id())
+    move |e| entry_of(e, user.id()).is_some()
 }
 
 fn presence_of(user: &TestUser, status: PresenceStatus) -> impl Fn(&ServerEvent) -> bool + '_ {
-    move |e| {
-        matches!(e, ServerEvent::PresenceChanged { presence }
-            if presence.user_id == user.id() && presence.status == status)
+    move |e| entry_of(e, user.id()).is_some_and(|p| p.status == status)
+}
+
+/// Subscribes to the presence of `users`; returns the snapshot.
+async fn watch(client: &mut TestClient, users: &[&TestUser]) -> Vec<Presence> {
+    let user_ids = users.iter().map(|u| u.id()).collect();
+    client
+        .send_with_id("w", ClientEvent::SubscribePresence { user_ids })
+        .await;
+    let frame = client.expect_frame(|f| f.id.as_deref() == Some("w")).await;
+    match frame.event {
+        ServerEvent::PresenceSnapshot { users } => users,
+        other => panic!("expected a presence snapshot, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn presence_goes_only_to_watchers_with_a_snapshot_on_subscribe() {
+    let app = spawn_app().await;
+    let (alice, bob, carol, dave) = (
+        app.register("alice").await,
+        app.register("bob").await,
+        app.register("carol").await,
+        app.register("dave").await,
+    );
+    app.group(&alice, "Trio", &[&bob, &carol]).await;
+    let mut a = app.connect(&alice).await;
+    let mut b = app.connect(&bob).await;
+    let mut c = app.connect(&carol).await;
+
+    // Nothing is announced on connect: Bob watches nobody yet and hears of nobody else.
+    b.expect_silence(Duration::from_millis(300), |e| match e {
+        ServerEvent::PresenceSnapshot { .. } => true,
+        ServerEvent::PresenceChanged { users } => users.iter().any(|p| p.user_id != bob.id()),
+        _ => false,
+    })
+    .await;
+    // The snapshot answers at once; Dave shares no conversation with Bob and is left out.
+    let mut snapshot = watch(&mut b, &[&alice, &carol, &dave]).await;
+    snapshot.sort_by_key(|p| p.user_id != alice.id());
+    assert_eq!(snapshot.len(), 2);
+    assert_eq!(
+        (snapshot[0].user_id, snapshot[0].status),
+        (alice.id(), PresenceStatus::Online)
+    );
+    assert_eq!(
+        (snapshot[1].user_id, snapshot[1].status),
+        (carol.id(), PresenceStatus::Online)
+    );
+
+    // Dave connects and goes away: nobody may watch him, nobody hears.
+    let mut d = app.connect(&dave).await;
+    d.send(ClientEvent::SetPresence {
+        status: PresenceStatus::Away,
+    })
+    .await;
+    // Alice goes away: Bob (watching) hears it, Carol (not watching) does not.
+    a.send(ClientEvent::SetPresence {
+        status: PresenceStatus::Away,
+    })
+    .await;
+    b.expect(presence_of(&alice, PresenceStatus::Away)).await;
+    c.expect_silence(Duration::from_millis(300), any_presence_of(&alice))
+        .await;
+    b.expect_silence(Duration::from_millis(100), any_presence_of(&dave))
+        .await;
+
+    // After unsubscribing, Bob hears nothing more of Alice.
+    b.send(ClientEvent::UnsubscribePresence {
+        user_ids: vec![alice.id()],
+    })
+    .await;
+    b.send_with_id("p", ClientEvent::Ping).await;
+    b.expect_frame(|f| f.id.as_deref() == Some("p")).await;
+    a.send(ClientEvent::SetPresence {
+        status: PresenceStatus::Online,
+    })
+    .await;
+    b.expect_silence(Duration::from_millis(300), any_presence_of(&alice))
+        .await;
+    let (_, health) = app.get("/health", &bob.token).await;
+    assert_eq!(
+        health["presence_subscriptions"], 1,
+        "Bob still watches Carol"
+    );
 }
 
 #[tokio::test]
@@ -23,6 +114,10 @@ async fn presence_follows_the_last_session_and_keeps_last_seen() {
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);
     app.group(&alice, "Pair", &[&bob]).await;
     let mut b = app.connect(&bob).await;
+    assert_eq!(
+        watch(&mut b, &[&alice]).await[0].status,
+        PresenceStatus::Offline
+    );
 
     let a1 = app.connect(&alice).await;
     b.expect(presence_of(&alice, PresenceStatus::Online)).await;
@@ -36,23 +131,15 @@ async fn presence_follows_the_last_session_and_keeps_last_seen() {
         .await;
     a2.close().await;
     let offline = b.expect(presence_of(&alice, PresenceStatus::Offline)).await;
-    let ServerEvent::PresenceChanged { presence } = offline else {
-        unreachable!()
-    };
-    assert!(presence.last_seen_at.is_some());
+    let last_seen = entry_of(&offline, alice.id()).unwrap().last_seen_at;
+    assert!(last_seen.is_some());
 
     // A fresh session of Bob gets Alice's last-seen in its snapshot.
-    let mut b2 = app.connect_raw(Some(&bob.token), &[]).await.unwrap();
-    let snapshot = b2
-        .expect(|e| matches!(e, ServerEvent::PresenceSnapshot { .. }))
-        .await;
-    let ServerEvent::PresenceSnapshot { users } = snapshot else {
-        unreachable!()
-    };
-    assert_eq!(users.len(), 1);
-    assert_eq!(users[0].user_id, alice.id());
-    assert_eq!(users[0].status, PresenceStatus::Offline);
-    assert_eq!(users[0].last_seen_at, presence.last_seen_at);
+    let mut b2 = app.connect(&bob).await;
+    let snapshot = watch(&mut b2, &[&alice]).await;
+    assert_eq!(snapshot.len(), 1);
+    assert_eq!(snapshot[0].status, PresenceStatus::Offline);
+    assert_eq!(snapshot[0].last_seen_at, last_seen);
 }
 
 #[tokio::test]
@@ -61,6 +148,7 @@ async fn a_quick_reconnect_is_not_announced_as_offline() {
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);
     app.group(&alice, "Pair", &[&bob]).await;
     let mut b = app.connect(&bob).await;
+    watch(&mut b, &[&alice]).await;
     let a = app.connect(&alice).await;
     b.expect(presence_of(&alice, PresenceStatus::Online)).await;
     a.close().await;
@@ -76,6 +164,7 @@ async fn away_is_announced_when_every_session_is_away() {
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);
     app.group(&alice, "Pair", &[&bob]).await;
     let mut b = app.connect(&bob).await;
+    watch(&mut b, &[&alice]).await;
     let mut a1 = app.connect(&alice).await;
     let mut a2 = app.connect(&alice).await;
     b.expect(presence_of(&alice, PresenceStatus::Online)).await;
@@ -98,39 +187,102 @@ async fn away_is_announced_when_every_session_is_away() {
     })
     .await;
     b.expect(presence_of(&alice, PresenceStatus::Online)).await;
+}
+
+#[tokio::test]
+async fn appearing_offline_freezes_last_seen_until_a_status_is_chosen() {
+    let app = spawn_app().await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    app.group(&alice, "Pair", &[&bob]).await;
+    let mut b = app.connect(&bob).await;
+    watch(&mut b, &[&alice]).await;
+    let mut a1 = app.connect(&alice).await;
+    b.expect(presence_of(&alice, PresenceStatus::Online)).await;
 
     a1.send(ClientEvent::SetPresence {
         status: PresenceStatus::Offline,
     })
     .await;
-    a1.expect_error(protocol::ErrorCode::ValidationFailed).await;
+    let hidden = b.expect(presence_of(&alice, PresenceStatus::Offline)).await;
+    let frozen = entry_of(&hidden, alice.id()).unwrap().last_seen_at;
+    assert!(frozen.is_some());
+    // Her own devices see the choice.
+    a1.expect(presence_of(&alice, PresenceStatus::Offline))
+        .await;
+
+    // Another device connecting or leaving reveals nothing, and last-seen stays frozen.
+    let a2 = app.connect(&alice).await;
+    a2.close().await;
+    b.expect_silence(Duration::from_millis(800), any_presence_of(&alice))
+        .await;
+    let mut b2 = app.connect(&bob).await;
+    let snapshot = watch(&mut b2, &[&alice]).await;
+    assert_eq!(snapshot[0].status, PresenceStatus::Offline);
+    assert_eq!(snapshot[0].last_seen_at, frozen);
+
+    a1.send(ClientEvent::SetPresence {
+        status: PresenceStatus::Online,
+    })
+    .await;
+    b.expect(presence_of(&alice, PresenceStatus::Online)).await;
 }
 
 #[tokio::test]
-async fn the_snapshot_on_auth_shows_who_is_online() {
-    let app = spawn_app().await;
-    let (alice, bob, carol) = (
+async fn changes_that_happen_together_arrive_as_one_batch() {
+    let app = spawn_app_with(&["--presence-batch-ms", "1000"]).await;
+    let bob = app.register("bob").await;
+    let mut others = Vec::new();
+    for name in ["alice", "carol", "dave", "erin"] {
+        others.push(app.register(name).await);
+    }
+    let refs: Vec<&TestUser> = others.iter().collect();
+    app.group(&bob, "Five", &refs).await;
+    let mut b = app.connect(&bob).await;
+    watch(&mut b, &refs).await;
+    // Four people connect at once (well within one batching window).
+    let sessions = futures_util::future::join_all(others.iter().map(|u| app.connect(u))).await;
+    let mut seen = std::collections::HashSet::new();
+    let mut frames = 0;
+    while seen.len() < others.len() {
+        let e = b
+            .expect(|e| matches!(e, ServerEvent::PresenceChanged { users } if users.iter().any(|p| p.user_id != bob.id())))
+            .await;
+        let ServerEvent::PresenceChanged { users } = e else {
+            unreachable!()
+        };
+        frames += 1;
+        for p in users {
+            assert_eq!(p.status, PresenceStatus::Online);
+            seen.insert(p.user_id);
+        }
+    }
+    // At most one window boundary can fall inside the connects: four changes, ≤ 2 frames.
+    assert!(frames <= 2, "four arrivals took {frames} frames");
+    drop(sessions);
+}
+
+#[tokio::test]
+async fn watching_is_bounded_per_connection() {
+    let app = spawn_app_with(&["--max-presence-subscriptions", "2"]).await;
+    let (alice, bob, carol, dave) = (
         app.register("alice").await,
         app.register("bob").await,
         app.register("carol").await,
+        app.register("dave").await,
     );
-    app.group(&alice, "Trio", &[&bob, &carol]).await;
-    let _a = app.connect(&alice).await;
-    let mut b = app.connect_raw(Some(&bob.token), &[]).await.unwrap();
-    let ServerEvent::PresenceSnapshot { mut users } = b
-        .expect(|e| matches!(e, ServerEvent::PresenceSnapshot { .. }))
-        .await
-    else {
-        unreachable!()
-    };
-    users.sort_by_key(|p| p.user_id != alice.id());
-    assert_eq!(users.len(), 2);
-    assert_eq!(
-        (users[0].user_id, users[0].status),
-        (alice.id(), PresenceStatus::Online)
-    );
-    assert_eq!(
-        (users[1].user_id, users[1].status),
-        (carol.id(), PresenceStatus::Offline)
-    );
+    app.group(&alice, "Four", &[&bob, &carol, &dave]).await;
+    let mut a = app.connect(&alice).await;
+    assert_eq!(watch(&mut a, &[&bob, &carol]).await.len(), 2);
+    // Re-watching the same users costs nothing; a third is refused, nothing subscribed.
+    assert_eq!(watch(&mut a, &[&bob]).await.len(), 1);
+    a.send(ClientEvent::SubscribePresence {
+        user_ids: vec![dave.id()],
+    })
+    .await;
+    a.expect_error(ErrorCode::ValidationFailed).await;
+    a.send(ClientEvent::UnsubscribePresence {
+        user_ids: vec![bob.id()],
+    })
+    .await;
+    assert_eq!(watch(&mut a, &[&dave]).await.len(), 1);
 }

@@ -129,37 +129,30 @@ fn incoming_messages_are_confirmed_and_read_when_on_screen() {
     }));
     assert_eq!(
         sends(&actions),
-        vec![&ClientEvent::MarkDelivered {
-            conversation_id: id,
-            up_to_seq: 1
-        }]
-    );
-    let actions = s.apply(ev(ServerEvent::UnreadChanged {
-        conversation_id: id,
-        unread: 1,
-        total: 1,
-    }));
-    assert_eq!(
-        sends(&actions),
-        vec![&ClientEvent::MarkRead {
-            conversation_id: id,
-            up_to_seq: 1
-        }]
+        vec![
+            &ClientEvent::MarkDelivered {
+                conversation_id: id,
+                up_to_seq: 1
+            },
+            &ClientEvent::MarkRead {
+                conversation_id: id,
+                up_to_seq: 1
+            }
+        ]
     );
     assert_eq!((s.conversations[&id].info.unread, s.total_unread), (0, 0));
 
-    // Hidden page: the count stays until the page is visible again.
+    // Hidden page: the client counts the message itself, once, until the page is visible.
     s.set_visible(false);
-    s.apply(ev(ServerEvent::MessageNew {
-        message: message(id, bob.id, 2),
-    }));
-    assert!(sends(&s.apply(ev(ServerEvent::UnreadChanged {
-        conversation_id: id,
-        unread: 1,
-        total: 1
-    })))
-    .is_empty());
-    assert_eq!(s.total_unread, 1);
+    for _ in 0..2 {
+        let actions = s.apply(ev(ServerEvent::MessageNew {
+            message: message(id, bob.id, 2),
+        }));
+        assert!(!sends(&actions)
+            .iter()
+            .any(|e| matches!(e, ClientEvent::MarkRead { .. })));
+    }
+    assert_eq!((s.conversations[&id].info.unread, s.total_unread), (1, 1));
     let actions = s.set_visible(true);
     assert_eq!(
         sends(&actions),
@@ -168,6 +161,84 @@ fn incoming_messages_are_confirmed_and_read_when_on_screen() {
             up_to_seq: 2
         }]
     );
+}
+
+#[test]
+fn unread_counts_follow_reads_elsewhere_and_deletions() {
+    let (mut s, bob, id) = setup();
+    s.set_visible(false);
+    for seq in 1..=3 {
+        s.apply(ev(ServerEvent::MessageNew {
+            message: message(id, bob.id, seq),
+        }));
+    }
+    assert_eq!(s.total_unread, 3);
+    // Read up to 1 on another device: exact values and my read position.
+    s.apply(ev(ServerEvent::UnreadChanged {
+        conversation_id: id,
+        unread: 2,
+        total: 2,
+        read_seq: 1,
+    }));
+    assert_eq!((s.conversations[&id].info.unread, s.total_unread), (2, 2));
+    // Deleting a read message changes nothing; an unread one counts off once.
+    let deleted = |seq| ServerEvent::MessageDeleted {
+        message: Message {
+            body: String::new(),
+            deleted: true,
+            ..message(id, bob.id, seq)
+        },
+    };
+    s.apply(ev(deleted(1)));
+    assert_eq!(s.total_unread, 2);
+    s.apply(ev(deleted(3)));
+    s.apply(ev(deleted(3)));
+    assert_eq!((s.conversations[&id].info.unread, s.total_unread), (1, 1));
+    // A shared conversation_updated does not carry my count: it is kept.
+    let mut info = s.conversations[&id].info.clone();
+    info.unread = 0;
+    s.apply(ev(ServerEvent::ConversationUpdated { conversation: info }));
+    assert_eq!(s.conversations[&id].info.unread, 1);
+}
+
+#[test]
+fn presence_is_watched_for_direct_partners_and_open_group_members() {
+    let (mut s, bob, _id) = setup();
+    let carol = User {
+        id: UserId::new(),
+        username: "carol".into(),
+        display_name: "Carol".into(),
+    };
+    let mut group = conversation(&s.me.clone(), &carol);
+    group.kind = ConversationKind::Group;
+    group.title = Some("Team".into());
+    group.members.push(bob.clone());
+    let gid = group.id;
+    assert!(sends(&s.apply(ev(ServerEvent::ConversationUpdated {
+        conversation: group
+    })))
+    .is_empty());
+    let actions = s.open(gid);
+    assert!(sends(&actions).contains(&&ClientEvent::SubscribePresence {
+        user_ids: vec![carol.id]
+    }));
+    // Leaving the group stops watching its members, but not my direct partner Bob.
+    let actions = s.close_active();
+    assert!(
+        sends(&actions).contains(&&ClientEvent::UnsubscribePresence {
+            user_ids: vec![carol.id]
+        })
+    );
+    assert!(s.watched.contains(&bob.id), "direct partners stay watched");
+    // My own entry sets my status, including appearing offline.
+    s.apply(ev(ServerEvent::PresenceChanged {
+        users: vec![Presence {
+            user_id: s.me.id,
+            status: PresenceStatus::Offline,
+            last_seen_at: Some(1),
+        }],
+    }));
+    assert_eq!(s.my_status, PresenceStatus::Offline);
 }
 
 #[test]
@@ -260,18 +331,18 @@ fn typing_viewers_and_presence() {
     s.apply(ev(ServerEvent::ViewerJoined {
         conversation_id: id,
         user_id: bob.id,
-        viewers: vec![s.me.id, bob.id],
     }));
+    assert_eq!(s.conversations[&id].viewers, vec![bob.id]);
     let line = s.conversations[&id].system.last().unwrap();
     assert_eq!((line.text.as_str(), line.after_seq), ("BOB joined", 1));
 
     assert_eq!(s.status_of(bob.id), PresenceStatus::Offline);
     s.apply(ev(ServerEvent::PresenceChanged {
-        presence: Presence {
+        users: vec![Presence {
             user_id: bob.id,
             status: PresenceStatus::Online,
             last_seen_at: None,
-        },
+        }],
     }));
     assert_eq!(s.status_of(bob.id), PresenceStatus::Online);
     let conv = s.conversations[&id].info.clone();

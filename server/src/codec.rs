@@ -1,8 +1,10 @@
-//! Encoding server frames (once per fan-out) and decoding client frames with precise errors.
+//! The wire codec: encoding server frames (once per fan-out; the bytes are shared by every
+//! recipient) and decoding client frames with precise errors. Owned by no transport: the domain
+//! layer encodes, the WebSocket session decodes.
 
 use crate::error::AppError;
 use axum::extract::ws::Utf8Bytes;
-use protocol::{ClientFrame, ServerEvent, ServerFrame, MAX_REQUEST_ID_LEN};
+use protocol::{ClientFrame, Presence, ServerEvent, ServerFrame, MAX_REQUEST_ID_LEN};
 
 /// Serializes a frame. The result is shared by every recipient.
 pub fn encode(frame: &ServerFrame) -> Utf8Bytes {
@@ -19,6 +21,32 @@ pub fn encode(frame: &ServerFrame) -> Utf8Bytes {
 /// Serializes an event that answers no request.
 pub fn encode_event(event: ServerEvent) -> Utf8Bytes {
     encode(&ServerFrame::new(event))
+}
+
+/// One presence entry serialized on its own, to be spliced into several batches.
+pub fn encode_presence(presence: &Presence) -> Utf8Bytes {
+    match serde_json::to_string(presence) {
+        Ok(text) => text.into(),
+        Err(e) => {
+            tracing::error!(error = %e, "failed to serialize a presence entry");
+            "null".into()
+        }
+    }
+}
+
+/// A `presence_changed` frame built from entries made by [`encode_presence`]: the same bytes
+/// `encode` would produce for the same list, without serializing the entries again.
+pub fn presence_batch<'a>(entries: impl IntoIterator<Item = &'a Utf8Bytes>) -> Utf8Bytes {
+    let mut text = String::with_capacity(64);
+    text.push_str(r#"{"type":"presence_changed","users":["#);
+    for (i, entry) in entries.into_iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(entry.as_str());
+    }
+    text.push_str("]}");
+    text.into()
 }
 
 /// A frame that could not be decoded, with the request id when one could be recovered.
@@ -86,6 +114,29 @@ mod tests {
         let err = decode("{nope").unwrap_err();
         assert!(err.id.is_none());
         assert!(matches!(err.error, AppError::InvalidPayload(ref m) if m == "malformed JSON"));
+    }
+
+    #[test]
+    fn spliced_presence_batches_match_serde() {
+        use protocol::{PresenceStatus, UserId};
+        let users = vec![
+            Presence {
+                user_id: UserId::new(),
+                status: PresenceStatus::Online,
+                last_seen_at: None,
+            },
+            Presence {
+                user_id: UserId::new(),
+                status: PresenceStatus::Offline,
+                last_seen_at: Some(1_700_000_000_000),
+            },
+        ];
+        let entries: Vec<Utf8Bytes> = users.iter().map(encode_presence).collect();
+        let spliced: ServerFrame = serde_json::from_str(presence_batch(&entries).as_str()).unwrap();
+        assert_eq!(
+            spliced,
+            ServerFrame::new(ServerEvent::PresenceChanged { users })
+        );
     }
 
     #[test]

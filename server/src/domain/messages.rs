@@ -1,0 +1,91 @@
+//! Sending, editing and deleting messages.
+
+use super::{conversations, publish, require_member, Actor};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::NewMessage;
+use crate::topic::Topic;
+use crate::validate;
+use protocol::{ConversationId, Message, MessageId, ServerEvent, UserId};
+
+/// Sends a message to a conversation the actor belongs to. Returns it once committed, with
+/// `true` if it is new (it has then been published as `message_new` to every other session of
+/// every member) or `false` if the same `temp_id` was sent before (nothing is published again).
+pub async fn send(
+    state: &AppState,
+    actor: Actor<'_>,
+    conversation: ConversationId,
+    temp_id: String,
+    body: String,
+) -> Result<(Message, bool), AppError> {
+    validate::temp_id(&temp_id)?;
+    validate::body(&body, state.config.max_message_chars)?;
+    require_member(state, actor, conversation).await?;
+    submit(state, actor, conversation, temp_id, body).await
+}
+
+/// Sends a direct message, creating the 1:1 conversation on first use.
+pub async fn send_direct(
+    state: &AppState,
+    actor: Actor<'_>,
+    recipient: UserId,
+    temp_id: String,
+    body: String,
+) -> Result<(Message, bool), AppError> {
+    validate::temp_id(&temp_id)?;
+    validate::body(&body, state.config.max_message_chars)?;
+    let conversation = conversations::open_direct(state, actor.user, recipient).await?;
+    submit(state, actor, conversation, temp_id, body).await
+}
+
+async fn submit(
+    state: &AppState,
+    actor: Actor<'_>,
+    conversation: ConversationId,
+    temp_id: String,
+    body: String,
+) -> Result<(Message, bool), AppError> {
+    let message = NewMessage {
+        conversation,
+        sender: actor.user.id,
+        temp_id,
+        body,
+    };
+    state.writer.submit(message, actor.session).await
+}
+
+/// Replaces the text of one of the actor's messages and publishes `message_edited`.
+pub async fn edit(
+    state: &AppState,
+    actor: Actor<'_>,
+    message: MessageId,
+    body: String,
+) -> Result<Message, AppError> {
+    validate::body(&body, state.config.max_message_chars)?;
+    let message = state
+        .store
+        .edit_message(message, actor.user.id, &body)
+        .await?;
+    let event = ServerEvent::MessageEdited {
+        message: message.clone(),
+    };
+    let topic = Topic::Conversation(message.conversation_id);
+    publish(state, topic, actor.except(), event).await;
+    Ok(message)
+}
+
+/// Deletes one of the actor's messages (a tombstone stays) and publishes `message_deleted`;
+/// members' clients take it off their unread counts themselves.
+pub async fn delete(
+    state: &AppState,
+    actor: Actor<'_>,
+    message: MessageId,
+) -> Result<Message, AppError> {
+    let message = state.store.delete_message(message, actor.user.id).await?;
+    let event = ServerEvent::MessageDeleted {
+        message: message.clone(),
+    };
+    let topic = Topic::Conversation(message.conversation_id);
+    publish(state, topic, actor.except(), event).await;
+    Ok(message)
+}

@@ -1,0 +1,161 @@
+//! Presence: announcing changes to the users who watch them (and to the user's own sessions),
+//! watching, and appearing offline. Nothing is announced to every contact: a client subscribes
+//! to the people it shows.
+
+use crate::error::AppError;
+use crate::presence::SessionEnd;
+use crate::state::AppState;
+use crate::store::now_ms;
+use crate::topic::Topic;
+use protocol::{Presence, PresenceStatus, SessionId, UserId};
+
+/// Most users one request may (un)subscribe.
+pub const MAX_PER_REQUEST: usize = 1000;
+
+/// Queues a presence change for the user's watchers, in the next batch.
+pub async fn announce(state: &AppState, presence: Presence) {
+    state.broker.presence_changed(presence).await;
+}
+
+/// A session opened: the user may have come online.
+pub async fn session_started(state: &AppState, user: UserId, session: SessionId) {
+    if let Some(update) = state.broker.session_started(user, session).await {
+        announce(
+            state,
+            Presence {
+                user_id: update.user,
+                status: update.status,
+                last_seen_at: None,
+            },
+        )
+        .await;
+    }
+}
+
+/// A session chose a status. `offline` makes the user appear offline: watchers see offline with
+/// last-seen set to now, and it stays frozen while the user remains hidden.
+pub async fn set_status(
+    state: &AppState,
+    user: UserId,
+    session: SessionId,
+    status: PresenceStatus,
+) -> Result<(), AppError> {
+    let Some(update) = state.broker.set_status(user, session, status).await else {
+        return Ok(());
+    };
+    let last_seen_at = if update.status == PresenceStatus::Offline {
+        let at = now_ms();
+        state.store.set_last_seen(user, at).await?;
+        Some(at)
+    } else {
+        None
+    };
+    announce(
+        state,
+        Presence {
+            user_id: user,
+            status: update.status,
+            last_seen_at,
+        },
+    )
+    .await;
+    Ok(())
+}
+
+/// A session closed: if it was the user's last, after the grace period (unless they came back)
+/// last-seen is stored and they are announced offline.
+pub async fn session_closed(state: &AppState, user: UserId, session: SessionId) {
+    match state.broker.session_ended(user, session).await {
+        SessionEnd::Others(None) => {}
+        SessionEnd::Others(Some(update)) => {
+            let presence = Presence {
+                user_id: update.user,
+                status: update.status,
+                last_seen_at: None,
+            };
+            announce(state, presence).await;
+        }
+        SessionEnd::Last => {
+            let state = state.clone();
+            let grace = state.config.presence_grace();
+            // One short-lived task per departing user: it only sleeps, then does one write.
+            tokio::spawn(async move {
+                tokio::time::sleep(grace).await;
+                if !state.broker.expire(user).await {
+                    return;
+                }
+                let at = now_ms();
+                if let Err(e) = state.store.set_last_seen(user, at).await {
+                    tracing::warn!(%user, error = %e, "could not store last-seen");
+                }
+                let presence = Presence {
+                    user_id: user,
+                    status: PresenceStatus::Offline,
+                    last_seen_at: Some(at),
+                };
+                announce(&state, presence).await;
+            });
+        }
+    }
+}
+
+/// A session starts watching users; returns their current presence. Users who share no
+/// conversation with the watcher are left out. `VALIDATION_FAILED` past the per-connection
+/// bound, with nothing subscribed.
+pub async fn subscribe(
+    state: &AppState,
+    watcher: UserId,
+    session: SessionId,
+    users: &[UserId],
+) -> Result<Vec<Presence>, AppError> {
+    let limit = state.config.max_presence_subscriptions;
+    if users.len() > MAX_PER_REQUEST {
+        return Err(AppError::validation(format!(
+            "at most {MAX_PER_REQUEST} users per subscribe_presence"
+        )));
+    }
+    let mut requested: Vec<UserId> = users.to_vec();
+    requested.sort();
+    requested.dedup();
+    let new = requested
+        .iter()
+        .filter(|u| !state.hub.is_subscribed(session, Topic::Presence(**u)))
+        .count();
+    let held = state
+        .hub
+        .count_topics(session, |t| matches!(t, Topic::Presence(_)));
+    if held + new > limit {
+        return Err(AppError::validation(format!(
+            "a connection may watch at most {limit} users (it watches {held})"
+        )));
+    }
+    let allowed = state.store.watchable(watcher, &requested).await?;
+    // Subscribe before reading statuses, so no change falls between the two.
+    for (user, _) in &allowed {
+        state.hub.subscribe(session, Topic::Presence(*user));
+    }
+    let ids: Vec<UserId> = allowed.iter().map(|(id, _)| *id).collect();
+    let statuses = state.broker.statuses(&ids).await;
+    Ok(statuses
+        .into_iter()
+        .zip(allowed)
+        .map(|((user_id, status), (_, last_seen_at))| Presence {
+            user_id,
+            status,
+            last_seen_at,
+        })
+        .collect())
+}
+
+/// A session stops watching users.
+pub fn unsubscribe(state: &AppState, session: SessionId, users: &[UserId]) -> Result<(), AppError> {
+    if users.len() > MAX_PER_REQUEST {
+        return Err(AppError::validation(format!(
+            "at most {MAX_PER_REQUEST} users per unsubscribe_presence"
+        )));
+    }
+    for user in users {
+        state.hub.unsubscribe(session, Topic::Presence(*user));
+    }
+    Ok(())
+}

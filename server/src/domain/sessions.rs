@@ -1,0 +1,67 @@
+//! What opening and closing a WebSocket session does to the shared state.
+
+use super::{presence, typing, views};
+use crate::error::AppError;
+use crate::hub::Outbox;
+use crate::state::AppState;
+use crate::store::UnreadState;
+use crate::topic::Topic;
+use protocol::{ConversationId, SessionId, UserId};
+
+/// What a new session is told after `authenticated`.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// Unread counts per conversation and in total.
+    pub unread: UnreadState,
+    /// Unread notifications.
+    pub notifications: i64,
+}
+
+/// Registers a session in its user's topic and its conversations' topics (before counting, so
+/// every message after the counts reaches it live), announces the user online if they were
+/// not, and returns the snapshot. Four queries (auth included), whatever the audience.
+pub async fn open(
+    state: &AppState,
+    user: UserId,
+    session: SessionId,
+    outbox: Outbox,
+) -> Result<Snapshot, AppError> {
+    state.hub.register(session, user, outbox);
+    for conversation in state.store.conversation_ids(user).await? {
+        state
+            .hub
+            .subscribe(session, Topic::Conversation(conversation));
+    }
+    presence::session_started(state, user, session).await;
+    let unread = state.store.unread_state(user).await?;
+    let notifications = state
+        .store
+        .unread_notifications(&[user])
+        .await?
+        .get(&user)
+        .copied()
+        .unwrap_or(0);
+    Ok(Snapshot {
+        unread,
+        notifications,
+    })
+}
+
+/// Unregisters a session: its typing stops, views it was the user's last one in are left, and
+/// presence follows. Costs the session's own topics.
+pub async fn close(
+    state: &AppState,
+    user: UserId,
+    session: SessionId,
+    typing_in: Vec<ConversationId>,
+) {
+    for conversation in typing_in {
+        typing::stopped(state, user, conversation).await;
+    }
+    for topic in state.hub.unregister(session) {
+        if let Topic::Viewers(conversation) = topic {
+            views::left(state, user, conversation).await;
+        }
+    }
+    presence::session_closed(state, user, session).await;
+}

@@ -1,0 +1,46 @@
+//! Typing indicators. The per-session throttling and expiry are in [`crate::typing`].
+
+use super::{publish, require_member, Actor};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::topic::{Except, Topic};
+use protocol::{ConversationId, ServerEvent, UserId};
+
+/// Checks that the actor may type in a conversation.
+pub async fn check(
+    state: &AppState,
+    actor: Actor<'_>,
+    conversation: ConversationId,
+) -> Result<(), AppError> {
+    require_member(state, actor, conversation).await
+}
+
+/// Tells the other members that `user` is typing.
+pub async fn started(state: &AppState, user: UserId, conversation: ConversationId) {
+    let event = ServerEvent::TypingStarted {
+        conversation_id: conversation,
+        user_id: user,
+    };
+    publish(
+        state,
+        Topic::Conversation(conversation),
+        Except::User(user),
+        event,
+    )
+    .await;
+}
+
+/// Tells the other members that `user` stopped typing.
+pub async fn stopped(state: &AppState, user: UserId, conversation: ConversationId) {
+    let event = ServerEvent::TypingStopped {
+        conversation_id: conversation,
+        user_id: user,
+    };
+    publish(
+        state,
+        Topic::Conversation(conversation),
+        Except::User(user),
+        event,
+    )
+    .await;
+}
