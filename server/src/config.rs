@@ -14,6 +14,10 @@ use std::time::Duration;
     args_override_self = true
 )]
 pub struct Config {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on. `LEPTOS_SITE_ADDR` (set by cargo-leptos) is used when this is unset.
     #[arg(long, env = "CONFAB_BIND")]
     pub bind: Option<SocketAddr>,
@@ -115,6 +119,16 @@ pub struct Config {
     /// Sign-in and registration attempts allowed per minute per client address.
     #[arg(long, env = "CONFAB_AUTH_ATTEMPTS_PER_MINUTE", default_value_t = 30)]
     pub auth_attempts_per_minute: u32,
+}
+
+/// Subcommands of `confab`.
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum Command {
+    /// Serve the app, the REST API and the WebSocket (the default).
+    Serve,
+    /// Create many users, groups and direct conversations in the configured database, and
+    /// write each user's token to a JSON file (demo data, and the input of `confab-bench`).
+    Seed(crate::seed::SeedPlan),
 }
 
 impl Config {

@@ -16,6 +16,7 @@
 //! - [`presence`], [`typing`]: the presence registry and per-session typing state.
 //! - [`store`]: every SQL statement (SQLite or PostgreSQL through portable SQL).
 //! - [`validate`]: input validation.
+//! - [`seed`]: `confab seed`, bulk demo and load-test data.
 //!
 //! Dependencies point one way: `http`, `ws` → `domain` → `broker` → `hub`; everything may use
 //! `store`, `codec`, `topic`, `error`; `state` only assembles.
@@ -32,6 +33,7 @@ pub mod error;
 pub mod http;
 pub mod hub;
 pub mod presence;
+pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -1,8 +1,12 @@
 //! The `confab` binary: configuration, logging, run until Ctrl-C or SIGTERM.
 
 use clap::Parser;
-use confab_server::config::Config;
+use confab_server::auth::JwtKeys;
+use confab_server::config::{Command, Config};
+use confab_server::error::AppError;
+use confab_server::seed::SeedPlan;
 use confab_server::startup::Application;
+use confab_server::store::Store;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -13,6 +17,16 @@ async fn main() -> std::process::ExitCode {
         )
         .init();
     let config = Config::parse();
+    if let Some(Command::Seed(plan)) = &config.command {
+        return match seed(&config, plan).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!(error = %e, "seeding failed");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    raise_open_files_limit();
     let app = match Application::build(config).await {
         Ok(app) => app,
         Err(e) => {
@@ -47,4 +61,35 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// `confab seed`: fills the configured database and writes the tokens.
+async fn seed(config: &Config, plan: &SeedPlan) -> Result<(), AppError> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| AppError::Internal(format!("creating {}: {e}", config.data_dir.display())))?;
+    let store = Store::connect(&config.database_url(), config.db_max_connections).await?;
+    let jwt = JwtKeys::from_config(config)?;
+    let started = std::time::Instant::now();
+    let seeded = confab_server::seed::seed(&store, &jwt, plan).await?;
+    let json = serde_json::to_vec(&seeded).map_err(|e| AppError::Internal(e.to_string()))?;
+    std::fs::write(&plan.out, json)
+        .map_err(|e| AppError::Internal(format!("writing {}: {e}", plan.out.display())))?;
+    tracing::info!(
+        users = seeded.users.len(),
+        groups = seeded.groups.len(),
+        directs = seeded.directs.len(),
+        out = %plan.out.display(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "seeded"
+    );
+    store.close().await;
+    Ok(())
+}
+
+/// Every WebSocket is a file descriptor: lift the soft limit to the hard one.
+fn raise_open_files_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open files limit"),
+        Err(e) => tracing::warn!(error = %e, "could not raise the open files limit"),
+    }
 }

@@ -10,6 +10,7 @@ mod messages;
 mod notifications;
 mod receipts;
 mod rows;
+mod seed;
 mod users;
 
 pub use messages::{NewMessage, PageCursor, MAX_BATCH};

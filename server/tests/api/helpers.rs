@@ -152,6 +152,50 @@ impl TestApp {
         format!("ws://{}/ws", self.addr)
     }
 
+    /// Seeds `users` users straight into the database (no rate limits) with one group of all
+    /// of them; returns the users (with tokens) and the group.
+    pub async fn seed_group(&self, users: usize) -> (Vec<TestUser>, protocol::ConversationId) {
+        let url = self.database_url();
+        let store = confab_server::store::Store::connect(&url, 2).await.unwrap();
+        let jwt = confab_server::auth::JwtKeys::new(SECRET.as_bytes(), Duration::from_secs(3600))
+            .unwrap();
+        let plan = confab_server::seed::SeedPlan {
+            users,
+            groups: 1,
+            group_size: users,
+            directs: 0,
+            prefix: format!("s{}x", self.addr.port()),
+            password: "password".into(),
+            out: "unused".into(),
+        };
+        let seeded = confab_server::seed::seed(&store, &jwt, &plan)
+            .await
+            .unwrap();
+        store.close().await;
+        let users = seeded
+            .users
+            .into_iter()
+            .map(|u| TestUser {
+                user: User {
+                    id: u.id,
+                    display_name: u.username.clone(),
+                    username: u.username,
+                },
+                token: u.token,
+            })
+            .collect();
+        (users, seeded.groups[0].id)
+    }
+
+    fn database_url(&self) -> String {
+        let i = self
+            .args
+            .iter()
+            .position(|a| a == "--database-url")
+            .expect("tests always pass a database URL");
+        self.args[i + 1].clone()
+    }
+
     /// Registers a user; the password is `password-<name>`.
     pub async fn register(&self, name: &str) -> TestUser {
         let response = self

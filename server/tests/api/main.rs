@@ -7,6 +7,7 @@ mod helpers;
 
 mod auth;
 mod conversations;
+mod fanout;
 mod limits;
 mod messaging;
 mod notifications;
