@@ -1,0 +1,109 @@
+//! One benchmark client: a WebSocket authenticated by token, and the few frames it reads.
+
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// The sending half.
+pub type Sink = SplitSink<Ws, Message>;
+/// The receiving half.
+pub type Stream = SplitStream<Ws>;
+
+/// Microseconds since the benchmark started (senders and receivers share this clock).
+pub fn now_us() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_micros() as u64
+}
+
+/// The parts of a server frame the benchmark looks at.
+#[derive(Debug, Deserialize)]
+pub struct Frame {
+    /// The event type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `message_new` / `message_ack`.
+    pub message: Option<FrameMessage>,
+    /// `error`.
+    pub code: Option<String>,
+}
+
+/// A message inside a frame.
+#[derive(Debug, Deserialize)]
+pub struct FrameMessage {
+    /// Its sequence number.
+    pub seq: i64,
+    /// Its text: `b<send time in µs>` for benchmark messages.
+    pub body: String,
+}
+
+impl Frame {
+    /// Parses a text frame.
+    pub fn parse(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
+    }
+
+    /// When a benchmark message was sent (µs on [`now_us`]'s clock).
+    pub fn sent_at(&self) -> Option<u64> {
+        self.message.as_ref()?.body.strip_prefix('b')?.parse().ok()
+    }
+}
+
+/// Opens an authenticated connection and waits for `unread_snapshot`; returns the halves.
+pub async fn connect(ws_url: &str, token: &str) -> Result<(Sink, Stream), String> {
+    // Small buffers: thousands of clients live in this one process.
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0);
+    let url = format!("{ws_url}?token={token}");
+    let (ws, _) = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio_tungstenite::connect_async_with_config(url, Some(config), true),
+    )
+    .await
+    .map_err(|_| "connect timed out".to_owned())?
+    .map_err(|e| e.to_string())?;
+    let (sink, mut stream) = ws.split();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let next = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .map_err(|_| "no snapshot within 10 s".to_owned())?;
+        match next {
+            Some(Ok(Message::Text(text))) => {
+                let frame = Frame::parse(&text).ok_or("unparsable frame")?;
+                match frame.kind.as_str() {
+                    "unread_snapshot" => return Ok((sink, stream)),
+                    "error" => return Err(format!("error {:?}", frame.code)),
+                    _ => {}
+                }
+            }
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(e.to_string()),
+            None => return Err("closed during handshake".into()),
+        }
+    }
+}
+
+/// Sends one benchmark message (its body carries the send time).
+pub async fn send_message(
+    sink: &mut Sink,
+    conversation: protocol::ConversationId,
+    temp_id: String,
+) -> Result<(), String> {
+    let frame = protocol::ClientFrame::new(protocol::ClientEvent::SendMessage {
+        conversation_id: conversation,
+        temp_id,
+        body: format!("b{}", now_us()),
+    });
+    let text = serde_json::to_string(&frame).map_err(|e| e.to_string())?;
+    sink.send(Message::text(text))
+        .await
+        .map_err(|e| e.to_string())
+}

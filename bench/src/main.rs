@@ -1,0 +1,105 @@
+//! `confab-bench`: drives a running Confab server with real WebSocket clients, using the users
+//! and tokens written by `confab seed`, and reports what the targets are stated in:
+//! connected/errors, connects per second, deliveries per second, loss, latency p50/p99/max, ack
+//! p99, and the server's RSS per connection and CPU per delivery (from `/proc/<pid>`).
+//!
+//! Scenarios: `idle`, `group` (one big group or many groups), `direct`, and `reconnect` (a
+//! reconnect storm that resyncs by sequence number). A connect storm is `group --senders 0`.
+
+mod client;
+mod proc;
+mod report;
+mod scenarios;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Load generator for Confab.
+#[derive(Debug, Parser)]
+#[command(name = "confab-bench", version)]
+pub struct Args {
+    /// The server's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:3000")]
+    pub url: String,
+    /// The JSON file written by `confab seed`.
+    #[arg(long, default_value = "seed.json")]
+    pub seed: PathBuf,
+    /// The server's process id, to read its RSS and CPU time.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// The scenario.
+    #[command(subcommand)]
+    pub scenario: Scenario,
+}
+
+/// What to run.
+#[derive(Debug, Subcommand)]
+pub enum Scenario {
+    /// Connect users and hold the connections idle; reports RSS per connection.
+    Idle {
+        /// Connections (one per seeded user, from the first).
+        #[arg(long, default_value_t = 1000)]
+        users: usize,
+        /// Connects per second.
+        #[arg(long, default_value_t = 1000)]
+        rate: u32,
+        /// Seconds to hold them before measuring.
+        #[arg(long, default_value_t = 5)]
+        hold: u64,
+    },
+    /// Connect every member of the seeded groups, then senders in each group send messages.
+    Group {
+        /// Connects per second.
+        #[arg(long, default_value_t = 1000)]
+        rate: u32,
+        /// Senders per group (0: a connect storm only).
+        #[arg(long, default_value_t = 1)]
+        senders: usize,
+        /// Messages per second per sender.
+        #[arg(long, default_value_t = 10)]
+        msg_rate: u32,
+        /// Seconds of sending.
+        #[arg(long, default_value_t = 20)]
+        duration: u64,
+        /// Use only the first N groups.
+        #[arg(long)]
+        groups: Option<usize>,
+    },
+    /// Both members of each seeded direct conversation connect; one side sends.
+    Direct {
+        /// Persisted sends per second over all pairs.
+        #[arg(long, default_value_t = 2000)]
+        rate: u32,
+        /// Seconds of sending.
+        #[arg(long, default_value_t = 20)]
+        duration: u64,
+        /// Connects per second.
+        #[arg(long, default_value_t = 1000)]
+        connect_rate: u32,
+    },
+    /// Members of the first group connect, all drop at once, messages are sent meanwhile, and
+    /// all reconnect at once and resync by sequence number (REST `after=`).
+    Reconnect {
+        /// Clients that drop and reconnect.
+        #[arg(long, default_value_t = 5000)]
+        users: usize,
+        /// Messages sent while they are away.
+        #[arg(long, default_value_t = 20)]
+        missed: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        eprintln!("could not raise the open files limit: {e}");
+    }
+    match scenarios::run(args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("confab-bench: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
