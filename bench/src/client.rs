@@ -91,7 +91,20 @@ pub async fn connect(ws_url: &str, token: &str) -> Result<(Sink, Stream), String
     }
 }
 
-/// Sends one benchmark message (its body carries the send time).
+/// A prefix unique to this run: temp ids repeated across runs would be deduplicated by the
+/// server (acked with the original message, and not delivered again).
+fn run_id() -> u128 {
+    static RUN: OnceLock<u128> = OnceLock::new();
+    *RUN.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or_default()
+    })
+}
+
+/// Sends one benchmark message (its body carries the send time; its temp id is unique to the
+/// run).
 pub async fn send_message(
     sink: &mut Sink,
     conversation: protocol::ConversationId,
@@ -99,7 +112,7 @@ pub async fn send_message(
 ) -> Result<(), String> {
     let frame = protocol::ClientFrame::new(protocol::ClientEvent::SendMessage {
         conversation_id: conversation,
-        temp_id,
+        temp_id: format!("{}-{temp_id}", run_id()),
         body: format!("b{}", now_us()),
     });
     let text = serde_json::to_string(&frame).map_err(|e| e.to_string())?;

@@ -77,6 +77,19 @@ fn Header() -> impl IntoView {
         };
         client.set_status(next);
     };
+    let hidden = move || {
+        client
+            .state
+            .with(|s| s.my_status == PresenceStatus::Offline)
+    };
+    let toggle_hidden = move |_| {
+        let next = if hidden() {
+            PresenceStatus::Online
+        } else {
+            PresenceStatus::Offline
+        };
+        client.set_status(next);
+    };
     let sign_out = move |_| {
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
@@ -99,6 +112,11 @@ fn Header() -> impl IntoView {
             <button class="secondary small" data-testid="presence-toggle" on:click=toggle_away
                 aria-pressed=move || away().to_string()>
                 {move || if away() { "Away – set online" } else { "Online – set away" }}
+            </button>
+            <button class="secondary small" data-testid="appear-offline" on:click=toggle_hidden
+                aria-pressed=move || hidden().to_string()
+                title="Others see you offline, with your last-seen time frozen, while you stay connected">
+                {move || if hidden() { "Hidden – show me" } else { "Appear offline" }}
             </button>
             <span class="me" data-testid="me-name">{move || client.state.with(|s| s.me.display_name.clone())}</span>
             <A href="/status" attr:class="small-link">"Status"</A>

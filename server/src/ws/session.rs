@@ -284,51 +284,70 @@ async fn write_loop(
     mut close_rx: watch::Receiver<Option<CloseReason>>,
     heartbeat: Duration,
 ) {
-    let mut ping = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
+    let ping = tokio::time::sleep(heartbeat);
+    tokio::pin!(ping);
+    // Kept across iterations (not re-created per frame): a delivery wakes this task, and
+    // re-registering every waker on each wake-up was a measurable part of its cost.
     let mut close_open = true;
-    loop {
-        tokio::select! {
-            biased;
-            changed = close_rx.changed(), if close_open => {
-                if changed.is_err() {
-                    // Every outbox is gone: drain what is queued, then stop.
-                    close_open = false;
-                    continue;
-                }
-                let reason = close_rx.borrow_and_update().clone();
-                if let Some(reason) = reason {
-                    let error = encode_event(ServerEvent::error(reason.error, reason.message.clone()));
-                    let _ = sink.send(Message::Text(error)).await;
-                    let mut text = reason.message;
-                    // A close frame's reason is limited to 123 bytes.
-                    while text.len() > 120 {
-                        text.pop();
+    let closing = {
+        let closed = close_rx.changed();
+        tokio::pin!(closed);
+        loop {
+            tokio::select! {
+                biased;
+                changed = &mut closed, if close_open => {
+                    if changed.is_err() {
+                        // Every outbox is gone: drain what is queued, then stop.
+                        close_open = false;
+                        continue;
                     }
-                    let _ = sink
-                        .send(Message::Close(Some(CloseFrame {
-                            code: reason.close_code,
-                            reason: text.into(),
-                        })))
-                        .await;
-                    return;
+                    break true;
                 }
-            }
-            frame = frames.recv() => match frame {
-                Some(frame) => {
-                    if sink.send(Message::Text(frame)).await.is_err() {
+                frame = frames.recv() => match frame {
+                    Some(frame) => {
+                        // Queue what else is waiting and write it all with one flush.
+                        let mut batch = sink.feed(Message::Text(frame)).await.is_ok();
+                        while batch {
+                            match frames.try_recv() {
+                                Ok(more) => batch = sink.feed(Message::Text(more)).await.is_ok(),
+                                Err(_) => break,
+                            }
+                        }
+                        if !batch || sink.flush().await.is_err() {
+                            return;
+                        }
+                    }
+                    None => {
+                        let _ = sink.close().await;
                         return;
                     }
-                }
-                None => {
-                    let _ = sink.close().await;
-                    return;
-                }
-            },
-            _ = ping.tick() => {
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
-                    return;
+                },
+                _ = &mut ping => {
+                    if sink.send(Message::Ping(Default::default())).await.is_err() {
+                        return;
+                    }
+                    ping.as_mut().reset(Instant::now() + heartbeat);
                 }
             }
         }
+    };
+    if !closing {
+        return;
+    }
+    let reason = close_rx.borrow().clone();
+    if let Some(reason) = reason {
+        let error = encode_event(ServerEvent::error(reason.error, reason.message.clone()));
+        let _ = sink.send(Message::Text(error)).await;
+        let mut text = reason.message;
+        // A close frame's reason is limited to 123 bytes.
+        while text.len() > 120 {
+            text.pop();
+        }
+        let _ = sink
+            .send(Message::Close(Some(CloseFrame {
+                code: reason.close_code,
+                reason: text.into(),
+            })))
+            .await;
     }
 }

@@ -21,6 +21,9 @@ const HARD_FRAME_CAP: usize = 1 << 20;
 /// large one. (The library's default, 128 KiB, made an idle connection cost over 140 KiB.)
 const READ_BUFFER: usize = 2 * 1024;
 
+/// Bytes of queued frames written at once.
+const WRITE_BATCH: usize = 16 * 1024;
+
 /// Query parameters of `GET /ws`.
 #[derive(Debug, Deserialize)]
 pub struct WsQuery {
@@ -58,12 +61,12 @@ pub async fn handler(
     } else {
         ws
     };
-    // A zero write buffer writes each frame straight through: the outbound queue already
-    // batches, and an idle connection keeps no write buffer.
+    // Frames queued together are written with one flush (the writer drains its queue), so the
+    // write buffer only grows while a backlog is written; an idle connection keeps none.
     ws.max_message_size(HARD_FRAME_CAP)
         .max_frame_size(HARD_FRAME_CAP)
         .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BATCH)
         .on_upgrade(move |socket| session::run(socket, state, token, permit))
 }
 
