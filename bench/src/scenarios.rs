@@ -241,11 +241,7 @@ fn spawn_sender(
     })
 }
 
-struct Totals {
-    seen: Seen,
-}
-
-async fn collect(readers: Vec<tokio::task::JoinHandle<Seen>>) -> Totals {
+async fn collect(readers: Vec<tokio::task::JoinHandle<Seen>>) -> Seen {
     let mut seen = Seen::default();
     for r in readers {
         if let Ok(s) = r.await {
@@ -255,11 +251,10 @@ async fn collect(readers: Vec<tokio::task::JoinHandle<Seen>>) -> Totals {
             seen.acks.extend(s.acks);
         }
     }
-    Totals { seen }
+    seen
 }
 
-fn print_delivery(cx: &Ctx, totals: &mut Totals, expected: u64, secs: f64, cpu0: Option<f64>) {
-    let seen = &mut totals.seen;
+fn print_delivery(cx: &Ctx, seen: &mut Seen, expected: u64, secs: f64, cpu0: Option<f64>) {
     let lost = expected.saturating_sub(seen.deliveries);
     println!(
         "delivered {}/{} ({:.0}/s), loss {} ({:.3} %), error events {}",
@@ -392,12 +387,12 @@ async fn direct(cx: &Ctx, rate: u32, duration: u64, connect_rate: u32) -> Result
     let mut conns = conns.into_iter();
     for pair in pairs {
         let (a, b) = (conns.next().flatten(), conns.next().flatten());
-        let (Some((sink, a_stream)), Some((_b_sink, b_stream))) = (a, b) else {
+        let (Some((sink, a_stream)), Some((b_sink, b_stream))) = (a, b) else {
             continue;
         };
         readers.push(spawn_reader(a_stream, stop.clone(), since.clone()));
         readers.push(spawn_reader(b_stream, stop.clone(), since.clone()));
-        senders.push((sink, pair.id, _b_sink));
+        senders.push((sink, pair.id, b_sink));
     }
     let per_pair = (f64::from(rate) / senders.len().max(1) as f64).max(0.01);
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -443,15 +438,9 @@ async fn direct(cx: &Ctx, rate: u32, duration: u64, connect_rate: u32) -> Result
     println!(
         "sent {sent} persisted messages in {secs:.1} s ({:.0}/s), acked {}",
         sent as f64 / secs,
-        totals.seen.acks.0.len()
+        totals.acks.0.len()
     );
-    let late = totals
-        .seen
-        .latency
-        .0
-        .iter()
-        .filter(|l| **l > 5_000_000)
-        .count() as u64;
+    let late = totals.latency.0.iter().filter(|l| **l > 5_000_000).count() as u64;
     println!("delivered later than 5 s: {late}");
     print_delivery(cx, &mut totals, sent, secs, cpu0);
     drop(keep);

@@ -185,6 +185,15 @@ impl Conv {
         self.messages.insert(message.seq, message);
     }
 
+    /// How far `user` has read (0 if unknown).
+    fn read_seq(&self, user: UserId) -> Seq {
+        self.info
+            .positions
+            .iter()
+            .find(|p| p.user_id == user)
+            .map_or(0, |p| p.read_seq)
+    }
+
     fn position_mut(&mut self, user: UserId) -> &mut protocol::MemberPosition {
         if let Some(i) = self.info.positions.iter().position(|p| p.user_id == user) {
             &mut self.info.positions[i]
@@ -459,15 +468,6 @@ impl ChatState {
         }
     }
 
-    /// My read position in a conversation.
-    fn my_read_seq(&self, c: &Conv) -> Seq {
-        c.info
-            .positions
-            .iter()
-            .find(|p| p.user_id == self.me.id)
-            .map_or(0, |p| p.read_seq)
-    }
-
     /// A deleted message from someone else that I had not read no longer counts as unread.
     fn uncount_if_deleted(&mut self, message: &Message) {
         if !message.deleted || message.sender_id == self.me.id {
@@ -477,7 +477,7 @@ impl ChatState {
             return;
         };
         let already = c.messages.get(&message.seq).is_some_and(|m| m.deleted);
-        if already || message.seq <= self.my_read_seq(c) {
+        if already || message.seq <= c.read_seq(self.me.id) {
             return;
         }
         let c = self
@@ -507,12 +507,7 @@ impl ChatState {
         let me = self.me.id;
         let from_other = message.sender_id != me;
         let seq = message.seq;
-        let read = c
-            .info
-            .positions
-            .iter()
-            .find(|p| p.user_id == me)
-            .map_or(0, |p| p.read_seq);
+        let read = c.read_seq(me);
         // Count a message from someone else once: only if it is newer than anything counted.
         let counts = from_other && seq > c.info.last_seq && seq > read;
         c.insert(message);
@@ -795,12 +790,7 @@ impl ChatState {
         };
         let me = self.me.id;
         let last = c.info.last_seq.max(c.max_seq());
-        let read = c
-            .info
-            .positions
-            .iter()
-            .find(|p| p.user_id == me)
-            .map_or(0, |p| p.read_seq);
+        let read = c.read_seq(me);
         if last == 0 || (read >= last && c.info.unread == 0) {
             return Vec::new();
         }

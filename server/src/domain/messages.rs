@@ -18,8 +18,7 @@ pub async fn send(
     temp_id: String,
     body: String,
 ) -> Result<(Message, bool), AppError> {
-    validate::temp_id(&temp_id)?;
-    validate::body(&body, state.config.max_message_chars)?;
+    check(state, &temp_id, &body)?;
     require_member(state, actor, conversation).await?;
     submit(state, actor, conversation, temp_id, body).await
 }
@@ -32,10 +31,16 @@ pub async fn send_direct(
     temp_id: String,
     body: String,
 ) -> Result<(Message, bool), AppError> {
-    validate::temp_id(&temp_id)?;
-    validate::body(&body, state.config.max_message_chars)?;
+    // Validate before a first message creates the conversation.
+    check(state, &temp_id, &body)?;
     let conversation = conversations::open_direct(state, actor.user, recipient).await?;
     submit(state, actor, conversation, temp_id, body).await
+}
+
+/// The limits every send obeys.
+fn check(state: &AppState, temp_id: &str, body: &str) -> Result<(), AppError> {
+    validate::temp_id(temp_id)?;
+    validate::body(body, state.config.max_message_chars)
 }
 
 async fn submit(

@@ -17,9 +17,7 @@ pub async fn advance(
     up_to: Seq,
 ) -> Result<(), AppError> {
     if up_to < 1 {
-        return Err(crate::error::AppError::validation(
-            "up_to_seq must be at least 1",
-        ));
+        return Err(AppError::validation("up_to_seq must be at least 1"));
     }
     require_member(state, actor, conversation).await?;
     let me = actor.user.id;

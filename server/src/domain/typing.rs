@@ -1,19 +1,9 @@
 //! Typing indicators. The per-session throttling and expiry are in [`crate::typing`].
 
-use super::{publish, require_member, Actor};
-use crate::error::AppError;
+use super::publish;
 use crate::state::AppState;
 use crate::topic::{Except, Topic};
 use protocol::{ConversationId, ServerEvent, UserId};
-
-/// Checks that the actor may type in a conversation.
-pub async fn check(
-    state: &AppState,
-    actor: Actor<'_>,
-    conversation: ConversationId,
-) -> Result<(), AppError> {
-    require_member(state, actor, conversation).await
-}
 
 /// Tells the other members that `user` is typing.
 pub async fn started(state: &AppState, user: UserId, conversation: ConversationId) {

@@ -65,25 +65,28 @@ impl MessageWriter {
 async fn run(store: Store, broker: Broker, mut rx: mpsc::Receiver<Job>) {
     let mut jobs: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        let batch: Vec<NewMessage> = jobs.iter().map(|j| j.message.clone()).collect();
+        let (batch, waiting): (Vec<NewMessage>, Vec<_>) = jobs
+            .drain(..)
+            .map(|j| (j.message, (j.origin, j.reply)))
+            .unzip();
         match store.insert_messages(&batch).await {
             Ok(results) => {
-                for (job, result) in jobs.drain(..).zip(results) {
+                for ((origin, reply), result) in waiting.into_iter().zip(results) {
                     if let Ok((message, true)) = &result {
                         let frame = encode_event(ServerEvent::MessageNew {
                             message: message.clone(),
                         });
                         let topic = Topic::Conversation(message.conversation_id);
-                        let except = job.origin.map_or(Except::Nobody, Except::Session);
+                        let except = origin.map_or(Except::Nobody, Except::Session);
                         broker.publish(topic, except, frame).await;
                     }
-                    let _ = job.reply.send(result);
+                    let _ = reply.send(result);
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, size = jobs.len(), "could not store a batch of messages");
-                for job in jobs.drain(..) {
-                    let _ = job.reply.send(Err(AppError::Unavailable(
+                tracing::error!(error = %e, size = batch.len(), "could not store a batch of messages");
+                for (_, reply) in waiting {
+                    let _ = reply.send(Err(AppError::Unavailable(
                         "the message could not be stored; retry with the same temp_id".into(),
                     )));
                 }

@@ -29,7 +29,8 @@ struct MemberRow {
 const OWNER: &str = "owner";
 const MEMBER: &str = "member";
 
-fn direct_key(a: UserId, b: UserId) -> String {
+/// The unique key of the direct conversation of two users, whatever their order.
+pub(super) fn direct_key(a: UserId, b: UserId) -> String {
     let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
     format!("{lo}:{hi}")
 }

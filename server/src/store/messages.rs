@@ -2,7 +2,7 @@
 //! deduplication), editing, soft deletion and keyset-paginated history.
 
 use super::rows::{self, MessageRow, MESSAGE_COLUMNS};
-use super::{now_ms, Store};
+use super::{now_ms, value_rows, Store};
 use crate::error::AppError;
 use protocol::{ConversationId, Message, MessageId, Seq, UserId};
 use std::collections::{BTreeMap, HashMap};
@@ -13,14 +13,6 @@ struct KeyedMessageRow {
     #[sqlx(flatten)]
     message: MessageRow,
     temp_id: String,
-}
-
-/// `($1, $2), ($3, $4), …`: `rows` tuples of `width` numbered placeholders.
-fn tuples(rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", super::placeholders(r * width + 1, width)))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Which page of history to read.
@@ -169,7 +161,7 @@ impl Store {
             "UPDATE conversations SET last_seq = last_seq + v.column2 FROM (VALUES {}) AS v \
              WHERE conversations.id = v.column1 \
              RETURNING conversations.id, conversations.last_seq",
-            tuples(counts.len(), 2)
+            value_rows(counts.len(), 2)
         );
         let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
         for (conversation, n) in &counts {
@@ -211,7 +203,7 @@ impl Store {
         let sql = format!(
             "INSERT INTO messages (id, conversation_id, seq, sender_id, temp_id, body, created_at) \
              VALUES {} ON CONFLICT (conversation_id, sender_id, temp_id) DO NOTHING",
-            tuples(order.len(), 7)
+            value_rows(order.len(), 7)
         );
         let mut query = sqlx::query(&sql);
         for i in &order {
@@ -246,7 +238,7 @@ impl Store {
              FROM (VALUES {}) AS v \
              WHERE conversation_members.conversation_id = v.column1 \
                AND conversation_members.user_id = v.column2",
-            tuples(reads.len(), 3)
+            value_rows(reads.len(), 3)
         );
         let mut query = sqlx::query(&sql);
         for ((conversation, sender), seq) in &reads {
@@ -266,7 +258,7 @@ impl Store {
             "SELECT {MESSAGE_COLUMNS}, m.temp_id FROM messages m \
              JOIN (VALUES {}) AS v ON m.conversation_id = v.column1 \
                AND m.sender_id = v.column2 AND m.temp_id = v.column3",
-            tuples(keys.len(), 3)
+            value_rows(keys.len(), 3)
         );
         let mut query = sqlx::query_as::<_, KeyedMessageRow>(&sql);
         for (conversation, sender, temp_id) in keys {
@@ -385,16 +377,5 @@ impl Store {
             messages.reverse();
         }
         Ok((messages, has_more))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::tuples;
-
-    #[test]
-    fn tuples_number_their_placeholders_in_order() {
-        assert_eq!(tuples(2, 3), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(tuples(1, 1), "($1)");
     }
 }

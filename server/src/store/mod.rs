@@ -145,9 +145,24 @@ fn placeholders(start: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// `($1, …, $width), ($width+1, …)`: `rows` tuples of numbered placeholders, for multi-row
+/// `VALUES` lists.
+fn value_rows(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(r * width + 1, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn value_rows_number_their_placeholders_in_order() {
+        assert_eq!(value_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(value_rows(1, 1), "($1)");
+    }
 
     #[test]
     fn placeholders_are_numbered() {

@@ -1,20 +1,13 @@
 //! Bulk inserts for demo data and load tests: many users, groups and direct conversations in a
 //! few multi-row statements, bypassing the per-request paths (and their rate limits).
 
-use super::{placeholders, Store};
+use super::conversations::direct_key;
+use super::{value_rows, Store};
 use crate::error::AppError;
 use protocol::{ConversationId, UserId};
 
 /// Rows per multi-row statement (5 parameters each stays far below every bind limit).
 const CHUNK: usize = 500;
-
-/// `($1, …), ($k+1, …)` for `rows` rows of `width` parameters.
-fn rows(rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", placeholders(r * width + 1, width)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 impl Store {
     /// Inserts users `(id, username, display name)` sharing one password hash.
@@ -29,7 +22,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO users (id, username, display_name, password_hash, created_at) \
                  VALUES {}",
-                rows(chunk.len(), 5)
+                value_rows(chunk.len(), 5)
             );
             let mut query = sqlx::query(&sql);
             for (id, username, display) in chunk {
@@ -54,15 +47,12 @@ impl Store {
         members: &[UserId],
         now: i64,
     ) -> Result<ConversationId, AppError> {
-        let (Some(&creator), false) = (members.first(), members.is_empty()) else {
+        let Some(&creator) = members.first() else {
             return Err(AppError::validation("a conversation needs members"));
         };
         let id = ConversationId::new();
-        let direct_key = match (title, members) {
-            (None, [a, b]) => {
-                let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-                Some(format!("{lo}:{hi}"))
-            }
+        let key = match (title, members) {
+            (None, &[a, b]) => Some(direct_key(a, b)),
             (None, _) => {
                 return Err(AppError::validation(
                     "a direct conversation has two members",
@@ -79,16 +69,16 @@ impl Store {
         .bind(id.to_string())
         .bind(kind)
         .bind(title)
-        .bind(direct_key)
+        .bind(key)
         .bind(creator.to_string())
         .bind(now)
         .execute(&mut *tx)
         .await?;
         for (n, chunk) in members.chunks(CHUNK).enumerate() {
             let sql = format!(
-                "INSERT INTO conversation_members (conversation_id, user_id, role, joined_at, \
-                   last_read_seq) VALUES {}",
-                rows(chunk.len(), 5)
+                "INSERT INTO conversation_members (conversation_id, user_id, role, joined_at) \
+                 VALUES {}",
+                value_rows(chunk.len(), 4)
             );
             let mut query = sqlx::query(&sql);
             for (i, user) in chunk.iter().enumerate() {
@@ -97,8 +87,7 @@ impl Store {
                     .bind(id.to_string())
                     .bind(user.to_string())
                     .bind(if owner { "owner" } else { "member" })
-                    .bind(now)
-                    .bind(0_i64);
+                    .bind(now);
             }
             query.execute(&mut *tx).await?;
         }

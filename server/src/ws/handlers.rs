@@ -91,7 +91,7 @@ pub(super) async fn handle(cx: &mut Context, frame: ClientFrame) -> Result<(), A
             receipts::advance(&cx.state, cx.actor(), conversation_id, position, up_to_seq).await
         }
         ClientEvent::TypingStart { conversation_id } => {
-            domain::typing::check(&cx.state, cx.actor(), conversation_id).await?;
+            domain::require_member(&cx.state, cx.actor(), conversation_id).await?;
             if cx.typing.start(conversation_id, Instant::now()) {
                 domain::typing::started(&cx.state, cx.user.id, conversation_id).await;
             }
@@ -122,7 +122,7 @@ async fn acknowledge(
 }
 
 /// Ends this session's typing in a conversation, telling the others if it was on.
-pub(super) async fn stop_typing(cx: &mut Context, conversation: ConversationId) {
+async fn stop_typing(cx: &mut Context, conversation: ConversationId) {
     if cx.typing.stop(conversation) {
         domain::typing::stopped(&cx.state, cx.user.id, conversation).await;
     }

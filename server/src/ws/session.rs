@@ -250,7 +250,16 @@ async fn start(state: AppState, user: User, outbox: Outbox) -> Context {
                 notifications: snapshot.notifications,
             },
         ),
-        Err(e) => send_error(&cx.outbox, None, &e),
+        // Without its conversations the session would answer NOT_A_MEMBER to everything:
+        // close it so the client reconnects, rather than leave it half set up.
+        Err(e) => cx.outbox.close(CloseReason::new(
+            close::GOING_AWAY,
+            ErrorCode::Unavailable,
+            format!(
+                "the session could not be set up ({}); reconnect",
+                e.public_message()
+            ),
+        )),
     }
     tracing::debug!(user = %cx.user.id, session = %id, "session started");
     cx

@@ -2,7 +2,6 @@
 
 use crate::helpers::*;
 use protocol::{ClientEvent, ServerEvent};
-use serde_json::json;
 
 #[tokio::test]
 async fn joining_and_leaving_a_view_notifies_the_other_viewers() {
@@ -92,13 +91,7 @@ async fn membership_changes_are_pushed_and_enforced() {
     let mut b = app.connect(&bob).await;
     let mut c = app.connect(&carol).await;
 
-    let (status, body) = app
-        .post(
-            &format!("/api/conversations/{group}/members"),
-            &alice.token,
-            json!({"user_id": carol.id()}),
-        )
-        .await;
+    let (status, body) = app.add_member(&alice, group, carol.id()).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["members"].as_array().unwrap().len(), 3);
     let update = c
@@ -119,24 +112,10 @@ async fn membership_changes_are_pushed_and_enforced() {
     c.expect(|e| matches!(e, ServerEvent::ConversationJoined { .. }))
         .await;
     // Bob is a plain member: he cannot remove Carol.
-    let (status, body) = app
-        .request(
-            reqwest::Method::DELETE,
-            &format!("/api/conversations/{group}/members/{}", carol.id()),
-            Some(&bob.token),
-            None,
-        )
-        .await;
+    let (status, body) = app.remove_member(&bob, group, carol.id()).await;
     assert_eq!(status, 403);
     assert_eq!(body["error"]["code"], "FORBIDDEN");
-    let (status, _) = app
-        .request(
-            reqwest::Method::DELETE,
-            &format!("/api/conversations/{group}/members/{}", carol.id()),
-            Some(&alice.token),
-            None,
-        )
-        .await;
+    let (status, _) = app.remove_member(&alice, group, carol.id()).await;
     assert_eq!(status, 204);
     c.expect(|e| matches!(e, ServerEvent::ConversationRemoved { conversation_id } if *conversation_id == group))
         .await;

@@ -214,13 +214,7 @@ async fn membership_changes_take_effect_in_fan_out_at_once() {
     let mut a = app.connect(&alice).await;
     // Carol is connected before she is a member: no reconnect is needed after the change.
     let mut c = app.connect(&carol).await;
-    let (status, _) = app
-        .post(
-            &format!("/api/conversations/{group}/members"),
-            &alice.token,
-            serde_json::json!({"user_id": carol.id()}),
-        )
-        .await;
+    let (status, _) = app.add_member(&alice, group, carol.id()).await;
     assert_eq!(status, 200);
     send(&mut a, group, "after-add").await;
     c.expect(
@@ -229,14 +223,7 @@ async fn membership_changes_take_effect_in_fan_out_at_once() {
     .await;
     send(&mut c, group, "carol-speaks").await;
 
-    let (status, _) = app
-        .request(
-            reqwest::Method::DELETE,
-            &format!("/api/conversations/{group}/members/{}", carol.id()),
-            Some(&alice.token),
-            None,
-        )
-        .await;
+    let (status, _) = app.remove_member(&alice, group, carol.id()).await;
     assert_eq!(status, 204);
     c.expect(|e| matches!(e, ServerEvent::ConversationRemoved { .. }))
         .await;

@@ -290,6 +290,30 @@ impl TestApp {
         serde_json::from_value(body["id"].clone()).unwrap()
     }
 
+    /// `POST /api/conversations/{group}/members` by `actor`; returns status and body.
+    pub async fn add_member(
+        &self,
+        actor: &TestUser,
+        group: protocol::ConversationId,
+        user: protocol::UserId,
+    ) -> (u16, Value) {
+        let path = format!("/api/conversations/{group}/members");
+        self.post(&path, &actor.token, json!({ "user_id": user }))
+            .await
+    }
+
+    /// `DELETE /api/conversations/{group}/members/{user}` by `actor`; returns status and body.
+    pub async fn remove_member(
+        &self,
+        actor: &TestUser,
+        group: protocol::ConversationId,
+        user: protocol::UserId,
+    ) -> (u16, Value) {
+        let path = format!("/api/conversations/{group}/members/{user}");
+        self.request(reqwest::Method::DELETE, &path, Some(&actor.token), None)
+            .await
+    }
+
     /// An authenticated WebSocket (token in the query), past the initial snapshots.
     pub async fn connect(&self, user: &TestUser) -> TestClient {
         let mut client = self

@@ -42,22 +42,9 @@ async fn being_added_or_removed_notifies_and_reading_clears_every_session() {
     })
     .await;
 
-    let (status, _) = app
-        .post(
-            &format!("/api/conversations/{group}/members"),
-            &alice.token,
-            json!({"user_id": carol.id()}),
-        )
-        .await;
+    let (status, _) = app.add_member(&alice, group, carol.id()).await;
     assert_eq!(status, 200);
-    let (status, _) = app
-        .request(
-            reqwest::Method::DELETE,
-            &format!("/api/conversations/{group}/members/{}", bob.id()),
-            Some(&alice.token),
-            None,
-        )
-        .await;
+    let (status, _) = app.remove_member(&alice, group, bob.id()).await;
     assert_eq!(status, 204);
     b1.expect(|e| {
         matches!(
