@@ -1,4 +1,5 @@
-//! The shared application state handed to every handler: a cheap `Clone` of `Arc`s.
+//! The shared application state handed to every handler: one `Arc`, so a clone (every
+//! connection and request holds one) is a reference count and a pointer.
 
 use crate::auth::JwtKeys;
 use crate::broker::Broker;
@@ -15,9 +16,20 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
-/// Everything handlers share.
+/// Everything handlers share (fields through `Deref` to [`Shared`]).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] points to.
+pub struct Shared {
     /// Configuration.
     pub config: Arc<Config>,
     /// Storage.
@@ -51,7 +63,7 @@ impl AppState {
             NonZeroU32::new(config.auth_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
         let per_second = NonZeroU32::new(config.api_requests_per_second).unwrap_or(NonZeroU32::MIN);
         let burst = per_second.saturating_mul(NonZeroU32::new(4).expect("4 is not zero"));
-        Self {
+        Self(Arc::new(Shared {
             broker,
             writer,
             hub,
@@ -64,7 +76,7 @@ impl AppState {
             store,
             jwt: Arc::new(jwt),
             leptos,
-        }
+        }))
     }
 
     /// Counts a sign-in or registration attempt from `ip`; `RATE_LIMITED` past the quota.

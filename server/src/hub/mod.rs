@@ -12,7 +12,7 @@
 mod outbox;
 mod presence;
 
-pub use outbox::{CloseReason, Outbox};
+pub use outbox::{CloseReason, Outbox, OutboxReceiver, Received};
 
 use crate::topic::{Except, Topic};
 use axum::extract::ws::Utf8Bytes;

@@ -1,8 +1,16 @@
-//! The sending half of a connection: a bounded queue of shared frames and a close switch.
+//! The sending half of a connection: a bounded queue of shared frames and a close switch,
+//! behind one small allocation.
+//!
+//! Frames are queued by whoever delivers (the hub, a handler replying) and taken in bulk by the
+//! connection's task ([`OutboxReceiver::poll_recv`]). The queue's buffer grows with a backlog and
+//! is reused, so an idle connection holds a few dozen bytes here; the task is woken only when the
+//! queue goes from empty to non-empty (or on close), so a burst of deliveries costs one wake-up.
 
 use axum::extract::ws::Utf8Bytes;
 use protocol::ErrorCode;
-use tokio::sync::{mpsc, watch};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
 
 /// Why the server is closing a connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,48 +42,219 @@ impl CloseReason {
     }
 }
 
-/// A connection's outbound queue and its close switch. Cloning is two reference counts.
+/// What [`OutboxReceiver::poll_recv`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Received {
+    /// Queued frames were moved into the caller's buffer.
+    Frames,
+    /// The connection is to be closed (the first reason given wins); queued frames are dropped.
+    Closed(CloseReason),
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    frames: VecDeque<Utf8Bytes>,
+    close: Option<CloseReason>,
+    /// The receiving task, when it is waiting for frames.
+    waker: Option<Waker>,
+    /// The receiver was dropped: frames are refused.
+    receiver_gone: bool,
+}
+
+#[derive(Debug)]
+struct Shared {
+    // A std mutex: held only to push, swap or set a field, never across `.await`; the senders
+    // are the fan-out and the session's own replies, so it is almost never contended.
+    queue: Mutex<Queue>,
+    capacity: usize,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        // Every update leaves the queue consistent: a poisoned lock is still usable.
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A connection's outbound queue and its close switch. Cloning is one reference count.
 #[derive(Clone, Debug)]
 pub struct Outbox {
-    frames: mpsc::Sender<Utf8Bytes>,
-    closer: watch::Sender<Option<CloseReason>>,
+    shared: Arc<Shared>,
+}
+
+/// The connection task's end of an [`Outbox`].
+#[derive(Debug)]
+pub struct OutboxReceiver {
+    shared: Arc<Shared>,
 }
 
 impl Outbox {
-    /// A connection's outbox with room for `capacity` queued frames, plus the receiving ends.
-    pub fn new(
-        capacity: usize,
-    ) -> (
-        Self,
-        mpsc::Receiver<Utf8Bytes>,
-        watch::Receiver<Option<CloseReason>>,
-    ) {
-        let (frames, rx) = mpsc::channel(capacity.max(1));
-        let (closer, close_rx) = watch::channel(None);
-        (Self { frames, closer }, rx, close_rx)
+    /// A connection's outbox with room for `capacity` queued frames, and its receiving end.
+    pub fn new(capacity: usize) -> (Self, OutboxReceiver) {
+        let shared = Arc::new(Shared {
+            queue: Mutex::default(),
+            capacity: capacity.max(1),
+        });
+        (
+            Self {
+                shared: shared.clone(),
+            },
+            OutboxReceiver { shared },
+        )
     }
 
     /// Queues a frame without waiting; a full queue closes the connection as a slow consumer.
+    /// False if the frame was not queued (full, closing or gone).
     pub fn send(&self, frame: Utf8Bytes) -> bool {
-        match self.frames.try_send(frame) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.close(CloseReason::slow_consumer());
-                false
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        let mut queue = self.shared.lock();
+        if queue.close.is_some() || queue.receiver_gone {
+            return false;
         }
+        if queue.frames.len() >= self.shared.capacity {
+            queue.close = Some(CloseReason::slow_consumer());
+            queue.frames = VecDeque::new();
+            let waker = queue.waker.take();
+            drop(queue);
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+            return false;
+        }
+        queue.frames.push_back(frame);
+        // Only the first frame of a batch wakes the task: it takes everything queued at once.
+        let waker = if queue.frames.len() == 1 {
+            queue.waker.take()
+        } else {
+            None
+        };
+        drop(queue);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        true
     }
 
     /// Asks the connection to close with a reason (the first reason wins).
     pub fn close(&self, reason: CloseReason) {
-        self.closer.send_if_modified(|current| {
-            if current.is_none() {
-                *current = Some(reason);
-                true
-            } else {
-                false
-            }
-        });
+        let mut queue = self.shared.lock();
+        if queue.close.is_some() {
+            return;
+        }
+        queue.close = Some(reason);
+        queue.frames = VecDeque::new();
+        let waker = queue.waker.take();
+        drop(queue);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl OutboxReceiver {
+    /// Reports the close, or moves every queued frame into `into` when it is empty (its buffer
+    /// is swapped in for reuse); otherwise registers the task to be woken on the next frame (if
+    /// none is queued) and on close.
+    pub fn poll_recv(
+        &self,
+        cx: &mut Context<'_>,
+        into: &mut VecDeque<Utf8Bytes>,
+    ) -> Poll<Received> {
+        let mut queue = self.shared.lock();
+        if let Some(reason) = &queue.close {
+            return Poll::Ready(Received::Closed(reason.clone()));
+        }
+        if into.is_empty() && !queue.frames.is_empty() {
+            std::mem::swap(&mut queue.frames, into);
+            return Poll::Ready(Received::Frames);
+        }
+        match &queue.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            _ => queue.waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// Takes every queued frame without waiting (tests and benches).
+    pub fn try_recv_all(&self) -> Vec<Utf8Bytes> {
+        self.shared.lock().frames.drain(..).collect()
+    }
+
+    /// The close reason, once one was given.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        self.shared.lock().close.clone()
+    }
+}
+
+impl Drop for OutboxReceiver {
+    fn drop(&mut self) {
+        let mut queue = self.shared.lock();
+        queue.receiver_gone = true;
+        queue.frames = VecDeque::new();
+        queue.waker = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+
+    #[derive(Default)]
+    struct CountingWaker(AtomicUsize);
+
+    impl Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn poll(rx: &OutboxReceiver, waker: &Arc<CountingWaker>) -> (Poll<Received>, Vec<String>) {
+        let waker = Waker::from(waker.clone());
+        let mut buf = VecDeque::new();
+        let polled = rx.poll_recv(&mut Context::from_waker(&waker), &mut buf);
+        (polled, buf.iter().map(|f| f.as_str().to_owned()).collect())
+    }
+
+    #[test]
+    fn a_burst_wakes_the_task_once_and_is_taken_at_once() {
+        let (outbox, rx) = Outbox::new(8);
+        let counter = Arc::new(CountingWaker::default());
+        assert_eq!(poll(&rx, &counter).0, Poll::Pending);
+        for f in ["a", "b", "c"] {
+            assert!(outbox.send(f.into()));
+        }
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            poll(&rx, &counter),
+            (
+                Poll::Ready(Received::Frames),
+                vec!["a".into(), "b".into(), "c".into()]
+            )
+        );
+        assert_eq!(poll(&rx, &counter).0, Poll::Pending);
+    }
+
+    #[test]
+    fn a_full_queue_closes_as_slow_consumer_and_the_first_reason_wins() {
+        let (outbox, rx) = Outbox::new(2);
+        assert!(outbox.send("a".into()) && outbox.send("b".into()));
+        assert!(!outbox.send("c".into()));
+        outbox.close(CloseReason::new(4000, ErrorCode::Internal, "later"));
+        let counter = Arc::new(CountingWaker::default());
+        let (polled, frames) = poll(&rx, &counter);
+        assert_eq!(
+            polled,
+            Poll::Ready(Received::Closed(CloseReason::slow_consumer()))
+        );
+        assert!(frames.is_empty());
+        assert!(!outbox.send("d".into()), "a closing outbox refuses frames");
+    }
+
+    #[test]
+    fn a_dropped_receiver_refuses_frames() {
+        let (outbox, rx) = Outbox::new(2);
+        drop(rx);
+        assert!(!outbox.send("a".into()));
     }
 }

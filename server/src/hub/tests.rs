@@ -1,26 +1,18 @@
 use super::*;
 use protocol::{close, ErrorCode, Presence, PresenceStatus};
-use tokio::sync::{mpsc, watch};
 
-type Conn = (
-    SessionId,
-    mpsc::Receiver<Utf8Bytes>,
-    watch::Receiver<Option<CloseReason>>,
-);
-
-fn connect(hub: &Hub, user: UserId, capacity: usize) -> Conn {
+fn connect(hub: &Hub, user: UserId, capacity: usize) -> (SessionId, OutboxReceiver) {
     let session = SessionId::new();
-    let (outbox, rx, close_rx) = Outbox::new(capacity);
+    let (outbox, rx) = Outbox::new(capacity);
     hub.register(session, user, outbox);
-    (session, rx, close_rx)
+    (session, rx)
 }
 
-fn drain(rx: &mut mpsc::Receiver<Utf8Bytes>) -> Vec<String> {
-    let mut out = Vec::new();
-    while let Ok(f) = rx.try_recv() {
-        out.push(f.as_str().to_owned());
-    }
-    out
+fn drain(rx: &OutboxReceiver) -> Vec<String> {
+    rx.try_recv_all()
+        .iter()
+        .map(|f| f.as_str().to_owned())
+        .collect()
 }
 
 #[test]
@@ -28,17 +20,17 @@ fn a_topic_reaches_every_session_but_the_excluded_ones() {
     let hub = Hub::new();
     let (alice, bob) = (UserId::new(), UserId::new());
     let topic = Topic::Conversation(protocol::ConversationId::new());
-    let (a1, mut rx1, _c1) = connect(&hub, alice, 4);
-    let (a2, mut rx2, _c2) = connect(&hub, alice, 4);
-    let (b1, mut rx3, _c3) = connect(&hub, bob, 4);
+    let (a1, rx1) = connect(&hub, alice, 4);
+    let (a2, rx2) = connect(&hub, alice, 4);
+    let (b1, rx3) = connect(&hub, bob, 4);
     for s in [a1, a2, b1] {
         hub.subscribe(s, topic);
     }
     assert_eq!(hub.deliver(topic, Except::Session(a1), &"x".into()), 2);
     assert_eq!(hub.deliver(topic, Except::User(alice), &"y".into()), 1);
-    assert_eq!(drain(&mut rx1), Vec::<String>::new());
-    assert_eq!(drain(&mut rx2), ["x"]);
-    assert_eq!(drain(&mut rx3), ["x", "y"]);
+    assert_eq!(drain(&rx1), Vec::<String>::new());
+    assert_eq!(drain(&rx2), ["x"]);
+    assert_eq!(drain(&rx3), ["x", "y"]);
 }
 
 #[test]
@@ -46,8 +38,8 @@ fn unregister_leaves_only_the_sessions_topics_and_reports_last_departures() {
     let hub = Hub::new();
     let alice = UserId::new();
     let c = protocol::ConversationId::new();
-    let (a1, _rx1, _c1) = connect(&hub, alice, 4);
-    let (a2, _rx2, _c2) = connect(&hub, alice, 4);
+    let (a1, _rx1) = connect(&hub, alice, 4);
+    let (a2, _rx2) = connect(&hub, alice, 4);
     assert_eq!(hub.subscribe(a1, Topic::Viewers(c)), Some(true));
     assert_eq!(hub.subscribe(a2, Topic::Viewers(c)), Some(false));
     assert_eq!(hub.users_in(Topic::Viewers(c)), vec![alice]);
@@ -63,8 +55,8 @@ fn subscribe_user_reaches_every_local_session() {
     let hub = Hub::new();
     let alice = UserId::new();
     let topic = Topic::Conversation(protocol::ConversationId::new());
-    let (a1, _rx1, _c1) = connect(&hub, alice, 4);
-    let (a2, _rx2, _c2) = connect(&hub, alice, 4);
+    let (a1, _rx1) = connect(&hub, alice, 4);
+    let (a2, _rx2) = connect(&hub, alice, 4);
     hub.subscribe_user(alice, topic);
     assert!(hub.is_subscribed(a1, topic) && hub.is_subscribed(a2, topic));
     assert!(hub.unsubscribe_user(alice, topic));
@@ -76,11 +68,11 @@ fn subscribe_user_reaches_every_local_session() {
 fn a_full_queue_closes_the_connection_as_a_slow_consumer() {
     let hub = Hub::new();
     let alice = UserId::new();
-    let (_s, _rx, close_rx) = connect(&hub, alice, 2);
+    let (_s, rx) = connect(&hub, alice, 2);
     for _ in 0..3 {
         hub.deliver(Topic::User(alice), Except::Nobody, &"x".into());
     }
-    let reason = close_rx.borrow().clone().expect("closed");
+    let reason = rx.close_reason().expect("closed");
     assert_eq!(reason.close_code, close::SLOW_CONSUMER);
     assert_eq!(reason.error, ErrorCode::SlowConsumer);
 }
@@ -89,7 +81,7 @@ fn a_full_queue_closes_the_connection_as_a_slow_consumer() {
 fn presence_changes_are_batched_per_watcher() {
     let hub = Hub::new();
     let (watcher, a, b, c) = (UserId::new(), UserId::new(), UserId::new(), UserId::new());
-    let (w, mut rx, _close) = connect(&hub, watcher, 8);
+    let (w, rx) = connect(&hub, watcher, 8);
     hub.subscribe(w, Topic::Presence(a));
     hub.subscribe(w, Topic::Presence(b));
     let online = |user_id| Presence {
@@ -105,7 +97,7 @@ fn presence_changes_are_batched_per_watcher() {
         ..online(a)
     });
     assert_eq!(hub.flush_presence(), 1);
-    let frames = drain(&mut rx);
+    let frames = drain(&rx);
     assert_eq!(frames.len(), 1);
     let frame: protocol::ServerFrame = serde_json::from_str(&frames[0]).unwrap();
     let protocol::ServerEvent::PresenceChanged { users } = frame.event else {
@@ -125,7 +117,7 @@ fn presence_changes_are_batched_per_watcher() {
 fn a_user_hears_their_own_presence_once() {
     let hub = Hub::new();
     let alice = UserId::new();
-    let (s, mut rx, _close) = connect(&hub, alice, 8);
+    let (s, rx) = connect(&hub, alice, 8);
     hub.subscribe(s, Topic::Presence(alice));
     hub.queue_presence(Presence {
         user_id: alice,
@@ -133,7 +125,7 @@ fn a_user_hears_their_own_presence_once() {
         last_seen_at: None,
     });
     hub.flush_presence();
-    let frames = drain(&mut rx);
+    let frames = drain(&rx);
     assert_eq!(frames.len(), 1);
     assert_eq!(frames[0].matches("user_id").count(), 1);
 }

@@ -2,6 +2,7 @@
 //! ([`session`]), the narrow context handlers get ([`context`]) and one handler per client event
 //! ([`handlers`]), which only translate events into [`crate::domain`] calls.
 
+mod connection;
 mod context;
 mod handlers;
 mod session;

@@ -19,7 +19,7 @@ const HARD_FRAME_CAP: usize = 1 << 20;
 
 /// Initial read buffer of a connection. Chat frames are small; the buffer grows for the rare
 /// large one. (The library's default, 128 KiB, made an idle connection cost over 140 KiB.)
-const READ_BUFFER: usize = 2 * 1024;
+const READ_BUFFER: usize = 512;
 
 /// Bytes of queued frames written at once.
 const WRITE_BATCH: usize = 16 * 1024;

@@ -1,0 +1,360 @@
+//! The socket side of a session, driven by the session's one task: it reads client frames (with
+//! the size and rate limits), writes what the outbox queues, pings, and notices idleness and
+//! closes.
+//!
+//! One task per connection, not a reader and a writer: the socket is not split (no lock between
+//! two halves), an idle connection is one small future, and a delivery costs one wake-up. While
+//! a client event is being handled, [`Connection::drive`] keeps writing queued frames, so a slow
+//! database call never holds up deliveries to that client.
+
+use crate::codec::{decode, encode_event};
+use crate::error::AppError;
+use crate::hub::{CloseReason, OutboxReceiver, Received};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::task::AtomicWaker;
+use futures_util::{SinkExt, StreamExt};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use protocol::{close, ClientFrame, ErrorCode, ServerEvent};
+use std::collections::VecDeque;
+use std::future::{poll_fn, Future};
+use std::num::NonZeroU32;
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+use tokio::time::{sleep_until, Instant, Sleep};
+
+/// How long a closing connection may take to write its last frames.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// What the connection produced next.
+pub(super) enum Next {
+    /// A decoded client frame that passed the size and rate limits.
+    Frame(ClientFrame),
+    /// A frame that was refused; answer with an error and go on.
+    Refused { id: Option<String>, error: AppError },
+    /// The deadline given to [`Connection::next`] passed.
+    Deadline,
+    /// The connection is over (closed by either side, or idle).
+    Closed,
+}
+
+/// The limits and timings of a connection.
+pub(super) struct Limits {
+    pub events_per_second: u32,
+    pub event_burst: u32,
+    pub max_frame_bytes: usize,
+    pub heartbeat: Duration,
+    pub idle_timeout: Duration,
+}
+
+/// A WebSocket with its outbound queue, limits and timers.
+pub(super) struct Connection {
+    socket: WebSocket,
+    outbox: OutboxReceiver,
+    /// Frames taken from the outbox and not yet handed to the socket.
+    pending: VecDeque<Utf8Bytes>,
+    /// Frames were handed to the socket since its last flush.
+    unflushed: bool,
+    /// The socket failed for writing: frames are dropped and the read side will see the end.
+    broken: bool,
+    /// A ping is to be written.
+    ping_due: bool,
+    /// Why the server closes the connection, once it does.
+    close: Option<CloseReason>,
+    /// Set when the socket has something to read: a wake-up for a delivery skips the read side.
+    readable: Arc<WakeFlag>,
+    /// Set when the timer fired (or was reset): a wake-up for a delivery skips the timer.
+    timer_due: Arc<WakeFlag>,
+    /// One timer for the heartbeat and the idle timeout, set to the earlier of the two; it is
+    /// not reset on every frame (activity only moves `last_activity`).
+    timer: Pin<Box<Sleep>>,
+    next_ping: Instant,
+    last_activity: Instant,
+    heartbeat: Duration,
+    idle_timeout: Duration,
+    limiter: DefaultDirectRateLimiter,
+    max_frame_bytes: usize,
+}
+
+impl Connection {
+    /// Wraps an upgraded socket and the receiving end of its outbox.
+    pub fn new(socket: WebSocket, outbox: OutboxReceiver, limits: Limits) -> Self {
+        let per_second = NonZeroU32::new(limits.events_per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(limits.event_burst).unwrap_or(per_second);
+        let now = Instant::now();
+        let next_ping = now + limits.heartbeat;
+        Self {
+            socket,
+            outbox,
+            pending: VecDeque::new(),
+            unflushed: false,
+            broken: false,
+            ping_due: false,
+            close: None,
+            readable: WakeFlag::new(),
+            timer_due: WakeFlag::new(),
+            timer: Box::pin(sleep_until(next_ping.min(now + limits.idle_timeout))),
+            next_ping,
+            last_activity: now,
+            heartbeat: limits.heartbeat,
+            idle_timeout: limits.idle_timeout,
+            limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
+            max_frame_bytes: limits.max_frame_bytes,
+        }
+    }
+
+    /// Waits for the next client frame, the deadline, or the end of the connection, writing
+    /// queued frames meanwhile.
+    pub async fn next(&mut self, deadline: Option<Instant>) -> Next {
+        let mut deadline = deadline.map(|at| Box::pin(sleep_until(at)));
+        poll_fn(|cx| self.poll_next(cx, deadline.as_mut().map(|d| d.as_mut()))).await
+    }
+
+    /// Runs `work` (handling a client event) to completion while writing queued frames.
+    /// Client frames are not read meanwhile: events are handled in order, one at a time.
+    pub async fn drive<F: Future>(&mut self, work: F) -> F::Output {
+        let mut work = pin!(work);
+        poll_fn(|cx| {
+            if let Poll::Ready(out) = work.as_mut().poll(cx) {
+                return Poll::Ready(out);
+            }
+            if self.close.is_none() {
+                if let Poll::Ready(reason) = self.poll_write(cx) {
+                    self.close = Some(reason);
+                }
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Writes the close reason (an `error` event, then a close frame) or completes the client's
+    /// close handshake, within a short grace period; a client that stopped reading cannot hold
+    /// the task (and its memory) beyond that.
+    pub async fn finish(mut self) {
+        let reason = self.close.take().or_else(|| self.outbox.close_reason());
+        let socket = &mut self.socket;
+        let farewell = async move {
+            let Some(reason) = reason else {
+                let _ = socket.close().await;
+                return;
+            };
+            let error = encode_event(ServerEvent::error(reason.error, reason.message.clone()));
+            let _ = socket.send(Message::Text(error)).await;
+            let mut text = reason.message;
+            // A close frame's reason is limited to 123 bytes.
+            while text.len() > 120 {
+                text.pop();
+            }
+            let frame = CloseFrame {
+                code: reason.close_code,
+                reason: text.into(),
+            };
+            let _ = socket.send(Message::Close(Some(frame))).await;
+        };
+        let _ = tokio::time::timeout(CLOSE_GRACE, farewell).await;
+    }
+
+    fn poll_next(&mut self, cx: &mut Context<'_>, deadline: Option<Pin<&mut Sleep>>) -> Poll<Next> {
+        if self.close.is_some() {
+            return Poll::Ready(Next::Closed);
+        }
+        if let Poll::Ready(reason) = self.poll_write(cx) {
+            self.close = Some(reason);
+            return Poll::Ready(Next::Closed);
+        }
+        if self.readable.take(cx) {
+            let waker = Waker::from(self.readable.clone());
+            let mut read_cx = Context::from_waker(&waker);
+            while let Poll::Ready(message) = self.socket.poll_next_unpin(&mut read_cx) {
+                match message {
+                    Some(Ok(message)) => {
+                        self.last_activity = Instant::now();
+                        if let Some(next) = self.inbound(message) {
+                            // More may be buffered: read again next time.
+                            self.readable.set();
+                            return Poll::Ready(next);
+                        }
+                    }
+                    Some(Err(_)) | None => return Poll::Ready(Next::Closed),
+                }
+            }
+        }
+        if deadline.is_some_and(|d| d.poll(cx).is_ready()) {
+            return Poll::Ready(Next::Deadline);
+        }
+        if self.timer_due.take(cx) {
+            let waker = Waker::from(self.timer_due.clone());
+            let mut timer_cx = Context::from_waker(&waker);
+            while self.timer.as_mut().poll(&mut timer_cx).is_ready() {
+                let now = Instant::now();
+                let idle_at = self.last_activity + self.idle_timeout;
+                if now >= idle_at {
+                    self.close = Some(CloseReason::new(
+                        close::IDLE_TIMEOUT,
+                        ErrorCode::IdleTimeout,
+                        "no activity within the idle timeout",
+                    ));
+                    return Poll::Ready(Next::Closed);
+                }
+                if now >= self.next_ping {
+                    self.ping_due = true;
+                    self.next_ping = now + self.heartbeat;
+                }
+                self.timer.as_mut().reset(self.next_ping.min(idle_at));
+            }
+        }
+        if self.ping_due {
+            if let Poll::Ready(reason) = self.poll_write(cx) {
+                self.close = Some(reason);
+                return Poll::Ready(Next::Closed);
+            }
+        }
+        Poll::Pending
+    }
+
+    /// Applies the frame limits to an inbound message; `None` for control frames.
+    fn inbound(&mut self, message: Message) -> Option<Next> {
+        let text = match message {
+            Message::Text(text) => text,
+            Message::Binary(_) => {
+                return Some(Next::Refused {
+                    id: None,
+                    error: AppError::InvalidPayload(
+                        "binary frames are not supported; send JSON text".into(),
+                    ),
+                })
+            }
+            // Pings are answered by the WebSocket layer; pongs only count as activity.
+            Message::Ping(_) | Message::Pong(_) => return None,
+            Message::Close(_) => return Some(Next::Closed),
+        };
+        if text.len() > self.max_frame_bytes {
+            return Some(Next::Refused {
+                id: None,
+                error: AppError::PayloadTooLarge(format!(
+                    "frame of {} bytes exceeds the limit of {} bytes",
+                    text.len(),
+                    self.max_frame_bytes
+                )),
+            });
+        }
+        if self.limiter.check().is_err() {
+            return Some(Next::Refused {
+                id: None,
+                error: AppError::RateLimited,
+            });
+        }
+        Some(match decode(&text) {
+            Ok(frame) => Next::Frame(frame),
+            Err(e) => Next::Refused {
+                id: e.id,
+                error: e.error,
+            },
+        })
+    }
+
+    /// Moves queued frames (and a due ping) into the socket and flushes, as far as the socket
+    /// accepts without waiting. Ready only when the outbox asks to close.
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<CloseReason> {
+        // Until the outbox answers Pending: only then is the task registered to be woken by the
+        // next frame (or, while frames are still pending here, by a close).
+        loop {
+            let received = self.outbox.poll_recv(cx, &mut self.pending);
+            if let Poll::Ready(Received::Closed(reason)) = received {
+                return Poll::Ready(reason);
+            }
+            if self.broken {
+                self.pending.clear();
+                self.ping_due = false;
+            } else if !self.feed(cx) && received.is_ready() {
+                // The socket is full (it will wake the task): register with the outbox too.
+                continue;
+            }
+            if received.is_pending() {
+                break;
+            }
+        }
+        if self.unflushed && !self.broken {
+            match self.socket.poll_flush_unpin(cx) {
+                Poll::Ready(Ok(())) => self.unflushed = false,
+                Poll::Ready(Err(_)) => self.broken = true,
+                Poll::Pending => {}
+            }
+        }
+        Poll::Pending
+    }
+
+    /// Hands the due ping and the pending frames to the socket; false if it is not ready for
+    /// more (it will wake the task) or failed.
+    fn feed(&mut self, cx: &mut Context<'_>) -> bool {
+        while self.ping_due || !self.pending.is_empty() {
+            match self.socket.poll_ready_unpin(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(_)) => {
+                    self.broken = true;
+                    return false;
+                }
+                Poll::Pending => return false,
+            }
+            let message = if self.ping_due {
+                self.ping_due = false;
+                Message::Ping(Default::default())
+            } else {
+                match self.pending.pop_front() {
+                    Some(frame) => Message::Text(frame),
+                    None => break,
+                }
+            };
+            if self.socket.start_send_unpin(message).is_err() {
+                self.broken = true;
+                return false;
+            }
+            self.unflushed = true;
+        }
+        true
+    }
+}
+
+/// One source of wake-ups of a connection's task (the socket's read side, the timer): waking it
+/// marks the source ready and wakes the task, so the task polls only the sources that woke it.
+/// A delivery then costs the outbox and the write, not a read attempt and a timer check.
+#[derive(Debug)]
+struct WakeFlag {
+    ready: AtomicBool,
+    task: AtomicWaker,
+}
+
+impl WakeFlag {
+    /// A flag that starts ready (every source is polled once to register).
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            ready: AtomicBool::new(true),
+            task: AtomicWaker::new(),
+        })
+    }
+
+    /// Registers the task and reports (and clears) whether the source is ready.
+    fn take(&self, cx: &Context<'_>) -> bool {
+        self.task.register(cx.waker());
+        self.ready.swap(false, Ordering::AcqRel)
+    }
+
+    /// Marks the source ready without waking (the task is running).
+    fn set(&self) {
+        self.ready.store(true, Ordering::Release);
+    }
+}
+
+impl Wake for WakeFlag {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.ready.store(true, Ordering::Release);
+        self.task.wake();
+    }
+}
