@@ -13,3 +13,7 @@ pub const SLOW_CONSUMER: u16 = 4008;
 pub const KICKED: u16 = 4009;
 /// The server is shutting down; reconnect to another instance or later.
 pub const GOING_AWAY: u16 = 1001;
+/// A text frame was not valid UTF-8 (RFC 6455 "invalid frame payload data").
+pub const INVALID_DATA: u16 = 1007;
+/// A frame or message exceeded the hard size cap (1 MiB) (RFC 6455 "message too big").
+pub const MESSAGE_TOO_BIG: u16 = 1009;

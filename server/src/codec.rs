@@ -71,11 +71,7 @@ pub fn decode(text: &str) -> Result<ClientFrame, DecodeError> {
             _ => Ok(frame),
         },
         Err(e) => {
-            // Recover the id so the client can match the error to its request.
-            let id = serde_json::from_str::<serde_json::Value>(text)
-                .ok()
-                .and_then(|v| v.get("id")?.as_str().map(str::to_owned))
-                .filter(|id| id.len() <= MAX_REQUEST_ID_LEN);
+            let id = request_id(text);
             let message = if e.is_syntax() || e.is_eof() {
                 "malformed JSON".to_owned()
             } else {
@@ -87,6 +83,19 @@ pub fn decode(text: &str) -> Result<ClientFrame, DecodeError> {
             })
         }
     }
+}
+
+/// The `id` of a frame that will not be decoded (refused, or invalid), so that the client can
+/// match the error to its request: a string of at most [`MAX_REQUEST_ID_LEN`] bytes, if any.
+pub fn request_id(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: Option<String>,
+    }
+    serde_json::from_str::<IdOnly>(text)
+        .ok()?
+        .id
+        .filter(|id| id.len() <= MAX_REQUEST_ID_LEN)
 }
 
 #[cfg(test)]
@@ -106,6 +115,20 @@ mod tests {
         assert_eq!(err.id.as_deref(), Some("q1"));
         assert!(
             matches!(err.error, AppError::InvalidPayload(ref m) if m.contains("unknown variant"))
+        );
+    }
+
+    #[test]
+    fn request_ids_are_recovered_from_any_object() {
+        assert_eq!(
+            request_id(r#"{"type":"x","id":"r9","more":[1,2]}"#).as_deref(),
+            Some("r9")
+        );
+        assert_eq!(request_id(r#"{"type":"ping"}"#), None);
+        assert_eq!(request_id("not json"), None);
+        assert_eq!(
+            request_id(&format!(r#"{{"id":"{}"}}"#, "x".repeat(65))),
+            None
         );
     }
 

@@ -30,16 +30,19 @@ pub async fn join(
     Ok(state.hub.users_in(topic))
 }
 
-/// A session stops viewing.
+/// A session stops viewing (`NOT_A_MEMBER` if its user is not in the conversation, like every
+/// other conversation action; leaving one it was not viewing is fine).
 pub async fn leave(
     state: &AppState,
-    user: UserId,
+    user: &User,
     session: SessionId,
     conversation: ConversationId,
-) {
+) -> Result<(), AppError> {
+    require_member(state, Actor::session(user, session), conversation).await?;
     if state.hub.unsubscribe(session, Topic::Viewers(conversation)) == Some(true) {
-        left(state, user, conversation).await;
+        left(state, user.id, conversation).await;
     }
+    Ok(())
 }
 
 /// Tells the viewers that `user` no longer views the conversation.

@@ -7,7 +7,7 @@
 //! a client event is being handled, [`Connection::drive`] keeps writing queued frames, so a slow
 //! database call never holds up deliveries to that client.
 
-use crate::codec::{decode, encode_event};
+use crate::codec::{decode, encode_event, request_id};
 use crate::error::AppError;
 use crate::hub::{CloseReason, OutboxReceiver, Received};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -24,6 +24,18 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 use tokio::time::{sleep_until, Instant, Sleep};
+
+/// Hard cap on a WebSocket message at the protocol layer. Frames between the configured
+/// `max_frame_bytes` and this cap are answered with `PAYLOAD_TOO_LARGE` and the connection stays
+/// open; beyond it the connection is closed with 1009 (message too big).
+pub(super) const HARD_FRAME_CAP: usize = 1 << 20;
+
+/// How long a connection closed with unread input stays open after its close frame.
+const RESET_LINGER: Duration = Duration::from_millis(500);
+
+/// At most one `RATE_LIMITED` answer per connection per this window; the other refused frames
+/// in it are dropped unanswered.
+const RATE_NOTICE_WINDOW: Duration = Duration::from_secs(1);
 
 /// How long a closing connection may take to write its last frames.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -75,6 +87,8 @@ pub(super) struct Connection {
     heartbeat: Duration,
     idle_timeout: Duration,
     limiter: DefaultDirectRateLimiter,
+    /// When the last `RATE_LIMITED` answer was sent.
+    rate_notice_at: Option<Instant>,
     max_frame_bytes: usize,
 }
 
@@ -101,6 +115,7 @@ impl Connection {
             heartbeat: limits.heartbeat,
             idle_timeout: limits.idle_timeout,
             limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
+            rate_notice_at: None,
             max_frame_bytes: limits.max_frame_bytes,
         }
     }
@@ -152,7 +167,13 @@ impl Connection {
                 code: reason.close_code,
                 reason: text.into(),
             };
-            let _ = socket.send(Message::Close(Some(frame))).await;
+            let unread_input = reason.close_code == close::MESSAGE_TOO_BIG;
+            if socket.send(Message::Close(Some(frame))).await.is_ok() && unread_input {
+                // The rest of the oversized frame is unread: closing now would reset the
+                // connection, and a reset can reach the client before it reads the close
+                // frame. Give it a moment to read it.
+                tokio::time::sleep(RESET_LINGER).await;
+            }
         };
         let _ = tokio::time::timeout(CLOSE_GRACE, farewell).await;
     }
@@ -178,7 +199,11 @@ impl Connection {
                             return Poll::Ready(next);
                         }
                     }
-                    Some(Err(_)) | None => return Poll::Ready(Next::Closed),
+                    Some(Err(error)) => {
+                        self.close = protocol_violation(error);
+                        return Poll::Ready(Next::Closed);
+                    }
+                    None => return Poll::Ready(Next::Closed),
                 }
             }
         }
@@ -233,7 +258,7 @@ impl Connection {
         };
         if text.len() > self.max_frame_bytes {
             return Some(Next::Refused {
-                id: None,
+                id: request_id(&text),
                 error: AppError::PayloadTooLarge(format!(
                     "frame of {} bytes exceeds the limit of {} bytes",
                     text.len(),
@@ -242,8 +267,18 @@ impl Connection {
             });
         }
         if self.limiter.check().is_err() {
+            // Answered once per window (with the request's id), never per refused frame: a
+            // flood must not fill the client's own queue with errors and get it closed.
+            let now = Instant::now();
+            if self
+                .rate_notice_at
+                .is_some_and(|at| now.duration_since(at) < RATE_NOTICE_WINDOW)
+            {
+                return None;
+            }
+            self.rate_notice_at = Some(now);
             return Some(Next::Refused {
-                id: None,
+                id: request_id(&text),
                 error: AppError::RateLimited,
             });
         }
@@ -315,6 +350,29 @@ impl Connection {
             self.unflushed = true;
         }
         true
+    }
+}
+
+/// The close reason for a frame the WebSocket layer refused: invalid UTF-8 in a text frame
+/// (1007) or a frame over the hard cap (1009). Other read errors mean the peer is gone.
+fn protocol_violation(error: axum::Error) -> Option<CloseReason> {
+    let error = error.into_inner();
+    tracing::debug!(%error, "WebSocket read failed");
+    match error.downcast_ref::<tungstenite::Error>()? {
+        tungstenite::Error::Utf8(_) => Some(CloseReason::new(
+            close::INVALID_DATA,
+            ErrorCode::InvalidPayload,
+            "a text frame was not valid UTF-8",
+        )),
+        tungstenite::Error::Capacity(_) => Some(CloseReason::new(
+            close::MESSAGE_TOO_BIG,
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "a frame exceeded the hard limit of {} bytes",
+                HARD_FRAME_CAP
+            ),
+        )),
+        _ => None,
     }
 }
 

@@ -29,7 +29,7 @@ pub(super) async fn handle(cx: &mut Context, frame: ClientFrame) -> Result<(), A
             Ok(())
         }
         ClientEvent::LeaveConversation { conversation_id } => {
-            views::leave(&cx.state, cx.user.id, cx.id, conversation_id).await;
+            views::leave(&cx.state, &cx.user, cx.id, conversation_id).await?;
             cx.reply(id, ServerEvent::ConversationLeft { conversation_id });
             Ok(())
         }
@@ -98,6 +98,7 @@ pub(super) async fn handle(cx: &mut Context, frame: ClientFrame) -> Result<(), A
             Ok(())
         }
         ClientEvent::TypingStop { conversation_id } => {
+            domain::require_member(&cx.state, cx.actor(), conversation_id).await?;
             stop_typing(cx, conversation_id).await;
             Ok(())
         }

@@ -1,5 +1,6 @@
 //! The WebSocket upgrade: Origin check, connection limit, and where the token may come from.
 
+use super::connection::HARD_FRAME_CAP;
 use super::session;
 use crate::auth::token_from_headers;
 use crate::error::AppError;
@@ -11,11 +12,6 @@ use axum::Json;
 use protocol::error::{ErrorBody, ErrorDetail};
 use protocol::{ErrorCode, SUBPROTOCOL};
 use serde::Deserialize;
-
-/// Hard cap on a WebSocket message at the protocol layer. Frames between the configured
-/// `max_frame_bytes` and this cap are answered with `PAYLOAD_TOO_LARGE` and the connection stays
-/// open; beyond it the connection is closed with 1009 (message too big).
-const HARD_FRAME_CAP: usize = 1 << 20;
 
 /// Initial read buffer of a connection. Chat frames are small; the buffer grows for the rare
 /// large one. (The library's default, 128 KiB, made an idle connection cost over 140 KiB.)

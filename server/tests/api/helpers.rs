@@ -406,6 +406,15 @@ impl TestClient {
         self.stream.send(Message::text(text)).await.expect("send");
     }
 
+    /// Sends a text frame whose payload is not valid UTF-8 (a protocol violation).
+    pub async fn send_invalid_utf8_text(&mut self) {
+        use tokio_tungstenite::tungstenite::protocol::frame::{
+            coding::Data, coding::OpCode, Frame,
+        };
+        let frame = Frame::message(vec![b'{', 0xff, 0xfe, b'}'], OpCode::Data(Data::Text), true);
+        self.stream.send(Message::Frame(frame)).await.expect("send");
+    }
+
     /// The next server frame, or `None` when the connection closed; panics after the timeout.
     async fn next_frame(&mut self, within: Duration) -> Result<Option<ServerFrame>, ()> {
         loop {

@@ -43,6 +43,65 @@ async fn oversize_frames_are_refused_without_dropping_the_connection() {
 }
 
 #[tokio::test]
+async fn invalid_utf8_closes_with_1007() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let mut a = app.connect(&alice).await;
+    a.send_invalid_utf8_text().await;
+    a.expect_error(ErrorCode::InvalidPayload).await;
+    let frame = a.expect_close().await.expect("a close frame with a code");
+    assert_eq!(u16::from(frame.code), protocol::close::INVALID_DATA);
+    assert!(!frame.reason.is_empty(), "the close frame says why");
+}
+
+#[tokio::test]
+async fn frames_over_the_hard_cap_close_with_1009() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let mut a = app.connect(&alice).await;
+    let huge = format!(r#"{{"type":"ping","pad":"{}"}}"#, "x".repeat((1 << 20) + 1));
+    a.send_text(&huge).await;
+    a.expect_error(ErrorCode::PayloadTooLarge).await;
+    let frame = a.expect_close().await.expect("a close frame with a code");
+    assert_eq!(u16::from(frame.code), protocol::close::MESSAGE_TOO_BIG);
+}
+
+#[tokio::test]
+async fn rate_limit_errors_carry_the_request_id_and_are_sent_once_per_window() {
+    // A small outbound queue: one error per refused frame would fill it and close the flooder.
+    let app = spawn_app_with(&[
+        "--events-per-second",
+        "5",
+        "--event-burst",
+        "10",
+        "--outbound-queue",
+        "16",
+    ])
+    .await;
+    let alice = app.register("alice").await;
+    let mut a = app.connect(&alice).await;
+    for i in 0..200 {
+        a.send_with_id(&format!("p{i}"), ClientEvent::Ping).await;
+    }
+    let first = a.expect_error(ErrorCode::RateLimited).await;
+    let id = first.id.expect("the refused request's id");
+    assert!(id.starts_with('p'), "unexpected id {id}");
+    // The rest of the flood within the window is refused without one error each.
+    a.expect_silence(std::time::Duration::from_millis(300), |e| {
+        matches!(
+            e,
+            protocol::ServerEvent::Error {
+                code: ErrorCode::RateLimited,
+                ..
+            }
+        )
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    a.assert_alive().await;
+}
+
+#[tokio::test]
 async fn flooding_is_rate_limited_and_others_are_still_served() {
     let app = spawn_app_with(&["--events-per-second", "5", "--event-burst", "10"]).await;
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);

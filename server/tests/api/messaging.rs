@@ -285,6 +285,20 @@ async fn non_members_cannot_join_send_type_or_read() {
     })
     .await;
     m.expect_error(ErrorCode::NotAMember).await;
+    m.send(ClientEvent::TypingStop {
+        conversation_id: group,
+    })
+    .await;
+    m.expect_error(ErrorCode::NotAMember).await;
+    // Leaving a conversation you are not in, or one that does not exist, is refused too.
+    for conversation_id in [group, protocol::ConversationId::new()] {
+        m.send_with_id("l", ClientEvent::LeaveConversation { conversation_id })
+            .await;
+        assert_eq!(
+            m.expect_error(ErrorCode::NotAMember).await.id.as_deref(),
+            Some("l")
+        );
+    }
 
     let (status, body) = app
         .get(
