@@ -6,13 +6,18 @@
 use crate::broker::Broker;
 use crate::codec::encode_event;
 use crate::error::AppError;
-use crate::store::{NewMessage, Store, MAX_BATCH};
+use crate::store::{Backend, NewMessage, Store, MAX_BATCH};
 use crate::topic::{Except, Topic};
 use protocol::{Message, ServerEvent, SessionId};
 use tokio::sync::{mpsc, oneshot};
 
 /// What a sender gets back: the stored message, and whether it is new (false for a retry).
 pub type SendResult = Result<(Message, bool), AppError>;
+
+/// How long a batch may wait for more sends while they keep coming, on SQLite. (Measured at
+/// 2,000 sends/s: 1 ms cut the server's CPU by 40 % with the same p99; 2 ms tripled the p99. On
+/// PostgreSQL it cut CPU by a quarter but doubled the p99, so there batches do not wait.)
+const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
 
 struct Job {
     message: NewMessage,
@@ -41,7 +46,8 @@ impl MessageWriter {
     pub fn start(store: Store, broker: Broker, queue: usize) -> Self {
         let (jobs, rx) = mpsc::channel(queue.max(1));
         // One task: batches need a single committer, and it runs until every handle is gone.
-        tokio::spawn(run(store, broker, rx));
+        let gather = store.backend() == Backend::Sqlite;
+        tokio::spawn(run(store, broker, rx, gather));
         Self { jobs }
     }
 
@@ -62,9 +68,32 @@ impl MessageWriter {
     }
 }
 
-async fn run(store: Store, broker: Broker, mut rx: mpsc::Receiver<Job>) {
+/// Takes the next batch: what has arrived and, when `busy` (gathering is on and the last batch had
+/// more than one), what arrives within [`GATHER`] more. Under load that makes fewer, larger
+/// transactions (each costs the same few statements, and on SQLite each statement is a hand-off
+/// to the connection's thread); a lone send is never held back.
+async fn next_batch(rx: &mut mpsc::Receiver<Job>, jobs: &mut Vec<Job>, busy: bool) -> bool {
+    if rx.recv_many(jobs, MAX_BATCH).await == 0 {
+        return false;
+    }
+    if busy && jobs.len() < MAX_BATCH {
+        let deadline = tokio::time::Instant::now() + GATHER;
+        while jobs.len() < MAX_BATCH {
+            let room = MAX_BATCH - jobs.len();
+            match tokio::time::timeout_at(deadline, rx.recv_many(jobs, room)).await {
+                Ok(n) if n > 0 => {}
+                _ => break,
+            }
+        }
+    }
+    true
+}
+
+async fn run(store: Store, broker: Broker, mut rx: mpsc::Receiver<Job>, gather: bool) {
     let mut jobs: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+    let mut busy = false;
+    while next_batch(&mut rx, &mut jobs, busy).await {
+        busy = gather && jobs.len() > 1;
         let (batch, waiting): (Vec<NewMessage>, Vec<_>) = jobs
             .drain(..)
             .map(|j| (j.message, (j.origin, j.reply)))
