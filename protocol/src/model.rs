@@ -108,7 +108,8 @@ pub struct Presence {
     pub user_id: UserId,
     /// Their current status.
     pub status: PresenceStatus,
-    /// When they were last connected; set once they have gone offline at least once.
+    /// Last-seen time: `null` while online; while away, when they went away; while offline,
+    /// when they were last connected (or chose to appear offline; `null` if never seen).
     pub last_seen_at: Option<Millis>,
 }
 

@@ -39,6 +39,9 @@ pub enum AppError {
     /// Nothing with that id is visible to the caller.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The path exists but not with this HTTP method (REST only; code `NOT_FOUND`, status 405).
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// The resource exists already.
     #[error("{0}")]
     Conflict(String),
@@ -68,7 +71,7 @@ impl AppError {
             Self::AlreadyAuthenticated => ErrorCode::AlreadyAuthenticated,
             Self::NotAMember => ErrorCode::NotAMember,
             Self::Forbidden(_) => ErrorCode::Forbidden,
-            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::NotFound(_) | Self::MethodNotAllowed(_) => ErrorCode::NotFound,
             Self::Conflict(_) => ErrorCode::Conflict,
             Self::RateLimited => ErrorCode::RateLimited,
             Self::Unavailable(_) => ErrorCode::Unavailable,
@@ -86,6 +89,7 @@ impl AppError {
             Self::NotAMember | Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::AlreadyAuthenticated => StatusCode::CONFLICT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

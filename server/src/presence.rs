@@ -15,6 +15,8 @@ pub struct PresenceUpdate {
     pub user: UserId,
     /// The new status.
     pub status: PresenceStatus,
+    /// For `away`: since when (Unix ms), shown as the user's last-seen time.
+    pub away_since: Option<i64>,
 }
 
 #[derive(Debug)]
@@ -25,6 +27,8 @@ struct UserPresence {
     invisible: bool,
     /// What others were last told.
     announced: PresenceStatus,
+    /// When the announced status became `away`.
+    away_since: Option<i64>,
 }
 
 /// What closing a session did to its user's presence.
@@ -53,7 +57,7 @@ fn aggregate(sessions: &HashMap<SessionId, PresenceStatus>) -> PresenceStatus {
 }
 
 impl PresenceRegistry {
-    fn reannounce(&mut self, user: UserId) -> Option<PresenceUpdate> {
+    fn reannounce(&mut self, user: UserId, now: i64) -> Option<PresenceUpdate> {
         let entry = self.users.get_mut(&user)?;
         let status = if entry.invisible && !entry.sessions.is_empty() {
             PresenceStatus::Offline
@@ -65,21 +69,32 @@ impl PresenceRegistry {
             return None;
         }
         entry.announced = status;
-        Some(PresenceUpdate { user, status })
+        entry.away_since = (status == PresenceStatus::Away).then_some(now);
+        Some(PresenceUpdate {
+            user,
+            status,
+            away_since: entry.away_since,
+        })
     }
 
-    /// A session connected (as online).
-    pub fn connect(&mut self, user: UserId, session: SessionId) -> Option<PresenceUpdate> {
+    /// A session connected (as online) at `now` (Unix ms).
+    pub fn connect(
+        &mut self,
+        user: UserId,
+        session: SessionId,
+        now: i64,
+    ) -> Option<PresenceUpdate> {
         self.users
             .entry(user)
             .or_insert_with(|| UserPresence {
                 sessions: HashMap::new(),
                 invisible: false,
                 announced: PresenceStatus::Offline,
+                away_since: None,
             })
             .sessions
             .insert(session, PresenceStatus::Online);
-        self.reannounce(user)
+        self.reannounce(user, now)
     }
 
     /// A session chose a status: `online` or `away` for itself, or `offline` to make the user
@@ -89,6 +104,7 @@ impl PresenceRegistry {
         user: UserId,
         session: SessionId,
         status: PresenceStatus,
+        now: i64,
     ) -> Option<PresenceUpdate> {
         let entry = self.users.get_mut(&user)?;
         if status == PresenceStatus::Offline {
@@ -100,7 +116,7 @@ impl PresenceRegistry {
             *entry.sessions.get_mut(&session)? = status;
             entry.invisible = false;
         }
-        self.reannounce(user)
+        self.reannounce(user, now)
     }
 
     /// Whether the user chose to appear offline.
@@ -110,7 +126,7 @@ impl PresenceRegistry {
 
     /// A session closed: [`SessionEnd::Last`] if the user has no session left (the caller waits
     /// out the grace period and calls [`Self::expire`]).
-    pub fn disconnect(&mut self, user: UserId, session: SessionId) -> SessionEnd {
+    pub fn disconnect(&mut self, user: UserId, session: SessionId, now: i64) -> SessionEnd {
         let Some(entry) = self.users.get_mut(&user) else {
             return SessionEnd::Others(None);
         };
@@ -119,7 +135,7 @@ impl PresenceRegistry {
             SessionEnd::Last
         } else {
             // E.g. the remaining sessions are all away.
-            SessionEnd::Others(self.reannounce(user))
+            SessionEnd::Others(self.reannounce(user, now))
         }
     }
 
@@ -142,6 +158,15 @@ impl PresenceRegistry {
             .get(&user)
             .map_or(PresenceStatus::Offline, |u| u.announced)
     }
+
+    /// The status others were last told, and since when the user is away if they are.
+    pub fn status_and_away_since(&self, user: UserId) -> (PresenceStatus, Option<i64>) {
+        self.users
+            .get(&user)
+            .map_or((PresenceStatus::Offline, None), |u| {
+                (u.announced, u.away_since)
+            })
+    }
 }
 
 #[cfg(test)]
@@ -153,16 +178,17 @@ mod tests {
         let mut r = PresenceRegistry::default();
         let (u, s1, s2) = (UserId::new(), SessionId::new(), SessionId::new());
         assert_eq!(
-            r.connect(u, s1),
+            r.connect(u, s1, 0),
             Some(PresenceUpdate {
                 user: u,
-                status: PresenceStatus::Online
+                status: PresenceStatus::Online,
+                away_since: None,
             })
         );
-        assert_eq!(r.connect(u, s2), None);
-        assert_eq!(r.disconnect(u, s1), SessionEnd::Others(None));
+        assert_eq!(r.connect(u, s2, 0), None);
+        assert_eq!(r.disconnect(u, s1, 0), SessionEnd::Others(None));
         assert_eq!(r.status(u), PresenceStatus::Online);
-        assert_eq!(r.disconnect(u, s2), SessionEnd::Last);
+        assert_eq!(r.disconnect(u, s2, 0), SessionEnd::Last);
         // Still announced online during the grace period.
         assert_eq!(r.status(u), PresenceStatus::Online);
         assert!(r.expire(u));
@@ -173,9 +199,9 @@ mod tests {
     fn reconnecting_within_grace_announces_nothing() {
         let mut r = PresenceRegistry::default();
         let (u, s1, s2) = (UserId::new(), SessionId::new(), SessionId::new());
-        r.connect(u, s1);
-        assert_eq!(r.disconnect(u, s1), SessionEnd::Last);
-        assert_eq!(r.connect(u, s2), None);
+        r.connect(u, s1, 0);
+        assert_eq!(r.disconnect(u, s1, 0), SessionEnd::Last);
+        assert_eq!(r.connect(u, s2, 0), None);
         assert!(!r.expire(u));
     }
 
@@ -183,24 +209,26 @@ mod tests {
     fn appearing_offline_hides_every_session_until_a_status_is_chosen_again() {
         let mut r = PresenceRegistry::default();
         let (u, s1, s2) = (UserId::new(), SessionId::new(), SessionId::new());
-        r.connect(u, s1);
-        r.connect(u, s2);
+        r.connect(u, s1, 0);
+        r.connect(u, s2, 0);
         let offline = Some(PresenceUpdate {
             user: u,
             status: PresenceStatus::Offline,
+            away_since: None,
         });
-        assert_eq!(r.set_status(u, s1, PresenceStatus::Offline), offline);
+        assert_eq!(r.set_status(u, s1, PresenceStatus::Offline, 0), offline);
         assert_eq!(r.status(u), PresenceStatus::Offline);
         assert!(r.is_invisible(u));
         // Another device connecting or closing does not reveal the user.
-        assert_eq!(r.connect(u, SessionId::new()), None);
-        assert_eq!(r.disconnect(u, s2), SessionEnd::Others(None));
+        assert_eq!(r.connect(u, SessionId::new(), 0), None);
+        assert_eq!(r.disconnect(u, s2, 0), SessionEnd::Others(None));
         assert_eq!(r.status(u), PresenceStatus::Offline);
         assert_eq!(
-            r.set_status(u, s1, PresenceStatus::Online),
+            r.set_status(u, s1, PresenceStatus::Online, 0),
             Some(PresenceUpdate {
                 user: u,
-                status: PresenceStatus::Online
+                status: PresenceStatus::Online,
+                away_since: None,
             })
         );
     }
@@ -209,9 +237,9 @@ mod tests {
     fn an_invisible_user_leaving_is_not_announced_again() {
         let mut r = PresenceRegistry::default();
         let (u, s1) = (UserId::new(), SessionId::new());
-        r.connect(u, s1);
-        r.set_status(u, s1, PresenceStatus::Offline);
-        assert_eq!(r.disconnect(u, s1), SessionEnd::Last);
+        r.connect(u, s1, 0);
+        r.set_status(u, s1, PresenceStatus::Offline, 0);
+        assert_eq!(r.disconnect(u, s1, 0), SessionEnd::Last);
         assert!(!r.expire(u), "already shown offline");
         assert!(!r.is_invisible(u));
     }
@@ -220,22 +248,26 @@ mod tests {
     fn away_only_when_every_session_is_away() {
         let mut r = PresenceRegistry::default();
         let (u, s1, s2) = (UserId::new(), SessionId::new(), SessionId::new());
-        r.connect(u, s1);
-        r.connect(u, s2);
-        assert_eq!(r.set_status(u, s1, PresenceStatus::Away), None);
+        r.connect(u, s1, 0);
+        r.connect(u, s2, 0);
+        assert_eq!(r.set_status(u, s1, PresenceStatus::Away, 5), None);
         assert_eq!(
-            r.set_status(u, s2, PresenceStatus::Away),
+            r.set_status(u, s2, PresenceStatus::Away, 7),
             Some(PresenceUpdate {
                 user: u,
-                status: PresenceStatus::Away
+                status: PresenceStatus::Away,
+                away_since: Some(7),
             })
         );
+        assert_eq!(r.status_and_away_since(u), (PresenceStatus::Away, Some(7)));
         assert_eq!(
-            r.set_status(u, s1, PresenceStatus::Online),
+            r.set_status(u, s1, PresenceStatus::Online, 9),
             Some(PresenceUpdate {
                 user: u,
-                status: PresenceStatus::Online
+                status: PresenceStatus::Online,
+                away_since: None,
             })
         );
+        assert_eq!(r.status_and_away_since(u), (PresenceStatus::Online, None));
     }
 }

@@ -30,11 +30,14 @@ pub fn now_ms() -> i64 {
     0
 }
 
-/// A user's presence in words: "online", "away", "last seen 5 min ago".
+/// A user's presence in words: "online", "away (went away 5 min ago)", "last seen 5 min ago".
 fn presence_words(status: PresenceStatus, last_seen: Option<i64>) -> String {
     match (status, last_seen) {
         (PresenceStatus::Online, _) => "online".into(),
-        (PresenceStatus::Away, _) => "away".into(),
+        (PresenceStatus::Away, Some(at)) => {
+            format!("away (went away {})", format::ago(at, now_ms()))
+        }
+        (PresenceStatus::Away, None) => "away".into(),
         (PresenceStatus::Offline, Some(at)) => format!("last seen {}", format::ago(at, now_ms())),
         (PresenceStatus::Offline, None) => "offline".into(),
     }

@@ -8,6 +8,7 @@ pub mod local;
 
 use crate::hub::{CloseReason, Hub};
 use crate::presence::{PresenceUpdate, SessionEnd};
+use crate::store::now_ms;
 use crate::topic::{Except, Topic};
 use axum::extract::ws::Utf8Bytes;
 use protocol::{ConversationId, Presence, PresenceStatus, SessionId, UserId};
@@ -81,7 +82,7 @@ impl Broker {
         session: SessionId,
     ) -> Option<PresenceUpdate> {
         match self {
-            Self::Local(b) => b.presence(|r| r.connect(user, session)),
+            Self::Local(b) => b.presence(|r| r.connect(user, session, now_ms())),
         }
     }
 
@@ -93,14 +94,14 @@ impl Broker {
         status: PresenceStatus,
     ) -> Option<PresenceUpdate> {
         match self {
-            Self::Local(b) => b.presence(|r| r.set_status(user, session, status)),
+            Self::Local(b) => b.presence(|r| r.set_status(user, session, status, now_ms())),
         }
     }
 
     /// Forgets a session (see [`SessionEnd`]).
     pub async fn session_ended(&self, user: UserId, session: SessionId) -> SessionEnd {
         match self {
-            Self::Local(b) => b.presence(|r| r.disconnect(user, session)),
+            Self::Local(b) => b.presence(|r| r.disconnect(user, session, now_ms())),
         }
     }
 
@@ -111,10 +112,12 @@ impl Broker {
         }
     }
 
-    /// The announced status of each user.
-    pub async fn statuses(&self, users: &[UserId]) -> Vec<(UserId, PresenceStatus)> {
+    /// The announced status of each user, with since when they are away if they are.
+    pub async fn statuses(&self, users: &[UserId]) -> Vec<(PresenceStatus, Option<i64>)> {
         match self {
-            Self::Local(b) => b.presence(|r| users.iter().map(|u| (*u, r.status(*u))).collect()),
+            Self::Local(b) => {
+                b.presence(|r| users.iter().map(|u| r.status_and_away_since(*u)).collect())
+            }
         }
     }
 }

@@ -32,8 +32,9 @@ pub async fn session_started(state: &AppState, user: UserId, session: SessionId)
     }
 }
 
-/// A session chose a status. `offline` makes the user appear offline: watchers see offline with
-/// last-seen set to now, and it stays frozen while the user remains hidden.
+/// A session chose a status. `away` is announced with last-seen set to when the user went away;
+/// `offline` makes the user appear offline: watchers see offline with last-seen set to now, and
+/// it stays frozen while the user remains hidden.
 pub async fn set_status(
     state: &AppState,
     user: UserId,
@@ -48,7 +49,7 @@ pub async fn set_status(
         state.store.set_last_seen(user, at).await?;
         Some(at)
     } else {
-        None
+        update.away_since
     };
     announce(
         state,
@@ -71,7 +72,7 @@ pub async fn session_closed(state: &AppState, user: UserId, session: SessionId) 
             let presence = Presence {
                 user_id: update.user,
                 status: update.status,
-                last_seen_at: None,
+                last_seen_at: update.away_since,
             };
             announce(state, presence).await;
         }
@@ -139,10 +140,14 @@ pub async fn subscribe(
     Ok(statuses
         .into_iter()
         .zip(allowed)
-        .map(|((user_id, status), (_, last_seen_at))| Presence {
+        .map(|((status, away_since), (user_id, stored))| Presence {
             user_id,
             status,
-            last_seen_at,
+            last_seen_at: match status {
+                PresenceStatus::Online => None,
+                PresenceStatus::Away => away_since,
+                PresenceStatus::Offline => stored,
+            },
         })
         .collect())
 }

@@ -1,11 +1,11 @@
 //! Operator actions: end all sessions of a user, optionally banning them.
 
-use super::{path_id, ApiJson};
+use super::{path_id, ApiJson, ApiPath};
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 use crate::hub::CloseReason;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use protocol::rest::{KickRequest, KickResponse};
@@ -18,7 +18,7 @@ pub fn router() -> Router<AppState> {
 async fn kick(
     State(state): State<AppState>,
     AuthUser(admin): AuthUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<KickRequest>,
 ) -> AppResult<Json<KickResponse>> {
     if !state

@@ -1,12 +1,12 @@
 //! Conversations, their members and their message history. Every read checks membership.
 
-use super::{path_id, ApiJson, ApiQuery};
+use super::{path_id, ApiJson, ApiPath, ApiQuery};
 use crate::auth::AuthUser;
 use crate::domain::conversations;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::PageCursor;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
@@ -63,7 +63,7 @@ async fn create(
 async fn show(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> AppResult<Json<Conversation>> {
     let id: ConversationId = path_id(&id, "conversation")?;
     Ok(Json(state.store.conversation_for(id, me.id).await?))
@@ -72,7 +72,7 @@ async fn show(
 async fn add_member(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<AddMemberRequest>,
 ) -> AppResult<Json<Conversation>> {
     let id: ConversationId = path_id(&id, "conversation")?;
@@ -83,7 +83,7 @@ async fn add_member(
 async fn remove_member(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
-    Path((id, user_id)): Path<(String, String)>,
+    ApiPath((id, user_id)): ApiPath<(String, String)>,
 ) -> AppResult<StatusCode> {
     let id: ConversationId = path_id(&id, "conversation")?;
     let user: UserId = path_id(&user_id, "user")?;
@@ -101,7 +101,7 @@ struct HistoryQuery {
 async fn history(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<HistoryQuery>,
 ) -> AppResult<Json<MessagePage>> {
     let id: ConversationId = path_id(&id, "conversation")?;

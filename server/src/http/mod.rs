@@ -10,10 +10,11 @@ mod users;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::OriginalUri;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -35,10 +36,23 @@ pub fn router(state: AppState) -> Router<AppState> {
                 .merge(users::router())
                 .merge(conversations::router())
                 .merge(notifications::router())
-                .merge(admin::router()),
+                .merge(admin::router())
+                .method_not_allowed_fallback(method_not_allowed)
+                .fallback(no_such_endpoint),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(state, rate_limit))
+}
+
+/// An unknown path under `/api`: a JSON 404 (the app's HTML 404 is for pages).
+async fn no_such_endpoint(method: Method, OriginalUri(uri): OriginalUri) -> AppError {
+    tracing::debug!(%method, %uri, "no such API endpoint");
+    AppError::NotFound("API endpoint")
+}
+
+/// A known path with a method it does not take: a JSON 405 (axum adds the `Allow` header).
+async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> AppError {
+    AppError::MethodNotAllowed(format!("{} does not accept {method}", uri.path()))
 }
 
 /// Per-address rate limit on every REST request (the WebSocket has its own per connection).
@@ -87,6 +101,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             .await
             .map(|q| Self(q.0))
             .map_err(|e: QueryRejection| AppError::InvalidPayload(e.body_text()))
+    }
+}
+
+/// Path parameters whose rejections (for example a segment that is not valid UTF-8) are JSON
+/// errors rather than axum's plain text.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Self(p.0))
+            .map_err(|e: PathRejection| AppError::InvalidPayload(e.body_text()))
     }
 }
 

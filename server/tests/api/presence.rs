@@ -175,18 +175,40 @@ async fn away_is_announced_when_every_session_is_away() {
     .await;
     b.expect_silence(Duration::from_millis(300), any_presence_of(&alice))
         .await;
+    let before = protocol_now();
     a2.send(ClientEvent::SetPresence {
         status: PresenceStatus::Away,
     })
     .await;
-    b.expect(presence_of(&alice, PresenceStatus::Away)).await;
+    let away = b.expect(presence_of(&alice, PresenceStatus::Away)).await;
+    // Away carries when the user went away, as their last-seen time.
+    let since = entry_of(&away, alice.id())
+        .and_then(|p| p.last_seen_at)
+        .expect("away has a last-seen time");
+    assert!(since >= before && since <= protocol_now(), "{since}");
     // Alice's own sessions hear it too, so every device shows the same status.
     a1.expect(presence_of(&alice, PresenceStatus::Away)).await;
+    // A new watcher's snapshot says the same.
+    let mut b2 = app.connect(&bob).await;
+    let snapshot = watch(&mut b2, &[&alice]).await;
+    assert_eq!(
+        (snapshot[0].status, snapshot[0].last_seen_at),
+        (PresenceStatus::Away, Some(since))
+    );
     a2.send(ClientEvent::SetPresence {
         status: PresenceStatus::Online,
     })
     .await;
-    b.expect(presence_of(&alice, PresenceStatus::Online)).await;
+    let online = b.expect(presence_of(&alice, PresenceStatus::Online)).await;
+    assert_eq!(entry_of(&online, alice.id()).unwrap().last_seen_at, None);
+}
+
+/// Unix milliseconds now, as the server stamps them.
+fn protocol_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
 }
 
 #[tokio::test]

@@ -368,3 +368,52 @@ async fn rest_requests_are_rate_limited_per_address() {
     assert_eq!(statuses[..8], [200; 8], "a burst of 4× the rate passes");
     assert!(statuses.contains(&429), "{statuses:?}");
 }
+
+#[tokio::test]
+async fn every_api_error_has_a_json_body() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let code = |body: &serde_json::Value| body["error"]["code"].as_str().map(str::to_owned);
+
+    let (status, body) = app.get("/api/no/such/thing", &alice.token).await;
+    assert_eq!(
+        (status, code(&body)),
+        (404, Some("NOT_FOUND".into())),
+        "{body}"
+    );
+
+    // A known path with a method it does not take.
+    let (status, body) = app
+        .request(
+            Method::DELETE,
+            "/api/conversations",
+            Some(&alice.token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (405, Some("NOT_FOUND".into())),
+        "{body}"
+    );
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("DELETE"));
+
+    // A path segment that is not UTF-8.
+    let (status, body) = app.get("/api/conversations/%ff", &alice.token).await;
+    assert_eq!(
+        (status, code(&body)),
+        (400, Some("INVALID_PAYLOAD".into())),
+        "{body}"
+    );
+    let (status, body) = app
+        .get("/api/conversations/%ff/messages", &alice.token)
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (400, Some("INVALID_PAYLOAD".into())),
+        "{body}"
+    );
+}
