@@ -287,3 +287,27 @@ test('a tab hidden for a while shows as away, and online again when shown', asyn
   await expect(dot).toHaveAttribute('data-status', 'online');
   await expect(ivy.getByTestId('total-unread')).toBeHidden();
 });
+
+test('a long last-message preview is ellipsized and the time stays in the row', async ({ browser }) => {
+  const lena = await register(browser, 'lena');
+  const omar = await register(browser, 'omar');
+  await lena.getByText('New message').click();
+  await lena.getByLabel('Find people').fill('oma');
+  await lena.getByRole('button', { name: 'Message' }).click();
+  await expect(lena.getByTestId('chat-title')).toHaveText('omar');
+  const long = 'A rather long message that goes on and on '.repeat(8).trim();
+  await send(lena, long);
+  const row = conversation(omar, 'lena');
+  const preview = row.getByTestId('preview');
+  await expect(preview).toHaveText(long);
+  const time = row.locator('time');
+  await expect(time).toBeVisible();
+  const rowBox = (await row.boundingBox())!;
+  const timeBox = (await time.boundingBox())!;
+  expect(timeBox.x + timeBox.width).toBeLessThanOrEqual(rowBox.x + rowBox.width + 0.5);
+  expect(timeBox.width).toBeGreaterThan(20);
+  // Cut with an ellipsis, not wrapped and not overflowing the row.
+  const cut = await preview.evaluate((el) => el.scrollWidth > el.clientWidth);
+  expect(cut).toBe(true);
+  await omar.screenshot({ path: shot('long-preview') });
+});
