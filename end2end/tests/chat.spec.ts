@@ -40,7 +40,8 @@ test('two people chat: typing, unread, receipts, edits, presence, reload and res
   await test.step('alice starts a direct conversation by searching for bob', async () => {
     await alice.getByText('New message').click();
     await alice.getByLabel('Find people').fill('bo');
-    await alice.getByRole('button', { name: 'Message' }).click();
+    // Each result's button is named for the person (screen readers list them apart).
+    await alice.getByRole('button', { name: 'Message bob', exact: true }).click();
     await expect(alice.getByTestId('chat-title')).toHaveText('bob');
     await send(alice, 'Hello Bob');
     await expect(message(alice, 'Hello Bob').getByTestId('delivery')).toHaveText(/sent|delivered/);
@@ -50,6 +51,9 @@ test('two people chat: typing, unread, receipts, edits, presence, reload and res
     const row = conversation(bob, 'alice');
     await expect(row.getByTestId('unread')).toHaveText('1');
     await expect(bob.getByTestId('total-unread')).toHaveText('1');
+    // Screen readers hear the number with its meaning, not "1" then "unread".
+    await expect(row.getByRole('img', { name: '1 unread', exact: true })).toBeVisible();
+    await expect(bob.getByRole('img', { name: '1 unread messages in all' })).toBeVisible();
     await expect(row.getByTestId('presence-dot')).toHaveAttribute('data-status', 'online');
     await expect(row.getByTestId('preview')).toHaveText('Hello Bob');
     await bob.screenshot({ path: shot('conversation-list') });
@@ -155,19 +159,23 @@ test('groups: create with members, system lines and member presence; phone layou
   const carol = await register(browser, 'carol');
   const dave = await register(browser, 'dave');
   const erin = await register(browser, 'erin');
+  const headerHeight = async (page: Page) => (await page.locator('header.topbar').boundingBox())!.height;
+  const daveHeader = await headerHeight(dave);
 
   await carol.getByText('New group').click();
   await carol.getByLabel('Group name').fill('Book club');
   await carol.getByLabel('Add members').fill('dav');
-  await carol.getByRole('button', { name: 'Add', exact: true }).click();
+  await carol.getByRole('button', { name: 'Add dave', exact: true }).click();
   await carol.getByLabel('Add members').fill('eri');
-  await carol.getByRole('button', { name: 'Add', exact: true }).click();
+  await carol.getByRole('button', { name: 'Add erin', exact: true }).click();
   await carol.getByRole('button', { name: 'Create group' }).click();
   await expect(carol.getByTestId('chat-title')).toHaveText('Book club');
   await expect(carol.getByTestId('chat-presence')).toHaveText('3 members');
 
   // Dave and Erin were notified: the bell counts, opening it lists and clears.
   await expect(dave.getByTestId('bell-count')).toHaveText('1');
+  // A number on the bell does not make the header taller.
+  expect(await headerHeight(dave)).toBe(daveHeader);
   await dave.getByRole('button', { name: /Notifications/ }).click();
   await expect(dave.getByTestId('notification')).toHaveText(/carol added you to Book club/);
   await expect(dave.getByTestId('bell-count')).toBeHidden();
@@ -224,7 +232,7 @@ test('older history loads when scrolling up', async ({ browser }) => {
   const hank = await register(browser, 'hank');
   await gina.getByText('New message').click();
   await gina.getByLabel('Find people').fill('hank');
-  await gina.getByRole('button', { name: 'Message' }).click();
+  await gina.getByRole('button', { name: 'Message hank', exact: true }).click();
   await expect(gina.getByTestId('chat-title')).toHaveText('hank');
   const conversationId = gina.url().split('/c/')[1];
 
@@ -265,7 +273,7 @@ test('a tab hidden for a while shows as away, and online again when shown', asyn
   const jack = await register(browser, 'jack');
   await ivy.getByText('New message').click();
   await ivy.getByLabel('Find people').fill('jack');
-  await ivy.getByRole('button', { name: 'Message' }).click();
+  await ivy.getByRole('button', { name: 'Message jack', exact: true }).click();
   await send(ivy, 'ping');
   await conversation(jack, 'ivy').click();
   const dot = jack.getByTestId('chat-presence').getByTestId('presence-dot');
@@ -293,7 +301,7 @@ test('a long last-message preview is ellipsized and the time stays in the row', 
   const omar = await register(browser, 'omar');
   await lena.getByText('New message').click();
   await lena.getByLabel('Find people').fill('oma');
-  await lena.getByRole('button', { name: 'Message' }).click();
+  await lena.getByRole('button', { name: 'Message omar', exact: true }).click();
   await expect(lena.getByTestId('chat-title')).toHaveText('omar');
   const long = 'A rather long message that goes on and on '.repeat(8).trim();
   await send(lena, long);

@@ -104,7 +104,8 @@ fn Header() -> impl IntoView {
     view! {
         <header class="topbar">
             <A href="/"><h1>"Confab"</h1></A>
-            <span class="count" data-testid="total-unread" aria-label="unread messages"
+            <span class="count" data-testid="total-unread" role="img"
+                aria-label=move || format!("{} unread messages in all", total())
                 class:hidden=move || total() == 0>{total}</span>
             <span class="spacer"></span>
             <crate::notifications::Bell/>

@@ -85,7 +85,7 @@ pub fn ConversationList() -> impl IntoView {
                                     <span class="row">
                                         <span class="preview muted" data-testid="preview">{text}</span>
                                         {(unread > 0).then(|| view! {
-                                            <span class="count" data-testid="unread" aria-label="unread">{unread}</span>
+                                            <span class="count" data-testid="unread" role="img" aria-label=format!("{unread} unread")>{unread}</span>
                                         })}
                                     </span>
                                 </span>

@@ -50,7 +50,10 @@ fn UserSearch(
                     view! {
                         <li>
                             <span>{user.display_name.clone()} <span class="muted">" @"{user.username.clone()}</span></span>
+                            // Named for the person: a screen reader lists "Message Bob", "Message
+                            // Bea", not a row of identical "Message" buttons.
                             <button class="small" type="button"
+                                aria-label=format!("{action} {}", user.display_name)
                                 on:click=move |_| { on_pick.run(picked.clone()); query.set(String::new()); }>
                                 {action}
                             </button>
