@@ -129,6 +129,8 @@ test('two people chat: typing, unread, receipts, edits, presence, reload and res
 
     await server.stop();
     await expect(alice2.getByTestId('connection')).toContainText('reconnecting');
+    // The server said it is going away: a notice says so, and goes once the connection is back.
+    await expect(alice2.getByTestId('notice')).toContainText('restarting');
     await expect(bob.getByTestId('connection')).toContainText('reconnecting');
     // Sent while the server is down: shown as pending, delivered after the restart.
     await send(alice2, 'Sent while the server was down');
@@ -138,6 +140,7 @@ test('two people chat: typing, unread, receipts, edits, presence, reload and res
 
     await expect(alice2.getByTestId('connection')).toHaveText('connected', { timeout: 20_000 });
     await expect(bob.getByTestId('connection')).toHaveText('connected', { timeout: 20_000 });
+    await expect(alice2.getByTestId('notice')).toHaveCount(0);
     await expect(message(bob, 'Sent while the server was down')).toHaveCount(1);
     await send(alice2, 'After the restart');
     await expect(message(bob, 'After the restart')).toHaveCount(1);

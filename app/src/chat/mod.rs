@@ -126,18 +126,35 @@ fn Header() -> impl IntoView {
     }
 }
 
-/// The latest problem, in plain words, until dismissed.
+/// How long a notice stays on screen unless dismissed sooner (or made stale by a reconnect).
+const NOTICE_MS: u64 = 8_000;
+
+/// The latest problem, in plain words, for a few seconds or until dismissed.
 #[component]
 fn Notice() -> impl IntoView {
     let client = expect_context::<ChatClient>();
-    let notice = move || client.state.with(|s| s.notice.clone());
+    let notice = move || {
+        client
+            .state
+            .with(|s| s.notice.clone().map(|t| (t, s.notice_seq)))
+    };
+    Effect::new(move |_| {
+        if let Some((_, seq)) = notice() {
+            set_timeout(
+                move || {
+                    let _ = client.state.try_update(|s| s.dismiss_notice(seq));
+                },
+                std::time::Duration::from_millis(NOTICE_MS),
+            );
+        }
+    });
     move || {
-        notice().map(|text| {
+        notice().map(|(text, seq)| {
             view! {
                 <div class="notice" role="alert" data-testid="notice">
                     <span>{text}</span>
                     <button class="link" aria-label="Dismiss"
-                        on:click=move |_| { let _ = client.state.try_update(|s| s.notice = None); }>"✕"</button>
+                        on:click=move |_| { let _ = client.state.try_update(|s| s.dismiss_notice(seq)); }>"✕"</button>
                 </div>
             }
         })

@@ -77,7 +77,7 @@ impl ChatClient {
 
     /// Shows a problem to the user.
     pub fn notice(self, text: String) {
-        let _ = self.state.try_update(|s| s.notice = Some(text));
+        let _ = self.state.try_update(|s| s.set_notice(text, false));
     }
 
     /// Opens a conversation.

@@ -229,6 +229,10 @@ pub struct ChatState {
     pub my_status: PresenceStatus,
     /// The latest problem, in plain words.
     pub notice: Option<String>,
+    /// Bumped with every new notice, so that a timer set for one notice never closes a later one.
+    pub notice_seq: u64,
+    /// The notice is about the connection: it goes once the connection is back.
+    notice_until_connected: bool,
     /// Notifications known so far, newest first.
     pub notifications: Vec<Notification>,
     /// The bell's count.
@@ -254,6 +258,8 @@ impl ChatState {
             visible: true,
             my_status: PresenceStatus::Online,
             notice: None,
+            notice_seq: 0,
+            notice_until_connected: false,
             notifications: Vec::new(),
             unread_notifications: 0,
             watched: BTreeSet::new(),
@@ -268,6 +274,10 @@ impl ChatState {
             ServerEvent::Authenticated { user, .. } => {
                 self.me = user;
                 self.conn = ConnState::Connected;
+                if self.notice_until_connected {
+                    self.notice = None;
+                    self.notice_until_connected = false;
+                }
                 // A new connection watches nobody yet.
                 self.watched.clear();
                 actions.extend(self.resync());
@@ -391,7 +401,7 @@ impl ChatState {
                 self.conversations.remove(&conversation_id);
                 if self.active == Some(conversation_id) {
                     self.active = None;
-                    self.notice = Some("You were removed from that conversation.".into());
+                    self.set_notice("You were removed from that conversation.".into(), false);
                 }
             }
             ServerEvent::NotificationNew {
@@ -433,7 +443,28 @@ impl ChatState {
                 }
             }
         }
+        // Errors that end in a reconnect are stale once it succeeds.
+        let until_connected = matches!(
+            code,
+            ErrorCode::Unavailable | ErrorCode::SlowConsumer | ErrorCode::IdleTimeout
+        );
+        self.set_notice(text, until_connected);
+    }
+
+    /// Shows a notice (replacing any other). `until_connected`: it is about the connection and
+    /// goes once the connection is back.
+    pub fn set_notice(&mut self, text: String, until_connected: bool) {
         self.notice = Some(text);
+        self.notice_seq += 1;
+        self.notice_until_connected = until_connected;
+    }
+
+    /// Closes notice number `seq` if it is still the one shown (a timer, or the ✕ button).
+    pub fn dismiss_notice(&mut self, seq: u64) {
+        if self.notice_seq == seq {
+            self.notice = None;
+            self.notice_until_connected = false;
+        }
     }
 
     fn viewers_changed(&mut self, conversation: ConversationId, user: UserId, joined: bool) {

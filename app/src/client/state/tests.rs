@@ -419,3 +419,40 @@ fn notifications_count_and_list() {
         "BOB added you to Team"
     );
 }
+
+fn reconnected(s: &mut ChatState) {
+    s.apply(ev(ServerEvent::Authenticated {
+        user: s.me.clone(),
+        session_id: SessionId::new(),
+        server_time: 0,
+        protocol_version: 2,
+    }));
+}
+
+#[test]
+fn connection_notices_go_once_the_connection_is_back_and_others_stay() {
+    let (mut s, _bob, _id) = setup();
+    s.apply(ev(ServerEvent::error(ErrorCode::Unavailable, "restarting")));
+    assert!(s.notice.as_deref().unwrap().contains("retrying"));
+    reconnected(&mut s);
+    assert_eq!(s.notice, None, "stale once connected again");
+
+    s.apply(ev(ServerEvent::error(ErrorCode::NotAMember, "no")));
+    reconnected(&mut s);
+    assert!(
+        s.notice.is_some(),
+        "not about the connection: it stays until it times out"
+    );
+}
+
+#[test]
+fn a_timer_for_an_old_notice_does_not_close_a_newer_one() {
+    let (mut s, _bob, _id) = setup();
+    s.set_notice("first".into(), false);
+    let first = s.notice_seq;
+    s.set_notice("second".into(), false);
+    s.dismiss_notice(first);
+    assert_eq!(s.notice.as_deref(), Some("second"));
+    s.dismiss_notice(s.notice_seq);
+    assert_eq!(s.notice, None);
+}
