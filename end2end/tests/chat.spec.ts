@@ -27,6 +27,15 @@ const message = (page: Page, text: string) => page.getByTestId('message').filter
 const conversation = (page: Page, title: string) =>
   page.getByTestId('conversation').filter({ has: page.getByTestId('conversation-title').getByText(title, { exact: true }) });
 
+/** Opens (or starts) the direct conversation with `name` from the "New message" search. */
+async function openDirect(page: Page, name: string, query = name) {
+  await page.getByText('New message').click();
+  await page.getByLabel('Find people').fill(query);
+  // Each result's button is named for the person (screen readers list them apart).
+  await page.getByRole('button', { name: `Message ${name}`, exact: true }).click();
+  await expect(page.getByTestId('chat-title')).toHaveText(name);
+}
+
 async function send(page: Page, text: string) {
   await composer(page).fill(text);
   await composer(page).press('Enter');
@@ -38,11 +47,7 @@ test('two people chat: typing, unread, receipts, edits, presence, reload and res
   const aliceErrors = watchConsole(alice);
 
   await test.step('alice starts a direct conversation by searching for bob', async () => {
-    await alice.getByText('New message').click();
-    await alice.getByLabel('Find people').fill('bo');
-    // Each result's button is named for the person (screen readers list them apart).
-    await alice.getByRole('button', { name: 'Message bob', exact: true }).click();
-    await expect(alice.getByTestId('chat-title')).toHaveText('bob');
+    await openDirect(alice, 'bob', 'bo');
     await send(alice, 'Hello Bob');
     await expect(message(alice, 'Hello Bob').getByTestId('delivery')).toHaveText(/sent|delivered/);
   });
@@ -233,10 +238,7 @@ test('errors are shown in plain words', async ({ browser }) => {
 test('older history loads when scrolling up', async ({ browser }) => {
   const gina = await register(browser, 'gina');
   const hank = await register(browser, 'hank');
-  await gina.getByText('New message').click();
-  await gina.getByLabel('Find people').fill('hank');
-  await gina.getByRole('button', { name: 'Message hank', exact: true }).click();
-  await expect(gina.getByTestId('chat-title')).toHaveText('hank');
+  await openDirect(gina, 'hank');
   const conversationId = gina.url().split('/c/')[1];
 
   // Seed 60 messages over a second socket of Gina's (same cookie), under the rate limit.
@@ -274,9 +276,7 @@ test('older history loads when scrolling up', async ({ browser }) => {
 test('a tab hidden for a while shows as away, and online again when shown', async ({ browser }) => {
   const ivy = await register(browser, 'ivy');
   const jack = await register(browser, 'jack');
-  await ivy.getByText('New message').click();
-  await ivy.getByLabel('Find people').fill('jack');
-  await ivy.getByRole('button', { name: 'Message jack', exact: true }).click();
+  await openDirect(ivy, 'jack');
   await send(ivy, 'ping');
   await conversation(jack, 'ivy').click();
   const dot = jack.getByTestId('chat-presence').getByTestId('presence-dot');
@@ -302,10 +302,7 @@ test('a tab hidden for a while shows as away, and online again when shown', asyn
 test('a long last-message preview is ellipsized and the time stays in the row', async ({ browser }) => {
   const lena = await register(browser, 'lena');
   const omar = await register(browser, 'omar');
-  await lena.getByText('New message').click();
-  await lena.getByLabel('Find people').fill('oma');
-  await lena.getByRole('button', { name: 'Message omar', exact: true }).click();
-  await expect(lena.getByTestId('chat-title')).toHaveText('omar');
+  await openDirect(lena, 'omar', 'oma');
   const long = 'A rather long message that goes on and on '.repeat(8).trim();
   await send(lena, long);
   const row = conversation(omar, 'lena');
