@@ -119,11 +119,6 @@ impl PresenceRegistry {
         self.reannounce(user, now)
     }
 
-    /// Whether the user chose to appear offline.
-    pub fn is_invisible(&self, user: UserId) -> bool {
-        self.users.get(&user).is_some_and(|u| u.invisible)
-    }
-
     /// A session closed: [`SessionEnd::Last`] if the user has no session left (the caller waits
     /// out the grace period and calls [`Self::expire`]).
     pub fn disconnect(&mut self, user: UserId, session: SessionId, now: i64) -> SessionEnd {
@@ -152,13 +147,6 @@ impl PresenceRegistry {
         }
     }
 
-    /// The status others were last told.
-    pub fn status(&self, user: UserId) -> PresenceStatus {
-        self.users
-            .get(&user)
-            .map_or(PresenceStatus::Offline, |u| u.announced)
-    }
-
     /// The status others were last told, and since when the user is away if they are.
     pub fn status_and_away_since(&self, user: UserId) -> (PresenceStatus, Option<i64>) {
         self.users
@@ -172,6 +160,16 @@ impl PresenceRegistry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl PresenceRegistry {
+        fn status(&self, user: UserId) -> PresenceStatus {
+            self.status_and_away_since(user).0
+        }
+
+        fn is_invisible(&self, user: UserId) -> bool {
+            self.users.get(&user).is_some_and(|u| u.invisible)
+        }
+    }
 
     #[test]
     fn online_while_any_session_is_and_offline_only_after_expiry() {

@@ -138,8 +138,15 @@ fn Notice() -> impl IntoView {
             .state
             .with(|s| s.notice.clone().map(|t| (t, s.notice_seq)))
     };
+    // A memo, so that the timer is set once per notice, not again on every state change while
+    // it is shown (the state is one signal).
+    let shown = Memo::new(move |_| {
+        client
+            .state
+            .with(|s| s.notice.as_ref().map(|_| s.notice_seq))
+    });
     Effect::new(move |_| {
-        if let Some((_, seq)) = notice() {
+        if let Some(seq) = shown.get() {
             set_timeout(
                 move || {
                     let _ = client.state.try_update(|s| s.dismiss_notice(seq));

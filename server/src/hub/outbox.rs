@@ -5,6 +5,10 @@
 //! connection's task ([`OutboxReceiver::poll_recv`]). The queue's buffer grows with a backlog and
 //! is reused, so an idle connection holds a few dozen bytes here; the task is woken only when the
 //! queue goes from empty to non-empty (or on close), so a burst of deliveries costs one wake-up.
+//!
+//! Bound: a connection holds at most `capacity` queued frames here, plus the batch its task has
+//! taken and not yet handed to the socket (also at most `capacity`, since it takes only when its
+//! own buffer is empty). A client that stops reading fills both and is closed as a slow consumer.
 
 use axum::extract::ws::Utf8Bytes;
 use protocol::ErrorCode;
