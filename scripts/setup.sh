@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent tool setup shared by run.sh and test.sh. Each step is skipped when already done.
-# Usage: scripts/setup.sh [wasm] [leptos] [e2e]
+# Usage: scripts/setup.sh [wasm] [leptos] [npm] [e2e]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,11 +40,16 @@ setup_leptos() {
   fi
 }
 
-setup_e2e() {
-  if [ ! -x end2end/node_modules/.bin/playwright ]; then
-    say "installing the end-to-end test packages (npm ci)"
+# Playwright and npm's binaryen (wasm-opt for release builds), in end2end/node_modules.
+setup_npm() {
+  if [ ! -x end2end/node_modules/.bin/playwright ] || [ ! -x end2end/node_modules/.bin/wasm-opt ]; then
+    say "installing the end-to-end test packages and wasm-opt (npm ci)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
   fi
+}
+
+setup_e2e() {
+  setup_npm
   if [ ! -x /usr/bin/chromium ]; then
     say "installing Debian's chromium"
     as_root apt-get update -qq
@@ -56,6 +61,7 @@ for step in "${@:-wasm}"; do
   case "$step" in
     wasm) setup_wasm ;;
     leptos) setup_leptos ;;
+    npm) setup_npm ;;
     e2e) setup_e2e ;;
     *) echo "unknown setup step: $step" >&2; exit 2 ;;
   esac

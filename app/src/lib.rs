@@ -3,22 +3,31 @@
 //! A Leptos app rendered on the server (feature `ssr`) and hydrated in the browser (feature
 //! `hydrate`). It speaks the [`protocol`] crate's types directly.
 //!
-//! - [`api`]: REST calls (browser only).
-//! - [`client`]: the chat client: state, reducer, WebSocket connection.
-//! - [`pages`]: sign-in gate and the status page.
+//! Modules depend in one direction: [`pages`] → [`layout`] → the feature views ([`chat`],
+//! [`conversations`], [`notifications`]) → shared pieces ([`ui`], [`client`], [`auth`], [`api`]).
+//!
+//! - [`pages`]: the sign-in gate, sign-in form and the status page.
+//! - [`layout`]: the signed-in frame: header, conversation list beside the routed pane, notice.
+//! - [`chat`]: one conversation: history, composer, members.
 //! - [`conversations`]: the conversation list and starting conversations.
-//! - [`chat`]: the layout and the chat view.
 //! - [`notifications`]: the bell.
+//! - [`ui`]: small shared components and helpers.
+//! - [`client`]: the chat client: state, reducer, WebSocket connection.
+//! - [`auth`]: who is signed in.
+//! - [`api`]: REST calls (browser only).
 
 // Leptos view types nest deeply; the default limit is too small for the whole app.
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod auth;
 pub mod chat;
 pub mod client;
 pub mod conversations;
+pub mod layout;
 pub mod notifications;
 pub mod pages;
+pub mod ui;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -56,8 +65,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
                 <ParentRoute path=StaticSegment("") view=pages::home::HomePage>
-                    <Route path=StaticSegment("") view=chat::EmptyPane/>
-                    <Route path=(StaticSegment("c"), ParamSegment("id")) view=chat::view::ChatPane/>
+                    <Route path=StaticSegment("") view=layout::EmptyPane/>
+                    <Route path=(StaticSegment("c"), ParamSegment("id")) view=chat::ChatPane/>
                     <Route path=StaticSegment("status") view=pages::status::StatusPanel/>
                 </ParentRoute>
             </Routes>

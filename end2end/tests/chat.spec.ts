@@ -1,7 +1,9 @@
-import { test, expect, Browser, Page } from '@playwright/test';
+import { test, expect, Page } from '@playwright/test';
 import { TestServer, shot, watchConsole } from './server';
+import { composer, conversation, message, openDirect, send, signUp } from './people';
 
 let server: TestServer;
+const register = (browser: import('@playwright/test').Browser, name: string) => signUp(browser, server, name);
 
 test.beforeAll(async () => {
   server = await TestServer.start(['--presence-grace-ms', '700']);
@@ -10,36 +12,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await server.dispose();
 });
-
-async function register(browser: Browser, name: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(server.url);
-  await page.getByLabel('Username').fill(name);
-  await page.getByLabel('Password').fill(`password-${name}`);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByTestId('connection')).toHaveText('connected');
-  return page;
-}
-
-const composer = (page: Page) => page.locator('#composer-input');
-const message = (page: Page, text: string) => page.getByTestId('message').filter({ hasText: text });
-const conversation = (page: Page, title: string) =>
-  page.getByTestId('conversation').filter({ has: page.getByTestId('conversation-title').getByText(title, { exact: true }) });
-
-/** Opens (or starts) the direct conversation with `name` from the "New message" search. */
-async function openDirect(page: Page, name: string, query = name) {
-  await page.getByText('New message').click();
-  await page.getByLabel('Find people').fill(query);
-  // Each result's button is named for the person (screen readers list them apart).
-  await page.getByRole('button', { name: `Message ${name}`, exact: true }).click();
-  await expect(page.getByTestId('chat-title')).toHaveText(name);
-}
-
-async function send(page: Page, text: string) {
-  await composer(page).fill(text);
-  await composer(page).press('Enter');
-}
 
 test('two people chat: typing, unread, receipts, edits, presence, reload and restart', async ({ browser }) => {
   const alice = await register(browser, 'alice');
@@ -91,7 +63,12 @@ test('two people chat: typing, unread, receipts, edits, presence, reload and res
     await composer(alice).fill('How are you doing?');
     await composer(alice).press('Enter');
     await expect(message(bob, 'How are you doing?')).toContainText('edited');
+    // Delete asks first; "Keep" leaves the message alone.
     await message(alice, 'Hello Bob').getByRole('button', { name: 'Delete message' }).click();
+    await message(alice, 'Hello Bob').getByRole('button', { name: 'Keep' }).click();
+    await expect(message(alice, 'Hello Bob').getByRole('button', { name: 'Delete message' })).toBeVisible();
+    await message(alice, 'Hello Bob').getByRole('button', { name: 'Delete message' }).click();
+    await message(alice, 'Hello Bob').getByTestId('confirm-delete').click();
     await expect(message(bob, 'This message was deleted')).toHaveCount(1);
     await expect(message(bob, 'Hello Bob')).toHaveCount(0);
     // Bob cannot edit Alice's messages: there is no button for it.
@@ -137,6 +114,9 @@ test('two people chat: typing, unread, receipts, edits, presence, reload and res
     // The server said it is going away: a notice says so, and goes once the connection is back.
     await expect(alice2.getByTestId('notice')).toContainText('restarting');
     await expect(bob.getByTestId('connection')).toContainText('reconnecting');
+    // Disconnected, nobody's presence is known: not shown as online.
+    await expect(bob.getByTestId('chat-presence').getByTestId('presence-dot')).toHaveAttribute('data-status', 'unknown');
+    await expect(bob.getByTestId('chat-presence')).toContainText('status unknown');
     // Sent while the server is down: shown as pending, delivered after the restart.
     await send(alice2, 'Sent while the server was down');
     await expect(message(alice2, 'Sent while the server was down')).toHaveAttribute('data-state', 'pending');
@@ -163,7 +143,7 @@ test('two people chat: typing, unread, receipts, edits, presence, reload and res
   expect(aliceErrors.filter((e) => !e.includes('WebSocket') && !e.includes('ERR_CONNECTION_REFUSED'))).toEqual([]);
 });
 
-test('groups: create with members, system lines and member presence; phone layout', async ({ browser }) => {
+test('groups: create with members, who is here, member presence; phone layout', async ({ browser }) => {
   const carol = await register(browser, 'carol');
   const dave = await register(browser, 'dave');
   const erin = await register(browser, 'erin');
@@ -179,6 +159,8 @@ test('groups: create with members, system lines and member presence; phone layou
   await carol.getByRole('button', { name: 'Create group' }).click();
   await expect(carol.getByTestId('chat-title')).toHaveText('Book club');
   await expect(carol.getByTestId('chat-presence')).toHaveText('3 members');
+  // The panel folds once used.
+  await expect(carol.getByLabel('Group name')).toBeHidden();
 
   // Dave and Erin were notified: the bell counts, opening it lists and clears.
   await expect(dave.getByTestId('bell-count')).toHaveText('1');
@@ -191,7 +173,9 @@ test('groups: create with members, system lines and member presence; phone layou
   await dave.screenshot({ path: shot('notifications') });
   await dave.getByTestId('notification').getByRole('link').click();
   await expect(dave.getByTestId('chat-title')).toHaveText('Book club');
-  await expect(carol.getByTestId('system-line').filter({ hasText: 'dave joined' })).toBeVisible();
+  // Opening a page is not a membership change: a quiet "here" indicator, no history line.
+  await expect(carol.getByTestId('viewers')).toContainText('dave is here');
+  await expect(carol.getByTestId('system-line')).toHaveCount(0);
   await send(dave, 'First!');
   await expect(message(carol, 'First!')).toContainText('dave');
   await expect(conversation(erin, 'Book club').getByTestId('unread')).toHaveText('1');
@@ -205,6 +189,8 @@ test('groups: create with members, system lines and member presence; phone layou
   // Typing by two people at once.
   await composer(dave).pressSequentially('hm');
   await conversation(erin, 'Book club').click();
+  // Erin opened the conversation her notification is about: the bell has nothing left.
+  await expect(erin.getByTestId('bell-count')).toBeHidden();
   await composer(erin).pressSequentially('ok');
   await expect(carol.getByTestId('typing')).toHaveText(/(dave and erin|erin and dave) are typing…/);
 
@@ -218,6 +204,15 @@ test('groups: create with members, system lines and member presence; phone layou
   await dave.setViewportSize({ width: 390, height: 760 });
   await expect(dave.getByTestId('chat-title')).toBeVisible();
   await dave.screenshot({ path: shot('phone-chat') });
+  // Everything in the header stays reachable, and the bell's panel opens on screen.
+  await expect(dave.getByTestId('me-name')).toBeVisible();
+  await expect(dave.getByRole('link', { name: 'Status' })).toBeVisible();
+  await dave.getByRole('button', { name: /Notifications/ }).click();
+  const panel = (await dave.getByTestId('notifications').boundingBox())!;
+  expect(panel.x).toBeGreaterThanOrEqual(0);
+  expect(panel.x + panel.width).toBeLessThanOrEqual(390);
+  await dave.screenshot({ path: shot('phone-notifications') });
+  await dave.getByRole('button', { name: /Notifications/ }).click();
   await dave.getByRole('link', { name: 'Back to conversations' }).click();
   await expect(conversation(dave, 'Book club')).toBeVisible();
   await dave.screenshot({ path: shot('phone-list') });

@@ -44,6 +44,9 @@ pub enum ServerEvent {
         server_time: Millis,
         /// [`crate::PROTOCOL_VERSION`] of the server.
         protocol_version: u32,
+        /// The longest message body this server takes, in characters (Unicode scalar values),
+        /// so that a client can show the limit instead of having a send refused.
+        max_message_chars: u32,
     },
     /// Reply to `subscribe_presence`: the current presence of each watched user (with
     /// last-seen). Users the caller may not watch are left out.

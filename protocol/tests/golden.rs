@@ -166,6 +166,7 @@ fn server_examples() -> Vec<ServerFrame> {
             session_id: SessionId(uid(5)),
             server_time: 1_700_000_000_000,
             protocol_version: PROTOCOL_VERSION,
+            max_message_chars: 4000,
         }),
         ServerFrame::reply(
             Some("r5".into()),

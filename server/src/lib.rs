@@ -7,6 +7,7 @@
 //! - [`error`]: [`error::AppError`], mapped once to HTTP status and protocol error code.
 //! - [`auth`]: passwords (argon2), JWTs (HS256 pinned), the REST extractor.
 //! - [`http`]: REST resources, one file each.
+//! - [`site`]: the browser app's static files (precompressed) and response compression.
 //! - [`ws`]: WebSocket upgrade, per-connection session loop, event handlers.
 //! - [`domain`]: one function per action (validate → persist → publish), used by `http` and `ws`.
 //! - [`codec`]: serializing server frames once, decoding client frames.
@@ -34,6 +35,7 @@ pub mod http;
 pub mod hub;
 pub mod presence;
 pub mod seed;
+pub mod site;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -130,13 +130,11 @@ fn leptos_options(addr: SocketAddr) -> LeptosOptions {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let leptos = state.leptos.clone();
-    Router::new()
+    let pages = Router::new()
         .merge(http::router(state.clone()))
+        .leptos_routes(&state, routes, move || app::shell(leptos.clone()));
+    crate::site::serve(pages, &state)
         .route("/ws", get(ws::upgrade::handler))
-        .leptos_routes(&state, routes, move || app::shell(leptos.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

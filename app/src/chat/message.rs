@@ -1,75 +1,16 @@
 //! One line of the chat: a message (mine with its delivery state and edit/delete buttons), a
-//! pending message, or a system line.
+//! pending message, or a membership line.
 
-use crate::client::state::{Pending, SystemLine};
-use crate::client::{format, ChatClient, ChatState, Delivery};
+use super::messages::Row;
+use super::Editing;
+use crate::client::{format, ChatClient, Delivery, Slice};
+use crate::ui::utc_offset_minutes;
 use leptos::prelude::*;
-use protocol::{ClientEvent, ConversationId, Message, MessageId};
-
-/// A rendered line, with everything it shows (so a changed line gets a new key).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Row {
-    /// A stored message.
-    Message {
-        /// The message.
-        message: Message,
-        /// Sender's display name.
-        sender: String,
-        /// For my messages, how far it got.
-        delivery: Option<Delivery>,
-    },
-    /// One of my messages not acknowledged yet.
-    Pending(ConversationId, Pending),
-    /// "Bob joined".
-    System(SystemLine),
-}
-
-impl Row {
-    /// The rows of a conversation, in order.
-    pub fn build(state: &ChatState, id: ConversationId) -> Vec<Row> {
-        let Some(c) = state.conversations.get(&id) else {
-            return Vec::new();
-        };
-        let mut rows = Vec::with_capacity(c.messages.len() + c.system.len() + c.pending.len());
-        let mut system = c.system.iter().peekable();
-        for message in c.messages.values() {
-            while let Some(line) = system.next_if(|l| l.after_seq < message.seq) {
-                rows.push(Row::System(line.clone()));
-            }
-            let mine = message.sender_id == state.me.id;
-            rows.push(Row::Message {
-                sender: state.display_name(message.sender_id),
-                delivery: mine.then(|| state.delivery(message)),
-                message: message.clone(),
-            });
-        }
-        rows.extend(system.cloned().map(Row::System));
-        rows.extend(c.pending.iter().cloned().map(|p| Row::Pending(id, p)));
-        rows
-    }
-
-    /// A key that changes whenever the row's content does.
-    pub fn key(&self) -> String {
-        match self {
-            Row::Message {
-                message: m,
-                delivery,
-                sender,
-            } => {
-                format!(
-                    "m{}:{:?}:{}:{:?}:{sender}",
-                    m.id, m.edited_at, m.deleted, delivery
-                )
-            }
-            Row::Pending(_, p) => format!("p{}:{:?}", p.temp_id, p.failed),
-            Row::System(line) => format!("s{}", line.key),
-        }
-    }
-}
+use protocol::ClientEvent;
 
 /// One line.
 #[component]
-pub fn MessageRow(row: Row, editing: RwSignal<Option<(MessageId, String)>>) -> impl IntoView {
+pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
     let client = expect_context::<ChatClient>();
     match row {
         Row::System(line) => {
@@ -78,15 +19,18 @@ pub fn MessageRow(row: Row, editing: RwSignal<Option<(MessageId, String)>>) -> i
         Row::Pending(conversation, pending) => {
             let temp_id = pending.temp_id.clone();
             let failed = pending.failed.clone();
+            let is_failed = failed.is_some();
             view! {
-                <li class="message mine pending" data-testid="message" data-state="pending">
+                <li class="message mine pending" class:failed=is_failed data-testid="message"
+                    data-state=if is_failed { "failed" } else { "pending" }>
                     <p class="body">{pending.body}</p>
                     <span class="meta">
                         {match failed {
                             Some(why) => view! {
                                 <span class="error">"Not sent: "{why}" "</span>
                                 <button class="link" on:click=move |_| {
-                                    let _ = client.state.try_update(|s| s.discard(conversation, &temp_id));
+                                    let temp_id = temp_id.clone();
+                                    client.update(move |s| { s.discard(conversation, &temp_id); Vec::new() });
                                 }>"Dismiss"</button>
                             }.into_any(),
                             None => view! { <span data-testid="delivery">{Delivery::Pending.label()}</span> }.into_any(),
@@ -99,16 +43,53 @@ pub fn MessageRow(row: Row, editing: RwSignal<Option<(MessageId, String)>>) -> i
         Row::Message {
             message,
             sender,
-            delivery,
+            mine,
         } => {
-            let mine = delivery.is_some();
             let id = message.id;
+            let (conversation, seq) = (message.conversation_id, message.seq);
             let body = message.body.clone();
-            let time = format::clock(message.created_at, super::view::utc_offset_minutes());
-            let state = delivery.map(|d| d.label());
+            let time = format::clock(message.created_at, utc_offset_minutes());
+            // Updated in place as receipts arrive, and never shown going backwards.
+            let delivery = Memo::new(move |previous: Option<&Delivery>| {
+                let now = client.read(Slice::Conversation(conversation), |s| {
+                    s.delivery(conversation, seq)
+                });
+                previous.map_or(now, |p| now.max(*p))
+            });
+            let state = move || {
+                if mine {
+                    delivery.get().label()
+                } else {
+                    "received"
+                }
+            };
+            // Deleting asks first: "Delete?" with Delete / Keep in place of the buttons.
+            let confirming = RwSignal::new(false);
+            let actions = move || {
+                if confirming.get() {
+                    view! {
+                        <span class="confirm" role="group" aria-label="Delete this message?">
+                            "Delete?"
+                            <button class="link danger" data-testid="confirm-delete"
+                                on:click=move |_| client.send(ClientEvent::DeleteMessage { message_id: id })>"Delete"</button>
+                            <button class="link" on:click=move |_| confirming.set(false)>"Keep"</button>
+                        </span>
+                    }
+                    .into_any()
+                } else {
+                    let body = body.clone();
+                    view! {
+                        <button class="link" aria-label="Edit message"
+                            on:click=move |_| editing.set(Some((id, body.clone())))>"Edit"</button>
+                        <button class="link" aria-label="Delete message"
+                            on:click=move |_| confirming.set(true)>"Delete"</button>
+                    }
+                    .into_any()
+                }
+            };
             view! {
                 <li class="message" class:mine=mine class:deleted=message.deleted data-testid="message"
-                    data-seq=message.seq data-state=state.unwrap_or("received")>
+                    data-seq=message.seq data-state=state>
                     {(!mine).then(|| view! { <span class="sender">{sender}</span> })}
                     <p class="body">
                         {if message.deleted { "This message was deleted".to_owned() } else { message.body.clone() }}
@@ -116,13 +97,8 @@ pub fn MessageRow(row: Row, editing: RwSignal<Option<(MessageId, String)>>) -> i
                     <span class="meta muted">
                         <time>{time}</time>
                         {message.edited_at.filter(|_| !message.deleted).map(|_| " · edited")}
-                        {state.map(|s| view! { " · " <span data-testid="delivery">{s}</span> })}
-                        {(mine && !message.deleted).then(|| view! {
-                            <button class="link" aria-label="Edit message"
-                                on:click=move |_| editing.set(Some((id, body.clone())))>"Edit"</button>
-                            <button class="link" aria-label="Delete message"
-                                on:click=move |_| client.send(ClientEvent::DeleteMessage { message_id: id })>"Delete"</button>
-                        })}
+                        {mine.then(|| view! { " · " <span data-testid="delivery">{state}</span> })}
+                        {(mine && !message.deleted).then_some(actions)}
                     </span>
                 </li>
             }

@@ -1,6 +1,6 @@
 //! Words and times as the user reads them.
 
-use protocol::ErrorCode;
+use protocol::{ErrorCode, PresenceStatus};
 
 /// An error in plain words.
 pub fn error_text(code: ErrorCode, server_message: &str) -> String {
@@ -30,7 +30,71 @@ pub fn typing_line(names: &[String]) -> Option<String> {
         [] => None,
         [one] => Some(format!("{one} is typing…")),
         [a, b] => Some(format!("{a} and {b} are typing…")),
-        [a, b, rest @ ..] => Some(format!("{a}, {b} and {} others are typing…", rest.len())),
+        [a, b, rest @ ..] => Some(format!("{a}, {b} and {} are typing…", others(rest.len()))),
+    }
+}
+
+/// "Bob is here", "Bob and Carol are here", "Bob, Carol and 2 others are here": who else has
+/// the conversation open.
+pub fn viewers_line(names: &[String]) -> Option<String> {
+    match names {
+        [] => None,
+        [one] => Some(format!("{one} is here")),
+        [a, b] => Some(format!("{a} and {b} are here")),
+        [a, b, rest @ ..] => Some(format!("{a}, {b} and {} are here", others(rest.len()))),
+    }
+}
+
+/// A user's presence in words: "online", "away (went away 5 min ago)", "last seen 5 min ago";
+/// `None` (not connected, so not known) reads "status unknown".
+pub fn presence_words(presence: Option<(PresenceStatus, Option<i64>)>, now_ms: i64) -> String {
+    match presence {
+        None => "status unknown".into(),
+        Some((PresenceStatus::Online, _)) => "online".into(),
+        Some((PresenceStatus::Away, Some(at))) => format!("away (went away {})", ago(at, now_ms)),
+        Some((PresenceStatus::Away, None)) => "away".into(),
+        Some((PresenceStatus::Offline, Some(at))) => format!("last seen {}", ago(at, now_ms)),
+        Some((PresenceStatus::Offline, None)) => "offline".into(),
+    }
+}
+
+/// The composer's length note: nothing while far from the limit, "3,990 / 4,000" near it,
+/// "12 characters too long" over it. `chars` counts Unicode scalar values, as the server does.
+pub fn length_note(chars: usize, max: usize) -> Option<String> {
+    if chars > max {
+        let over = chars - max;
+        let unit = if over == 1 { "character" } else { "characters" };
+        Some(format!(
+            "{} {unit} too long (limit {})",
+            thousands(over),
+            thousands(max)
+        ))
+    } else if chars * 10 >= max * 9 {
+        Some(format!("{} / {}", thousands(chars), thousands(max)))
+    } else {
+        None
+    }
+}
+
+/// 4000 → "4,000".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// "1 other", "3 others".
+fn others(n: usize) -> String {
+    if n == 1 {
+        "1 other".into()
+    } else {
+        format!("{n} others")
     }
 }
 
@@ -70,6 +134,49 @@ mod tests {
         assert_eq!(
             typing_line(&n(&["A", "B", "C", "D"])).unwrap(),
             "A, B and 2 others are typing…"
+        );
+    }
+
+    #[test]
+    fn viewers_lines() {
+        let n = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(viewers_line(&[]), None);
+        assert_eq!(viewers_line(&n(&["Bob"])).unwrap(), "Bob is here");
+        assert_eq!(
+            viewers_line(&n(&["A", "B", "C"])).unwrap(),
+            "A, B and 1 other are here"
+        );
+    }
+
+    #[test]
+    fn presence_in_words() {
+        let min = 60_000;
+        assert_eq!(presence_words(None, 0), "status unknown");
+        assert_eq!(
+            presence_words(Some((PresenceStatus::Online, None)), 0),
+            "online"
+        );
+        assert_eq!(
+            presence_words(Some((PresenceStatus::Away, Some(0))), 5 * min),
+            "away (went away 5 min ago)"
+        );
+        assert_eq!(
+            presence_words(Some((PresenceStatus::Offline, Some(0))), 5 * min),
+            "last seen 5 min ago"
+        );
+    }
+
+    #[test]
+    fn the_length_note_shows_near_and_over_the_limit() {
+        assert_eq!(length_note(10, 4000), None);
+        assert_eq!(length_note(3600, 4000).unwrap(), "3,600 / 4,000");
+        assert_eq!(
+            length_note(4001, 4000).unwrap(),
+            "1 character too long (limit 4,000)"
+        );
+        assert_eq!(
+            length_note(2_500_000, 4000).unwrap(),
+            "2,496,000 characters too long (limit 4,000)"
         );
     }
 

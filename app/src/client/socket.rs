@@ -34,26 +34,30 @@ pub fn start(client: ChatClient) {
     watch_visibility(client);
     leptos::task::spawn_local(async move {
         let mut attempt = 0;
-        while !client.state.is_disposed() {
-            let _ = client.state.try_update(|s| s.conn = ConnState::Connecting);
+        while !client.is_disposed() {
+            set_conn(client, ConnState::Connecting);
             if let Some(Ok(ws)) = ws_url().map(|u| WebSocket::open(&u)) {
                 connection(client, ws, &mut attempt).await;
             }
             client.set_outbox(None);
             let ended = client
-                .state
-                .try_with_untracked(|s| matches!(s.conn, ConnState::Ended(_)))
+                .peek(|s| matches!(s.conn, ConnState::Ended(_)))
                 .unwrap_or(true);
             if ended {
                 return;
             }
             let in_ms = backoff_ms(attempt);
             attempt += 1;
-            let _ = client
-                .state
-                .try_update(|s| s.conn = ConnState::Reconnecting { in_ms });
+            set_conn(client, ConnState::Reconnecting { in_ms });
             gloo_timers::future::TimeoutFuture::new(in_ms).await;
         }
+    });
+}
+
+fn set_conn(client: ChatClient, conn: ConnState) {
+    client.update(|s| {
+        s.set_conn(conn);
+        Vec::new()
     });
 }
 
@@ -66,7 +70,7 @@ async fn connection(client: ChatClient, ws: WebSocket, attempt: &mut u32) {
     let mut ticker = gloo_timers::future::IntervalStream::new(PING_EVERY_MS).fuse();
     let mut ping_sent: Option<f64> = None;
     loop {
-        if client.state.is_disposed() {
+        if client.is_disposed() {
             let _ = sink.close().await;
             return;
         }
@@ -132,9 +136,10 @@ pub fn perform(client: ChatClient, action: Action) {
                 .filter(|n| !n.read)
                 .map(|n| n.id)
                 .max();
-            let _ = client
-                .state
-                .try_update(|s| s.set_notifications(list.notifications, list.unread));
+            client.update(|s| {
+                s.set_notifications(list.notifications, list.unread);
+                Vec::new()
+            });
             if let Some(up_to) = newest {
                 // The server tells every session the new count (`notifications_read`).
                 if let Err(e) = api::mark_notifications_read(up_to).await {
@@ -178,7 +183,7 @@ fn watch_visibility(client: ChatClient) {
     let auto_away = StoredValue::new(false);
     let doc = document.clone();
     let on_change = Closure::<dyn FnMut()>::new(move || {
-        if client.state.is_disposed() {
+        if client.is_disposed() {
             return;
         }
         let visible = !doc.hidden();
@@ -193,9 +198,7 @@ fn watch_visibility(client: ChatClient) {
         let doc = doc.clone();
         leptos::task::spawn_local(async move {
             gloo_timers::future::TimeoutFuture::new(AWAY_AFTER_HIDDEN_MS).await;
-            let online = client
-                .state
-                .try_with_untracked(|s| s.my_status == PresenceStatus::Online);
+            let online = client.peek(|s| s.my_status == PresenceStatus::Online);
             if doc.hidden() && online == Some(true) {
                 auto_away.set_value(true);
                 client.set_status(PresenceStatus::Away);

@@ -2,33 +2,18 @@
 
 mod new;
 
-use crate::client::format;
-use crate::client::ChatClient;
+use crate::client::{format, ChatClient, Slice};
+use crate::ui::{utc_offset_minutes, PresenceDot};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use new::{NewDirect, NewGroup};
-use protocol::PresenceStatus;
-
-/// A presence dot with an accessible label.
-#[component]
-pub fn PresenceDot(#[prop(into)] status: Signal<PresenceStatus>) -> impl IntoView {
-    let word = move || match status.get() {
-        PresenceStatus::Online => "online",
-        PresenceStatus::Away => "away",
-        PresenceStatus::Offline => "offline",
-    };
-    view! {
-        <span class=move || format!("dot {}", word()) data-testid="presence-dot"
-            data-status=word role="img" aria-label=word></span>
-    }
-}
 
 /// Every conversation with its preview, time, unread count and, for direct ones, presence.
 #[component]
 pub fn ConversationList() -> impl IntoView {
     let client = expect_context::<ChatClient>();
     let rows = move || {
-        client.state.with(|s| {
+        client.read(Slice::List, |s| {
             s.sorted()
                 .into_iter()
                 .map(|c| {
@@ -68,7 +53,7 @@ pub fn ConversationList() -> impl IntoView {
             <For each=rows key=|row| row.clone() let:row>
                 {
                     let (id, title, partner, preview, unread, active) = row;
-                    let status = Signal::derive(move || partner.map_or(PresenceStatus::Offline, |p| client.state.with(|s| s.status_of(p))));
+                    let status = Signal::derive(move || partner.and_then(|p| client.read(Slice::Presence, |s| s.presence_of(p).map(|(status, _)| status))));
                     let (text, at) = preview.map_or((String::from("No messages yet"), None), |(t, at)| (t, Some(at)));
                     view! {
                         <li class:active=active data-testid="conversation">
@@ -80,7 +65,7 @@ pub fn ConversationList() -> impl IntoView {
                                 <span class="summary">
                                     <span class="row">
                                         <strong class="title" data-testid="conversation-title">{title.clone()}</strong>
-                                        <time class="muted">{at.map(|at| format::clock(at, crate::chat::view::utc_offset_minutes()))}</time>
+                                        <time class="muted">{at.map(|at| format::clock(at, utc_offset_minutes()))}</time>
                                     </span>
                                     <span class="row">
                                         <span class="preview muted" data-testid="preview">{text}</span>

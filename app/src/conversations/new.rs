@@ -1,6 +1,7 @@
 //! Starting conversations: a direct one by searching for a person, or a named group.
 
 use crate::client::ChatClient;
+use crate::ui::GoTo;
 use leptos::prelude::*;
 use protocol::rest::CreateConversationRequest;
 use protocol::User;
@@ -65,6 +66,13 @@ fn UserSearch(
     }
 }
 
+/// Folds a panel once it has done its job.
+fn close(details: NodeRef<leptos::html::Details>) {
+    if let Some(el) = details.get_untracked() {
+        el.set_open(false);
+    }
+}
+
 /// Creates a conversation, adds it to the state and asks the layout to open it.
 fn create_and_open(
     client: ChatClient,
@@ -90,8 +98,10 @@ fn create_and_open(
 #[component]
 pub fn NewDirect() -> impl IntoView {
     let client = expect_context::<ChatClient>();
-    let go_to = expect_context::<crate::chat::GoTo>().0;
+    let go_to = expect_context::<GoTo>().0;
+    let details = NodeRef::<leptos::html::Details>::new();
     let on_pick = Callback::new(move |user: User| {
+        close(details);
         create_and_open(
             client,
             go_to,
@@ -99,7 +109,7 @@ pub fn NewDirect() -> impl IntoView {
         );
     });
     view! {
-        <details class="tool" data-testid="new-direct">
+        <details class="tool" data-testid="new-direct" node_ref=details>
             <summary>"New message"</summary>
             <UserSearch label="Find people" action="Message" on_pick/>
         </details>
@@ -110,7 +120,8 @@ pub fn NewDirect() -> impl IntoView {
 #[component]
 pub fn NewGroup() -> impl IntoView {
     let client = expect_context::<ChatClient>();
-    let go_to = expect_context::<crate::chat::GoTo>().0;
+    let go_to = expect_context::<GoTo>().0;
+    let details = NodeRef::<leptos::html::Details>::new();
     let title = RwSignal::new(String::new());
     let members = RwSignal::new(Vec::<User>::new());
     let on_pick = Callback::new(move |user: User| {
@@ -129,9 +140,10 @@ pub fn NewGroup() -> impl IntoView {
         create_and_open(client, go_to, req);
         title.set(String::new());
         members.set(Vec::new());
+        close(details);
     };
     view! {
-        <details class="tool" data-testid="new-group">
+        <details class="tool" data-testid="new-group" node_ref=details>
             <summary>"New group"</summary>
             <form on:submit=create>
                 <label for="group-title">"Group name"</label>

@@ -1,7 +1,7 @@
 //! The bell: a count of unread notifications and, when opened, the list (which marks them read).
 
-use crate::chat::view::now_ms;
-use crate::client::{format, Action, ChatClient};
+use crate::client::{format, Action, ChatClient, Slice};
+use crate::ui::now_ms;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use protocol::{Notification, NotificationKind};
@@ -27,7 +27,7 @@ pub fn describe(n: &Notification) -> String {
 pub fn Bell() -> impl IntoView {
     let client = expect_context::<ChatClient>();
     let open = RwSignal::new(false);
-    let count = move || client.state.with(|s| s.unread_notifications);
+    let count = Memo::new(move |_| client.read(Slice::Notifications, |s| s.unread_notifications));
     let toggle = move |_| {
         let now_open = !open.get_untracked();
         open.set(now_open);
@@ -36,7 +36,7 @@ pub fn Bell() -> impl IntoView {
         }
     };
     let items = move || {
-        client.state.with(|s| {
+        client.read(Slice::Notifications, |s| {
             s.notifications
                 .iter()
                 .map(|n| {
@@ -55,13 +55,13 @@ pub fn Bell() -> impl IntoView {
     view! {
         <div class="bell">
             <button class="secondary small" on:click=toggle aria-expanded=move || open.get().to_string()
-                aria-label=move || format!("Notifications, {} unread", count())>
+                aria-label=move || format!("Notifications, {} unread", count.get())>
                 <svg aria-hidden="true" width="16" height="16" viewBox="0 0 24 24" fill="none"
                     stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
                     <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9"/>
                     <path d="M13.7 21a2 2 0 0 1-3.4 0"/>
                 </svg>
-                <span class="count" data-testid="bell-count" class:hidden=move || count() == 0>{count}</span>
+                <span class="count" data-testid="bell-count" class:hidden=move || count.get() == 0>{count}</span>
             </button>
             {move || open.get().then(|| view! {
                 <div class="bell-panel" role="dialog" aria-label="Notifications" data-testid="notifications">

@@ -1,20 +1,9 @@
 //! The sign-in gate: the sign-in form, or the chat layout once signed in.
 
 use super::signin::SignIn;
-use crate::chat::ChatLayout;
+use crate::auth::Auth;
+use crate::layout::ChatLayout;
 use leptos::prelude::*;
-use protocol::User;
-
-/// Whether we know who is signed in yet.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Auth {
-    /// Still asking the server (also what the server renders).
-    Unknown,
-    /// Nobody is signed in; maybe with a reason.
-    SignedOut(Option<String>),
-    /// This user is signed in.
-    SignedIn(User),
-}
 
 /// The parent route of every page.
 #[component]

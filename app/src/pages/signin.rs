@@ -1,6 +1,6 @@
 //! Sign in or register.
 
-use super::home::Auth;
+use crate::auth::Auth;
 use leptos::prelude::*;
 
 /// The sign-in / registration form.

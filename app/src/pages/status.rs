@@ -1,6 +1,6 @@
 //! The live server-status page, fed by the WebSocket and `/health`.
 
-use crate::client::{ChatClient, ConnState};
+use crate::client::{ChatClient, ConnState, Slice};
 use leptos::prelude::*;
 use protocol::rest::Health;
 
@@ -26,8 +26,8 @@ pub fn StatusPanel() -> impl IntoView {
         }
     });
 
-    let conn = move || client.state.with(|s| s.conn.clone());
-    let me = move || client.state.with(|s| s.me.display_name.clone());
+    let conn = move || client.read(Slice::Conn, |s| s.conn.clone());
+    let me = move || client.read(Slice::Me, |s| s.me.display_name.clone());
     view! {
         <section class="card status pane-body" aria-label="Server status">
             <h2>"Signed in as " <span data-testid="me">{me}</span></h2>

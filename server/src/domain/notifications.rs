@@ -51,3 +51,24 @@ pub async fn mark_read(
     publish(state, Topic::User(user), Except::Nobody, event).await;
     Ok(unread)
 }
+
+/// Opening a conversation reads the notifications about it ("carol added you to Book club"):
+/// when there were any, every session of the user hears the new count.
+pub async fn read_about(
+    state: &AppState,
+    user: UserId,
+    conversation: ConversationId,
+) -> Result<(), AppError> {
+    let Some(unread) = state
+        .store
+        .mark_conversation_notifications_read(user, conversation)
+        .await?
+    else {
+        return Ok(());
+    };
+    let event = ServerEvent::NotificationsRead {
+        unread_notifications: unread,
+    };
+    publish(state, Topic::User(user), Except::Nobody, event).await;
+    Ok(())
+}

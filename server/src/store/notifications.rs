@@ -167,4 +167,40 @@ impl Store {
             .copied()
             .unwrap_or(0))
     }
+
+    /// Marks a user's unread notifications about one conversation read; returns how many stay
+    /// unread, or `None` when there were none about it (the common case, answered by a read).
+    pub async fn mark_conversation_notifications_read(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Option<i64>, AppError> {
+        let any: Option<(i64,)> = sqlx::query_as(
+            "SELECT 1 FROM notifications \
+             WHERE user_id = $1 AND conversation_id = $2 AND read_at IS NULL LIMIT 1",
+        )
+        .bind(user.to_string())
+        .bind(conversation.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        if any.is_none() {
+            return Ok(None);
+        }
+        sqlx::query(
+            "UPDATE notifications SET read_at = $3 \
+             WHERE user_id = $1 AND conversation_id = $2 AND read_at IS NULL",
+        )
+        .bind(user.to_string())
+        .bind(conversation.to_string())
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(Some(
+            self.unread_notifications(&[user])
+                .await?
+                .get(&user)
+                .copied()
+                .unwrap_or(0),
+        ))
+    }
 }

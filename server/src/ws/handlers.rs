@@ -1,7 +1,7 @@
 //! One function per client event: translate it into a [`crate::domain`] call and the reply.
 
 use super::context::Context;
-use crate::domain::{self, messages, presence, receipts, views};
+use crate::domain::{self, messages, notifications, presence, receipts, views};
 use crate::error::AppError;
 use crate::store::{now_ms, Position};
 use protocol::{ClientEvent, ClientFrame, ConversationId, ServerEvent};
@@ -26,7 +26,7 @@ pub(super) async fn handle(cx: &mut Context, frame: ClientFrame) -> Result<(), A
                 viewers,
             };
             cx.reply(id, event);
-            Ok(())
+            notifications::read_about(&cx.state, cx.user.id, conversation_id).await
         }
         ClientEvent::LeaveConversation { conversation_id } => {
             views::leave(&cx.state, &cx.user, cx.id, conversation_id).await?;

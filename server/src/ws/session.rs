@@ -138,6 +138,7 @@ async fn start(state: AppState, user: User, outbox: Outbox, conn: &mut Connectio
             session_id: id,
             server_time: now_ms(),
             protocol_version: protocol::PROTOCOL_VERSION,
+            max_message_chars: u32::try_from(cx.state.config.max_message_chars).unwrap_or(u32::MAX),
         },
     );
     match snapshot {

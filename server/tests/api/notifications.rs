@@ -129,3 +129,65 @@ async fn being_added_or_removed_notifies_and_reading_clears_every_session() {
         (400, Some("INVALID_PAYLOAD"))
     );
 }
+
+#[tokio::test]
+async fn opening_the_conversation_reads_the_notifications_about_it() {
+    let app = spawn_app().await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    let mut b1 = app.connect(&bob).await;
+    let mut b2 = app.connect(&bob).await;
+    let plans = app.group(&alice, "Plans", &[&bob]).await;
+    app.group(&alice, "Games", &[&bob]).await;
+    b1.expect(|e| {
+        matches!(
+            e,
+            ServerEvent::NotificationNew {
+                unread_notifications: 2,
+                ..
+            }
+        )
+    })
+    .await;
+
+    // Opening "Plans" reads its notification, not the one about "Games"; both sessions hear it.
+    b1.send(protocol::ClientEvent::JoinConversation {
+        conversation_id: plans,
+    })
+    .await;
+    for b in [&mut b1, &mut b2] {
+        b.expect(|e| {
+            matches!(
+                e,
+                ServerEvent::NotificationsRead {
+                    unread_notifications: 1
+                }
+            )
+        })
+        .await;
+    }
+    let (_, list) = app.get("/api/notifications", &bob.token).await;
+    let read: Vec<_> = list["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["conversation_title"].as_str().unwrap(),
+                n["read"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(read, [("Games", false), ("Plans", true)]);
+
+    // Opening it again has nothing left to read: no event.
+    b1.send(protocol::ClientEvent::JoinConversation {
+        conversation_id: plans,
+    })
+    .await;
+    b1.expect(|e| matches!(e, ServerEvent::ConversationJoined { .. }))
+        .await;
+    b2.expect_silence(Duration::from_millis(300), |e| {
+        matches!(e, ServerEvent::NotificationsRead { .. })
+    })
+    .await;
+}

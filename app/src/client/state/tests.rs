@@ -1,5 +1,5 @@
 use super::*;
-use protocol::{MemberPosition, SessionId};
+use protocol::{ErrorCode, MemberPosition, MessageId, SessionId};
 
 fn user(name: &str) -> User {
     User {
@@ -62,6 +62,7 @@ fn setup() -> (ChatState, User, ConversationId) {
         session_id: SessionId::new(),
         server_time: 0,
         protocol_version: 1,
+        max_message_chars: 4000,
     }));
     s.set_conversations(vec![conv]);
     s.open(id);
@@ -104,21 +105,21 @@ fn optimistic_send_becomes_sent_then_delivered_then_seen() {
         message: m.clone(),
     }));
     assert!(s.conversations[&id].pending.is_empty());
-    assert_eq!(s.delivery(&m), Delivery::Sent);
+    assert_eq!(s.delivery(id, m.seq), Delivery::Sent);
     s.apply(ev(ServerEvent::Receipt {
         conversation_id: id,
         user_id: bob.id,
         kind: ReceiptKind::Delivered,
         up_to_seq: 1,
     }));
-    assert_eq!(s.delivery(&m), Delivery::Delivered);
+    assert_eq!(s.delivery(id, m.seq), Delivery::Delivered);
     s.apply(ev(ServerEvent::Receipt {
         conversation_id: id,
         user_id: bob.id,
         kind: ReceiptKind::Seen,
         up_to_seq: 1,
     }));
-    assert_eq!(s.delivery(&m), Delivery::Seen);
+    assert_eq!(s.delivery(id, m.seq), Delivery::Seen);
 }
 
 #[test]
@@ -272,6 +273,7 @@ fn reconnecting_rejoins_refetches_and_resends_pending() {
         session_id: SessionId::new(),
         server_time: 0,
         protocol_version: 1,
+        max_message_chars: 4000,
     }));
     assert_eq!(s.conn, ConnState::Connected);
     assert!(actions.contains(&Action::RefreshConversations));
@@ -333,8 +335,16 @@ fn typing_viewers_and_presence() {
         user_id: bob.id,
     }));
     assert_eq!(s.conversations[&id].viewers, vec![bob.id]);
-    let line = s.conversations[&id].system.last().unwrap();
-    assert_eq!((line.text.as_str(), line.after_seq), ("BOB joined", 1));
+    assert_eq!(s.viewers_line(id).as_deref(), Some("BOB is here"));
+    assert!(
+        s.conversations[&id].system.is_empty(),
+        "opening a page is not a membership change: no line in the history"
+    );
+    s.apply(ev(ServerEvent::ViewerLeft {
+        conversation_id: id,
+        user_id: bob.id,
+    }));
+    assert_eq!(s.viewers_line(id), None);
 
     assert_eq!(s.status_of(bob.id), PresenceStatus::Offline);
     s.apply(ev(ServerEvent::PresenceChanged {
@@ -426,6 +436,7 @@ fn reconnected(s: &mut ChatState) {
         session_id: SessionId::new(),
         server_time: 0,
         protocol_version: 2,
+        max_message_chars: 4000,
     }));
 }
 
@@ -455,4 +466,183 @@ fn a_timer_for_an_old_notice_does_not_close_a_newer_one() {
     assert_eq!(s.notice.as_deref(), Some("second"));
     s.dismiss_notice(s.notice_seq);
     assert_eq!(s.notice, None);
+}
+
+/// A second conversation with bob, added to the state.
+fn second(s: &mut ChatState, bob: &User) -> ConversationId {
+    let mut other = conversation(&s.me.clone(), bob);
+    other.kind = ConversationKind::Group;
+    other.title = Some("Team".into());
+    let id = other.id;
+    s.apply(ev(ServerEvent::ConversationUpdated {
+        conversation: other,
+    }));
+    id
+}
+
+fn changed(s: &mut ChatState) -> Vec<Slice> {
+    s.take_changes().iter().collect()
+}
+
+#[test]
+fn an_event_touches_only_the_slices_it_changes() {
+    let (mut s, bob, id) = setup();
+    let other = second(&mut s, &bob);
+    s.take_changes();
+
+    s.apply(ev(ServerEvent::Pong { server_time: 1 }));
+    assert_eq!(changed(&mut s), vec![], "a keep-alive changes nothing");
+
+    s.apply(ev(ServerEvent::MessageNew {
+        message: message(other, bob.id, 1),
+    }));
+    assert_eq!(
+        changed(&mut s),
+        vec![Slice::List, Slice::Conversation(other)],
+        "a message elsewhere leaves the open conversation alone"
+    );
+
+    s.apply(ev(ServerEvent::TypingStarted {
+        conversation_id: id,
+        user_id: bob.id,
+    }));
+    assert_eq!(changed(&mut s), vec![Slice::Activity]);
+
+    s.apply(ev(ServerEvent::Receipt {
+        conversation_id: id,
+        user_id: bob.id,
+        kind: ReceiptKind::Seen,
+        up_to_seq: 0,
+    }));
+    assert_eq!(changed(&mut s), vec![Slice::Conversation(id)]);
+
+    s.apply(ev(ServerEvent::PresenceChanged {
+        users: vec![Presence {
+            user_id: bob.id,
+            status: PresenceStatus::Away,
+            last_seen_at: Some(5),
+        }],
+    }));
+    assert_eq!(changed(&mut s), vec![Slice::Presence]);
+
+    s.apply(ev(ServerEvent::error(ErrorCode::NotFound, "gone")));
+    assert_eq!(changed(&mut s), vec![Slice::Notice]);
+}
+
+#[test]
+fn delivery_never_goes_backwards_when_a_stale_list_arrives_after_a_reconnect() {
+    let (mut s, bob, id) = setup();
+    let stale = s.conversations[&id].info.clone();
+    let m = message(id, s.me.id, 1);
+    s.apply(ev(ServerEvent::MessageNew { message: m.clone() }));
+    s.apply(ev(ServerEvent::Receipt {
+        conversation_id: id,
+        user_id: bob.id,
+        kind: ReceiptKind::Delivered,
+        up_to_seq: 1,
+    }));
+    assert_eq!(s.delivery(id, 1), Delivery::Delivered);
+    reconnected(&mut s);
+    // The list was read before the receipt was stored.
+    s.set_conversations(vec![stale]);
+    assert_eq!(s.delivery(id, 1), Delivery::Delivered, "not back to sent");
+    assert_eq!(s.conversations[&id].info.last_seq, 1, "nor the preview");
+}
+
+#[test]
+fn membership_changes_are_lines_in_a_group() {
+    let (mut s, bob, _id) = setup();
+    let group = second(&mut s, &bob);
+    let mut info = s.conversations[&group].info.clone();
+    let dave = user("dave");
+    info.members.push(dave.clone());
+    s.apply(ev(ServerEvent::ConversationUpdated {
+        conversation: info.clone(),
+    }));
+    info.members.retain(|m| m.id != bob.id);
+    s.apply(ev(ServerEvent::ConversationUpdated { conversation: info }));
+    let lines: Vec<_> = s.conversations[&group]
+        .system
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect();
+    assert_eq!(lines, ["DAVE joined the group", "BOB left the group"]);
+}
+
+#[test]
+fn a_failed_message_stays_where_it_was_written() {
+    let (mut s, bob, id) = setup();
+    s.apply(ev(ServerEvent::MessageNew {
+        message: message(id, bob.id, 1),
+    }));
+    let actions = s.send_text(id, "mine".into());
+    let Action::Send(frame) = &actions[0] else {
+        panic!()
+    };
+    s.apply(ServerFrame::reply(
+        frame.id.clone(),
+        ServerEvent::error(ErrorCode::NotAMember, "no"),
+    ));
+    s.apply(ev(ServerEvent::MessageNew {
+        message: message(id, bob.id, 2),
+    }));
+    let p = &s.conversations[&id].pending[0];
+    assert!(p.failed.is_some());
+    assert_eq!(p.after_seq, 1, "shown after message 1, before message 2");
+}
+
+#[test]
+fn the_length_limit_comes_from_the_server_and_over_long_text_is_not_sent() {
+    let (mut s, _bob, id) = setup();
+    assert_eq!(s.max_message_chars, 4000);
+    s.apply(ev(ServerEvent::Authenticated {
+        user: s.me.clone(),
+        session_id: SessionId::new(),
+        server_time: 0,
+        protocol_version: 2,
+        max_message_chars: 10,
+    }));
+    assert!(s.send_text(id, "x".repeat(11)).is_empty());
+    assert!(s.conversations[&id].pending.is_empty());
+    // Ten emoji are ten characters (twenty UTF-16 units): within the limit.
+    assert_eq!(s.send_text(id, "😀".repeat(10)).len(), 1);
+}
+
+#[test]
+fn nobody_shows_online_while_disconnected() {
+    let (mut s, bob, _id) = setup();
+    s.apply(ev(ServerEvent::PresenceChanged {
+        users: vec![Presence {
+            user_id: bob.id,
+            status: PresenceStatus::Online,
+            last_seen_at: None,
+        }],
+    }));
+    assert_eq!(s.presence_of(bob.id), Some((PresenceStatus::Online, None)));
+    s.set_conn(ConnState::Reconnecting { in_ms: 500 });
+    assert_eq!(s.presence_of(bob.id), None, "unknown, not online");
+    assert_eq!(s.status_of(bob.id), PresenceStatus::Offline);
+    assert!(s.take_changes().contains(Slice::Presence));
+}
+
+#[test]
+fn opening_a_conversation_reads_its_notifications() {
+    use protocol::{Notification, NotificationId, NotificationKind};
+    let (mut s, bob, id) = setup();
+    let group = second(&mut s, &bob);
+    let about = |conversation| Notification {
+        id: NotificationId::new(),
+        kind: NotificationKind::AddedToConversation,
+        actor: bob.clone(),
+        conversation_id: Some(conversation),
+        conversation_title: Some("Team".into()),
+        created_at: 1,
+        read: false,
+    };
+    s.set_notifications(vec![about(group), about(id)], 2);
+    s.take_changes();
+    s.open(group);
+    assert!(s.take_changes().contains(Slice::Notifications));
+    let read: Vec<_> = s.notifications.iter().map(|n| n.read).collect();
+    assert_eq!(read, [true, false], "only the opened conversation's");
 }

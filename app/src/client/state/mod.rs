@@ -1,0 +1,566 @@
+//! The chat client's state and its reducer: pure Rust, no browser, unit-tested natively.
+//!
+//! Every server event goes through [`ChatState::apply`], which updates the state, records which
+//! [`Slice`]s it touched (so that only the views reading them run again) and returns the
+//! [`Action`]s the browser side must perform (send a frame, fetch a page). Messages are kept per
+//! conversation in a map keyed by sequence number, so a message can never be shown twice and a
+//! gap in sequence numbers is detected and fetched.
+//!
+//! - [`conversation`]: one conversation's data.
+//! - [`changes`]: what a change touched.
+//! - `sync`: opening, loading, sending and resyncing conversations.
+//! - `presence`: whose presence is watched, and what is shown for it.
+//! - `notice`: problems shown to the user.
+
+mod changes;
+mod conversation;
+mod notice;
+mod presence;
+mod sync;
+
+pub use changes::{Changes, Slice};
+pub use conversation::{Conv, Delivery, Pending, SystemLine};
+pub use presence::WATCH_GROUP_MEMBERS;
+
+use super::format;
+use protocol::{
+    ClientEvent, ClientFrame, Conversation, ConversationId, ConversationKind, Message,
+    Notification, NotificationId, Presence, PresenceStatus, ReceiptKind, Seq, ServerEvent,
+    ServerFrame, User, UserId,
+};
+use std::collections::{BTreeSet, HashMap};
+
+/// What the connection is doing, as the user sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnState {
+    /// Opening the socket.
+    Connecting,
+    /// Authenticated and live.
+    Connected,
+    /// Lost; retrying after `in_ms`.
+    Reconnecting {
+        /// Milliseconds until the next attempt.
+        in_ms: u32,
+    },
+    /// The server ended the session (signed out elsewhere, banned, token revoked).
+    Ended(String),
+}
+
+impl ConnState {
+    /// A short label for the header.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Connecting => "connecting…".into(),
+            Self::Connected => "connected".into(),
+            Self::Reconnecting { in_ms } => format!("reconnecting in {}s…", in_ms.div_ceil(1000)),
+            Self::Ended(why) => format!("disconnected: {why}"),
+        }
+    }
+}
+
+/// Delay before reconnect attempt `attempt` (0-based): 500 ms doubling, capped at 10 s.
+pub fn backoff_ms(attempt: u32) -> u32 {
+    500u32.saturating_mul(1 << attempt.min(5)).min(10_000)
+}
+
+/// Something the browser side must do after a state change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Send this frame over the WebSocket (dropped if disconnected; state that matters is
+    /// re-sent on reconnect).
+    Send(ClientFrame),
+    /// Fetch the newest page of a conversation.
+    FetchLatest(ConversationId),
+    /// Fetch messages older than `before`.
+    FetchOlder {
+        /// The conversation.
+        conversation: ConversationId,
+        /// Exclusive upper bound.
+        before: Seq,
+    },
+    /// Fetch messages newer than `after` (resync after a gap or a reconnect).
+    FetchAfter {
+        /// The conversation.
+        conversation: ConversationId,
+        /// Exclusive lower bound.
+        after: Seq,
+    },
+    /// Reload the conversation list (after reconnecting, or an unknown conversation).
+    RefreshConversations,
+    /// Load the newest notifications, then mark them read (the bell was opened).
+    OpenNotifications,
+}
+
+fn send(event: ClientEvent) -> Action {
+    Action::Send(ClientFrame::new(event))
+}
+
+/// Which kind of history page was fetched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageKind {
+    /// The newest messages.
+    Latest,
+    /// Messages before the oldest loaded one.
+    Older,
+    /// Messages after the newest loaded one.
+    After,
+}
+
+/// The longest message the server takes, in characters, until it says otherwise.
+pub const DEFAULT_MAX_MESSAGE_CHARS: usize = 4000;
+
+/// Everything the UI shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChatState {
+    /// The signed-in user.
+    pub me: User,
+    /// The connection.
+    pub conn: ConnState,
+    /// Conversations by id.
+    pub conversations: HashMap<ConversationId, Conv>,
+    /// Known presence of other users.
+    pub presence: HashMap<UserId, Presence>,
+    /// Unread messages over all conversations.
+    pub total_unread: i64,
+    /// The conversation on screen.
+    pub active: Option<ConversationId>,
+    /// Whether the page is visible (messages on screen count as read only then).
+    pub visible: bool,
+    /// The status I chose (or the tab chose for me).
+    pub my_status: PresenceStatus,
+    /// The longest message the server takes, in characters (Unicode scalar values).
+    pub max_message_chars: usize,
+    /// The latest problem, in plain words.
+    pub notice: Option<String>,
+    /// Bumped with every new notice, so that a timer set for one notice never closes a later one.
+    pub notice_seq: u64,
+    /// The notice is about the connection: it goes once the connection is back.
+    notice_until_connected: bool,
+    /// Notifications known so far, newest first.
+    pub notifications: Vec<Notification>,
+    /// The bell's count.
+    pub unread_notifications: i64,
+    /// Users whose presence this connection watches (the server forgets them on reconnect).
+    pub watched: BTreeSet<UserId>,
+    /// What changed since the reactive layer last looked.
+    changes: Changes,
+    next_key: u64,
+}
+
+impl ChatState {
+    /// A fresh state for a signed-in user.
+    pub fn new(me: User) -> Self {
+        Self {
+            me,
+            conn: ConnState::Connecting,
+            conversations: HashMap::new(),
+            presence: HashMap::new(),
+            total_unread: 0,
+            active: None,
+            visible: true,
+            my_status: PresenceStatus::Online,
+            max_message_chars: DEFAULT_MAX_MESSAGE_CHARS,
+            notice: None,
+            notice_seq: 0,
+            notice_until_connected: false,
+            notifications: Vec::new(),
+            unread_notifications: 0,
+            watched: BTreeSet::new(),
+            changes: Changes::default(),
+            next_key: 0,
+        }
+    }
+
+    /// What changed since the last call (the reactive layer wakes the views reading it).
+    pub fn take_changes(&mut self) -> Changes {
+        std::mem::take(&mut self.changes)
+    }
+
+    fn touch(&mut self, slice: Slice) {
+        self.changes.mark(slice);
+    }
+
+    /// Sets the connection state (from the socket loop).
+    pub fn set_conn(&mut self, conn: ConnState) {
+        if self.conn != conn {
+            // Whether others are shown online depends on being connected.
+            self.touch(Slice::Presence);
+            self.touch(Slice::Conn);
+            self.conn = conn;
+        }
+    }
+
+    /// Sets the status I chose.
+    pub fn set_my_status(&mut self, status: PresenceStatus) {
+        self.my_status = status;
+        self.touch(Slice::Me);
+    }
+
+    /// Applies a server frame.
+    pub fn apply(&mut self, frame: ServerFrame) -> Vec<Action> {
+        let mut actions = Vec::new();
+        match frame.event {
+            ServerEvent::Authenticated {
+                user,
+                max_message_chars,
+                ..
+            } => {
+                self.me = user;
+                self.max_message_chars = max_message_chars as usize;
+                self.touch(Slice::Me);
+                self.set_conn(ConnState::Connected);
+                self.connection_back();
+                // A new connection watches nobody yet.
+                self.watched.clear();
+                actions.extend(self.resync());
+            }
+            ServerEvent::PresenceSnapshot { users } | ServerEvent::PresenceChanged { users } => {
+                for p in users {
+                    self.presence_changed(p);
+                }
+            }
+            ServerEvent::UnreadSnapshot {
+                conversations,
+                total,
+                notifications,
+            } => {
+                self.unread_notifications = notifications;
+                for u in conversations {
+                    if let Some(c) = self.conversations.get_mut(&u.conversation_id) {
+                        c.info.unread = u.unread;
+                        c.info.last_seq = c.info.last_seq.max(u.last_seq);
+                    }
+                }
+                self.total_unread = total;
+                self.touch(Slice::Notifications);
+                self.touch(Slice::List);
+            }
+            ServerEvent::Pong { .. } | ServerEvent::ConversationLeft { .. } => {}
+            ServerEvent::ConversationJoined {
+                conversation_id,
+                viewers,
+            } => {
+                if let Some(c) = self.conversations.get_mut(&conversation_id) {
+                    c.viewers = viewers;
+                    self.touch(Slice::Activity);
+                }
+            }
+            ServerEvent::ViewerJoined {
+                conversation_id,
+                user_id,
+            } => self.viewers_changed(conversation_id, user_id, true),
+            ServerEvent::ViewerLeft {
+                conversation_id,
+                user_id,
+            } => self.viewers_changed(conversation_id, user_id, false),
+            ServerEvent::MessageAck { temp_id, message } => {
+                let id = message.conversation_id;
+                if let Some(c) = self.conversations.get_mut(&id) {
+                    c.pending.retain(|p| p.temp_id != temp_id);
+                    c.insert(message);
+                    self.touch(Slice::Conversation(id));
+                    self.touch(Slice::List);
+                }
+            }
+            ServerEvent::MessageNew { message } => actions.extend(self.message_new(message)),
+            ServerEvent::MessageEdited { message } | ServerEvent::MessageDeleted { message } => {
+                self.uncount_if_deleted(&message);
+                let id = message.conversation_id;
+                if let Some(c) = self.conversations.get_mut(&id) {
+                    let shown = c.messages.contains_key(&message.seq);
+                    let preview = c
+                        .info
+                        .last_message
+                        .as_ref()
+                        .is_some_and(|m| m.id == message.id);
+                    if shown || preview {
+                        c.insert(message);
+                        self.touch(Slice::Conversation(id));
+                    }
+                    if preview {
+                        self.touch(Slice::List);
+                    }
+                }
+            }
+            ServerEvent::Receipt {
+                conversation_id,
+                user_id,
+                kind,
+                up_to_seq,
+            } => {
+                if let Some(c) = self.conversations.get_mut(&conversation_id) {
+                    let pos = c.position_mut(user_id);
+                    match kind {
+                        ReceiptKind::Delivered => {
+                            pos.delivered_seq = pos.delivered_seq.max(up_to_seq)
+                        }
+                        ReceiptKind::Seen => {
+                            pos.read_seq = pos.read_seq.max(up_to_seq);
+                            pos.delivered_seq = pos.delivered_seq.max(up_to_seq);
+                        }
+                    }
+                    self.touch(Slice::Conversation(conversation_id));
+                }
+            }
+            ServerEvent::UnreadChanged {
+                conversation_id,
+                unread,
+                total,
+                read_seq,
+            } => {
+                let me = self.me.id;
+                if let Some(c) = self.conversations.get_mut(&conversation_id) {
+                    c.info.unread = unread;
+                    let pos = c.position_mut(me);
+                    pos.read_seq = pos.read_seq.max(read_seq);
+                    pos.delivered_seq = pos.delivered_seq.max(read_seq);
+                }
+                self.total_unread = total;
+                self.touch(Slice::List);
+                // A message I am looking at right now is read.
+                actions.extend(self.mark_read_if_viewing(conversation_id));
+            }
+            ServerEvent::TypingStarted {
+                conversation_id,
+                user_id,
+            } => {
+                if let Some(c) = self.conversations.get_mut(&conversation_id) {
+                    c.typing.insert(user_id);
+                    self.touch(Slice::Activity);
+                }
+            }
+            ServerEvent::TypingStopped {
+                conversation_id,
+                user_id,
+            } => {
+                if let Some(c) = self.conversations.get_mut(&conversation_id) {
+                    c.typing.remove(&user_id);
+                    self.touch(Slice::Activity);
+                }
+            }
+            ServerEvent::ConversationUpdated { conversation } => {
+                actions.extend(self.upsert(conversation))
+            }
+            ServerEvent::ConversationRemoved { conversation_id } => {
+                self.conversations.remove(&conversation_id);
+                self.touch(Slice::List);
+                self.touch(Slice::Conversation(conversation_id));
+                if self.active == Some(conversation_id) {
+                    self.active = None;
+                    self.set_notice("You were removed from that conversation.".into(), false);
+                }
+            }
+            ServerEvent::NotificationNew {
+                notification,
+                unread_notifications,
+            } => {
+                if !self.notifications.iter().any(|n| n.id == notification.id) {
+                    self.notifications.insert(0, notification);
+                }
+                self.unread_notifications = unread_notifications;
+                self.touch(Slice::Notifications);
+            }
+            ServerEvent::NotificationsRead {
+                unread_notifications,
+            } => {
+                self.unread_notifications = unread_notifications;
+                if unread_notifications == 0 {
+                    for n in &mut self.notifications {
+                        n.read = true;
+                    }
+                }
+                self.touch(Slice::Notifications);
+            }
+            ServerEvent::Error { code, message } => {
+                self.error(frame.id.as_deref(), code, &message);
+            }
+        }
+        actions
+    }
+
+    /// Someone opened or closed this conversation while I have it open: a quiet "here now"
+    /// indicator, not a line in the history.
+    fn viewers_changed(&mut self, conversation: ConversationId, user: UserId, joined: bool) {
+        if let Some(c) = self.conversations.get_mut(&conversation) {
+            c.viewers.retain(|v| *v != user);
+            if joined {
+                c.viewers.push(user);
+                c.viewers.sort();
+            }
+            self.touch(Slice::Activity);
+        }
+    }
+
+    /// A deleted message from someone else that I had not read no longer counts as unread.
+    fn uncount_if_deleted(&mut self, message: &Message) {
+        if !message.deleted || message.sender_id == self.me.id {
+            return;
+        }
+        let me = self.me.id;
+        let Some(c) = self.conversations.get_mut(&message.conversation_id) else {
+            return;
+        };
+        let already = c.messages.get(&message.seq).is_some_and(|m| m.deleted);
+        if already || message.seq <= c.read_seq(me) || c.info.unread == 0 {
+            return;
+        }
+        c.info.unread -= 1;
+        self.total_unread = (self.total_unread - 1).max(0);
+        self.touch(Slice::List);
+    }
+
+    fn message_new(&mut self, message: Message) -> Vec<Action> {
+        let mut actions = Vec::new();
+        let conv_id = message.conversation_id;
+        let me = self.me.id;
+        let Some(c) = self.conversations.get_mut(&conv_id) else {
+            // A conversation we have not heard of (e.g. created while we were away).
+            return vec![Action::RefreshConversations];
+        };
+        if c.loaded && message.seq > c.max_seq() + 1 {
+            actions.push(Action::FetchAfter {
+                conversation: conv_id,
+                after: c.max_seq(),
+            });
+        }
+        let was_typing = c.typing.remove(&message.sender_id);
+        let from_other = message.sender_id != me;
+        let seq = message.seq;
+        let read = c.read_seq(me);
+        // Count a message from someone else once: only if it is newer than anything counted.
+        let counts = from_other && seq > c.info.last_seq && seq > read;
+        c.insert(message);
+        if counts {
+            c.info.unread += 1;
+            self.total_unread += 1;
+        } else if !from_other {
+            // Sending (from another device) means having read up to it.
+            let pos = c.position_mut(me);
+            pos.read_seq = pos.read_seq.max(seq);
+            pos.delivered_seq = pos.delivered_seq.max(seq);
+        }
+        self.touch(Slice::Conversation(conv_id));
+        self.touch(Slice::List);
+        if was_typing {
+            self.touch(Slice::Activity);
+        }
+        if from_other {
+            actions.push(send(ClientEvent::MarkDelivered {
+                conversation_id: conv_id,
+                up_to_seq: seq,
+            }));
+        }
+        actions.extend(self.mark_read_if_viewing(conv_id));
+        actions
+    }
+
+    /// Replaces the notification list with a fresh one from the server.
+    pub fn set_notifications(&mut self, list: Vec<Notification>, unread: i64) {
+        self.notifications = list;
+        self.unread_notifications = unread;
+        self.touch(Slice::Notifications);
+    }
+
+    /// The newest notification not yet read, to mark everything up to it as read.
+    pub fn newest_unread_notification(&self) -> Option<NotificationId> {
+        self.notifications
+            .iter()
+            .filter(|n| !n.read)
+            .map(|n| n.id)
+            .max()
+    }
+
+    /// Where my message number `seq` is, judged from the other members' positions.
+    pub fn delivery(&self, conversation: ConversationId, seq: Seq) -> Delivery {
+        let Some(c) = self.conversations.get(&conversation) else {
+            return Delivery::Sent;
+        };
+        let others = c.info.positions.iter().filter(|p| p.user_id != self.me.id);
+        let (mut delivered, mut seen) = (false, false);
+        for p in others {
+            seen |= p.read_seq >= seq;
+            delivered |= p.delivered_seq >= seq;
+        }
+        if seen {
+            Delivery::Seen
+        } else if delivered {
+            Delivery::Delivered
+        } else {
+            Delivery::Sent
+        }
+    }
+
+    /// Conversations, most recently active first.
+    pub fn sorted(&self) -> Vec<&Conv> {
+        let mut list: Vec<&Conv> = self.conversations.values().collect();
+        list.sort_by_key(|c| {
+            let at = c
+                .info
+                .last_message
+                .as_ref()
+                .map_or(c.info.created_at, |m| m.created_at);
+            (std::cmp::Reverse(at), c.info.id)
+        });
+        list
+    }
+
+    /// A user's display name, from any conversation's members.
+    pub fn display_name(&self, user: UserId) -> String {
+        if user == self.me.id {
+            return self.me.display_name.clone();
+        }
+        self.conversations
+            .values()
+            .flat_map(|c| c.info.members.iter())
+            .find(|m| m.id == user)
+            .map_or_else(|| "someone".into(), |m| m.display_name.clone())
+    }
+
+    /// The other member of a direct conversation.
+    pub fn partner(&self, conv: &Conversation) -> Option<User> {
+        (conv.kind == ConversationKind::Direct)
+            .then(|| conv.members.iter().find(|m| m.id != self.me.id).cloned())
+            .flatten()
+    }
+
+    /// The name shown for a conversation.
+    pub fn title(&self, conv: &Conversation) -> String {
+        match (&conv.title, self.partner(conv)) {
+            (Some(title), _) => title.clone(),
+            (None, Some(partner)) => partner.display_name,
+            (None, None) => "Conversation".into(),
+        }
+    }
+
+    /// "Alice is typing…" for a conversation, if anyone is.
+    pub fn typing_line(&self, conversation: ConversationId) -> Option<String> {
+        let c = self.conversations.get(&conversation)?;
+        let names: Vec<String> = c
+            .typing
+            .iter()
+            .filter(|u| **u != self.me.id)
+            .map(|u| self.display_name(*u))
+            .collect();
+        format::typing_line(&names)
+    }
+
+    /// "Bob is here" for the open conversation: who else has it open right now.
+    pub fn viewers_line(&self, conversation: ConversationId) -> Option<String> {
+        let c = self.conversations.get(&conversation)?;
+        let names: Vec<String> = c
+            .viewers
+            .iter()
+            .filter(|u| **u != self.me.id)
+            .map(|u| self.display_name(*u))
+            .collect();
+        format::viewers_line(&names)
+    }
+
+    fn next_key(&mut self) -> u64 {
+        self.next_key += 1;
+        self.next_key
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds Confab for production with plain cargo (no cargo-leptos needed): the release server and
+# the web app as size-optimised WASM (wasm-opt), with brotli and gzip twins of every static file.
+# Output: $CARGO_TARGET_DIR/release/confab (default target/) and the site in
+# $CARGO_TARGET_DIR/site-release, which the server finds through LEPTOS_SITE_ROOT.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1;32m[build]\033[0m %s\n' "$*"; }
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+site="$target_dir/site-release"
+
+scripts/setup.sh wasm npm
+
+say "web app (WASM, release)"
+cargo build -p app --lib --locked --profile wasm-release --target wasm32-unknown-unknown \
+  --no-default-features --features hydrate
+rm -rf "$site"
+mkdir -p "$site/pkg"
+wasm-bindgen --target web --out-name confab --out-dir "$site/pkg" \
+  "$target_dir/wasm32-unknown-unknown/wasm-release/app.wasm"
+# npm's binaryen (Debian's is too old: its output breaks hydration). The features are the ones
+# rustc emits by default for wasm32-unknown-unknown.
+end2end/node_modules/.bin/wasm-opt -Oz \
+  --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-reference-types --enable-multivalue \
+  "$site/pkg/confab_bg.wasm" -o "$site/pkg/confab_bg.wasm"
+cp style/main.css "$site/pkg/confab.css"
+cp -r public/. "$site/"
+node scripts/precompress.mjs "$site"
+
+say "server (release)"
+cargo build -p server --bin confab --locked --release
+
+say "built $target_dir/release/confab and $site"
