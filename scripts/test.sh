@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, unit and integration tests on SQLite (and on
 # PostgreSQL when one answers on 127.0.0.1:5432 or CONFAB_TEST_POSTGRES_URL is set), then the
-# Playwright end-to-end tests in Debian's Chromium. Installs what it needs first.
+# Playwright end-to-end tests in Debian's Chromium against the web app as shipped (release WASM,
+# precompressed). Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,17 +36,11 @@ else
   say "no PostgreSQL reachable: skipping the PostgreSQL run of the integration tests"
 fi
 
-say "building the web app (WASM) and the server for the end-to-end tests"
-cargo build -p app --lib --locked --target wasm32-unknown-unknown --no-default-features --features hydrate
-site="$target_dir/site"
-mkdir -p "$site/pkg"
-wasm-bindgen --target web --out-name confab --out-dir "$site/pkg" \
-  "$target_dir/wasm32-unknown-unknown/debug/app.wasm"
-cp style/main.css "$site/pkg/confab.css"
-cp -r public/. "$site/"
+say "building the web app as shipped (release WASM, precompressed) and the server for the end-to-end tests"
+scripts/build.sh site
 cargo build -p server --bin confab --locked
 
 say "end-to-end tests (Playwright + Chromium)"
-(cd end2end && CONFAB_BIN="$target_dir/debug/confab" CONFAB_SITE_ROOT="$site" npx playwright test)
+(cd end2end && CONFAB_BIN="$target_dir/debug/confab" CONFAB_SITE_ROOT="$target_dir/site-release" npx playwright test)
 
 say "all tests passed"

@@ -56,8 +56,11 @@ test('a draft and an edit survive 30 s of keep-alives and incoming messages', as
   await alice.getByRole('button', { name: 'Cancel' }).click();
   await expect(composer(alice)).toHaveValue(draft);
 
-  // One draft per conversation.
+  // One draft per conversation; the member list belongs to one conversation.
+  await members.locator('summary').click();
+  await expect(members).toHaveAttribute('open', '');
   await openDirect(alice, 'carol');
+  await expect(alice.getByTestId('members')).not.toHaveAttribute('open', '');
   await expect(alice.getByTestId('empty-conversation')).toBeVisible();
   await expect(composer(alice)).toHaveValue('');
   await composer(alice).pressSequentially('For carol');

@@ -1,6 +1,6 @@
 //! Words and times as the user reads them.
 
-use protocol::{ErrorCode, PresenceStatus};
+use protocol::{ErrorCode, Notification, NotificationKind, PresenceStatus};
 
 /// An error in plain words.
 pub fn error_text(code: ErrorCode, server_message: &str) -> String {
@@ -24,24 +24,40 @@ pub fn error_text(code: ErrorCode, server_message: &str) -> String {
     }
 }
 
+/// A notification in words: "carol added you to Book club".
+pub fn notification_text(n: &Notification) -> String {
+    let place = n
+        .conversation_title
+        .clone()
+        .unwrap_or_else(|| "a conversation".into());
+    match n.kind {
+        NotificationKind::AddedToConversation => {
+            format!("{} added you to {place}", n.actor.display_name)
+        }
+        NotificationKind::RemovedFromConversation => {
+            format!("{} removed you from {place}", n.actor.display_name)
+        }
+    }
+}
+
 /// "Alice is typing…", "Alice and Bob are typing…", "Alice, Bob and 2 others are typing…".
 pub fn typing_line(names: &[String]) -> Option<String> {
-    match names {
-        [] => None,
-        [one] => Some(format!("{one} is typing…")),
-        [a, b] => Some(format!("{a} and {b} are typing…")),
-        [a, b, rest @ ..] => Some(format!("{a}, {b} and {} are typing…", others(rest.len()))),
-    }
+    names_line(names, "is typing…", "are typing…")
 }
 
 /// "Bob is here", "Bob and Carol are here", "Bob, Carol and 2 others are here": who else has
 /// the conversation open.
 pub fn viewers_line(names: &[String]) -> Option<String> {
+    names_line(names, "is here", "are here")
+}
+
+/// People and what they do, with the verb agreeing: at most two names, then a count.
+fn names_line(names: &[String], one: &str, many: &str) -> Option<String> {
     match names {
         [] => None,
-        [one] => Some(format!("{one} is here")),
-        [a, b] => Some(format!("{a} and {b} are here")),
-        [a, b, rest @ ..] => Some(format!("{a}, {b} and {} are here", others(rest.len()))),
+        [a] => Some(format!("{a} {one}")),
+        [a, b] => Some(format!("{a} and {b} {many}")),
+        [a, b, rest @ ..] => Some(format!("{a}, {b} and {} {many}", others(rest.len()))),
     }
 }
 

@@ -4,23 +4,7 @@ use crate::client::{format, Action, ChatClient, Slice};
 use crate::ui::now_ms;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use protocol::{Notification, NotificationKind};
-
-/// A notification in words: "carol added you to Book club".
-pub fn describe(n: &Notification) -> String {
-    let place = n
-        .conversation_title
-        .clone()
-        .unwrap_or_else(|| "a conversation".into());
-    match n.kind {
-        NotificationKind::AddedToConversation => {
-            format!("{} added you to {place}", n.actor.display_name)
-        }
-        NotificationKind::RemovedFromConversation => {
-            format!("{} removed you from {place}", n.actor.display_name)
-        }
-    }
-}
+use protocol::NotificationKind;
 
 /// The bell button with its badge and dropdown.
 #[component]
@@ -42,7 +26,7 @@ pub fn Bell() -> impl IntoView {
                 .map(|n| {
                     (
                         n.id,
-                        describe(n),
+                        format::notification_text(n),
                         n.created_at,
                         n.read,
                         n.conversation_id,

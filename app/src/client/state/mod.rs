@@ -535,25 +535,21 @@ impl ChatState {
     /// "Alice is typing…" for a conversation, if anyone is.
     pub fn typing_line(&self, conversation: ConversationId) -> Option<String> {
         let c = self.conversations.get(&conversation)?;
-        let names: Vec<String> = c
-            .typing
-            .iter()
-            .filter(|u| **u != self.me.id)
-            .map(|u| self.display_name(*u))
-            .collect();
-        format::typing_line(&names)
+        format::typing_line(&self.others_names(c.typing.iter()))
     }
 
     /// "Bob is here" for the open conversation: who else has it open right now.
     pub fn viewers_line(&self, conversation: ConversationId) -> Option<String> {
         let c = self.conversations.get(&conversation)?;
-        let names: Vec<String> = c
-            .viewers
-            .iter()
+        format::viewers_line(&self.others_names(c.viewers.iter()))
+    }
+
+    /// The display names of these users, leaving me out.
+    fn others_names<'a>(&self, users: impl Iterator<Item = &'a UserId>) -> Vec<String> {
+        users
             .filter(|u| **u != self.me.id)
             .map(|u| self.display_name(*u))
-            .collect();
-        format::viewers_line(&names)
+            .collect()
     }
 
     fn next_key(&mut self) -> u64 {

@@ -425,7 +425,7 @@ fn notifications_count_and_list() {
     assert!(s.notifications[0].read);
     assert_eq!(s.newest_unread_notification(), None);
     assert_eq!(
-        crate::notifications::describe(&s.notifications[0]),
+        crate::client::format::notification_text(&s.notifications[0]),
         "BOB added you to Team"
     );
 }
