@@ -1,6 +1,6 @@
 //! Events a client sends to the server over the WebSocket.
 
-use crate::ids::{ConversationId, MessageId, UserId};
+use crate::ids::{ConversationId, MessageId, PostId, UserId};
 use crate::model::{PresenceStatus, Seq};
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +73,19 @@ pub enum ClientEvent {
     UnsubscribePresence {
         /// The users to stop watching.
         user_ids: Vec<UserId>,
+    },
+    /// Watch the live counters (and new comments) of the posts the client shows. Answered by
+    /// `posts_subscribed` with their current counts; unknown posts are left out. Subscriptions
+    /// end with the connection and are bounded per connection (500 by default; beyond it:
+    /// `VALIDATION_FAILED`, nothing subscribed).
+    SubscribePosts {
+        /// The posts to watch (at most 500 per request).
+        post_ids: Vec<PostId>,
+    },
+    /// Stop watching these posts. No reply.
+    UnsubscribePosts {
+        /// The posts to stop watching.
+        post_ids: Vec<PostId>,
     },
     /// Send a message to a conversation the user belongs to. Reply to the sender, once committed:
     /// `message_ack`; every session of every member (except the sending one) gets `message_new`.

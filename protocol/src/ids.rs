@@ -61,6 +61,14 @@ id_type!(
     /// Identifies a notification. Time-ordered: a later notification has a greater id.
     NotificationId
 );
+id_type!(
+    /// Identifies a post. Time-ordered: feeds page by it.
+    PostId
+);
+id_type!(
+    /// Identifies a comment on a post. Time-ordered.
+    CommentId
+);
 
 #[cfg(test)]
 mod tests {

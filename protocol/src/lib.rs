@@ -24,7 +24,7 @@ pub mod server;
 
 pub use client::{ClientEvent, ClientFrame};
 pub use error::{ErrorBody, ErrorCode};
-pub use ids::{ConversationId, MessageId, NotificationId, SessionId, UserId};
+pub use ids::{CommentId, ConversationId, MessageId, NotificationId, PostId, SessionId, UserId};
 pub use model::*;
 pub use server::{ServerEvent, ServerFrame};
 

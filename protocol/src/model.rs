@@ -2,7 +2,7 @@
 //!
 //! Timestamps are integers: milliseconds since the Unix epoch, UTC.
 
-use crate::ids::{ConversationId, MessageId, NotificationId, UserId};
+use crate::ids::{CommentId, ConversationId, MessageId, NotificationId, PostId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Milliseconds since the Unix epoch (UTC).
@@ -143,6 +143,18 @@ pub enum NotificationKind {
     AddedToConversation,
     /// Someone removed the user from a group.
     RemovedFromConversation,
+    /// People liked the user's post. One entry per post: `actor` is the latest, `others` how
+    /// many more ("Bob and 3 others liked your post"); an unlike updates or removes it.
+    PostLiked,
+    /// Someone commented on the user's post (`text`: the start of the comment).
+    PostCommented,
+    /// Someone started following the user.
+    Followed,
+    /// A direct message arrived while the user had no session viewing that conversation
+    /// (`text`: the start of the message). Group messages are counted by unread badges instead.
+    MessageReceived,
+    /// A test notification the user sent themselves (`POST /api/notifications/test`).
+    Test,
 }
 
 /// A notification for the bell: something that happened to the user while they may not have
@@ -159,8 +171,78 @@ pub struct Notification {
     pub conversation_id: Option<ConversationId>,
     /// The conversation's title at the time, if it has one.
     pub conversation_title: Option<String>,
-    /// When it happened.
+    /// The post concerned, if any.
+    #[serde(default)]
+    pub post_id: Option<PostId>,
+    /// How many other people did the same (grouped likes); 0 otherwise.
+    #[serde(default)]
+    pub others: i64,
+    /// A short excerpt (comment, message or test text), if any.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// When it happened (for grouped likes: the latest).
     pub created_at: Millis,
     /// Whether the user has seen it.
     pub read: bool,
+}
+
+/// A post in a feed or on a profile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Post {
+    /// The post's id.
+    pub id: PostId,
+    /// Who wrote it.
+    pub author: User,
+    /// The text (1 to the configured maximum of characters).
+    pub body: String,
+    /// When it was written.
+    pub created_at: Millis,
+    /// Likes, exact.
+    pub like_count: i64,
+    /// Comments, exact.
+    pub comment_count: i64,
+    /// Whether the caller likes it.
+    pub liked_by_me: bool,
+}
+
+/// A post's live counters. `version` grows with every change of either count, so a client (or
+/// a server coalescing updates) keeps the highest version it has seen and never goes back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostCounts {
+    /// The post.
+    pub post_id: PostId,
+    /// Likes.
+    pub like_count: i64,
+    /// Comments.
+    pub comment_count: i64,
+    /// Changes so far.
+    pub version: i64,
+}
+
+/// A comment on a post.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    /// The comment's id.
+    pub id: CommentId,
+    /// The post it is on.
+    pub post_id: PostId,
+    /// Who wrote it.
+    pub author: User,
+    /// The text.
+    pub body: String,
+    /// When it was written.
+    pub created_at: Millis,
+}
+
+/// A person's public profile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// The user.
+    pub user: User,
+    /// People following them.
+    pub follower_count: i64,
+    /// People they follow.
+    pub following_count: i64,
+    /// Whether the caller follows them.
+    pub followed_by_me: bool,
 }

@@ -112,6 +112,9 @@ pub struct Health {
     pub rooms: usize,
     /// Presence subscriptions held by this instance's connections.
     pub presence_subscriptions: usize,
+    /// Live post subscriptions (session × post) on this instance.
+    #[serde(default)]
+    pub post_subscriptions: usize,
     /// The server version.
     pub version: String,
     /// [`crate::PROTOCOL_VERSION`].
@@ -156,4 +159,46 @@ pub struct MarkNotificationsRead {
 pub struct NotificationsUnread {
     /// Unread notifications left.
     pub unread: i64,
+}
+
+/// `POST /api/posts`: write a post.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatePostRequest {
+    /// The text (1 to the configured maximum of characters).
+    pub body: String,
+}
+
+/// A page of posts, newest first (`GET /api/feed`, `GET /api/users/{id}/posts`). Ask for the
+/// next with `?before=<id of the last post>`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostPage {
+    /// Newest first.
+    pub posts: Vec<crate::model::Post>,
+    /// Whether older posts exist.
+    pub has_more: bool,
+}
+
+/// `POST /api/posts/{id}/comments`: comment on a post.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateCommentRequest {
+    /// The text (1 to the configured maximum of characters).
+    pub body: String,
+}
+
+/// A page of comments, oldest first (`GET /api/posts/{id}/comments`). Ask for the next with
+/// `?after=<id of the last comment>`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentPage {
+    /// Oldest first.
+    pub comments: Vec<crate::model::Comment>,
+    /// Whether newer comments exist.
+    pub has_more: bool,
+}
+
+/// `POST /api/notifications/test`: send yourself a notification (to check a client).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestNotificationRequest {
+    /// The text shown (default "Test notification"; at most 200 characters).
+    #[serde(default)]
+    pub message: Option<String>,
 }

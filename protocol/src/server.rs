@@ -1,9 +1,10 @@
 //! Events the server sends to clients over the WebSocket.
 
 use crate::error::ErrorCode;
-use crate::ids::{ConversationId, SessionId, UserId};
+use crate::ids::{CommentId, ConversationId, NotificationId, PostId, SessionId, UserId};
 use crate::model::{
-    Conversation, Message, Millis, Notification, Presence, ReceiptKind, Seq, UnreadCount, User,
+    Comment, Conversation, Message, Millis, Notification, PostCounts, Presence, ReceiptKind, Seq,
+    UnreadCount, User,
 };
 use serde::{Deserialize, Serialize};
 
@@ -190,6 +191,41 @@ pub enum ServerEvent {
     NotificationsRead {
         /// Unread notifications left.
         unread_notifications: i64,
+    },
+    /// A notification went away (the only like it grouped was taken back).
+    NotificationRemoved {
+        /// The notification.
+        notification_id: NotificationId,
+        /// The bell's new count.
+        unread_notifications: i64,
+    },
+    /// Reply to `subscribe_posts`: the current counters of each watched post.
+    PostsSubscribed {
+        /// One entry per known post.
+        posts: Vec<PostCounts>,
+    },
+    /// A watched post's counters changed. Under a burst these are coalesced to at most 10 per
+    /// second per post, always ending on the exact final value; keep the highest `version`.
+    PostCountsChanged {
+        /// The new counters.
+        counts: PostCounts,
+    },
+    /// A comment on a watched post.
+    CommentNew {
+        /// The comment.
+        comment: Comment,
+    },
+    /// A comment on a watched post was deleted.
+    CommentDeleted {
+        /// The post.
+        post_id: PostId,
+        /// The comment.
+        comment_id: CommentId,
+    },
+    /// A watched post was deleted.
+    PostDeleted {
+        /// The post.
+        post_id: PostId,
     },
     /// A request failed, or the session is about to be closed.
     Error {

@@ -41,6 +41,19 @@ fn message() -> Message {
         deleted: false,
     }
 }
+fn post_id() -> PostId {
+    PostId(uid(8))
+}
+
+fn counts() -> PostCounts {
+    PostCounts {
+        post_id: post_id(),
+        like_count: 12,
+        comment_count: 3,
+        version: 15,
+    }
+}
+
 fn presence() -> Presence {
     Presence {
         user_id: other_id(),
@@ -69,9 +82,11 @@ fn client_index(e: &ClientEvent) -> usize {
         TypingStop { .. } => 12,
         SetPresence { .. } => 13,
         UnsubscribePresence { .. } => 14,
+        SubscribePosts { .. } => 15,
+        UnsubscribePosts { .. } => 16,
     }
 }
-const CLIENT_VARIANTS: usize = 15;
+const CLIENT_VARIANTS: usize = 17;
 
 fn server_index(e: &ServerEvent) -> usize {
     use ServerEvent::*;
@@ -98,9 +113,15 @@ fn server_index(e: &ServerEvent) -> usize {
         Error { .. } => 19,
         NotificationNew { .. } => 20,
         NotificationsRead { .. } => 21,
+        NotificationRemoved { .. } => 22,
+        PostsSubscribed { .. } => 23,
+        PostCountsChanged { .. } => 24,
+        CommentNew { .. } => 25,
+        CommentDeleted { .. } => 26,
+        PostDeleted { .. } => 27,
     }
 }
-const SERVER_VARIANTS: usize = 22;
+const SERVER_VARIANTS: usize = 28;
 
 fn client_examples() -> Vec<ClientFrame> {
     use ClientEvent::*;
@@ -120,6 +141,15 @@ fn client_examples() -> Vec<ClientFrame> {
         ),
         ClientFrame::new(UnsubscribePresence {
             user_ids: vec![other_id()],
+        }),
+        ClientFrame::with_id(
+            "r6",
+            SubscribePosts {
+                post_ids: vec![post_id()],
+            },
+        ),
+        ClientFrame::new(UnsubscribePosts {
+            post_ids: vec![post_id()],
         }),
         ClientFrame::with_id(
             "r3",
@@ -282,6 +312,9 @@ fn server_examples() -> Vec<ServerFrame> {
                 actor: user(),
                 conversation_id: Some(c),
                 conversation_title: Some("Team".into()),
+                post_id: None,
+                others: 0,
+                text: None,
                 created_at: 1_700_000_000_000,
                 read: false,
             },
@@ -290,6 +323,31 @@ fn server_examples() -> Vec<ServerFrame> {
         ServerFrame::new(NotificationsRead {
             unread_notifications: 0,
         }),
+        ServerFrame::new(NotificationRemoved {
+            notification_id: NotificationId(uid(6)),
+            unread_notifications: 0,
+        }),
+        ServerFrame::reply(
+            Some("r6".into()),
+            PostsSubscribed {
+                posts: vec![counts()],
+            },
+        ),
+        ServerFrame::new(PostCountsChanged { counts: counts() }),
+        ServerFrame::new(CommentNew {
+            comment: Comment {
+                id: CommentId(uid(9)),
+                post_id: post_id(),
+                author: user(),
+                body: "Nice one".into(),
+                created_at: 1_700_000_000_000,
+            },
+        }),
+        ServerFrame::new(CommentDeleted {
+            post_id: post_id(),
+            comment_id: CommentId(uid(9)),
+        }),
+        ServerFrame::new(PostDeleted { post_id: post_id() }),
         ServerFrame::reply(
             Some("r4".into()),
             ServerEvent::error(

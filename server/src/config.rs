@@ -108,6 +108,10 @@ pub struct Config {
     )]
     pub max_presence_subscriptions: usize,
 
+    /// Posts one connection may watch for live counters (`subscribe_posts`).
+    #[arg(long, env = "CONFAB_MAX_POST_SUBSCRIPTIONS", default_value_t = 500)]
+    pub max_post_subscriptions: usize,
+
     /// Milliseconds presence changes are gathered before they go out as one batch per watcher.
     #[arg(long, env = "CONFAB_PRESENCE_BATCH_MS", default_value_t = 50)]
     pub presence_batch_ms: u64,

@@ -15,6 +15,7 @@
 //! - [`hub`]: this instance's sessions and the topics they are in; frame delivery.
 //! - [`broker`]: topics, membership moves and presence shared between instances.
 //! - [`presence`], [`typing`]: the presence registry and per-session typing state.
+//! - [`counters`]: coalescing of live post counters.
 //! - [`store`]: every SQL statement (SQLite or PostgreSQL through portable SQL).
 //! - [`validate`]: input validation.
 //! - [`seed`]: `confab seed`, bulk demo and load-test data.
@@ -29,6 +30,7 @@ pub mod auth;
 pub mod broker;
 pub mod codec;
 pub mod config;
+pub mod counters;
 pub mod domain;
 pub mod error;
 pub mod http;

@@ -4,6 +4,7 @@
 use crate::auth::JwtKeys;
 use crate::broker::Broker;
 use crate::config::Config;
+use crate::counters::Coalescer;
 use crate::domain::writer::MessageWriter;
 use crate::error::AppError;
 use crate::hub::Hub;
@@ -11,6 +12,7 @@ use crate::store::Store;
 use axum::extract::FromRef;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use leptos::config::LeptosOptions;
+use protocol::UserId;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -46,10 +48,14 @@ pub struct Shared {
     pub leptos: LeptosOptions,
     /// One permit per open WebSocket, capping connections.
     pub connections: Arc<Semaphore>,
+    /// Live post counters, coalesced per post.
+    pub counters: Arc<Coalescer>,
     /// Sign-in and registration attempts per client address.
     auth_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     /// REST requests per client address.
     api_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Test notifications per user (`POST /api/notifications/test`).
+    test_notification_limiter: Arc<DefaultKeyedRateLimiter<UserId>>,
 }
 
 impl AppState {
@@ -68,7 +74,11 @@ impl AppState {
             writer,
             hub,
             connections: Arc::new(Semaphore::new(config.max_connections)),
+            counters: Arc::new(Coalescer::new()),
             auth_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            test_notification_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(
+                NonZeroU32::new(6).expect("6 is not zero"),
+            ))),
             api_limiter: Arc::new(RateLimiter::keyed(
                 Quota::per_second(per_second).allow_burst(burst),
             )),
@@ -95,11 +105,19 @@ impl AppState {
             .map_err(|_| AppError::RateLimited)
     }
 
+    /// Counts a test notification by `user` (6 a minute); `RATE_LIMITED` past it.
+    pub fn check_test_notification_rate(&self, user: UserId) -> Result<(), AppError> {
+        self.test_notification_limiter
+            .check_key(&user)
+            .map_err(|_| AppError::RateLimited)
+    }
+
     /// Forgets addresses that have been quiet long enough to be back at full quota, so the
     /// limiters' memory does not grow with every address ever seen.
     pub fn prune_limiters(&self) {
         self.api_limiter.retain_recent();
         self.auth_limiter.retain_recent();
+        self.test_notification_limiter.retain_recent();
     }
 }
 

@@ -2,7 +2,7 @@
 //! is in, so delivery never asks the database who is listening and disconnecting costs the size
 //! of that set. A Redis broker maps each topic onto one channel.
 
-use protocol::{ConversationId, SessionId, UserId};
+use protocol::{ConversationId, PostId, SessionId, UserId};
 
 /// What a frame is addressed to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -15,6 +15,8 @@ pub enum Topic {
     Viewers(ConversationId),
     /// The sessions watching one user's presence.
     Presence(UserId),
+    /// The sessions showing one post (its live counters and comments).
+    Post(PostId),
 }
 
 /// Who in a topic does not receive a frame.

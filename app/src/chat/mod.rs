@@ -46,17 +46,19 @@ pub fn ChatPane() -> impl IntoView {
         }
     });
     let still_loading = move || client.read(Slice::List, |s| s.conversations.is_empty());
-    move || {
-        match (id.get(), known.get()) {
-        (Some(id), true) => view! { <Conversation id/> }.into_any(),
-        _ => view! {
+    let shown = move || id.get().filter(|_| known.get());
+    // Keyed by id: another conversation gets new elements (member list closed, its own
+    // composer and scroll position) instead of having the previous ones patched in place.
+    view! {
+        <For each=move || shown().into_iter() key=|id| *id let:id>
+            <Conversation id/>
+        </For>
+        {move || shown().is_none().then(|| view! {
             <div class="empty pane-body">
                 <p class="muted">{move || if still_loading() { "Loading…" } else { "This conversation is not available." }}</p>
                 <A href="/">"Back to conversations"</A>
             </div>
-        }
-        .into_any(),
-    }
+        })}
     }
 }
 

@@ -30,13 +30,20 @@ pub fn notification_text(n: &Notification) -> String {
         .conversation_title
         .clone()
         .unwrap_or_else(|| "a conversation".into());
+    let who = &n.actor.display_name;
+    let text = n.text.as_deref().unwrap_or_default();
     match n.kind {
-        NotificationKind::AddedToConversation => {
-            format!("{} added you to {place}", n.actor.display_name)
-        }
-        NotificationKind::RemovedFromConversation => {
-            format!("{} removed you from {place}", n.actor.display_name)
-        }
+        NotificationKind::AddedToConversation => format!("{who} added you to {place}"),
+        NotificationKind::RemovedFromConversation => format!("{who} removed you from {place}"),
+        NotificationKind::PostLiked => match n.others {
+            0 => format!("{who} liked your post"),
+            1 => format!("{who} and 1 other liked your post"),
+            others => format!("{who} and {others} others liked your post"),
+        },
+        NotificationKind::PostCommented => format!("{who} commented on your post: {text}"),
+        NotificationKind::Followed => format!("{who} started following you"),
+        NotificationKind::MessageReceived => format!("{who} sent you a message: {text}"),
+        NotificationKind::Test => text.to_owned(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Sending, editing and deleting messages.
 
-use super::{conversations, publish, require_member, Actor};
+use super::{conversations, notifications, publish, require_member, Actor};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::NewMessage;
@@ -56,7 +56,17 @@ async fn submit(
         temp_id,
         body,
     };
-    state.writer.submit(message, actor.session).await
+    let sent = state.writer.submit(message, actor.session).await?;
+    if sent.1 {
+        // After the ack, off its path: a direct message may also ring the recipient's bell.
+        let (state, sender, message) = (state.clone(), actor.user.clone(), sent.0.clone());
+        tokio::spawn(async move {
+            if let Err(e) = notifications::message_received(&state, &sender, &message).await {
+                tracing::warn!(error = %e, "message notification failed");
+            }
+        });
+    }
+    Ok(sent)
 }
 
 /// Replaces the text of one of the actor's messages and publishes `message_edited`.

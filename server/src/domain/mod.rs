@@ -10,11 +10,15 @@
 //! - [`typing`]: typing indicators.
 //! - [`presence`]: announcing presence, watching it, appearing offline.
 //! - [`notifications`]: the bell.
+//! - [`posts`]: posts, likes and comments with live, coalesced counters.
+//! - [`follows`]: following people.
 //! - [`sessions`]: what opening and closing a WebSocket session does.
 
 pub mod conversations;
+pub mod follows;
 pub mod messages;
 pub mod notifications;
+pub mod posts;
 pub mod presence;
 pub mod receipts;
 pub mod sessions;

@@ -3,8 +3,12 @@
 use super::publish;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::store::NotificationDraft;
 use crate::topic::{Except, Topic};
-use protocol::{ConversationId, NotificationId, NotificationKind, ServerEvent, User, UserId};
+use protocol::{
+    ConversationId, Message, Notification, NotificationId, NotificationKind, ServerEvent, User,
+    UserId,
+};
 
 /// Stores a notification about a conversation (with its title) for each recipient and pushes
 /// it, with their new unread count, to all of their sessions. Never for the actor themselves.
@@ -15,18 +19,32 @@ pub async fn notify(
     conversation: (ConversationId, Option<String>),
     recipients: &[UserId],
 ) -> Result<(), AppError> {
+    let draft = NotificationDraft {
+        kind,
+        actor,
+        conversation: Some(conversation),
+        post: None,
+        text: None,
+    };
+    notify_all(state, &draft, recipients).await
+}
+
+/// Stores a notification for each recipient (never the actor) and pushes it, with their new
+/// unread count, to all of their sessions.
+pub async fn notify_all(
+    state: &AppState,
+    draft: &NotificationDraft<'_>,
+    recipients: &[UserId],
+) -> Result<(), AppError> {
     let recipients: Vec<UserId> = recipients
         .iter()
         .copied()
-        .filter(|r| *r != actor.id)
+        .filter(|r| *r != draft.actor.id)
         .collect();
     if recipients.is_empty() {
         return Ok(());
     }
-    let created = state
-        .store
-        .create_notifications(kind, actor, Some(conversation), &recipients)
-        .await?;
+    let created = state.store.create_notifications(draft, &recipients).await?;
     let counts = state.store.unread_notifications(&recipients).await?;
     for (recipient, notification) in created {
         let event = ServerEvent::NotificationNew {
@@ -36,6 +54,58 @@ pub async fn notify(
         publish(state, Topic::User(recipient), Except::Nobody, event).await;
     }
     Ok(())
+}
+
+/// Pushes a changed notification (same id: clients replace it) or its removal, with the bell's
+/// count, to every session of its owner.
+pub async fn changed(
+    state: &AppState,
+    recipient: UserId,
+    change: Result<Notification, NotificationId>,
+) -> Result<(), AppError> {
+    let unread = unread_of(state, recipient).await?;
+    let event = match change {
+        Ok(notification) => ServerEvent::NotificationNew {
+            notification,
+            unread_notifications: unread,
+        },
+        Err(notification_id) => ServerEvent::NotificationRemoved {
+            notification_id,
+            unread_notifications: unread,
+        },
+    };
+    publish(state, Topic::User(recipient), Except::Nobody, event).await;
+    Ok(())
+}
+
+/// A user's unread notification count.
+pub async fn unread_of(state: &AppState, user: UserId) -> Result<i64, AppError> {
+    Ok(state
+        .store
+        .unread_notifications(&[user])
+        .await?
+        .get(&user)
+        .copied()
+        .unwrap_or(0))
+}
+
+/// A test notification to oneself, for integrators checking their client.
+pub async fn test(state: &AppState, user: &User, text: String) -> Result<Notification, AppError> {
+    let draft = NotificationDraft {
+        kind: NotificationKind::Test,
+        actor: user,
+        conversation: None,
+        post: None,
+        text: Some(text),
+    };
+    let (_, notification) = state
+        .store
+        .create_notifications(&draft, &[user.id])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::Internal("no notification created".into()))?;
+    changed(state, user.id, Ok(notification.clone())).await?;
+    Ok(notification)
 }
 
 /// Marks a user's notifications read up to one; every session of theirs hears the new count.
@@ -71,4 +141,44 @@ pub async fn read_about(
     };
     publish(state, Topic::User(user), Except::Nobody, event).await;
     Ok(())
+}
+
+/// Characters of a message quoted in its notification.
+const EXCERPT_CHARS: usize = 100;
+
+/// A direct message arrived: unless the recipient has a session viewing that conversation, or
+/// already has an unread "sent you a message" entry for it, they get one (so a burst of messages
+/// rings the bell once until they read it). Group messages are counted by unread badges only: a
+/// notification per member per message would cost every send the size of the group.
+pub async fn message_received(
+    state: &AppState,
+    sender: &User,
+    message: &Message,
+) -> Result<(), AppError> {
+    let conversation = message.conversation_id;
+    let Some(recipient) = state.store.direct_partner(conversation, sender.id).await? else {
+        return Ok(());
+    };
+    if state
+        .hub
+        .users_in(Topic::Viewers(conversation))
+        .contains(&recipient)
+    {
+        return Ok(());
+    }
+    if state
+        .store
+        .has_unread_message_notification(recipient, conversation)
+        .await?
+    {
+        return Ok(());
+    }
+    let draft = NotificationDraft {
+        kind: NotificationKind::MessageReceived,
+        actor: sender,
+        conversation: Some((conversation, None)),
+        post: None,
+        text: Some(message.body.chars().take(EXCERPT_CHARS).collect()),
+    };
+    notify_all(state, &draft, &[recipient]).await
 }

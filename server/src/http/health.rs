@@ -27,6 +27,7 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
         authenticated_users: stats.users,
         rooms: stats.rooms,
         presence_subscriptions: stats.presence_subscriptions,
+        post_subscriptions: stats.post_subscriptions,
         version: env!("CARGO_PKG_VERSION").into(),
         protocol_version: protocol::PROTOCOL_VERSION,
     };

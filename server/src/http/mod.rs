@@ -6,6 +6,7 @@ mod auth;
 mod conversations;
 mod health;
 mod notifications;
+mod posts;
 mod users;
 
 use crate::error::AppError;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router<AppState> {
                 .merge(users::router())
                 .merge(conversations::router())
                 .merge(notifications::router())
+                .merge(posts::router())
                 .merge(admin::router())
                 .method_not_allowed_fallback(method_not_allowed)
                 .fallback(no_such_endpoint),

@@ -6,15 +6,20 @@ use crate::domain::notifications;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use protocol::rest::{MarkNotificationsRead, NotificationList, NotificationsUnread};
+use protocol::rest::{
+    MarkNotificationsRead, NotificationList, NotificationsUnread, TestNotificationRequest,
+};
+use protocol::Notification;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/notifications", get(list))
         .route("/notifications/read", post(read))
+        .route("/notifications/test", post(test))
 }
 
 #[derive(Deserialize)]
@@ -52,4 +57,24 @@ async fn read(
 ) -> AppResult<Json<NotificationsUnread>> {
     let unread = notifications::mark_read(&state, me.id, req.up_to).await?;
     Ok(Json(NotificationsUnread { unread }))
+}
+
+/// Longest test notification text, in characters.
+const TEST_TEXT_CHARS: usize = 200;
+
+async fn test(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    ApiJson(req): ApiJson<TestNotificationRequest>,
+) -> AppResult<(StatusCode, Json<Notification>)> {
+    state.check_test_notification_rate(me.id)?;
+    let text = req.message.unwrap_or_else(|| "Test notification".into());
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > TEST_TEXT_CHARS {
+        return Err(AppError::validation(format!(
+            "message must be 1 to {TEST_TEXT_CHARS} characters"
+        )));
+    }
+    let notification = notifications::test(&state, &me, text.to_owned()).await?;
+    Ok((StatusCode::CREATED, Json(notification)))
 }

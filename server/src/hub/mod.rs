@@ -129,6 +129,8 @@ pub struct HubStats {
     pub rooms: usize,
     /// Presence subscriptions over all sessions.
     pub presence_subscriptions: usize,
+    /// Session subscriptions to posts' live counters.
+    pub post_subscriptions: usize,
 }
 
 /// This instance's authenticated sessions and their topics.
@@ -325,6 +327,7 @@ impl Hub {
                     Topic::User(_) => stats.users += 1,
                     Topic::Viewers(_) => stats.rooms += 1,
                     Topic::Presence(_) => stats.presence_subscriptions += entry.subscribers.len(),
+                    Topic::Post(_) => stats.post_subscriptions += entry.subscribers.len(),
                     Topic::Conversation(_) => {}
                 }
             }

@@ -46,6 +46,27 @@ fn parse_kind(kind: &str) -> Result<ConversationKind, AppError> {
 }
 
 impl Store {
+    /// The other member of a direct conversation (`None` for a group or an unknown id).
+    pub async fn direct_partner(
+        &self,
+        conversation: ConversationId,
+        me: UserId,
+    ) -> Result<Option<UserId>, AppError> {
+        let key: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT direct_key FROM conversations WHERE id = $1")
+                .bind(conversation.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((Some(key),)) = key else {
+            return Ok(None);
+        };
+        let me = me.to_string();
+        key.split(':')
+            .find(|id| *id != me)
+            .map(parse_id)
+            .transpose()
+    }
+
     /// The 1:1 conversation of two users, created on first use. Returns it and whether it was
     /// created by this call.
     pub async fn direct_conversation(

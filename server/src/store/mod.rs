@@ -6,14 +6,18 @@
 //! aggregate to [`Store`].
 
 mod conversations;
+mod follows;
 mod messages;
 mod notifications;
+mod posts;
 mod receipts;
 mod rows;
 mod seed;
 mod users;
 
 pub use messages::{NewMessage, PageCursor, MAX_BATCH};
+pub use notifications::{LikeNotification, NotificationDraft};
+pub use posts::{CountsChange, LikeChange, PostSource};
 pub use receipts::{Position, UnreadState};
 pub use users::{Credentials, UserAuthState};
 

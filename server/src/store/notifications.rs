@@ -3,25 +3,62 @@
 use super::rows::USER_COLUMNS;
 use super::{now_ms, parse_id, placeholders, Store};
 use crate::error::AppError;
-use protocol::{ConversationId, Notification, NotificationId, NotificationKind, User, UserId};
+use protocol::{
+    ConversationId, Notification, NotificationId, NotificationKind, PostId, User, UserId,
+};
 use std::collections::HashMap;
 
+const KINDS: [(NotificationKind, &str); 7] = [
+    (
+        NotificationKind::AddedToConversation,
+        "added_to_conversation",
+    ),
+    (
+        NotificationKind::RemovedFromConversation,
+        "removed_from_conversation",
+    ),
+    (NotificationKind::PostLiked, "post_liked"),
+    (NotificationKind::PostCommented, "post_commented"),
+    (NotificationKind::Followed, "followed"),
+    (NotificationKind::MessageReceived, "message_received"),
+    (NotificationKind::Test, "test"),
+];
+
 fn kind_str(kind: NotificationKind) -> &'static str {
-    match kind {
-        NotificationKind::AddedToConversation => "added_to_conversation",
-        NotificationKind::RemovedFromConversation => "removed_from_conversation",
-    }
+    KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or("unknown", |(_, s)| s)
 }
 
 fn parse_kind(raw: &str) -> Result<NotificationKind, AppError> {
-    match raw {
-        "added_to_conversation" => Ok(NotificationKind::AddedToConversation),
-        "removed_from_conversation" => Ok(NotificationKind::RemovedFromConversation),
+    match KINDS.iter().find(|(_, s)| *s == raw) {
+        Some((kind, _)) => Ok(*kind),
         other => Err(AppError::Internal(format!(
             "unknown notification kind {other:?}"
         ))),
     }
 }
+
+/// What a new notification says, for any number of recipients.
+#[derive(Clone, Debug)]
+pub struct NotificationDraft<'a> {
+    /// What happened.
+    pub kind: NotificationKind,
+    /// Who did it.
+    pub actor: &'a User,
+    /// The conversation concerned and its title.
+    pub conversation: Option<(ConversationId, Option<String>)>,
+    /// The post concerned.
+    pub post: Option<PostId>,
+    /// An excerpt.
+    pub text: Option<String>,
+}
+
+/// Columns selected for a notification (its actor as `u`).
+const NOTIFICATION_COLUMNS: &str =
+    "n.id AS n_id, n.kind, n.conversation_id, n.conversation_title, \
+     n.post_id, n.others, n.text, n.created_at, n.read_at";
 
 #[derive(sqlx::FromRow)]
 struct NotificationRow {
@@ -29,6 +66,9 @@ struct NotificationRow {
     kind: String,
     conversation_id: Option<String>,
     conversation_title: Option<String>,
+    post_id: Option<String>,
+    others: i64,
+    text: Option<String>,
     created_at: i64,
     read_at: Option<i64>,
     id: String,
@@ -48,6 +88,9 @@ impl NotificationRow {
             },
             conversation_id: self.conversation_id.as_deref().map(parse_id).transpose()?,
             conversation_title: self.conversation_title,
+            post_id: self.post_id.as_deref().map(parse_id).transpose()?,
+            others: self.others,
+            text: self.text,
             created_at: self.created_at,
             read: self.read_at.is_some(),
         })
@@ -59,40 +102,28 @@ impl Store {
     /// recipient each is for.
     pub async fn create_notifications(
         &self,
-        kind: NotificationKind,
-        actor: &User,
-        conversation: Option<(ConversationId, Option<String>)>,
+        draft: &NotificationDraft<'_>,
         recipients: &[UserId],
     ) -> Result<Vec<(UserId, Notification)>, AppError> {
         let now = now_ms();
-        let (conversation_id, conversation_title) = conversation.unzip();
+        let (conversation_id, conversation_title) = draft.conversation.clone().unzip();
         let conversation_title = conversation_title.flatten();
         let mut tx = self.pool.begin().await?;
         let mut created = Vec::with_capacity(recipients.len());
         for recipient in recipients {
             let notification = Notification {
                 id: NotificationId::new(),
-                kind,
-                actor: actor.clone(),
+                kind: draft.kind,
+                actor: draft.actor.clone(),
                 conversation_id,
                 conversation_title: conversation_title.clone(),
+                post_id: draft.post,
+                others: 0,
+                text: draft.text.clone(),
                 created_at: now,
                 read: false,
             };
-            sqlx::query(
-                "INSERT INTO notifications \
-                   (id, user_id, kind, actor_id, conversation_id, conversation_title, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(notification.id.to_string())
-            .bind(recipient.to_string())
-            .bind(kind_str(kind))
-            .bind(actor.id.to_string())
-            .bind(conversation_id.map(|c| c.to_string()))
-            .bind(conversation_title.clone())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            insert(&mut tx, *recipient, &notification).await?;
             created.push((*recipient, notification));
         }
         tx.commit().await?;
@@ -106,8 +137,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Notification>, AppError> {
         let rows: Vec<NotificationRow> = sqlx::query_as(&format!(
-            "SELECT n.id AS n_id, n.kind, n.conversation_id, n.conversation_title, n.created_at, \
-               n.read_at, {USER_COLUMNS} \
+            "SELECT {NOTIFICATION_COLUMNS}, {USER_COLUMNS} \
              FROM notifications n JOIN users u ON u.id = n.actor_id \
              WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2"
         ))
@@ -168,6 +198,23 @@ impl Store {
             .unwrap_or(0))
     }
 
+    /// Whether `user` has an unread "sent you a message" entry about `conversation`.
+    pub async fn has_unread_message_notification(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<bool, AppError> {
+        let found: Option<(i64,)> = sqlx::query_as(
+            "SELECT 1 FROM notifications WHERE user_id = $1 AND conversation_id = $2 \
+             AND read_at IS NULL AND kind = 'message_received' LIMIT 1",
+        )
+        .bind(user.to_string())
+        .bind(conversation.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
     /// Marks a user's unread notifications about one conversation read; returns how many stay
     /// unread, or `None` when there were none about it (the common case, answered by a read).
     pub async fn mark_conversation_notifications_read(
@@ -203,4 +250,126 @@ impl Store {
                 .unwrap_or(0),
         ))
     }
+}
+
+/// Stores one notification row.
+async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    recipient: UserId,
+    n: &Notification,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO notifications (id, user_id, kind, actor_id, conversation_id, \
+           conversation_title, post_id, others, text, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(n.id.to_string())
+    .bind(recipient.to_string())
+    .bind(kind_str(n.kind))
+    .bind(n.actor.id.to_string())
+    .bind(n.conversation_id.map(|c| c.to_string()))
+    .bind(n.conversation_title.clone())
+    .bind(n.post_id.map(|p| p.to_string()))
+    .bind(n.others)
+    .bind(n.text.clone())
+    .bind(n.created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// How the author's grouped "liked your post" entry changed.
+#[derive(Clone, Debug, Default)]
+pub struct LikeNotification {
+    /// An entry that went away (replaced by a newer one, or no like left).
+    pub removed: Option<NotificationId>,
+    /// The entry as it is now (new, or updated in place under its id).
+    pub current: Option<Notification>,
+}
+
+/// Keeps `author`'s one "liked your post" entry true to the post's likes, inside the like's
+/// transaction (after the post's row was updated, which orders concurrent likes of one post).
+/// `likes`: the post's like count now; `liker`: who liked, or `None` for an unlike.
+pub(super) async fn refresh_like_entry(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    author: UserId,
+    post: PostId,
+    likes: i64,
+    liker: Option<&User>,
+) -> Result<LikeNotification, AppError> {
+    let own: Option<(i64,)> =
+        sqlx::query_as("SELECT 1 FROM post_likes WHERE post_id = $1 AND user_id = $2")
+            .bind(post.to_string())
+            .bind(author.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+    let by_others = likes - i64::from(own.is_some());
+    if let Some(liker) = liker {
+        // Newest first again: a fresh entry (new id) replaces the old one.
+        let removed = remove_like_entry(tx, author, post).await?;
+        let notification = Notification {
+            id: NotificationId::new(),
+            kind: NotificationKind::PostLiked,
+            actor: liker.clone(),
+            conversation_id: None,
+            conversation_title: None,
+            post_id: Some(post),
+            others: (by_others - 1).max(0),
+            text: None,
+            created_at: now_ms(),
+            read: false,
+        };
+        insert(tx, author, &notification).await?;
+        return Ok(LikeNotification {
+            removed,
+            current: Some(notification),
+        });
+    }
+    if by_others <= 0 {
+        return Ok(LikeNotification {
+            removed: remove_like_entry(tx, author, post).await?,
+            current: None,
+        });
+    }
+    // Someone took theirs back: name the newest remaining liker, in place.
+    sqlx::query(
+        "UPDATE notifications SET others = $3, actor_id = (SELECT l.user_id FROM post_likes l \
+           WHERE l.post_id = $2 AND l.user_id <> $1 ORDER BY l.created_at DESC LIMIT 1) \
+         WHERE user_id = $1 AND post_id = $2 AND kind = 'post_liked'",
+    )
+    .bind(author.to_string())
+    .bind(post.to_string())
+    .bind(by_others - 1)
+    .execute(&mut **tx)
+    .await?;
+    let row: Option<NotificationRow> = sqlx::query_as(&format!(
+        "SELECT {NOTIFICATION_COLUMNS}, {USER_COLUMNS} \
+         FROM notifications n JOIN users u ON u.id = n.actor_id \
+         WHERE n.user_id = $1 AND n.post_id = $2 AND n.kind = 'post_liked'"
+    ))
+    .bind(author.to_string())
+    .bind(post.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(LikeNotification {
+        removed: None,
+        current: row.map(NotificationRow::into_notification).transpose()?,
+    })
+}
+
+/// Deletes the author's "liked your post" entry; returns its id if there was one.
+async fn remove_like_entry(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    author: UserId,
+    post: PostId,
+) -> Result<Option<NotificationId>, AppError> {
+    let old: Option<(String,)> = sqlx::query_as(
+        "DELETE FROM notifications \
+         WHERE user_id = $1 AND post_id = $2 AND kind = 'post_liked' RETURNING id",
+    )
+    .bind(author.to_string())
+    .bind(post.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    old.map(|(id,)| parse_id(&id)).transpose()
 }

@@ -1,7 +1,7 @@
 //! One function per client event: translate it into a [`crate::domain`] call and the reply.
 
 use super::context::Context;
-use crate::domain::{self, messages, notifications, presence, receipts, views};
+use crate::domain::{self, messages, notifications, posts, presence, receipts, views};
 use crate::error::AppError;
 use crate::store::{now_ms, Position};
 use protocol::{ClientEvent, ClientFrame, ConversationId, ServerEvent};
@@ -40,6 +40,15 @@ pub(super) async fn handle(cx: &mut Context, frame: ClientFrame) -> Result<(), A
         }
         ClientEvent::UnsubscribePresence { user_ids } => {
             presence::unsubscribe(&cx.state, cx.id, &user_ids)
+        }
+        ClientEvent::SubscribePosts { post_ids } => {
+            let counts = posts::subscribe(&cx.state, cx.id, &post_ids).await?;
+            cx.reply(id, ServerEvent::PostsSubscribed { posts: counts });
+            Ok(())
+        }
+        ClientEvent::UnsubscribePosts { post_ids } => {
+            posts::unsubscribe(&cx.state, cx.id, &post_ids);
+            Ok(())
         }
         ClientEvent::SendMessage {
             conversation_id,

@@ -14,4 +14,5 @@ mod notifications;
 mod presence;
 mod receipts;
 mod rest;
+mod social;
 mod typing;

@@ -191,3 +191,68 @@ async fn opening_the_conversation_reads_the_notifications_about_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_direct_message_rings_the_bell_once_unless_the_conversation_is_open() {
+    let app = spawn_app().await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    let mut a = app.connect(&alice).await;
+    let mut b = app.connect(&bob).await;
+    let dm = |temp: &str, body: &str| protocol::ClientEvent::SendDirectMessage {
+        recipient_id: alice.id(),
+        temp_id: temp.into(),
+        body: body.into(),
+    };
+
+    b.send(dm("t1", "Are you free tonight?")).await;
+    let conversation = match a
+        .expect(|e| matches!(e, ServerEvent::NotificationNew { .. }))
+        .await
+    {
+        ServerEvent::NotificationNew {
+            notification,
+            unread_notifications,
+        } => {
+            assert_eq!(notification.kind, NotificationKind::MessageReceived);
+            assert_eq!(notification.actor.id, bob.id());
+            assert_eq!(notification.text.as_deref(), Some("Are you free tonight?"));
+            assert_eq!(unread_notifications, 1);
+            notification.conversation_id.unwrap()
+        }
+        _ => unreachable!(),
+    };
+    // Until alice reads it, more messages do not ring again; the sender never hears a bell.
+    b.send(dm("t2", "Dinner?")).await;
+    a.expect(|e| matches!(e, ServerEvent::MessageNew { .. }))
+        .await;
+    a.expect_silence(Duration::from_millis(300), |e| {
+        matches!(e, ServerEvent::NotificationNew { .. })
+    })
+    .await;
+    b.expect_silence(Duration::from_millis(100), |e| {
+        matches!(e, ServerEvent::NotificationNew { .. })
+    })
+    .await;
+
+    // Opening the conversation reads it; while it is open, messages ring nothing.
+    a.send(protocol::ClientEvent::JoinConversation {
+        conversation_id: conversation,
+    })
+    .await;
+    a.expect(|e| {
+        matches!(
+            e,
+            ServerEvent::NotificationsRead {
+                unread_notifications: 0
+            }
+        )
+    })
+    .await;
+    b.send(dm("t3", "See you at 8")).await;
+    a.expect(|e| matches!(e, ServerEvent::MessageNew { .. }))
+        .await;
+    a.expect_silence(Duration::from_millis(300), |e| {
+        matches!(e, ServerEvent::NotificationNew { .. })
+    })
+    .await;
+}

@@ -354,8 +354,14 @@ impl ChatState {
                 notification,
                 unread_notifications,
             } => {
-                if !self.notifications.iter().any(|n| n.id == notification.id) {
-                    self.notifications.insert(0, notification);
+                // The same id again is an update (a grouped like naming someone else).
+                match self
+                    .notifications
+                    .iter_mut()
+                    .find(|n| n.id == notification.id)
+                {
+                    Some(known) => *known = notification,
+                    None => self.notifications.insert(0, notification),
                 }
                 self.unread_notifications = unread_notifications;
                 self.touch(Slice::Notifications);
@@ -371,6 +377,20 @@ impl ChatState {
                 }
                 self.touch(Slice::Notifications);
             }
+            ServerEvent::NotificationRemoved {
+                notification_id,
+                unread_notifications,
+            } => {
+                self.notifications.retain(|n| n.id != notification_id);
+                self.unread_notifications = unread_notifications;
+                self.touch(Slice::Notifications);
+            }
+            // Posts are not shown by the chat client yet.
+            ServerEvent::PostsSubscribed { .. }
+            | ServerEvent::PostCountsChanged { .. }
+            | ServerEvent::CommentNew { .. }
+            | ServerEvent::CommentDeleted { .. }
+            | ServerEvent::PostDeleted { .. } => {}
             ServerEvent::Error { code, message } => {
                 self.error(frame.id.as_deref(), code, &message);
             }

@@ -401,6 +401,9 @@ fn notifications_count_and_list() {
         actor: bob.clone(),
         conversation_id: Some(id),
         conversation_title: Some("Team".into()),
+        post_id: None,
+        others: 0,
+        text: None,
         created_at: 1,
         read: false,
     };
@@ -636,6 +639,9 @@ fn opening_a_conversation_reads_its_notifications() {
         actor: bob.clone(),
         conversation_id: Some(conversation),
         conversation_title: Some("Team".into()),
+        post_id: None,
+        others: 0,
+        text: None,
         created_at: 1,
         read: false,
     };

@@ -1,0 +1,198 @@
+//! Posts, likes and comments, with live counters: each change commits (counts exact, in the same
+//! transaction), then publishes to the post's topic, the sessions showing it, through the
+//! [`crate::counters`] coalescer (at most 10 updates a second per post, ending on the exact
+//! value). The author hears about likes (one grouped entry per post) and comments, never about
+//! their own.
+
+use super::notifications::{changed, notify_all};
+use super::publish;
+use crate::counters::Offer;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::{LikeChange, NotificationDraft};
+use crate::topic::{Except, Topic};
+use crate::validate;
+use protocol::{
+    Comment, CommentId, NotificationKind, Post, PostCounts, PostId, ServerEvent, SessionId, User,
+};
+use tokio::time::Instant;
+
+/// Most posts one request may (un)subscribe.
+pub const MAX_PER_REQUEST: usize = 500;
+
+/// Characters of a comment quoted in its notification.
+const EXCERPT_CHARS: usize = 100;
+
+/// Writes a post.
+pub async fn create(state: &AppState, author: &User, body: &str) -> Result<Post, AppError> {
+    validate::body(body, state.config.max_message_chars)?;
+    state.store.create_post(author, body.trim()).await
+}
+
+/// Deletes one of my posts; the sessions showing it hear `post_deleted`.
+pub async fn delete(state: &AppState, user: &User, post: PostId) -> Result<(), AppError> {
+    let found = state.store.post(user.id, post).await?;
+    let Some(found) = found else {
+        return Err(AppError::NotFound("post"));
+    };
+    if found.author.id != user.id {
+        return Err(AppError::Forbidden(
+            "you can only delete your own posts".into(),
+        ));
+    }
+    state.store.delete_post(post).await?;
+    let event = ServerEvent::PostDeleted { post_id: post };
+    publish(state, Topic::Post(post), Except::Nobody, event).await;
+    Ok(())
+}
+
+/// Likes (`true`) or unlikes a post, idempotently; returns the counts. The author's grouped
+/// "liked your post" entry changed in the same transaction; their sessions hear how.
+pub async fn set_like(
+    state: &AppState,
+    user: &User,
+    post: PostId,
+    like: bool,
+) -> Result<PostCounts, AppError> {
+    let LikeChange {
+        change,
+        notification,
+    } = state
+        .store
+        .set_like(post, user, like)
+        .await?
+        .ok_or(AppError::NotFound("post"))?;
+    if change.changed {
+        publish_counts(state, change.counts).await;
+    }
+    if let Some(removed) = notification.removed {
+        changed(state, change.author, Err(removed)).await?;
+    }
+    if let Some(current) = notification.current {
+        changed(state, change.author, Ok(current)).await?;
+    }
+    Ok(change.counts)
+}
+
+/// Comments on a post; the sessions showing it get the comment and the new counts.
+pub async fn comment(
+    state: &AppState,
+    user: &User,
+    post: PostId,
+    body: &str,
+) -> Result<Comment, AppError> {
+    validate::body(body, state.config.max_message_chars)?;
+    let (comment, change) = state
+        .store
+        .create_comment(post, user, body.trim())
+        .await?
+        .ok_or(AppError::NotFound("post"))?;
+    let event = ServerEvent::CommentNew {
+        comment: comment.clone(),
+    };
+    publish(state, Topic::Post(post), Except::Nobody, event).await;
+    publish_counts(state, change.counts).await;
+    let draft = NotificationDraft {
+        kind: NotificationKind::PostCommented,
+        actor: user,
+        conversation: None,
+        post: Some(post),
+        text: Some(comment.body.chars().take(EXCERPT_CHARS).collect()),
+    };
+    notify_all(state, &draft, &[change.author]).await?;
+    Ok(comment)
+}
+
+/// Deletes one of my comments.
+pub async fn delete_comment(
+    state: &AppState,
+    user: &User,
+    comment: CommentId,
+) -> Result<(), AppError> {
+    let change = state
+        .store
+        .delete_comment(comment, user.id)
+        .await?
+        .ok_or(AppError::NotFound("comment"))?;
+    let post = change.counts.post_id;
+    let event = ServerEvent::CommentDeleted {
+        post_id: post,
+        comment_id: comment,
+    };
+    publish(state, Topic::Post(post), Except::Nobody, event).await;
+    publish_counts(state, change.counts).await;
+    Ok(())
+}
+
+/// New counts go to the post's watchers, coalesced: now, or when the interval ends (with the
+/// newest counts by then).
+async fn publish_counts(state: &AppState, counts: PostCounts) {
+    match state.counters.offer(counts, Instant::now()) {
+        Offer::Publish(counts) => send_counts(state, counts).await,
+        Offer::FlushAt(at) => {
+            let state = state.clone();
+            let post = counts.post_id;
+            tokio::spawn(async move {
+                tokio::time::sleep_until(at).await;
+                if let Some(counts) = state.counters.flush(post, Instant::now()) {
+                    send_counts(&state, counts).await;
+                }
+            });
+        }
+        Offer::Held => {}
+    }
+}
+
+async fn send_counts(state: &AppState, counts: PostCounts) {
+    let event = ServerEvent::PostCountsChanged { counts };
+    publish(state, Topic::Post(counts.post_id), Except::Nobody, event).await;
+}
+
+/// A session starts watching posts (bounded per connection); returns their current counts.
+/// Unknown posts are left out (and not subscribed).
+pub async fn subscribe(
+    state: &AppState,
+    session: SessionId,
+    posts: &[PostId],
+) -> Result<Vec<PostCounts>, AppError> {
+    if posts.len() > MAX_PER_REQUEST {
+        return Err(AppError::validation(format!(
+            "at most {MAX_PER_REQUEST} posts per subscribe_posts"
+        )));
+    }
+    let mut requested = posts.to_vec();
+    requested.sort();
+    requested.dedup();
+    let limit = state.config.max_post_subscriptions;
+    let new = requested
+        .iter()
+        .filter(|p| !state.hub.is_subscribed(session, Topic::Post(**p)))
+        .count();
+    let held = state
+        .hub
+        .count_topics(session, |t| matches!(t, Topic::Post(_)));
+    if held + new > limit {
+        return Err(AppError::validation(format!(
+            "a connection may watch at most {limit} posts (it watches {held})"
+        )));
+    }
+    // Subscribe first, then read: no change falls between the two (a client keeps the highest
+    // version it sees).
+    for post in &requested {
+        state.hub.subscribe(session, Topic::Post(*post));
+    }
+    let counts = state.store.post_counts(&requested).await?;
+    for post in &requested {
+        if !counts.iter().any(|c| c.post_id == *post) {
+            state.hub.unsubscribe(session, Topic::Post(*post));
+        }
+    }
+    Ok(counts)
+}
+
+/// A session stops watching posts.
+pub fn unsubscribe(state: &AppState, session: SessionId, posts: &[PostId]) {
+    for post in posts {
+        state.hub.unsubscribe(session, Topic::Post(*post));
+    }
+}
