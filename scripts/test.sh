@@ -26,7 +26,9 @@ if [ -z "$pg_url" ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
 fi
 if [ -n "$pg_url" ]; then
   say "integration tests (PostgreSQL at ${pg_url})"
-  CONFAB_TEST_POSTGRES_URL="$pg_url" cargo test -p server --test api --locked
+  # The same build as above (`--workspace`: `-p server` alone would resolve features differently
+  # and rebuild); the unit tests run again too, in about a second.
+  CONFAB_TEST_POSTGRES_URL="$pg_url" cargo test --workspace --locked
   # Each test made its own database; drop them.
   if command -v psql >/dev/null; then
     psql "$pg_url/postgres" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'confab_test_%'" |

@@ -35,11 +35,15 @@ mod browser {
     use super::*;
     use gloo_net::http::{Request, Response};
     use protocol::rest::{
-        AuthResponse, ConversationList, CreateConversationRequest, Health, LoginRequest,
-        MarkNotificationsRead, MessagePage, NotificationList, NotificationsUnread, RegisterRequest,
-        SessionInfo, UserList,
+        AuthResponse, CommentPage, ConversationList, CreateCommentRequest,
+        CreateConversationRequest, CreatePostRequest, Health, LoginRequest, MarkNotificationsRead,
+        MessagePage, NotificationList, NotificationsUnread, PostPage, RegisterRequest, SessionInfo,
+        UserList,
     };
-    use protocol::{Conversation, ConversationId, NotificationId, User};
+    use protocol::{
+        Comment, Conversation, ConversationId, NotificationId, Post, PostCounts, PostId, Profile,
+        User, UserId,
+    };
     use serde::de::DeserializeOwned;
 
     async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
@@ -165,6 +169,86 @@ mod browser {
         let request = Request::post("/api/notifications/read")
             .json(&MarkNotificationsRead { up_to })
             .map_err(offline)?;
+        decode(request.send().await.map_err(offline)?).await
+    }
+
+    /// `GET /api/feed` (people I follow, and me), or one person's posts, newest first.
+    pub async fn posts(author: Option<UserId>) -> Result<PostPage, ApiError> {
+        let url = match author {
+            Some(id) => format!("/api/users/{id}/posts?limit=30"),
+            None => "/api/feed?limit=30".into(),
+        };
+        decode(Request::get(&url).send().await.map_err(offline)?).await
+    }
+
+    /// `GET /api/posts/{id}`.
+    pub async fn post(id: PostId) -> Result<Post, ApiError> {
+        decode(
+            Request::get(&format!("/api/posts/{id}"))
+                .send()
+                .await
+                .map_err(offline)?,
+        )
+        .await
+    }
+
+    /// `POST /api/posts`.
+    pub async fn create_post(body: String) -> Result<Post, ApiError> {
+        let request = Request::post("/api/posts")
+            .json(&CreatePostRequest { body })
+            .map_err(offline)?;
+        decode(request.send().await.map_err(offline)?).await
+    }
+
+    /// `PUT` (like) or `DELETE` (unlike) `/api/posts/{id}/like`.
+    pub async fn set_like(id: PostId, like: bool) -> Result<PostCounts, ApiError> {
+        let url = format!("/api/posts/{id}/like");
+        let request = if like {
+            Request::put(&url)
+        } else {
+            Request::delete(&url)
+        };
+        decode(request.send().await.map_err(offline)?).await
+    }
+
+    /// `GET /api/posts/{id}/comments` (the first 100, oldest first).
+    pub async fn comments(id: PostId) -> Result<CommentPage, ApiError> {
+        decode(
+            Request::get(&format!("/api/posts/{id}/comments?limit=100"))
+                .send()
+                .await
+                .map_err(offline)?,
+        )
+        .await
+    }
+
+    /// `POST /api/posts/{id}/comments`.
+    pub async fn comment(id: PostId, body: String) -> Result<Comment, ApiError> {
+        let request = Request::post(&format!("/api/posts/{id}/comments"))
+            .json(&CreateCommentRequest { body })
+            .map_err(offline)?;
+        decode(request.send().await.map_err(offline)?).await
+    }
+
+    /// `GET /api/users/{id}`.
+    pub async fn profile(id: UserId) -> Result<Profile, ApiError> {
+        decode(
+            Request::get(&format!("/api/users/{id}"))
+                .send()
+                .await
+                .map_err(offline)?,
+        )
+        .await
+    }
+
+    /// `PUT` (follow) or `DELETE` (unfollow) `/api/users/{id}/follow`.
+    pub async fn set_follow(id: UserId, follow: bool) -> Result<Profile, ApiError> {
+        let url = format!("/api/users/{id}/follow");
+        let request = if follow {
+            Request::put(&url)
+        } else {
+            Request::delete(&url)
+        };
         decode(request.send().await.map_err(offline)?).await
     }
 

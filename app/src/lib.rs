@@ -4,13 +4,14 @@
 //! `hydrate`). It speaks the [`protocol`] crate's types directly.
 //!
 //! Modules depend in one direction: [`pages`] → [`layout`] → the feature views ([`chat`],
-//! [`conversations`], [`notifications`]) → shared pieces ([`ui`], [`client`], [`auth`], [`api`]).
+//! [`conversations`], [`notifications`], [`social`]) → shared pieces ([`ui`], [`client`], [`auth`], [`api`]).
 //!
 //! - [`pages`]: the sign-in gate, sign-in form and the status page.
 //! - [`layout`]: the signed-in frame: header, conversation list beside the routed pane, notice.
 //! - [`chat`]: one conversation: history, composer, members.
 //! - [`conversations`]: the conversation list and starting conversations.
 //! - [`notifications`]: the bell.
+//! - [`social`]: the feed, profiles and posts with live counters.
 //! - [`ui`]: small shared components and helpers.
 //! - [`client`]: the chat client: state, reducer, WebSocket connection.
 //! - [`auth`]: who is signed in.
@@ -27,6 +28,7 @@ pub mod conversations;
 pub mod layout;
 pub mod notifications;
 pub mod pages;
+pub mod social;
 pub mod ui;
 
 use leptos::prelude::*;
@@ -76,6 +78,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=layout::EmptyPane/>
                     <Route path=(StaticSegment("c"), ParamSegment("id")) view=chat::ChatPane/>
                     <Route path=StaticSegment("status") view=pages::status::StatusPanel/>
+                    <Route path=StaticSegment("feed") view=social::FeedPage/>
+                    <Route path=(StaticSegment("u"), ParamSegment("id")) view=social::ProfilePage/>
+                    <Route path=(StaticSegment("p"), ParamSegment("id")) view=social::PostPage/>
                 </ParentRoute>
             </Routes>
         </Router>

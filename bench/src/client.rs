@@ -32,6 +32,17 @@ pub struct Frame {
     pub message: Option<FrameMessage>,
     /// `error`.
     pub code: Option<String>,
+    /// `post_counts_changed`.
+    pub counts: Option<FrameCounts>,
+}
+
+/// A post's counters inside a frame.
+#[derive(Debug, Deserialize)]
+pub struct FrameCounts {
+    /// Likes.
+    pub like_count: i64,
+    /// Order of changes.
+    pub version: i64,
 }
 
 /// A message inside a frame.

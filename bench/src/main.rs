@@ -77,6 +77,26 @@ pub enum Scenario {
         #[arg(long, default_value_t = 1000)]
         connect_rate: u32,
     },
+    /// One post (by the first seeded user) is liked and unliked `rate` times a second by
+    /// `likers` people while `watchers` clients watch it live: checks that every watcher ends on
+    /// the exact count and how many updates coalescing lets through.
+    Likes {
+        /// Clients watching the post (the first seeded users).
+        #[arg(long, default_value_t = 5000)]
+        watchers: usize,
+        /// People liking and unliking (the seeded users after the watchers).
+        #[arg(long, default_value_t = 200)]
+        likers: usize,
+        /// Likes plus unlikes per second.
+        #[arg(long, default_value_t = 500)]
+        rate: u32,
+        /// Seconds of liking.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+        /// Connects per second.
+        #[arg(long, default_value_t = 1000)]
+        connect_rate: u32,
+    },
     /// Members of the first group connect, all drop at once, messages are sent meanwhile, and
     /// all reconnect at once and resync by sequence number (REST `after=`).
     Reconnect {

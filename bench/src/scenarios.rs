@@ -67,6 +67,13 @@ pub async fn run(args: Args) -> Result<(), String> {
             connect_rate,
         } => direct(&cx, rate, duration, connect_rate).await,
         Scenario::Reconnect { users, missed } => reconnect(&cx, users, missed).await,
+        Scenario::Likes {
+            watchers,
+            likers,
+            rate,
+            duration,
+            connect_rate,
+        } => likes(&cx, watchers, likers, rate, duration, connect_rate).await,
     }
 }
 
@@ -588,5 +595,169 @@ async fn reconnect(cx: &Ctx, users: usize, missed: usize) -> Result<(), String> 
         println!("  error ×{n}: {e}");
     }
     drop(keep);
+    Ok(())
+}
+
+/// What one watcher of the liked post saw.
+#[derive(Default)]
+struct Watched {
+    updates: u64,
+    likes: i64,
+    version: i64,
+}
+
+async fn likes(
+    cx: &Ctx,
+    watchers: usize,
+    likers: usize,
+    rate: u32,
+    duration: u64,
+    connect_rate: u32,
+) -> Result<(), String> {
+    use futures_util::SinkExt;
+    if cx.seed.users.len() < watchers + likers {
+        return Err(format!(
+            "the seed has {} users; watchers + likers need {}",
+            cx.seed.users.len(),
+            watchers + likers
+        ));
+    }
+    let http = reqwest::Client::new();
+    let author = &cx.seed.users[0].token;
+    let post: serde_json::Value = http
+        .post(format!("{}/api/posts", cx.http_url))
+        .bearer_auth(author)
+        .json(&serde_json::json!({"body": "benchmark post"}))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let post_id = post["id"]
+        .as_str()
+        .ok_or_else(|| format!("no post created: {post}"))?
+        .to_owned();
+
+    let tokens: Vec<String> = cx.seed.users[..watchers]
+        .iter()
+        .map(|u| u.token.clone())
+        .collect();
+    let conns = connect_all(cx, tokens, connect_rate).await;
+    let subscribe =
+        serde_json::json!({"type": "subscribe_posts", "post_ids": [post_id]}).to_string();
+    let (stop_tx, stop) = watch::channel(false);
+    let mut readers = Vec::new();
+    let mut sinks = Vec::new();
+    for (mut sink, mut stream) in conns.into_iter().flatten() {
+        sink.send(Message::text(subscribe.clone()))
+            .await
+            .map_err(|e| e.to_string())?;
+        sinks.push(sink);
+        let mut stop = stop.clone();
+        readers.push(tokio::spawn(async move {
+            let mut seen = Watched::default();
+            loop {
+                let message = tokio::select! {
+                    _ = stop.changed() => return seen,
+                    m = stream.next() => m,
+                };
+                let Some(Ok(Message::Text(text))) = message else {
+                    if message.is_none() {
+                        return seen;
+                    }
+                    continue;
+                };
+                let Some(frame) = Frame::parse(&text) else {
+                    continue;
+                };
+                if let (true, Some(c)) = (frame.kind == "post_counts_changed", frame.counts) {
+                    seen.updates += 1;
+                    if c.version > seen.version {
+                        seen.version = c.version;
+                        seen.likes = c.like_count;
+                    }
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let before = server_line(cx);
+    let started = Instant::now();
+    let liker_tokens: Vec<String> = cx.seed.users[watchers..watchers + likers]
+        .iter()
+        .map(|u| u.token.clone())
+        .collect();
+    let mut liked = vec![false; likers];
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate.max(1))));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut requests = Vec::new();
+    let total = u64::from(rate) * duration;
+    for n in 0..total {
+        tick.tick().await;
+        let i = (n as usize) % likers;
+        liked[i] = !liked[i];
+        let url = format!("{}/api/posts/{post_id}/like", cx.http_url);
+        let request = if liked[i] {
+            http.put(url)
+        } else {
+            http.delete(url)
+        };
+        let request = request.bearer_auth(liker_tokens[i].clone());
+        requests.push(tokio::spawn(async move {
+            matches!(request.send().await, Ok(r) if r.status().is_success())
+        }));
+    }
+    let mut failed = 0;
+    for r in requests {
+        if !matches!(r.await, Ok(true)) {
+            failed += 1;
+        }
+    }
+    let liking = started.elapsed().as_secs_f64();
+    // The last coalesced update goes out at most 100 ms after the last change.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = server_line(cx);
+    let stored: serde_json::Value = http
+        .get(format!("{}/api/posts/{post_id}", cx.http_url))
+        .bearer_auth(author)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let exact = stored["like_count"].as_i64().unwrap_or(-1);
+    let _ = stop_tx.send(true);
+    let mut seen = Vec::new();
+    for r in readers {
+        if let Ok(w) = r.await {
+            seen.push(w);
+        }
+    }
+    drop(sinks);
+    let on_exact = seen.iter().filter(|w| w.likes == exact).count();
+    let updates: Vec<u64> = seen.iter().map(|w| w.updates).collect();
+    let max = updates.iter().copied().max().unwrap_or(0);
+    let mean = updates.iter().sum::<u64>() as f64 / updates.len().max(1) as f64;
+    println!(
+        "{total} likes/unlikes in {liking:.1} s ({:.0}/s), {failed} failed; final count {exact}",
+        total as f64 / liking
+    );
+    println!(
+        "{on_exact}/{} watchers ended on the exact count; updates per watcher: mean {mean:.1}, \
+         max {max} ({:.1}/s at most)",
+        seen.len(),
+        max as f64 / liking
+    );
+    if let (Some((_, cpu0)), Some((_, cpu1))) = (before, after) {
+        let cpu = cpu1 - cpu0;
+        println!(
+            "server CPU {cpu:.2} s: {:.0} µs per like, {:.2} µs per delivered update",
+            cpu * 1e6 / total as f64,
+            cpu * 1e6 / updates.iter().sum::<u64>().max(1) as f64
+        );
+    }
     Ok(())
 }

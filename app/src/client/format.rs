@@ -112,6 +112,15 @@ fn thousands(n: usize) -> String {
     out
 }
 
+/// "1 like", "3 likes": a count with its noun.
+pub fn count(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// "1 other", "3 others".
 fn others(n: usize) -> String {
     if n == 1 {
@@ -201,6 +210,13 @@ mod tests {
             length_note(2_500_000, 4000).unwrap(),
             "2,496,000 characters too long (limit 4,000)"
         );
+    }
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(count(1, "like", "likes"), "1 like");
+        assert_eq!(count(0, "like", "likes"), "0 likes");
+        assert_eq!(count(12, "comment", "comments"), "12 comments");
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub mod typing;
 
 use leptos::prelude::*;
 use protocol::{ClientEvent, ClientFrame, ConversationId, PresenceStatus, User};
-pub use state::{Action, ChatState, ConnState, Delivery, PageKind, Slice};
+pub use state::{Action, ChatState, ConnState, Delivery, PageKind, PostLive, Slice};
 use std::collections::HashMap;
 
 /// A handle on the client, provided as context to every chat component.

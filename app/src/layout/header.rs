@@ -61,6 +61,7 @@ pub fn Header() -> impl IntoView {
                 {move || if hidden() { "Hidden – show me" } else { "Appear offline" }}
             </button>
             <span class="me" data-testid="me-name">{name}</span>
+            <A href="/feed" attr:class="small-link">"Feed"</A>
             <A href="/status" attr:class="small-link">"Status"</A>
             <button class="secondary small" on:click=sign_out>"Sign out"</button>
         </header>

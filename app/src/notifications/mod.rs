@@ -4,7 +4,21 @@ use crate::client::{format, Action, ChatClient, Slice};
 use crate::ui::now_ms;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use protocol::NotificationKind;
+use protocol::{Notification, NotificationKind};
+
+/// Where a notification leads: the conversation, the post, or the person.
+pub fn link(n: &Notification) -> Option<String> {
+    match n.kind {
+        NotificationKind::AddedToConversation | NotificationKind::MessageReceived => {
+            n.conversation_id.map(|c| format!("/c/{c}"))
+        }
+        NotificationKind::PostLiked | NotificationKind::PostCommented => {
+            n.post_id.map(|p| format!("/p/{p}"))
+        }
+        NotificationKind::Followed => Some(format!("/u/{}", n.actor.id)),
+        NotificationKind::RemovedFromConversation | NotificationKind::Test => None,
+    }
+}
 
 /// The bell button with its badge and dropdown.
 #[component]
@@ -29,8 +43,7 @@ pub fn Bell() -> impl IntoView {
                         format::notification_text(n),
                         n.created_at,
                         n.read,
-                        n.conversation_id,
-                        n.kind,
+                        link(n),
                     )
                 })
                 .collect::<Vec<_>>()
@@ -51,15 +64,14 @@ pub fn Bell() -> impl IntoView {
                 <div class="bell-panel" role="dialog" aria-label="Notifications" data-testid="notifications">
                     {move || items().is_empty().then(|| view! { <p class="muted">"Nothing new."</p> })}
                     <ul>
-                        <For each=items key=|n| (n.0, n.3) let:n>
+                        <For each=items key=|n| (n.0, n.1.clone(), n.3) let:n>
                             {
-                                let (_, text, at, read, conversation, kind) = n;
-                                let link = conversation.filter(|_| kind == NotificationKind::AddedToConversation);
+                                let (_, text, at, read, link) = n;
                                 view! {
                                     <li class:unread=!read data-testid="notification">
                                         {match link {
-                                            Some(id) => view! {
-                                                <A href=format!("/c/{id}") on:click=move |_| open.set(false)>{text.clone()}</A>
+                                            Some(href) => view! {
+                                                <A href=href on:click=move |_| open.set(false)>{text.clone()}</A>
                                             }.into_any(),
                                             None => view! { <span>{text.clone()}</span> }.into_any(),
                                         }}

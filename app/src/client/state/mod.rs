@@ -15,11 +15,13 @@
 mod changes;
 mod conversation;
 mod notice;
+mod posts;
 mod presence;
 mod sync;
 
 pub use changes::{Changes, Slice};
 pub use conversation::{Conv, Delivery, Pending, SystemLine};
+pub use posts::{PostLive, Posts};
 pub use presence::WATCH_GROUP_MEMBERS;
 
 use super::format;
@@ -106,6 +108,9 @@ pub enum PageKind {
     After,
 }
 
+/// Most posts watched live at once (the server's default bound per connection).
+pub const MAX_WATCHED_POSTS: usize = 500;
+
 /// The longest message the server takes, in characters, until it says otherwise.
 pub const DEFAULT_MAX_MESSAGE_CHARS: usize = 4000;
 
@@ -142,6 +147,10 @@ pub struct ChatState {
     pub unread_notifications: i64,
     /// Users whose presence this connection watches (the server forgets them on reconnect).
     pub watched: BTreeSet<UserId>,
+    /// Live state of the posts shown.
+    pub posts: Posts,
+    /// Posts this connection watches.
+    watched_posts: BTreeSet<protocol::PostId>,
     /// What changed since the reactive layer last looked.
     changes: Changes,
     next_key: u64,
@@ -166,6 +175,8 @@ impl ChatState {
             notifications: Vec::new(),
             unread_notifications: 0,
             watched: BTreeSet::new(),
+            posts: Posts::new(),
+            watched_posts: BTreeSet::new(),
             changes: Changes::default(),
             next_key: 0,
         }
@@ -213,6 +224,7 @@ impl ChatState {
                 // A new connection watches nobody yet.
                 self.watched.clear();
                 actions.extend(self.resync());
+                actions.extend(self.rewatch_posts());
             }
             ServerEvent::PresenceSnapshot { users } | ServerEvent::PresenceChanged { users } => {
                 for p in users {
@@ -385,12 +397,24 @@ impl ChatState {
                 self.unread_notifications = unread_notifications;
                 self.touch(Slice::Notifications);
             }
-            // Posts are not shown by the chat client yet.
-            ServerEvent::PostsSubscribed { .. }
-            | ServerEvent::PostCountsChanged { .. }
-            | ServerEvent::CommentNew { .. }
-            | ServerEvent::CommentDeleted { .. }
-            | ServerEvent::PostDeleted { .. } => {}
+            ServerEvent::PostsSubscribed { posts } => {
+                for counts in posts {
+                    self.post_event(posts::PostEvent::Counts(counts));
+                }
+            }
+            ServerEvent::PostCountsChanged { counts } => {
+                self.post_event(posts::PostEvent::Counts(counts))
+            }
+            ServerEvent::CommentNew { comment } => {
+                self.post_event(posts::PostEvent::Comment(comment))
+            }
+            ServerEvent::CommentDeleted {
+                post_id,
+                comment_id,
+            } => self.post_event(posts::PostEvent::CommentGone(post_id, comment_id)),
+            ServerEvent::PostDeleted { post_id } => {
+                self.post_event(posts::PostEvent::Deleted(post_id))
+            }
             ServerEvent::Error { code, message } => {
                 self.error(frame.id.as_deref(), code, &message);
             }

@@ -652,3 +652,76 @@ fn opening_a_conversation_reads_its_notifications() {
     let read: Vec<_> = s.notifications.iter().map(|n| n.read).collect();
     assert_eq!(read, [true, false], "only the opened conversation's");
 }
+
+#[test]
+fn post_counters_keep_the_newest_version_and_are_watched_again_after_a_reconnect() {
+    use protocol::{Comment, CommentId, Post, PostCounts, PostId};
+    let (mut s, bob, _id) = setup();
+    let post = Post {
+        id: PostId::new(),
+        author: bob.clone(),
+        body: "hi".into(),
+        created_at: 1,
+        like_count: 3,
+        comment_count: 0,
+        liked_by_me: false,
+    };
+    let actions = s.show_posts(std::slice::from_ref(&post));
+    assert_eq!(
+        sends(&actions),
+        [&ClientEvent::SubscribePosts {
+            post_ids: vec![post.id]
+        }]
+    );
+    assert!(
+        s.show_posts(std::slice::from_ref(&post)).is_empty(),
+        "watched once"
+    );
+    let counts = |likes, version| PostCounts {
+        post_id: post.id,
+        like_count: likes,
+        comment_count: 0,
+        version,
+    };
+    s.apply(ev(ServerEvent::PostCountsChanged {
+        counts: counts(7, 9),
+    }));
+    s.apply(ev(ServerEvent::PostCountsChanged {
+        counts: counts(6, 8),
+    }));
+    assert_eq!(
+        s.posts[&post.id].counts.unwrap().like_count,
+        7,
+        "late update ignored"
+    );
+    assert!(s.take_changes().contains(Slice::Posts));
+
+    let comment = Comment {
+        id: CommentId::new(),
+        post_id: post.id,
+        author: bob,
+        body: "c".into(),
+        created_at: 2,
+    };
+    s.apply(ev(ServerEvent::CommentNew {
+        comment: comment.clone(),
+    }));
+    s.comment_added(comment.clone());
+    assert_eq!(s.posts[&post.id].comments.len(), 1, "kept once");
+    s.apply(ev(ServerEvent::CommentDeleted {
+        post_id: post.id,
+        comment_id: comment.id,
+    }));
+    assert!(s.posts[&post.id].comments.is_empty());
+
+    let actions = s.apply(ev(ServerEvent::Authenticated {
+        user: s.me.clone(),
+        session_id: SessionId::new(),
+        server_time: 0,
+        protocol_version: 2,
+        max_message_chars: 4000,
+    }));
+    assert!(sends(&actions).contains(&&ClientEvent::SubscribePosts {
+        post_ids: vec![post.id]
+    }));
+}
