@@ -1,17 +1,9 @@
 import { test, expect, Page } from '@playwright/test';
-import { TestServer, shot, watchConsole } from './server';
+import { serverForFile, shot, watchConsole } from './server';
 import { composer, conversation, message, openDirect, send, signUp } from './people';
 
-let server: TestServer;
-const register = (browser: import('@playwright/test').Browser, name: string) => signUp(browser, server, name);
-
-test.beforeAll(async () => {
-  server = await TestServer.start(['--presence-grace-ms', '700']);
-});
-
-test.afterAll(async () => {
-  await server.dispose();
-});
+const server = serverForFile(['--presence-grace-ms', '700']);
+const register = (browser: import('@playwright/test').Browser, name: string) => signUp(browser, server(), name);
 
 test('two people chat: typing, unread, receipts, edits, presence, reload and restart', async ({ browser }) => {
   const alice = await register(browser, 'alice');
@@ -83,7 +75,7 @@ test('two people chat: typing, unread, receipts, edits, presence, reload and res
     await expect(bobsView).toHaveAttribute('data-status', 'offline');
     await expect(bob.getByTestId('chat-presence')).toContainText('last seen');
     const again = await aliceContext.newPage();
-    await again.goto(server.url);
+    await again.goto(server().url);
     await expect(again.getByTestId('connection')).toHaveText('connected');
     await expect(bobsView).toHaveAttribute('data-status', 'online');
     await again.close();
@@ -99,7 +91,7 @@ test('two people chat: typing, unread, receipts, edits, presence, reload and res
   await test.step('a server restart is survived without loss or duplicates', async () => {
     const alice2 = await browser.newContext().then(async (ctx) => {
       const page = await ctx.newPage();
-      await page.goto(server.url);
+      await page.goto(server().url);
       await page.getByLabel('Username').fill('alice');
       await page.getByLabel('Password').fill('password-alice');
       await page.getByRole('button', { name: 'Sign in' }).click();
@@ -109,7 +101,7 @@ test('two people chat: typing, unread, receipts, edits, presence, reload and res
     });
     await expect(message(alice2, 'Hi Alice')).toBeVisible();
 
-    await server.stop();
+    await server().stop();
     await expect(alice2.getByTestId('connection')).toContainText('reconnecting');
     // The server said it is going away: a notice says so, and goes once the connection is back.
     await expect(alice2.getByTestId('notice')).toContainText('restarting');
@@ -121,7 +113,7 @@ test('two people chat: typing, unread, receipts, edits, presence, reload and res
     await send(alice2, 'Sent while the server was down');
     await expect(message(alice2, 'Sent while the server was down')).toHaveAttribute('data-state', 'pending');
     await alice2.screenshot({ path: shot('reconnecting') });
-    await server.resume();
+    await server().resume();
 
     await expect(alice2.getByTestId('connection')).toHaveText('connected', { timeout: 20_000 });
     await expect(bob.getByTestId('connection')).toHaveText('connected', { timeout: 20_000 });
@@ -222,7 +214,7 @@ test('errors are shown in plain words', async ({ browser }) => {
   const frank = await register(browser, 'frank');
   const page = await frank.context().newPage();
   // Registering a taken name explains itself.
-  await page.goto(server.url);
+  await page.goto(server().url);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByLabel('Username').fill('frank');
   await page.getByLabel('Password').fill('password-frank');

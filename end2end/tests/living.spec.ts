@@ -2,19 +2,11 @@
 // keep-alive and incoming messages, each conversation keeps its own draft, the scroll position
 // and an open member list stay put, and text over the limit is counted, never cut.
 import { test, expect, Browser } from '@playwright/test';
-import { TestServer, shot, watchConsole } from './server';
+import { serverForFile, shot, watchConsole } from './server';
 import { composer, conversation, message, openDirect, send, signUp } from './people';
 
-let server: TestServer;
-const register = (browser: Browser, name: string) => signUp(browser, server, name);
-
-test.beforeAll(async () => {
-  server = await TestServer.start();
-});
-
-test.afterAll(async () => {
-  await server.dispose();
-});
+const server = serverForFile();
+const register = (browser: Browser, name: string) => signUp(browser, server(), name);
 
 test('a draft and an edit survive 30 s of keep-alives and incoming messages', async ({ browser }) => {
   test.setTimeout(120_000);

@@ -1,4 +1,5 @@
 // Starts a real Confab server for a test: the built binary, a free port, a fresh data dir.
+import { test } from '@playwright/test';
 import { spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -130,4 +131,22 @@ export function watchConsole(page: import('@playwright/test').Page): string[] {
   });
   page.on('pageerror', (err) => errors.push(err.message));
   return errors;
+}
+
+/**
+ * One server for the spec file that calls this at its top level: started before its tests,
+ * disposed after them. The returned function gives the running server.
+ */
+export function serverForFile(extraArgs: string[] = []): () => TestServer {
+  let server: TestServer | undefined;
+  test.beforeAll(async () => {
+    server = await TestServer.start(extraArgs);
+  });
+  test.afterAll(async () => {
+    await server?.dispose();
+  });
+  return () => {
+    if (!server) throw new Error('the server has not started yet');
+    return server;
+  };
 }

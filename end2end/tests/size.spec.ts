@@ -3,17 +3,9 @@
 // here; the time (target: sign-in usable within 1 s on localhost) is measured and printed, not
 // asserted, as every speed figure is: run it with COLD_LOADS=20 for the figures in BENCHMARKS.md.
 import { test, expect, Browser, Page, Response } from '@playwright/test';
-import { TestServer } from './server';
+import { serverForFile } from './server';
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await TestServer.start();
-});
-
-test.afterAll(async () => {
-  await server.dispose();
-});
+const server = serverForFile();
 
 /** One cold load in a fresh context: bytes transferred and when the sign-in form became usable. */
 async function coldLoad(browser: Browser): Promise<{ total: number; wasm: number; readyMs: number; page: Page }> {
@@ -36,7 +28,7 @@ async function coldLoad(browser: Browser): Promise<{ total: number; wasm: number
       check();
     });
   });
-  await page.goto(server.url);
+  await page.goto(server().url);
   await page.waitForFunction(() => (window as unknown as { signInUsableAt?: number }).signInUsableAt !== undefined);
   const readyMs = await page.evaluate(() => (window as unknown as { signInUsableAt: number }).signInUsableAt);
   let total = 0;

@@ -1,19 +1,11 @@
 // The social side in the browser: a post, a follow from a person's name, likes and comments
 // that reach the author's bell and every open feed live.
 import { test, expect, Browser } from '@playwright/test';
-import { TestServer, shot, watchConsole } from './server';
+import { serverForFile, shot, watchConsole } from './server';
 import { signUp } from './people';
 
-let server: TestServer;
-const register = (browser: Browser, name: string) => signUp(browser, server, name);
-
-test.beforeAll(async () => {
-  server = await TestServer.start();
-});
-
-test.afterAll(async () => {
-  await server.dispose();
-});
+const server = serverForFile();
+const register = (browser: Browser, name: string) => signUp(browser, server(), name);
 
 test('likes and comments reach the author\'s bell and an open feed live', async ({ browser }) => {
   const alice = await register(browser, 'alice');

@@ -1,19 +1,11 @@
 import { test, expect } from '@playwright/test';
-import { TestServer, shot, watchConsole } from './server';
+import { serverForFile, shot, watchConsole } from './server';
 
-let server: TestServer;
-
-test.beforeAll(async () => {
-  server = await TestServer.start();
-});
-
-test.afterAll(async () => {
-  await server.dispose();
-});
+const server = serverForFile();
 
 test('register, see the live status page, sign out and back in', async ({ page }) => {
   const errors = watchConsole(page);
-  await page.goto(server.url);
+  await page.goto(server().url);
   await page.getByLabel('Username').fill('dora');
   await page.getByLabel('Password').fill('password-dora');
   await page.getByRole('button', { name: 'Create account' }).click();

@@ -53,7 +53,7 @@ pub enum AppError {
     Unavailable(String),
     /// A database failure.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// Any other unexpected failure.
     #[error("internal error: {0}")]
     Internal(String),
@@ -126,6 +126,19 @@ impl IntoResponse for AppError {
     }
 }
 
+impl From<sqlx::Error> for AppError {
+    /// Every connection stayed busy past the pool's timeout: the server is overloaded, which
+    /// the client should hear as `UNAVAILABLE` (try again), not as a server bug.
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::PoolTimedOut => {
+                Self::Unavailable("the database is busy; try again shortly".into())
+            }
+            other => Self::Database(other),
+        }
+    }
+}
+
 /// Result of request handling.
 pub type AppResult<T> = Result<T, AppError>;
 
@@ -145,5 +158,14 @@ mod tests {
         let err = AppError::validation("body is empty");
         assert_eq!(err.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(err.public_message(), "body is empty");
+    }
+
+    #[test]
+    fn an_exhausted_pool_is_unavailable_not_a_bug() {
+        let err = AppError::from(sqlx::Error::PoolTimedOut);
+        assert_eq!(err.code(), ErrorCode::Unavailable);
+        assert_eq!(err.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let other = AppError::from(sqlx::Error::RowNotFound);
+        assert_eq!(other.code(), ErrorCode::Internal);
     }
 }

@@ -12,11 +12,10 @@ mod message;
 mod messages;
 
 use crate::client::{format, ChatClient, Slice};
-use crate::ui::{now_ms, PresenceDot};
+use crate::ui::{now_ms, param_id, PresenceDot};
 use composer::Composer;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use members::Members;
 use messages::MessageList;
 use protocol::{ConversationId, MessageId};
@@ -28,13 +27,7 @@ pub(crate) type Editing = RwSignal<Option<(MessageId, String)>>;
 #[component]
 pub fn ChatPane() -> impl IntoView {
     let client = expect_context::<ChatClient>();
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<ConversationId>().ok())
-    });
+    let id = param_id::<ConversationId>("id");
     let known = Memo::new(move |_| {
         id.get()
             .is_some_and(|id| client.read(Slice::List, |s| s.conversations.contains_key(&id)))

@@ -5,8 +5,8 @@
 mod post;
 
 use crate::client::ChatClient;
+use crate::ui::param_id;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use post::PostCard;
 use protocol::{Post, PostId, Profile, UserId};
 
@@ -86,13 +86,7 @@ pub fn FeedPage() -> impl IntoView {
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let client = expect_context::<ChatClient>();
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<UserId>().ok())
-    });
+    let id = param_id::<UserId>("id");
     let profile = RwSignal::new(None::<Profile>);
     let posts = RwSignal::new(None::<Vec<Post>>);
     Effect::new(move |_| {
@@ -156,13 +150,7 @@ pub fn ProfilePage() -> impl IntoView {
 #[component]
 pub fn PostPage() -> impl IntoView {
     let client = expect_context::<ChatClient>();
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<PostId>().ok())
-    });
+    let id = param_id::<PostId>("id");
     let post = RwSignal::new(None::<Result<Post, String>>);
     Effect::new(move |_| {
         let Some(id) = id.get() else { return };

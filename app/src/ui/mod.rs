@@ -24,6 +24,15 @@ pub fn now_ms() -> i64 {
     0
 }
 
+/// The route parameter `name` parsed as an id; `None` when absent or malformed.
+pub fn param_id<T>(name: &'static str) -> Memo<Option<T>>
+where
+    T: std::str::FromStr + PartialEq + Send + Sync + 'static,
+{
+    let params = leptos_router::hooks::use_params_map();
+    Memo::new(move |_| params.read().get(name).and_then(|s| s.parse::<T>().ok()))
+}
+
 /// A request to navigate, set by components (possibly inside async tasks) and followed by the
 /// layout.
 #[derive(Clone, Copy)]

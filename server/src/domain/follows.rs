@@ -16,10 +16,17 @@ pub async fn set_follow(
     if user == me.id {
         return Err(AppError::validation("you cannot follow yourself"));
     }
-    if state.store.profile(me.id, user).await?.is_none() {
-        return Err(AppError::NotFound("user"));
-    }
+    let mut profile = state
+        .store
+        .profile(me.id, user)
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
     let changed = state.store.set_follow(me.id, user, follow).await?;
+    // The follow itself moved these (in its transaction): no second read.
+    if changed {
+        profile.follower_count += if follow { 1 } else { -1 };
+    }
+    profile.followed_by_me = follow;
     if changed && follow {
         let draft = NotificationDraft {
             kind: NotificationKind::Followed,
@@ -30,9 +37,5 @@ pub async fn set_follow(
         };
         notify_all(state, &draft, &[user]).await?;
     }
-    state
-        .store
-        .profile(me.id, user)
-        .await?
-        .ok_or(AppError::NotFound("user"))
+    Ok(profile)
 }

@@ -31,16 +31,7 @@ pub async fn create(state: &AppState, author: &User, body: &str) -> Result<Post,
 
 /// Deletes one of my posts; the sessions showing it hear `post_deleted`.
 pub async fn delete(state: &AppState, user: &User, post: PostId) -> Result<(), AppError> {
-    let found = state.store.post(user.id, post).await?;
-    let Some(found) = found else {
-        return Err(AppError::NotFound("post"));
-    };
-    if found.author.id != user.id {
-        return Err(AppError::Forbidden(
-            "you can only delete your own posts".into(),
-        ));
-    }
-    state.store.delete_post(post).await?;
+    state.store.delete_post(post, user.id).await?;
     let event = ServerEvent::PostDeleted { post_id: post };
     publish(state, Topic::Post(post), Except::Nobody, event).await;
     Ok(())

@@ -177,17 +177,22 @@ impl Store {
         Ok((posts, more))
     }
 
-    /// Deletes a post with its likes, comments and the notifications about it; returns its
-    /// author, or `None` if it does not exist.
-    pub async fn delete_post(&self, id: PostId) -> Result<Option<UserId>, AppError> {
+    /// Deletes one of `user`'s posts with its likes, comments and the notifications about it
+    /// (`NOT_FOUND` if there is no such post, `FORBIDDEN` if it is someone else's).
+    pub async fn delete_post(&self, id: PostId, user: UserId) -> Result<(), AppError> {
         let mut tx = self.pool.begin().await?;
         let author: Option<(String,)> = sqlx::query_as("SELECT author_id FROM posts WHERE id = $1")
             .bind(id.to_string())
             .fetch_optional(&mut *tx)
             .await?;
         let Some((author,)) = author else {
-            return Ok(None);
+            return Err(AppError::NotFound("post"));
         };
+        if author != user.to_string() {
+            return Err(AppError::Forbidden(
+                "you can only delete your own posts".into(),
+            ));
+        }
         for sql in [
             "DELETE FROM post_likes WHERE post_id = $1",
             "DELETE FROM comments WHERE post_id = $1",
@@ -200,7 +205,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        Ok(Some(parse_id(&author)?))
+        Ok(())
     }
 
     /// Likes (`true`) or unlikes a post, idempotently, keeping the author's grouped

@@ -40,12 +40,6 @@ impl ChatState {
         )
     }
 
-    /// A user's presence status (offline when unknown).
-    pub fn status_of(&self, user: UserId) -> PresenceStatus {
-        self.presence_of(user)
-            .map_or(PresenceStatus::Offline, |(status, _)| status)
-    }
-
     pub(super) fn presence_placeholders(&mut self, info: &Conversation) {
         let me = self.me.id;
         for m in info.members.iter().filter(|m| m.id != me) {

@@ -346,7 +346,7 @@ fn typing_viewers_and_presence() {
     }));
     assert_eq!(s.viewers_line(id), None);
 
-    assert_eq!(s.status_of(bob.id), PresenceStatus::Offline);
+    assert_eq!(s.presence_of(bob.id), Some((PresenceStatus::Offline, None)));
     s.apply(ev(ServerEvent::PresenceChanged {
         users: vec![Presence {
             user_id: bob.id,
@@ -354,7 +354,7 @@ fn typing_viewers_and_presence() {
             last_seen_at: None,
         }],
     }));
-    assert_eq!(s.status_of(bob.id), PresenceStatus::Online);
+    assert_eq!(s.presence_of(bob.id), Some((PresenceStatus::Online, None)));
     let conv = s.conversations[&id].info.clone();
     assert_eq!(s.title(&conv), "BOB");
 }
@@ -624,7 +624,6 @@ fn nobody_shows_online_while_disconnected() {
     assert_eq!(s.presence_of(bob.id), Some((PresenceStatus::Online, None)));
     s.set_conn(ConnState::Reconnecting { in_ms: 500 });
     assert_eq!(s.presence_of(bob.id), None, "unknown, not online");
-    assert_eq!(s.status_of(bob.id), PresenceStatus::Offline);
     assert!(s.take_changes().contains(Slice::Presence));
 }
 
