@@ -151,18 +151,18 @@ mod browser {
         Ok(list.users)
     }
 
-    /// `GET /api/notifications`.
-    pub async fn notifications() -> Result<NotificationList, ApiError> {
-        decode(
-            Request::get("/api/notifications")
-                .send()
-                .await
-                .map_err(offline)?,
-        )
-        .await
+    /// `GET /api/notifications`: the newest page, or the one older than `before`.
+    pub async fn notifications(
+        before: Option<NotificationId>,
+    ) -> Result<NotificationList, ApiError> {
+        let url = match before {
+            Some(id) => format!("/api/notifications?limit=20&before={id}"),
+            None => "/api/notifications?limit=20".into(),
+        };
+        decode(Request::get(&url).send().await.map_err(offline)?).await
     }
 
-    /// `POST /api/notifications/read`.
+    /// `POST /api/notifications/read`: everything up to `up_to`.
     pub async fn mark_notifications_read(
         up_to: NotificationId,
     ) -> Result<NotificationsUnread, ApiError> {
@@ -170,6 +170,14 @@ mod browser {
             .json(&MarkNotificationsRead { up_to })
             .map_err(offline)?;
         decode(request.send().await.map_err(offline)?).await
+    }
+
+    /// `POST /api/notifications/{id}/read`: one notification.
+    pub async fn mark_notification_read(
+        id: NotificationId,
+    ) -> Result<NotificationsUnread, ApiError> {
+        let url = format!("/api/notifications/{id}/read");
+        decode(Request::post(&url).send().await.map_err(offline)?).await
     }
 
     /// `GET /api/feed` (people I follow, and me), or one person's posts, newest first.

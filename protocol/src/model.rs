@@ -157,6 +157,27 @@ pub enum NotificationKind {
     Test,
 }
 
+/// Which notifications a `notifications_read` marks read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "scope", rename_all = "snake_case")]
+pub enum ReadNotifications {
+    /// This notification and every older one ("mark all read" up to the newest seen).
+    UpTo {
+        /// The newest notification read.
+        notification_id: NotificationId,
+    },
+    /// One notification (it was opened).
+    One {
+        /// The notification read.
+        notification_id: NotificationId,
+    },
+    /// Those about one conversation (the user opened it).
+    Conversation {
+        /// The conversation.
+        conversation_id: ConversationId,
+    },
+}
+
 /// A notification for the bell: something that happened to the user while they may not have
 /// been looking.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

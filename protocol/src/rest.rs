@@ -138,13 +138,17 @@ pub struct KickResponse {
     pub banned: bool,
 }
 
-/// `GET /api/notifications?limit=N`: the newest notifications first.
+/// `GET /api/notifications?before=ID&limit=N`: notifications newest first (older than
+/// `before` when given).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationList {
     /// Newest first.
     pub notifications: Vec<crate::model::Notification>,
     /// Unread notifications in all.
     pub unread: i64,
+    /// Whether older notifications exist (ask again with `before` = the last id).
+    #[serde(default)]
+    pub has_more: bool,
 }
 
 /// `POST /api/notifications/read`: mark every notification up to this one as read.

@@ -3,8 +3,8 @@
 use crate::error::ErrorCode;
 use crate::ids::{CommentId, ConversationId, NotificationId, PostId, SessionId, UserId};
 use crate::model::{
-    Comment, Conversation, Message, Millis, Notification, PostCounts, Presence, ReceiptKind, Seq,
-    UnreadCount, User,
+    Comment, Conversation, Message, Millis, Notification, PostCounts, Presence, ReadNotifications,
+    ReceiptKind, Seq, UnreadCount, User,
 };
 use serde::{Deserialize, Serialize};
 
@@ -187,8 +187,10 @@ pub enum ServerEvent {
         /// The user's unread notifications, this one included.
         unread_notifications: i64,
     },
-    /// The user read notifications (on any device): the bell's new count.
+    /// The user read notifications (on any device): which ones, and the bell's new count.
     NotificationsRead {
+        /// Which notifications are read now.
+        read: ReadNotifications,
         /// Unread notifications left.
         unread_notifications: i64,
     },

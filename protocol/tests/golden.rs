@@ -321,6 +321,9 @@ fn server_examples() -> Vec<ServerFrame> {
             unread_notifications: 1,
         }),
         ServerFrame::new(NotificationsRead {
+            read: ReadNotifications::UpTo {
+                notification_id: NotificationId(uid(6)),
+            },
             unread_notifications: 0,
         }),
         ServerFrame::new(NotificationRemoved {

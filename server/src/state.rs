@@ -5,6 +5,7 @@ use crate::auth::JwtKeys;
 use crate::broker::Broker;
 use crate::config::Config;
 use crate::counters::Coalescer;
+use crate::domain::like_writer::LikeWriter;
 use crate::domain::writer::MessageWriter;
 use crate::error::AppError;
 use crate::hub::Hub;
@@ -42,6 +43,8 @@ pub struct Shared {
     pub broker: Broker,
     /// The batching write path of messages.
     pub writer: MessageWriter,
+    /// The like writer (batches likes into one transaction).
+    pub likes: LikeWriter,
     /// Token keys.
     pub jwt: Arc<JwtKeys>,
     /// Leptos site options.
@@ -59,12 +62,13 @@ pub struct Shared {
 }
 
 impl AppState {
-    /// Assembles the state and starts the message writer (call inside the runtime).
+    /// Assembles the state and starts the message and like writers (call inside the runtime).
     pub fn new(config: Config, store: Store, jwt: JwtKeys, leptos: LeptosOptions) -> Self {
         let hub = Arc::new(Hub::new());
         let broker = Broker::local(hub.clone());
         // Room for a burst of sends from every connection at once before senders wait.
         let writer = MessageWriter::start(store.clone(), broker.clone(), 8192);
+        let likes = LikeWriter::start(store.clone(), 8192);
         let per_minute =
             NonZeroU32::new(config.auth_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
         let per_second = NonZeroU32::new(config.api_requests_per_second).unwrap_or(NonZeroU32::MIN);
@@ -72,6 +76,7 @@ impl AppState {
         Self(Arc::new(Shared {
             broker,
             writer,
+            likes,
             hub,
             connections: Arc::new(Semaphore::new(config.max_connections)),
             counters: Arc::new(Coalescer::new()),

@@ -126,25 +126,32 @@ pub fn perform(client: ChatClient, action: Action) {
             }
         }),
         Action::OpenNotifications => leptos::task::spawn_local(async move {
-            let list = match api::notifications().await {
-                Ok(list) => list,
-                Err(e) => return client.notice(e.0),
-            };
-            let newest = list
-                .notifications
-                .iter()
-                .filter(|n| !n.read)
-                .map(|n| n.id)
-                .max();
-            client.update(|s| {
-                s.set_notifications(list.notifications, list.unread);
-                Vec::new()
-            });
-            if let Some(up_to) = newest {
-                // The server tells every session the new count (`notifications_read`).
-                if let Err(e) = api::mark_notifications_read(up_to).await {
-                    client.notice(e.0);
-                }
+            match api::notifications(None).await {
+                Ok(list) => client.update(|s| {
+                    s.set_notifications(list.notifications, list.unread, list.has_more);
+                    Vec::new()
+                }),
+                Err(e) => client.notice(e.0),
+            }
+        }),
+        Action::OlderNotifications(before) => leptos::task::spawn_local(async move {
+            match api::notifications(Some(before)).await {
+                Ok(list) => client.update(|s| {
+                    s.add_older_notifications(list.notifications, list.has_more);
+                    Vec::new()
+                }),
+                Err(e) => client.notice(e.0),
+            }
+        }),
+        // The server tells every session what was read (`notifications_read`).
+        Action::ReadNotification(id) => leptos::task::spawn_local(async move {
+            if let Err(e) = api::mark_notification_read(id).await {
+                client.notice(e.0);
+            }
+        }),
+        Action::ReadNotificationsUpTo(id) => leptos::task::spawn_local(async move {
+            if let Err(e) = api::mark_notifications_read(id).await {
+                client.notice(e.0);
             }
         }),
         Action::FetchLatest(id) => fetch(client, id, None, None, PageKind::Latest),

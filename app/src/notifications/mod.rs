@@ -1,10 +1,11 @@
-//! The bell: a count of unread notifications and, when opened, the list (which marks them read).
+//! The bell: a count of unread notifications and, when opened, the newest of them (older ones a
+//! click away). Opening one marks it read; "Mark all read" marks the rest.
 
 use crate::client::{format, Action, ChatClient, Slice};
 use crate::ui::now_ms;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use protocol::{Notification, NotificationKind};
+use protocol::{Notification, NotificationId, NotificationKind};
 
 /// Where a notification leads: the conversation, the post, or the person.
 pub fn link(n: &Notification) -> Option<String> {
@@ -49,6 +50,34 @@ pub fn Bell() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
+    let newest_unread =
+        move || client.read(Slice::Notifications, |s| s.newest_unread_notification());
+    let oldest_listed = move || {
+        client.read(Slice::Notifications, |s| {
+            s.older_notifications
+                .then(|| s.notifications.iter().map(|n| n.id).min())
+                .flatten()
+        })
+    };
+    let mark_all = move |_| {
+        if let Some(id) = newest_unread() {
+            client.run(vec![Action::ReadNotificationsUpTo(id)]);
+        }
+    };
+    let show_older = move |_| {
+        if let Some(id) = oldest_listed() {
+            client.run(vec![Action::OlderNotifications(id)]);
+        }
+    };
+    // Opening one reads it (and closes the panel when it leads somewhere).
+    let opened = move |id: NotificationId, read: bool, leads: bool| {
+        if !read {
+            client.run(vec![Action::ReadNotification(id)]);
+        }
+        if leads {
+            open.set(false);
+        }
+    };
     view! {
         <div class="bell">
             <button class="secondary small" on:click=toggle aria-expanded=move || open.get().to_string()
@@ -62,18 +91,27 @@ pub fn Bell() -> impl IntoView {
             </button>
             {move || open.get().then(|| view! {
                 <div class="bell-panel" role="dialog" aria-label="Notifications" data-testid="notifications">
+                    <div class="bell-head">
+                        <strong>"Notifications"</strong>
+                        <button class="link small" data-testid="mark-all-read" on:click=mark_all
+                            disabled=move || newest_unread().is_none()>"Mark all read"</button>
+                    </div>
                     {move || items().is_empty().then(|| view! { <p class="muted">"Nothing new."</p> })}
                     <ul>
                         <For each=items key=|n| (n.0, n.1.clone(), n.3) let:n>
                             {
-                                let (_, text, at, read, link) = n;
+                                let (id, text, at, read, link) = n;
                                 view! {
                                     <li class:unread=!read data-testid="notification">
                                         {match link {
                                             Some(href) => view! {
-                                                <A href=href on:click=move |_| open.set(false)>{text.clone()}</A>
+                                                <A href=href on:click=move |_| opened(id, read, true)>{text.clone()}</A>
                                             }.into_any(),
-                                            None => view! { <span>{text.clone()}</span> }.into_any(),
+                                            None => view! {
+                                                <button class="link" on:click=move |_| opened(id, read, false)>
+                                                    {text.clone()}
+                                                </button>
+                                            }.into_any(),
                                         }}
                                         <span class="muted">{format::ago(at, now_ms())}</span>
                                     </li>
@@ -81,6 +119,11 @@ pub fn Bell() -> impl IntoView {
                             }
                         </For>
                     </ul>
+                    {move || oldest_listed().is_some().then(|| view! {
+                        <button class="link small" data-testid="older-notifications" on:click=show_older>
+                            "Show older"
+                        </button>
+                    })}
                 </div>
             })}
         </div>

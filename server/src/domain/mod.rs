@@ -16,6 +16,7 @@
 
 pub mod conversations;
 pub mod follows;
+pub mod like_writer;
 pub mod messages;
 pub mod notifications;
 pub mod posts;

@@ -6,8 +6,8 @@ use crate::state::AppState;
 use crate::store::NotificationDraft;
 use crate::topic::{Except, Topic};
 use protocol::{
-    ConversationId, Message, Notification, NotificationId, NotificationKind, ServerEvent, User,
-    UserId,
+    ConversationId, Message, Notification, NotificationId, NotificationKind, ReadNotifications,
+    ServerEvent, User, UserId,
 };
 
 /// Stores a notification about a conversation (with its title) for each recipient and pushes
@@ -108,22 +108,41 @@ pub async fn test(state: &AppState, user: &User, text: String) -> Result<Notific
     Ok(notification)
 }
 
-/// Marks a user's notifications read up to one; every session of theirs hears the new count.
+/// Marks a user's notifications read up to one; every session of theirs hears it.
 pub async fn mark_read(
     state: &AppState,
     user: UserId,
     up_to: NotificationId,
 ) -> Result<i64, AppError> {
     let unread = state.store.mark_notifications_read(user, up_to).await?;
-    let event = ServerEvent::NotificationsRead {
-        unread_notifications: unread,
+    let read = ReadNotifications::UpTo {
+        notification_id: up_to,
     };
-    publish(state, Topic::User(user), Except::Nobody, event).await;
+    read_everywhere(state, user, read, unread).await;
+    Ok(unread)
+}
+
+/// Marks one of a user's notifications read (`NOT_FOUND` if it is not theirs); every session
+/// of theirs hears it.
+pub async fn mark_one_read(
+    state: &AppState,
+    user: UserId,
+    id: NotificationId,
+) -> Result<i64, AppError> {
+    let unread = state
+        .store
+        .mark_notification_read(user, id)
+        .await?
+        .ok_or(AppError::NotFound("notification"))?;
+    let read = ReadNotifications::One {
+        notification_id: id,
+    };
+    read_everywhere(state, user, read, unread).await;
     Ok(unread)
 }
 
 /// Opening a conversation reads the notifications about it ("carol added you to Book club"):
-/// when there were any, every session of the user hears the new count.
+/// when there were any, every session of the user hears it.
 pub async fn read_about(
     state: &AppState,
     user: UserId,
@@ -136,11 +155,19 @@ pub async fn read_about(
     else {
         return Ok(());
     };
+    let read = ReadNotifications::Conversation {
+        conversation_id: conversation,
+    };
+    read_everywhere(state, user, read, unread).await;
+    Ok(())
+}
+
+async fn read_everywhere(state: &AppState, user: UserId, read: ReadNotifications, unread: i64) {
     let event = ServerEvent::NotificationsRead {
+        read,
         unread_notifications: unread,
     };
     publish(state, Topic::User(user), Except::Nobody, event).await;
-    Ok(())
 }
 
 /// Characters of a message quoted in its notification.

@@ -9,7 +9,7 @@ use super::publish;
 use crate::counters::Offer;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{LikeChange, NotificationDraft};
+use crate::store::{LikeChange, LikeRequest, NotificationDraft};
 use crate::topic::{Except, Topic};
 use crate::validate;
 use protocol::{
@@ -29,40 +29,55 @@ pub async fn create(state: &AppState, author: &User, body: &str) -> Result<Post,
     state.store.create_post(author, body.trim()).await
 }
 
-/// Deletes one of my posts; the sessions showing it hear `post_deleted`.
+/// Deletes one of my posts; the sessions showing it hear `post_deleted`, and the owners of
+/// notifications about it `notification_removed`.
 pub async fn delete(state: &AppState, user: &User, post: PostId) -> Result<(), AppError> {
-    state.store.delete_post(post, user.id).await?;
+    let removed = state.store.delete_post(post, user.id).await?;
     let event = ServerEvent::PostDeleted { post_id: post };
     publish(state, Topic::Post(post), Except::Nobody, event).await;
+    // The notifications about it leave their owners' bells.
+    for gone in removed {
+        for notification_id in gone.ids {
+            let event = ServerEvent::NotificationRemoved {
+                notification_id,
+                unread_notifications: gone.unread,
+            };
+            publish(state, Topic::User(gone.owner), Except::Nobody, event).await;
+        }
+    }
     Ok(())
 }
 
-/// Likes (`true`) or unlikes a post, idempotently; returns the counts. The author's grouped
-/// "liked your post" entry changed in the same transaction; their sessions hear how.
+/// Likes (`true`) or unlikes a post, idempotently; returns the counts. Likes commit in batches
+/// ([`crate::domain::like_writer`]); each batch publishes a post's counts once, and the author's
+/// sessions hear how their grouped "liked your post" entry changed.
 pub async fn set_like(
     state: &AppState,
     user: &User,
     post: PostId,
     like: bool,
 ) -> Result<PostCounts, AppError> {
-    let LikeChange {
+    let request = LikeRequest {
+        post,
+        user: user.clone(),
+        like,
+    };
+    let (counts, change) = state.likes.submit(request).await?;
+    let counts = counts.ok_or(AppError::NotFound("post"))?;
+    if let Some(LikeChange {
         change,
         notification,
-    } = state
-        .store
-        .set_like(post, user, like)
-        .await?
-        .ok_or(AppError::NotFound("post"))?;
-    if change.changed {
+    }) = change
+    {
         publish_counts(state, change.counts).await;
+        if let Some(removed) = notification.removed {
+            changed(state, change.author, Err(removed)).await?;
+        }
+        if let Some(current) = notification.current {
+            changed(state, change.author, Ok(current)).await?;
+        }
     }
-    if let Some(removed) = notification.removed {
-        changed(state, change.author, Err(removed)).await?;
-    }
-    if let Some(current) = notification.current {
-        changed(state, change.author, Ok(current)).await?;
-    }
-    Ok(change.counts)
+    Ok(counts)
 }
 
 /// Comments on a post; the sessions showing it get the comment and the new counts.

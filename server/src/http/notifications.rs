@@ -1,6 +1,6 @@
 //! The bell: list notifications and mark them read (every session of the user hears the count).
 
-use super::{ApiJson, ApiQuery};
+use super::{path_id, ApiJson, ApiPath, ApiQuery};
 use crate::auth::AuthUser;
 use crate::domain::notifications;
 use crate::error::{AppError, AppResult};
@@ -12,18 +12,20 @@ use axum::{Json, Router};
 use protocol::rest::{
     MarkNotificationsRead, NotificationList, NotificationsUnread, TestNotificationRequest,
 };
-use protocol::Notification;
+use protocol::{Notification, NotificationId};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/notifications", get(list))
         .route("/notifications/read", post(read))
+        .route("/notifications/{id}/read", post(read_one))
         .route("/notifications/test", post(test))
 }
 
 #[derive(Deserialize)]
 struct ListQuery {
+    before: Option<NotificationId>,
     limit: Option<i64>,
 }
 
@@ -36,7 +38,10 @@ async fn list(
     if !(1..=100).contains(&limit) {
         return Err(AppError::validation("limit must be between 1 and 100"));
     }
-    let notifications = state.store.notifications(me.id, limit).await?;
+    let (notifications, has_more) = state
+        .store
+        .notifications(me.id, query.before, limit)
+        .await?;
     let unread = state
         .store
         .unread_notifications(&[me.id])
@@ -47,6 +52,7 @@ async fn list(
     Ok(Json(NotificationList {
         notifications,
         unread,
+        has_more,
     }))
 }
 
@@ -56,6 +62,16 @@ async fn read(
     ApiJson(req): ApiJson<MarkNotificationsRead>,
 ) -> AppResult<Json<NotificationsUnread>> {
     let unread = notifications::mark_read(&state, me.id, req.up_to).await?;
+    Ok(Json(NotificationsUnread { unread }))
+}
+
+async fn read_one(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> AppResult<Json<NotificationsUnread>> {
+    let id: NotificationId = path_id(&id, "notification")?;
+    let unread = notifications::mark_one_read(&state, me.id, id).await?;
     Ok(Json(NotificationsUnread { unread }))
 }
 

@@ -7,6 +7,7 @@
 
 mod conversations;
 mod follows;
+mod likes;
 mod messages;
 mod notifications;
 mod posts;
@@ -15,9 +16,10 @@ mod rows;
 mod seed;
 mod users;
 
+pub use likes::{LikeBatch, LikeChange, LikeRequest, MAX_LIKE_BATCH};
 pub use messages::{NewMessage, PageCursor, MAX_BATCH};
 pub use notifications::{LikeNotification, NotificationDraft};
-pub use posts::{CountsChange, LikeChange, PostSource};
+pub use posts::{CountsChange, PostSource, RemovedNotifications};
 pub use receipts::{Position, UnreadState};
 pub use users::{Credentials, UserAuthState};
 

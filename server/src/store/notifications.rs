@@ -130,27 +130,35 @@ impl Store {
         Ok(created)
     }
 
-    /// The newest notifications of a user.
+    /// A page of a user's notifications, newest first, older than `before`; `limit + 1` are
+    /// read to tell whether more exist.
     pub async fn notifications(
         &self,
         user: UserId,
+        before: Option<NotificationId>,
         limit: i64,
-    ) -> Result<Vec<Notification>, AppError> {
+    ) -> Result<(Vec<Notification>, bool), AppError> {
         let rows: Vec<NotificationRow> = sqlx::query_as(&format!(
             "SELECT {NOTIFICATION_COLUMNS}, {USER_COLUMNS} \
              FROM notifications n JOIN users u ON u.id = n.actor_id \
-             WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2"
+             WHERE n.user_id = $1 AND ($2 = '' OR n.id < $2) ORDER BY n.id DESC LIMIT $3"
         ))
         .bind(user.to_string())
-        .bind(limit)
+        .bind(before.map(|b| b.to_string()).unwrap_or_default())
+        .bind(limit + 1)
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
+        let more = rows.len() as i64 > limit;
+        let notifications = rows
+            .into_iter()
+            .take(limit as usize)
             .map(NotificationRow::into_notification)
-            .collect()
+            .collect::<Result<_, _>>()?;
+        Ok((notifications, more))
     }
 
-    /// Unread notification counts of several users, in one query (absent users have none).
+    /// Unread notification counts of several users, in one query (a column per user, kept
+    /// with every change; absent users have none).
     pub async fn unread_notifications(
         &self,
         users: &[UserId],
@@ -159,8 +167,7 @@ impl Store {
             return Ok(HashMap::new());
         }
         let sql = format!(
-            "SELECT user_id, COUNT(*) FROM notifications \
-             WHERE read_at IS NULL AND user_id IN ({}) GROUP BY user_id",
+            "SELECT id, unread_notifications FROM users WHERE id IN ({})",
             placeholders(1, users.len())
         );
         let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
@@ -181,21 +188,66 @@ impl Store {
         user: UserId,
         up_to: NotificationId,
     ) -> Result<i64, AppError> {
-        sqlx::query(
+        self.mark_read_where(user, "id <= $2", &up_to.to_string())
+            .await
+    }
+
+    /// Marks one of a user's notifications read; returns how many stay unread, or `None` if
+    /// they have no such notification.
+    pub async fn mark_notification_read(
+        &self,
+        user: UserId,
+        id: NotificationId,
+    ) -> Result<Option<i64>, AppError> {
+        let mut tx = self.pool.begin().await?;
+        let read = sqlx::query(
             "UPDATE notifications SET read_at = $3 \
-             WHERE user_id = $1 AND id <= $2 AND read_at IS NULL",
+             WHERE user_id = $1 AND id = $2 AND read_at IS NULL",
         )
         .bind(user.to_string())
-        .bind(up_to.to_string())
+        .bind(id.to_string())
         .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
-        Ok(self
-            .unread_notifications(&[user])
-            .await?
-            .get(&user)
-            .copied()
-            .unwrap_or(0))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if read == 0 {
+            let exists: Option<(i64,)> =
+                sqlx::query_as("SELECT 1 FROM notifications WHERE user_id = $1 AND id = $2")
+                    .bind(user.to_string())
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if exists.is_none() {
+                return Ok(None);
+            }
+        }
+        let unread = adjust_unread(&mut tx, user, -(read as i64)).await?;
+        tx.commit().await?;
+        Ok(Some(unread))
+    }
+
+    /// Marks the user's unread notifications matching `filter` (`$1` is the user, `$2` the
+    /// value, `$3` the time) read; returns how many stay unread.
+    async fn mark_read_where(
+        &self,
+        user: UserId,
+        filter: &str,
+        value: &str,
+    ) -> Result<i64, AppError> {
+        let mut tx = self.pool.begin().await?;
+        let read = sqlx::query(&format!(
+            "UPDATE notifications SET read_at = $3 \
+             WHERE user_id = $1 AND {filter} AND read_at IS NULL"
+        ))
+        .bind(user.to_string())
+        .bind(value)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let unread = adjust_unread(&mut tx, user, -(read as i64)).await?;
+        tx.commit().await?;
+        Ok(unread)
     }
 
     /// Whether `user` has an unread "sent you a message" entry about `conversation`.
@@ -233,23 +285,29 @@ impl Store {
         if any.is_none() {
             return Ok(None);
         }
-        sqlx::query(
-            "UPDATE notifications SET read_at = $3 \
-             WHERE user_id = $1 AND conversation_id = $2 AND read_at IS NULL",
-        )
-        .bind(user.to_string())
-        .bind(conversation.to_string())
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
-        Ok(Some(
-            self.unread_notifications(&[user])
-                .await?
-                .get(&user)
-                .copied()
-                .unwrap_or(0),
-        ))
+        let unread = self
+            .mark_read_where(user, "conversation_id = $2", &conversation.to_string())
+            .await?;
+        Ok(Some(unread))
     }
+}
+
+/// Changes a user's unread count by `delta` (inside the transaction that changed the
+/// notifications); returns the new count.
+pub(super) async fn adjust_unread(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user: UserId,
+    delta: i64,
+) -> Result<i64, AppError> {
+    let (unread,): (i64,) = sqlx::query_as(
+        "UPDATE users SET unread_notifications = unread_notifications + $2 WHERE id = $1 \
+         RETURNING unread_notifications",
+    )
+    .bind(user.to_string())
+    .bind(delta)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(unread)
 }
 
 /// Stores one notification row.
@@ -275,6 +333,9 @@ async fn insert(
     .bind(n.created_at)
     .execute(&mut **tx)
     .await?;
+    if !n.read {
+        adjust_unread(tx, recipient, 1).await?;
+    }
     Ok(())
 }
 
@@ -363,13 +424,19 @@ async fn remove_like_entry(
     author: UserId,
     post: PostId,
 ) -> Result<Option<NotificationId>, AppError> {
-    let old: Option<(String,)> = sqlx::query_as(
+    let old: Option<(String, Option<i64>)> = sqlx::query_as(
         "DELETE FROM notifications \
-         WHERE user_id = $1 AND post_id = $2 AND kind = 'post_liked' RETURNING id",
+         WHERE user_id = $1 AND post_id = $2 AND kind = 'post_liked' RETURNING id, read_at",
     )
     .bind(author.to_string())
     .bind(post.to_string())
     .fetch_optional(&mut **tx)
     .await?;
-    old.map(|(id,)| parse_id(&id)).transpose()
+    let Some((id, read_at)) = old else {
+        return Ok(None);
+    };
+    if read_at.is_none() {
+        adjust_unread(tx, author, -1).await?;
+    }
+    Ok(Some(parse_id(&id)?))
 }

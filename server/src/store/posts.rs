@@ -2,11 +2,12 @@
 //! like or comment that changes them (so they stay exact under concurrency), with a `version`
 //! that orders those changes; feeds and pages are keyset-paginated by id.
 
-use super::notifications::{refresh_like_entry, LikeNotification};
+use super::notifications::adjust_unread;
 use super::rows::{UserRow, USER_COLUMNS};
 use super::{now_ms, parse_id, placeholders, Store};
 use crate::error::AppError;
-use protocol::{Comment, CommentId, Post, PostCounts, PostId, User, UserId};
+use protocol::{Comment, CommentId, NotificationId, Post, PostCounts, PostId, User, UserId};
+use std::collections::BTreeMap;
 
 /// Columns selected for a post (with its author as `u`); `$1` is the viewer, for `liked_by_me`.
 const POST_COLUMNS: &str = "p.id AS p_id, p.body, p.created_at, p.like_count, p.comment_count, \
@@ -60,16 +61,6 @@ impl CommentRow {
     }
 }
 
-/// A like or unlike: the counts after it, and the author's grouped notification.
-#[derive(Clone, Debug)]
-pub struct LikeChange {
-    /// The counts.
-    pub change: CountsChange,
-    /// How the author's "liked your post" entry changed (nothing when the author liked their
-    /// own post, or nothing changed).
-    pub notification: LikeNotification,
-}
-
 /// Counts after a change, and whose post it is.
 #[derive(Clone, Copy, Debug)]
 pub struct CountsChange {
@@ -81,9 +72,13 @@ pub struct CountsChange {
     pub changed: bool,
 }
 
-type CountsRow = (i64, i64, i64, String);
+pub(super) type CountsRow = (i64, i64, i64, String);
 
-fn counts_of(post: PostId, row: CountsRow, changed: bool) -> Result<CountsChange, AppError> {
+pub(super) fn counts_of(
+    post: PostId,
+    row: CountsRow,
+    changed: bool,
+) -> Result<CountsChange, AppError> {
     let (like_count, comment_count, version, author) = row;
     Ok(CountsChange {
         counts: PostCounts {
@@ -95,6 +90,17 @@ fn counts_of(post: PostId, row: CountsRow, changed: bool) -> Result<CountsChange
         author: parse_id(&author)?,
         changed,
     })
+}
+
+/// Notifications of one person that went with a deleted post.
+#[derive(Clone, Debug)]
+pub struct RemovedNotifications {
+    /// Whose they were.
+    pub owner: UserId,
+    /// Which.
+    pub ids: Vec<NotificationId>,
+    /// The owner's unread count now.
+    pub unread: i64,
 }
 
 /// Which posts a page lists.
@@ -178,8 +184,13 @@ impl Store {
     }
 
     /// Deletes one of `user`'s posts with its likes, comments and the notifications about it
-    /// (`NOT_FOUND` if there is no such post, `FORBIDDEN` if it is someone else's).
-    pub async fn delete_post(&self, id: PostId, user: UserId) -> Result<(), AppError> {
+    /// (`NOT_FOUND` if there is no such post, `FORBIDDEN` if it is someone else's); returns the
+    /// notifications that went, per owner.
+    pub async fn delete_post(
+        &self,
+        id: PostId,
+        user: UserId,
+    ) -> Result<Vec<RemovedNotifications>, AppError> {
         let mut tx = self.pool.begin().await?;
         let author: Option<(String,)> = sqlx::query_as("SELECT author_id FROM posts WHERE id = $1")
             .bind(id.to_string())
@@ -193,10 +204,32 @@ impl Store {
                 "you can only delete your own posts".into(),
             ));
         }
+        // The notifications about it go; their owners' bells (usually only the author's) are
+        // adjusted in one order so that concurrent deletions cannot deadlock.
+        let gone: Vec<(String, String, Option<i64>)> = sqlx::query_as(
+            "DELETE FROM notifications WHERE post_id = $1 RETURNING user_id, id, read_at",
+        )
+        .bind(id.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut owners: BTreeMap<UserId, (Vec<NotificationId>, i64)> = BTreeMap::new();
+        for (owner, notification, read_at) in gone {
+            let entry = owners.entry(parse_id(&owner)?).or_default();
+            entry.0.push(parse_id(&notification)?);
+            entry.1 += i64::from(read_at.is_none());
+        }
+        let mut removed = Vec::with_capacity(owners.len());
+        for (owner, (ids, unread)) in owners {
+            let left = adjust_unread(&mut tx, owner, -unread).await?;
+            removed.push(RemovedNotifications {
+                owner,
+                ids,
+                unread: left,
+            });
+        }
         for sql in [
             "DELETE FROM post_likes WHERE post_id = $1",
             "DELETE FROM comments WHERE post_id = $1",
-            "DELETE FROM notifications WHERE post_id = $1",
             "DELETE FROM posts WHERE id = $1",
         ] {
             sqlx::query(sql)
@@ -205,82 +238,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        Ok(())
-    }
-
-    /// Likes (`true`) or unlikes a post, idempotently, keeping the author's grouped
-    /// notification in the same transaction. `None` if the post does not exist.
-    pub async fn set_like(
-        &self,
-        post: PostId,
-        user: &User,
-        like: bool,
-    ) -> Result<Option<LikeChange>, AppError> {
-        let mut tx = self.pool.begin().await?;
-        // Write first: the transaction takes the write lock at once (SQLite) and the post's row
-        // lock orders concurrent changes of one post (PostgreSQL).
-        let changed = if like {
-            sqlx::query(
-                "INSERT INTO post_likes (post_id, user_id, created_at) \
-                 SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM posts WHERE id = $1) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(post.to_string())
-            .bind(user.id.to_string())
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1
-        } else {
-            sqlx::query("DELETE FROM post_likes WHERE post_id = $1 AND user_id = $2")
-                .bind(post.to_string())
-                .bind(user.id.to_string())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                == 1
-        };
-        let row: Option<CountsRow> = if changed {
-            let delta = if like { 1 } else { -1 };
-            sqlx::query_as(
-                "UPDATE posts SET like_count = like_count + $2, version = version + 1 \
-                 WHERE id = $1 RETURNING like_count, comment_count, version, author_id",
-            )
-            .bind(post.to_string())
-            .bind(delta)
-            .fetch_optional(&mut *tx)
-            .await?
-        } else {
-            sqlx::query_as(
-                "SELECT like_count, comment_count, version, author_id FROM posts WHERE id = $1",
-            )
-            .bind(post.to_string())
-            .fetch_optional(&mut *tx)
-            .await?
-        };
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let change = counts_of(post, row, changed)?;
-        let notification = if changed && change.author != user.id {
-            let liker = like.then_some(user);
-            refresh_like_entry(
-                &mut tx,
-                change.author,
-                post,
-                change.counts.like_count,
-                liker,
-            )
-            .await?
-        } else {
-            LikeNotification::default()
-        };
-        tx.commit().await?;
-        Ok(Some(LikeChange {
-            change,
-            notification,
-        }))
+        Ok(removed)
     }
 
     /// Adds a comment. `None` if the post does not exist.

@@ -2,7 +2,7 @@
 //! listed over REST, and read on every device at once.
 
 use crate::helpers::*;
-use protocol::{NotificationKind, ServerEvent};
+use protocol::{NotificationId, NotificationKind, ReadNotifications, ServerEvent};
 use serde_json::json;
 use std::time::Duration;
 
@@ -93,13 +93,15 @@ async fn being_added_or_removed_notifies_and_reading_clears_every_session() {
         )
         .await;
     assert_eq!(left["unread"], 0);
+    let newer_id: NotificationId = serde_json::from_value(newer).unwrap();
     for b in [&mut b1, &mut b2] {
         b.expect(|e| {
             matches!(
                 e,
                 ServerEvent::NotificationsRead {
+                    read: ReadNotifications::UpTo { notification_id },
                     unread_notifications: 0
-                }
+                } if *notification_id == newer_id
             )
         })
         .await;
@@ -159,8 +161,9 @@ async fn opening_the_conversation_reads_the_notifications_about_it() {
             matches!(
                 e,
                 ServerEvent::NotificationsRead {
+                    read: ReadNotifications::Conversation { conversation_id },
                     unread_notifications: 1
-                }
+                } if *conversation_id == plans
             )
         })
         .await;
@@ -243,6 +246,7 @@ async fn a_direct_message_rings_the_bell_once_unless_the_conversation_is_open() 
         matches!(
             e,
             ServerEvent::NotificationsRead {
+                read: ReadNotifications::Conversation { .. },
                 unread_notifications: 0
             }
         )
@@ -255,4 +259,133 @@ async fn a_direct_message_rings_the_bell_once_unless_the_conversation_is_open() 
         matches!(e, ServerEvent::NotificationNew { .. })
     })
     .await;
+}
+
+#[tokio::test]
+async fn one_is_read_everywhere_older_ones_page_and_a_deleted_post_leaves_the_bell() {
+    let app = spawn_app_with(&["--auth-attempts-per-minute", "1000"]).await;
+    let alice = app.register("alice").await;
+    let mut a1 = app.connect(&alice).await;
+    let mut a2 = app.connect(&alice).await;
+    let (_, post) = app
+        .post(
+            "/api/posts",
+            &alice.token,
+            json!({"body": "Ask me anything"}),
+        )
+        .await;
+    let post = post["id"].as_str().unwrap().to_owned();
+    for i in 0..5 {
+        let commenter = app.register(&format!("fan{i}")).await;
+        let path = format!("/api/posts/{post}/comments");
+        let (status, body) = app
+            .post(
+                &path,
+                &commenter.token,
+                json!({"body": format!("question {i}")}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    a1.expect(|e| {
+        matches!(
+            e,
+            ServerEvent::NotificationNew {
+                unread_notifications: 5,
+                ..
+            }
+        )
+    })
+    .await;
+
+    // Pages of two, newest first, each older than the last one seen.
+    let mut seen: Vec<String> = Vec::new();
+    let mut before = String::new();
+    loop {
+        let path = match before.as_str() {
+            "" => "/api/notifications?limit=2".to_owned(),
+            id => format!("/api/notifications?limit=2&before={id}"),
+        };
+        let (status, page) = app.get(&path, &alice.token).await;
+        assert_eq!(status, 200, "{page}");
+        for n in page["notifications"].as_array().unwrap() {
+            seen.push(n["text"].as_str().unwrap().to_owned());
+            before = n["id"].as_str().unwrap().to_owned();
+        }
+        if !page["has_more"].as_bool().unwrap() {
+            break;
+        }
+    }
+    let expected: Vec<String> = (0..5).rev().map(|i| format!("question {i}")).collect();
+    assert_eq!(seen, expected, "every one once, newest first");
+
+    // Reading one (the oldest) reads only it, on both sessions.
+    let oldest: NotificationId = before.parse().unwrap();
+    let (status, left) = app
+        .post(
+            &format!("/api/notifications/{before}/read"),
+            &alice.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!((status, &left["unread"]), (200, &json!(4)), "{left}");
+    for a in [&mut a1, &mut a2] {
+        a.expect(|e| {
+            matches!(
+                e,
+                ServerEvent::NotificationsRead {
+                    read: ReadNotifications::One { notification_id },
+                    unread_notifications: 4,
+                } if *notification_id == oldest
+            )
+        })
+        .await;
+    }
+    // Reading it again changes nothing; someone else cannot read it; nonsense is not found.
+    let (_, again) = app
+        .post(
+            &format!("/api/notifications/{before}/read"),
+            &alice.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(again["unread"], 4);
+    let mallory = app.register("mallory").await;
+    for (path, token) in [
+        (format!("/api/notifications/{before}/read"), &mallory.token),
+        ("/api/notifications/nope/read".to_owned(), &alice.token),
+    ] {
+        let (status, body) = app.post(&path, token, json!({})).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (404, Some("NOT_FOUND")),
+            "{path}"
+        );
+    }
+
+    // Deleting the post takes its notifications out of the bell, on every session.
+    let (status, _) = app
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/api/posts/{post}"),
+            Some(&alice.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    a2.expect(|e| {
+        matches!(
+            e,
+            ServerEvent::NotificationRemoved {
+                unread_notifications: 0,
+                ..
+            }
+        )
+    })
+    .await;
+    let (_, list) = app.get("/api/notifications", &alice.token).await;
+    assert_eq!(
+        (list["unread"].clone(), list["notifications"].clone()),
+        (json!(0), json!([]))
+    );
 }

@@ -27,8 +27,8 @@ pub use presence::WATCH_GROUP_MEMBERS;
 use super::format;
 use protocol::{
     ClientEvent, ClientFrame, Conversation, ConversationId, ConversationKind, Message,
-    Notification, NotificationId, Presence, PresenceStatus, ReceiptKind, Seq, ServerEvent,
-    ServerFrame, User, UserId,
+    Notification, NotificationId, Presence, PresenceStatus, ReadNotifications, ReceiptKind, Seq,
+    ServerEvent, ServerFrame, User, UserId,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -89,8 +89,14 @@ pub enum Action {
     },
     /// Reload the conversation list (after reconnecting, or an unknown conversation).
     RefreshConversations,
-    /// Load the newest notifications, then mark them read (the bell was opened).
+    /// Load the newest notifications (the bell was opened).
     OpenNotifications,
+    /// Load the notifications older than this one ("Show older").
+    OlderNotifications(NotificationId),
+    /// Mark one notification read (it was opened).
+    ReadNotification(NotificationId),
+    /// Mark every notification up to this one read ("Mark all read").
+    ReadNotificationsUpTo(NotificationId),
 }
 
 fn send(event: ClientEvent) -> Action {
@@ -145,6 +151,8 @@ pub struct ChatState {
     pub notifications: Vec<Notification>,
     /// The bell's count.
     pub unread_notifications: i64,
+    /// Whether the server has older notifications than those listed.
+    pub older_notifications: bool,
     /// Users whose presence this connection watches (the server forgets them on reconnect).
     pub watched: BTreeSet<UserId>,
     /// Live state of the posts shown.
@@ -174,6 +182,7 @@ impl ChatState {
             notice_until_connected: false,
             notifications: Vec::new(),
             unread_notifications: 0,
+            older_notifications: false,
             watched: BTreeSet::new(),
             posts: Posts::new(),
             watched_posts: BTreeSet::new(),
@@ -379,13 +388,18 @@ impl ChatState {
                 self.touch(Slice::Notifications);
             }
             ServerEvent::NotificationsRead {
+                read,
                 unread_notifications,
             } => {
                 self.unread_notifications = unread_notifications;
-                if unread_notifications == 0 {
-                    for n in &mut self.notifications {
-                        n.read = true;
-                    }
+                for n in &mut self.notifications {
+                    n.read |= match read {
+                        ReadNotifications::UpTo { notification_id } => n.id <= notification_id,
+                        ReadNotifications::One { notification_id } => n.id == notification_id,
+                        ReadNotifications::Conversation { conversation_id } => {
+                            n.conversation_id == Some(conversation_id)
+                        }
+                    };
                 }
                 self.touch(Slice::Notifications);
             }
@@ -499,9 +513,21 @@ impl ChatState {
     }
 
     /// Replaces the notification list with a fresh one from the server.
-    pub fn set_notifications(&mut self, list: Vec<Notification>, unread: i64) {
+    pub fn set_notifications(&mut self, list: Vec<Notification>, unread: i64, more: bool) {
         self.notifications = list;
         self.unread_notifications = unread;
+        self.older_notifications = more;
+        self.touch(Slice::Notifications);
+    }
+
+    /// Appends an older page of notifications (those already listed are kept once).
+    pub fn add_older_notifications(&mut self, page: Vec<Notification>, more: bool) {
+        for n in page {
+            if !self.notifications.iter().any(|known| known.id == n.id) {
+                self.notifications.push(n);
+            }
+        }
+        self.older_notifications = more;
         self.touch(Slice::Notifications);
     }
 

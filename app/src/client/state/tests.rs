@@ -422,6 +422,9 @@ fn notifications_count_and_list() {
     );
     assert_eq!(s.newest_unread_notification(), Some(n.id));
     s.apply(ev(ServerEvent::NotificationsRead {
+        read: ReadNotifications::UpTo {
+            notification_id: n.id,
+        },
         unread_notifications: 0,
     }));
     assert_eq!(s.unread_notifications, 0);
@@ -628,6 +631,63 @@ fn nobody_shows_online_while_disconnected() {
 }
 
 #[test]
+fn reading_notifications_reads_exactly_those_named() {
+    use protocol::{Notification, NotificationId, NotificationKind};
+    let (mut s, bob, id) = setup();
+    let group = second(&mut s, &bob);
+    let about = |conversation| Notification {
+        id: NotificationId::new(),
+        kind: NotificationKind::AddedToConversation,
+        actor: bob.clone(),
+        conversation_id: Some(conversation),
+        conversation_title: None,
+        post_id: None,
+        others: 0,
+        text: None,
+        created_at: 1,
+        read: false,
+    };
+    // Newest first, as the server lists them; ids grow with time.
+    let (oldest, middle, newest) = (about(id), about(group), about(id));
+    s.set_notifications(
+        vec![newest.clone(), middle.clone(), oldest.clone()],
+        3,
+        true,
+    );
+    let read = |s: &ChatState| s.notifications.iter().map(|n| n.read).collect::<Vec<_>>();
+
+    s.apply(ev(ServerEvent::NotificationsRead {
+        read: ReadNotifications::One {
+            notification_id: middle.id,
+        },
+        unread_notifications: 2,
+    }));
+    assert_eq!(read(&s), [false, true, false], "only that one");
+    s.apply(ev(ServerEvent::NotificationsRead {
+        read: ReadNotifications::UpTo {
+            notification_id: oldest.id,
+        },
+        unread_notifications: 1,
+    }));
+    assert_eq!(read(&s), [false, true, true], "that one and older");
+    s.apply(ev(ServerEvent::NotificationsRead {
+        read: ReadNotifications::Conversation {
+            conversation_id: id,
+        },
+        unread_notifications: 0,
+    }));
+    assert_eq!(read(&s), [true, true, true], "those about the conversation");
+    assert_eq!(s.unread_notifications, 0);
+
+    // An older page is appended once, and says whether there is more.
+    let older = about(group);
+    s.add_older_notifications(vec![oldest.clone(), older.clone()], false);
+    let ids: Vec<_> = s.notifications.iter().map(|n| n.id).collect();
+    assert_eq!(ids, [newest.id, middle.id, oldest.id, older.id]);
+    assert!(!s.older_notifications);
+}
+
+#[test]
 fn opening_a_conversation_reads_its_notifications() {
     use protocol::{Notification, NotificationId, NotificationKind};
     let (mut s, bob, id) = setup();
@@ -644,7 +704,7 @@ fn opening_a_conversation_reads_its_notifications() {
         created_at: 1,
         read: false,
     };
-    s.set_notifications(vec![about(group), about(id)], 2);
+    s.set_notifications(vec![about(group), about(id)], 2, false);
     s.take_changes();
     s.open(group);
     assert!(s.take_changes().contains(Slice::Notifications));
