@@ -741,8 +741,11 @@ async fn likes(
     let updates: Vec<u64> = seen.iter().map(|w| w.updates).collect();
     let max = updates.iter().copied().max().unwrap_or(0);
     let mean = updates.iter().sum::<u64>() as f64 / updates.len().max(1) as f64;
+    // With no failures the stored count is what the likers last asked for.
+    let wished = liked.iter().filter(|l| **l).count();
     println!(
-        "{total} likes/unlikes in {liking:.1} s ({:.0}/s), {failed} failed; final count {exact}",
+        "{total} likes/unlikes in {liking:.1} s ({:.0}/s), {failed} failed; final count {exact} \
+         (the likers' last wishes: {wished})",
         total as f64 / liking
     );
     println!(

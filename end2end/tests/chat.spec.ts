@@ -154,17 +154,18 @@ test('groups: create with members, who is here, member presence; phone layout', 
   // The panel folds once used.
   await expect(carol.getByLabel('Group name')).toBeHidden();
 
-  // Dave and Erin were notified: the bell counts, opening it lists and clears.
+  // Dave and Erin were notified: the bell counts, opening it lists, opening the entry reads it.
   await expect(dave.getByTestId('bell-count')).toHaveText('1');
   // A number on the bell does not make the header taller.
   expect(await headerHeight(dave)).toBe(daveHeader);
   await dave.getByRole('button', { name: /Notifications/ }).click();
   await expect(dave.getByTestId('notification')).toHaveText(/carol added you to Book club/);
-  await expect(dave.getByTestId('bell-count')).toBeHidden();
+  await expect(dave.getByTestId('bell-count')).toHaveText('1');
   await expect(erin.getByTestId('bell-count')).toHaveText('1');
   await dave.screenshot({ path: shot('notifications') });
   await dave.getByTestId('notification').getByRole('link').click();
   await expect(dave.getByTestId('chat-title')).toHaveText('Book club');
+  await expect(dave.getByTestId('bell-count')).toBeHidden();
   // Opening a page is not a membership change: a quiet "here" indicator, no history line.
   await expect(carol.getByTestId('viewers')).toContainText('dave is here');
   await expect(carol.getByTestId('system-line')).toHaveCount(0);

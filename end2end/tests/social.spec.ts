@@ -59,5 +59,14 @@ test('likes and comments reach the author\'s bell and an open feed live', async 
   await alice.screenshot({ path: shot('bell-social') });
   await items.filter({ hasText: 'bob commented' }).getByRole('link').click();
   await expect(alice.getByTestId('comment')).toHaveText(/Welcome, Alice!/);
+  // Opening one read only that one; "Mark all read" reads the rest.
+  await expect(alice.getByTestId('bell-count')).toHaveText('3');
+  await alice.getByRole('button', { name: /Notifications/ }).click();
+  await expect(items.filter({ hasText: 'bob commented' })).not.toHaveClass(/unread/);
+  await expect(items.filter({ hasText: 'carol started following you' })).toHaveClass(/unread/);
+  await alice.getByTestId('mark-all-read').click();
+  await expect(alice.getByTestId('bell-count')).toBeHidden();
+  await expect(alice.locator('[data-testid="notification"].unread')).toHaveCount(0);
+  await expect(alice.getByTestId('mark-all-read')).toBeDisabled();
   expect(errors).toEqual([]);
 });
