@@ -68,31 +68,46 @@ impl MessageWriter {
     }
 }
 
-/// Takes the next batch: what has arrived and, when `busy` (gathering is on and the last batch had
-/// more than one), what arrives within [`GATHER`] more. Under load that makes fewer, larger
-/// transactions (each costs the same few statements, and on SQLite each statement is a hand-off
-/// to the connection's thread); a lone send is never held back.
-async fn next_batch(rx: &mut mpsc::Receiver<Job>, jobs: &mut Vec<Job>, busy: bool) -> bool {
-    if rx.recv_many(jobs, MAX_BATCH).await == 0 {
+/// Takes the next batch: what has arrived and, when `gather` is given, what arrives within it
+/// more. Under load that makes fewer, larger transactions (each costs the same few statements,
+/// and on SQLite each statement is a hand-off to the connection's thread); callers gather only
+/// while busy, so a lone job is never held back.
+async fn next_batch<T>(
+    rx: &mut mpsc::Receiver<T>,
+    jobs: &mut Vec<T>,
+    max: usize,
+    gather: Option<std::time::Duration>,
+) -> bool {
+    if rx.recv_many(jobs, max).await == 0 {
         return false;
     }
-    if busy && jobs.len() < MAX_BATCH {
-        let deadline = tokio::time::Instant::now() + GATHER;
-        while jobs.len() < MAX_BATCH {
-            let room = MAX_BATCH - jobs.len();
-            match tokio::time::timeout_at(deadline, rx.recv_many(jobs, room)).await {
-                Ok(n) if n > 0 => {}
-                _ => break,
-            }
-        }
+    if let Some(gather) = gather {
+        gather_more(rx, jobs, max, gather).await;
     }
     true
+}
+
+/// Adds to `jobs` what arrives within `gather` (up to `max` in all).
+pub(super) async fn gather_more<T>(
+    rx: &mut mpsc::Receiver<T>,
+    jobs: &mut Vec<T>,
+    max: usize,
+    gather: std::time::Duration,
+) {
+    let deadline = tokio::time::Instant::now() + gather;
+    while jobs.len() < max {
+        let room = max - jobs.len();
+        match tokio::time::timeout_at(deadline, rx.recv_many(jobs, room)).await {
+            Ok(n) if n > 0 => {}
+            _ => break,
+        }
+    }
 }
 
 async fn run(store: Store, broker: Broker, mut rx: mpsc::Receiver<Job>, gather: bool) {
     let mut jobs: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     let mut busy = false;
-    while next_batch(&mut rx, &mut jobs, busy).await {
+    while next_batch(&mut rx, &mut jobs, MAX_BATCH, busy.then_some(GATHER)).await {
         busy = gather && jobs.len() > 1;
         let (batch, waiting): (Vec<NewMessage>, Vec<_>) = jobs
             .drain(..)

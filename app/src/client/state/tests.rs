@@ -630,23 +630,27 @@ fn nobody_shows_online_while_disconnected() {
     assert!(s.take_changes().contains(Slice::Presence));
 }
 
-#[test]
-fn reading_notifications_reads_exactly_those_named() {
-    use protocol::{Notification, NotificationId, NotificationKind};
-    let (mut s, bob, id) = setup();
-    let group = second(&mut s, &bob);
-    let about = |conversation| Notification {
+/// A fresh "`actor` added you to `conversation`" notification.
+fn added_to(actor: &User, conversation: ConversationId) -> Notification {
+    Notification {
         id: NotificationId::new(),
-        kind: NotificationKind::AddedToConversation,
-        actor: bob.clone(),
+        kind: protocol::NotificationKind::AddedToConversation,
+        actor: actor.clone(),
         conversation_id: Some(conversation),
-        conversation_title: None,
+        conversation_title: Some("Team".into()),
         post_id: None,
         others: 0,
         text: None,
         created_at: 1,
         read: false,
-    };
+    }
+}
+
+#[test]
+fn reading_notifications_reads_exactly_those_named() {
+    let (mut s, bob, id) = setup();
+    let group = second(&mut s, &bob);
+    let about = |conversation| added_to(&bob, conversation);
     // Newest first, as the server lists them; ids grow with time.
     let (oldest, middle, newest) = (about(id), about(group), about(id));
     s.set_notifications(
@@ -689,21 +693,9 @@ fn reading_notifications_reads_exactly_those_named() {
 
 #[test]
 fn opening_a_conversation_reads_its_notifications() {
-    use protocol::{Notification, NotificationId, NotificationKind};
     let (mut s, bob, id) = setup();
     let group = second(&mut s, &bob);
-    let about = |conversation| Notification {
-        id: NotificationId::new(),
-        kind: NotificationKind::AddedToConversation,
-        actor: bob.clone(),
-        conversation_id: Some(conversation),
-        conversation_title: Some("Team".into()),
-        post_id: None,
-        others: 0,
-        text: None,
-        created_at: 1,
-        read: false,
-    };
+    let about = |conversation| added_to(&bob, conversation);
     s.set_notifications(vec![about(group), about(id)], 2, false);
     s.take_changes();
     s.open(group);
