@@ -104,6 +104,16 @@ pub struct Health {
     pub database: String,
     /// Which database backend is in use (`sqlite` or `postgres`).
     pub database_backend: String,
+    /// `ok` or `unavailable` (Redis does not answer: local delivery goes on, other instances
+    /// are not reached until it is back).
+    #[serde(default)]
+    pub broker: String,
+    /// How instances share events: `local` (this process only) or `redis`.
+    #[serde(default)]
+    pub broker_backend: String,
+    /// Why the status is `degraded`, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// Open WebSocket connections on this instance.
     pub connections: usize,
     /// Distinct authenticated users on this instance.

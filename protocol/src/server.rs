@@ -201,6 +201,10 @@ pub enum ServerEvent {
         /// The bell's new count.
         unread_notifications: i64,
     },
+    /// Events for you may have been missed (this server lost its link to the other instances
+    /// for a while): fetch what changed, as after a reconnect (the conversation list with its
+    /// unread counts, messages after the last `seq` you have, the bell, presence).
+    Resync,
     /// Reply to `subscribe_posts`: the current counters of each watched post.
     PostsSubscribed {
         /// One entry per known post.

@@ -119,9 +119,10 @@ fn server_index(e: &ServerEvent) -> usize {
         CommentNew { .. } => 25,
         CommentDeleted { .. } => 26,
         PostDeleted { .. } => 27,
+        Resync => 28,
     }
 }
-const SERVER_VARIANTS: usize = 28;
+const SERVER_VARIANTS: usize = 29;
 
 fn client_examples() -> Vec<ClientFrame> {
     use ClientEvent::*;
@@ -330,6 +331,7 @@ fn server_examples() -> Vec<ServerFrame> {
             notification_id: NotificationId(uid(6)),
             unread_notifications: 0,
         }),
+        ServerFrame::new(Resync),
         ServerFrame::reply(
             Some("r6".into()),
             PostsSubscribed {

@@ -30,6 +30,11 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
 
+    /// Redis URL (`redis://host:port`): several instances sharing it and one PostgreSQL database
+    /// act as one. Default: everything in this process.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
     /// Maximum database connections in the pool.
     #[arg(long, env = "CONFAB_DB_MAX_CONNECTIONS", default_value_t = 8)]
     pub db_max_connections: u32,

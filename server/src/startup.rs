@@ -3,7 +3,8 @@
 use crate::auth::JwtKeys;
 use crate::config::Config;
 use crate::error::AppError;
-use crate::hub::CloseReason;
+use crate::broker::Broker;
+use crate::hub::{CloseReason, Hub};
 use crate::state::AppState;
 use crate::store::Store;
 use crate::{http, ws};
@@ -14,6 +15,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use protocol::{close, ErrorCode};
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
@@ -37,7 +39,12 @@ impl Application {
             .await
             .map_err(|e| AppError::Internal(format!("binding {addr}: {e}")))?;
         let leptos = leptos_options(listener.local_addr().unwrap_or(addr));
-        let state = AppState::new(config, store, jwt, leptos);
+        let hub = Arc::new(Hub::new());
+        let broker = match &config.redis_url {
+            Some(url) => Broker::redis(url, hub.clone()).await?,
+            None => Broker::local(hub.clone()),
+        };
+        let state = AppState::new(config, store, jwt, leptos, hub, broker);
         let router = router(state.clone());
         Ok(Self {
             listener,
@@ -64,7 +71,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let state = self.state.clone();
-        tracing::info!(addr = %self.local_addr(), backend = state.store.backend().name(), "confab listening");
+        tracing::info!(addr = %self.local_addr(), backend = state.store.backend().name(), broker = state.broker.name(), "confab listening");
         let hub = state.hub.clone();
         // Housekeeping: prune rate-limiter entries once a minute (a detached, sleeping task).
         let pruner = {
@@ -90,6 +97,8 @@ impl Application {
                 }
             })
         };
+        // Instances that die leave sessions behind: reap them (a no-op without Redis).
+        let reaper = tokio::spawn(crate::domain::presence::reap_dead_instances(state.clone()));
         let signal = async move {
             shutdown.await;
             // Open WebSockets would keep graceful shutdown waiting: close them first.
@@ -108,6 +117,8 @@ impl Application {
         .await?;
         pruner.abort();
         presence.abort();
+        reaper.abort();
+        crate::domain::presence::leave(&state).await;
         state.store.close().await;
         Ok(())
     }

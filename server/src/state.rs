@@ -63,9 +63,14 @@ pub struct Shared {
 
 impl AppState {
     /// Assembles the state and starts the message and like writers (call inside the runtime).
-    pub fn new(config: Config, store: Store, jwt: JwtKeys, leptos: LeptosOptions) -> Self {
-        let hub = Arc::new(Hub::new());
-        let broker = Broker::local(hub.clone());
+    pub fn new(
+        config: Config,
+        store: Store,
+        jwt: JwtKeys,
+        leptos: LeptosOptions,
+        hub: Arc<Hub>,
+        broker: Broker,
+    ) -> Self {
         // Room for a burst of sends from every connection at once before senders wait.
         let writer = MessageWriter::start(store.clone(), broker.clone(), 8192);
         let likes = LikeWriter::start(store.clone(), 8192);

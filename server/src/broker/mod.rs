@@ -1,10 +1,12 @@
 //! The broker carries what must be shared between instances: frames published to topics,
 //! membership changes (which move sessions between topics), presence changes, and the presence
-//! registry. This build has the in-process implementation ([`local::LocalBroker`]); a Redis
-//! implementation maps each [`Topic`] onto a channel, subscribed by an instance while any of its
-//! sessions is in the topic, and slots in as another variant without touching the callers.
+//! registry. In process ([`local::LocalBroker`], the default) or through Redis
+//! ([`redis::RedisBroker`], with `REDIS_URL`), which maps each [`Topic`] onto a channel
+//! subscribed by an instance while any of its sessions is in the topic.
 
 pub mod local;
+pub mod redis;
+pub mod wire;
 
 use crate::hub::{CloseReason, Hub};
 use crate::presence::{PresenceUpdate, SessionEnd};
@@ -19,6 +21,8 @@ use std::sync::Arc;
 pub enum Broker {
     /// Everything in this process.
     Local(Arc<local::LocalBroker>),
+    /// Several instances through Redis.
+    Redis(Arc<redis::RedisBroker>),
 }
 
 impl Broker {
@@ -27,12 +31,34 @@ impl Broker {
         Self::Local(Arc::new(local::LocalBroker::new(hub)))
     }
 
+    /// The Redis broker delivering to `hub` (Redis must answer now).
+    pub async fn redis(url: &str, hub: Arc<Hub>) -> Result<Self, crate::error::AppError> {
+        Ok(Self::Redis(redis::RedisBroker::connect(url, hub).await?))
+    }
+
+    /// `local` or `redis`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Local(_) => "local",
+            Self::Redis(_) => "redis",
+        }
+    }
+
+    /// `None` while the broker works, else why not (`/health` reports it).
+    pub fn problem(&self) -> Option<String> {
+        match self {
+            Self::Local(_) => None,
+            Self::Redis(b) => b.problem(),
+        }
+    }
+
     /// Delivers a serialized frame to a topic's sessions on every instance.
     pub async fn publish(&self, topic: Topic, except: Except, frame: Utf8Bytes) {
         match self {
             Self::Local(b) => {
                 b.hub().deliver(topic, except, &frame);
             }
+            Self::Redis(b) => b.publish(topic, except, &frame),
         }
     }
 
@@ -43,6 +69,14 @@ impl Broker {
                 for user in users {
                     b.hub()
                         .subscribe_user(*user, Topic::Conversation(conversation));
+                }
+            }
+            Self::Redis(b) => {
+                for user in users {
+                    b.membership(wire::Membership::Joined {
+                        user: *user,
+                        conversation,
+                    });
                 }
             }
         }
@@ -56,6 +90,7 @@ impl Broker {
                     .unsubscribe_user(user, Topic::Conversation(conversation));
                 b.hub().unsubscribe_user(user, Topic::Viewers(conversation));
             }
+            Self::Redis(b) => b.membership(wire::Membership::Left { user, conversation }),
         }
     }
 
@@ -63,6 +98,7 @@ impl Broker {
     pub async fn presence_changed(&self, presence: Presence) {
         match self {
             Self::Local(b) => b.hub().queue_presence(presence),
+            Self::Redis(b) => b.presence_changed(presence),
         }
     }
 
@@ -72,6 +108,12 @@ impl Broker {
             Self::Local(b) => {
                 b.hub().close_user(user, &reason);
             }
+            Self::Redis(b) => b.membership(wire::Membership::Closed {
+                user,
+                close_code: reason.close_code,
+                error: reason.error,
+                message: reason.message,
+            }),
         }
     }
 
@@ -83,6 +125,7 @@ impl Broker {
     ) -> Option<PresenceUpdate> {
         match self {
             Self::Local(b) => b.presence(|r| r.connect(user, session, now_ms())),
+            Self::Redis(b) => b.session_started(user, session).await,
         }
     }
 
@@ -95,6 +138,7 @@ impl Broker {
     ) -> Option<PresenceUpdate> {
         match self {
             Self::Local(b) => b.presence(|r| r.set_status(user, session, status, now_ms())),
+            Self::Redis(b) => b.set_status(user, session, status).await,
         }
     }
 
@@ -102,6 +146,7 @@ impl Broker {
     pub async fn session_ended(&self, user: UserId, session: SessionId) -> SessionEnd {
         match self {
             Self::Local(b) => b.presence(|r| r.disconnect(user, session, now_ms())),
+            Self::Redis(b) => b.session_ended(user, session).await,
         }
     }
 
@@ -109,6 +154,7 @@ impl Broker {
     pub async fn expire(&self, user: UserId) -> bool {
         match self {
             Self::Local(b) => b.presence(|r| r.expire(user)),
+            Self::Redis(b) => b.expire(user).await,
         }
     }
 
@@ -118,6 +164,24 @@ impl Broker {
             Self::Local(b) => {
                 b.presence(|r| users.iter().map(|u| r.status_and_away_since(*u)).collect())
             }
+            Self::Redis(b) => b.statuses(users).await,
+        }
+    }
+
+    /// Presence changes left by instances that died (their lease ran out); nothing in process.
+    pub async fn reap_dead(&self) -> Vec<PresenceUpdate> {
+        match self {
+            Self::Local(_) => Vec::new(),
+            Self::Redis(b) => b.reap_dead().await,
+        }
+    }
+
+    /// Leaves the cluster on shutdown: the presence changes to announce for this instance's
+    /// users who have no session elsewhere.
+    pub async fn leave(&self) -> Vec<PresenceUpdate> {
+        match self {
+            Self::Local(_) => Vec::new(),
+            Self::Redis(b) => b.leave().await,
         }
     }
 }

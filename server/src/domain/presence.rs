@@ -100,6 +100,48 @@ pub async fn session_closed(state: &AppState, user: UserId, session: SessionId) 
     }
 }
 
+/// Announces what instances that died left behind (their lease ran out): their users with no
+/// session elsewhere go offline, with last-seen stored. Runs for the server's lifetime; does
+/// nothing without Redis.
+pub async fn reap_dead_instances(state: AppState) {
+    if state.broker.name() != "redis" {
+        return;
+    }
+    let mut tick = tokio::time::interval(crate::broker::redis::TICK);
+    loop {
+        tick.tick().await;
+        for update in state.broker.reap_dead().await {
+            announce_update(&state, update).await;
+        }
+    }
+}
+
+/// On shutdown: this instance's users who have no session elsewhere go offline now.
+pub async fn leave(state: &AppState) {
+    for update in state.broker.leave().await {
+        announce_update(state, update).await;
+    }
+}
+
+/// Announces a change decided elsewhere: offline stores last-seen first.
+async fn announce_update(state: &AppState, update: crate::presence::PresenceUpdate) {
+    let last_seen_at = if update.status == PresenceStatus::Offline {
+        let at = now_ms();
+        if let Err(e) = state.store.set_last_seen(update.user, at).await {
+            tracing::warn!(user = %update.user, error = %e, "could not store last-seen");
+        }
+        Some(at)
+    } else {
+        update.away_since
+    };
+    let presence = Presence {
+        user_id: update.user,
+        status: update.status,
+        last_seen_at,
+    };
+    announce(state, presence).await;
+}
+
 /// A session starts watching users; returns their current presence. Users who share no
 /// conversation with the watcher are left out. `VALIDATION_FAILED` past the per-connection
 /// bound, with nothing subscribed.

@@ -8,6 +8,8 @@
 //!   `.await` (delivery is `try_send` into bounded queues).
 //! - Each session records the topics it is in: unregistering costs the size of that set.
 //! - Lock order: a session shard before a topic shard, never the reverse.
+//! - A broker that spans instances can watch topics open (first local session in) and close
+//!   (last one out), to subscribe this instance to exactly the topics it has sessions in.
 
 mod outbox;
 mod presence;
@@ -21,7 +23,8 @@ use protocol::{SessionId, UserId};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use tokio::sync::mpsc;
 
 /// Number of shards of each map: a few times the core count keeps write contention rare.
 const SHARDS: usize = 32;
@@ -133,12 +136,24 @@ pub struct HubStats {
     pub post_subscriptions: usize,
 }
 
+/// A topic gained its first local session, or lost its last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TopicChange {
+    /// The first local session entered it.
+    Opened(Topic),
+    /// The last local session left it.
+    Closed(Topic),
+}
+
 /// This instance's authenticated sessions and their topics.
 #[derive(Debug)]
 pub struct Hub {
     sessions: Sharded<SessionId, SessionEntry>,
     topics: Sharded<Topic, TopicEntry>,
     presence: PresenceQueue,
+    /// Where topic openings and closings go, if a broker watches them. Sent under the topic's
+    /// shard lock, so the changes of one topic arrive in the order they happened.
+    watch: OnceLock<mpsc::UnboundedSender<TopicChange>>,
 }
 
 impl Default for Hub {
@@ -154,7 +169,28 @@ impl Hub {
             sessions: Sharded::new(),
             topics: Sharded::new(),
             presence: PresenceQueue::default(),
+            watch: OnceLock::new(),
         }
+    }
+
+    /// Reports every topic opening and closing from now on (once per hub; the receiver must
+    /// keep draining: the channel is unbounded so that the hub never waits, and holds at most
+    /// the changes between two drains).
+    pub fn watch_topics(&self) -> Option<mpsc::UnboundedReceiver<TopicChange>> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.watch.set(tx).ok()?;
+        Some(rx)
+    }
+
+    fn report(&self, change: TopicChange) {
+        if let Some(watch) = self.watch.get() {
+            let _ = watch.send(change);
+        }
+    }
+
+    /// The topics with at least one local session.
+    pub fn open_topics(&self) -> Vec<Topic> {
+        self.topics.all().flat_map(|s| s.keys().copied().collect::<Vec<_>>()).collect()
     }
 
     /// Registers an authenticated session in its user's topic.
@@ -185,6 +221,7 @@ impl Hub {
                 let left = topics.get_mut(topic).is_some_and(|t| t.remove(session));
                 if topics.get(topic).is_some_and(|t| t.subscribers.is_empty()) {
                     topics.remove(topic);
+                    self.report(TopicChange::Closed(*topic));
                 }
                 left
             })
@@ -199,11 +236,12 @@ impl Hub {
         if !entry.topics.insert(topic) {
             return Some(false);
         }
-        let first = self.topics.write(&topic).entry(topic).or_default().add(
-            session,
-            entry.user,
-            &entry.outbox,
-        );
+        let mut topics = self.topics.write(&topic);
+        let entry_of_topic = topics.entry(topic).or_insert_with(|| {
+            self.report(TopicChange::Opened(topic));
+            TopicEntry::default()
+        });
+        let first = entry_of_topic.add(session, entry.user, &entry.outbox);
         Some(first)
     }
 
@@ -219,6 +257,7 @@ impl Hub {
         let left = topics.get_mut(&topic).is_some_and(|t| t.remove(session));
         if topics.get(&topic).is_some_and(|t| t.subscribers.is_empty()) {
             topics.remove(&topic);
+            self.report(TopicChange::Closed(topic));
         }
         Some(left)
     }
@@ -291,6 +330,14 @@ impl Hub {
             }
         }
         delivered
+    }
+
+    /// Queues a shared frame to every local session; returns how many it was queued for.
+    pub fn deliver_all(&self, frame: &Utf8Bytes) -> usize {
+        self.sessions
+            .all()
+            .map(|shard| shard.values().filter(|e| e.outbox.send(frame.clone())).count())
+            .sum()
     }
 
     /// Closes every local session of a user.

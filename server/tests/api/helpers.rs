@@ -46,7 +46,7 @@ fn init_tracing() {
 }
 
 /// A fresh PostgreSQL database when `CONFAB_TEST_POSTGRES_URL` is set.
-async fn fresh_database() -> Option<String> {
+pub async fn fresh_database() -> Option<String> {
     let base = std::env::var("CONFAB_TEST_POSTGRES_URL").ok()?;
     use sqlx::Connection;
     let name = format!("confab_test_{}", uuid::Uuid::now_v7().simple());
@@ -106,6 +106,18 @@ pub async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
+    /// A handle on a server running elsewhere (another process) at `addr`, on `database_url`.
+    pub fn attach(addr: SocketAddr, database_url: &str) -> TestApp {
+        TestApp {
+            addr,
+            http: reqwest::Client::new(),
+            args: vec!["--database-url".into(), database_url.into()],
+            shutdown: None,
+            handle: None,
+            _data_dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
     async fn start(&mut self, bind: Option<SocketAddr>) {
         let mut args = self.args.clone();
         if let Some(bind) = bind {
@@ -435,7 +447,26 @@ impl TestClient {
 
     /// Waits for a frame whose event matches, skipping others; panics on timeout or close.
     pub async fn expect_frame(&mut self, pred: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
-        let deadline = tokio::time::Instant::now() + EXPECT_TIMEOUT;
+        self.expect_frame_within(EXPECT_TIMEOUT, pred).await
+    }
+
+    /// Waits up to `window` for a matching event (for what takes longer than usual by design).
+    pub async fn expect_within(
+        &mut self,
+        window: Duration,
+        pred: impl Fn(&ServerEvent) -> bool,
+    ) -> ServerEvent {
+        self.expect_frame_within(window, |f| pred(&f.event))
+            .await
+            .event
+    }
+
+    async fn expect_frame_within(
+        &mut self,
+        window: Duration,
+        pred: impl Fn(&ServerFrame) -> bool,
+    ) -> ServerFrame {
+        let deadline = tokio::time::Instant::now() + window;
         let mut skipped = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());

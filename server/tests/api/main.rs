@@ -6,6 +6,7 @@
 mod helpers;
 
 mod auth;
+mod cluster;
 mod conversations;
 mod fanout;
 mod limits;

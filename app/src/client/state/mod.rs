@@ -411,6 +411,7 @@ impl ChatState {
                 self.unread_notifications = unread_notifications;
                 self.touch(Slice::Notifications);
             }
+            ServerEvent::Resync => actions.extend(self.catch_up()),
             ServerEvent::PostsSubscribed { posts } => {
                 for counts in posts {
                     self.post_event(posts::PostEvent::Counts(counts));

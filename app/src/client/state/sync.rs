@@ -135,6 +135,36 @@ impl ChatState {
         actions
     }
 
+    /// The server may have missed events for us (`resync`: it lost its link to the other
+    /// instances for a while): fetch what changed, as after a reconnect, on the same connection
+    /// (sends in flight stay in flight: their acks still come).
+    pub(super) fn catch_up(&mut self) -> Vec<Action> {
+        let mut actions = vec![Action::RefreshConversations, Action::OpenNotifications];
+        if let Some(active) = self.active {
+            actions.push(send(ClientEvent::JoinConversation {
+                conversation_id: active,
+            }));
+        }
+        let mut ids: Vec<_> = self.conversations.keys().copied().collect();
+        ids.sort();
+        for id in ids {
+            let c = &self.conversations[&id];
+            if c.loaded {
+                actions.push(Action::FetchAfter {
+                    conversation: id,
+                    after: c.max_seq(),
+                });
+            }
+        }
+        if !self.watched.is_empty() {
+            // Watching again answers with everyone's current presence.
+            let user_ids = self.watched.iter().copied().collect();
+            actions.push(send(ClientEvent::SubscribePresence { user_ids }));
+        }
+        actions.extend(self.rewatch_posts());
+        actions
+    }
+
     /// Merges a page of history. `page` says which kind it was (the newest page sets `loaded`,
     /// an older one `has_older`); a page after the newest with more to come asks for the next.
     pub fn merge_page(

@@ -776,3 +776,42 @@ fn post_counters_keep_the_newest_version_and_are_watched_again_after_a_reconnect
         post_ids: vec![post.id]
     }));
 }
+
+#[test]
+fn resync_fetches_what_was_missed_on_the_same_connection() {
+    let (mut s, bob, id) = setup();
+    s.apply(ev(ServerEvent::MessageNew {
+        message: message(id, bob.id, 4),
+    }));
+    // A send in flight stays in flight: its ack still comes on this connection.
+    s.send_text(id, "still going".into());
+    let actions = s.apply(ev(ServerEvent::Resync));
+    assert!(actions
+        .iter()
+        .any(|a| matches!(a, Action::RefreshConversations)));
+    assert!(actions
+        .iter()
+        .any(|a| matches!(a, Action::OpenNotifications)));
+    assert!(
+        actions.iter().any(|a| matches!(
+            a,
+            Action::FetchAfter { conversation, after: 4 } if *conversation == id
+        )),
+        "messages after the last one known"
+    );
+    let sent = sends(&actions);
+    assert!(sent.contains(&&ClientEvent::JoinConversation {
+        conversation_id: id
+    }));
+    assert!(
+        sent.iter()
+            .any(|e| matches!(e, ClientEvent::SubscribePresence { user_ids } if user_ids.contains(&bob.id))),
+        "presence watched again, for a fresh snapshot"
+    );
+    assert!(
+        !sent
+            .iter()
+            .any(|e| matches!(e, ClientEvent::SendMessage { .. })),
+        "nothing re-sent"
+    );
+}

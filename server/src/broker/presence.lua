@@ -1,0 +1,128 @@
+-- Presence shared by every instance: the same rules as `PresenceRegistry` (src/presence.rs),
+-- kept in Redis and run atomically. ARGV[1] is the operation, ARGV[2] the key prefix.
+--
+-- Per user, hash <prefix>pu:<user>:
+--   s:<instance>:<session>  "online" | "away"   (one field per live session)
+--   invisible               "1" while the user appears offline
+--   announced               what others were last told ("online" | "away"; absent: offline)
+--   away_since              when the announced status became away (Unix ms)
+-- Per instance, set <prefix>iu:<instance>: the users with sessions there (to reap a dead one).
+--
+-- A change to announce is returned as {user, status, away_since or ""}.
+
+local op = ARGV[1]
+local prefix = ARGV[2]
+
+local function user_key(user) return prefix .. 'pu:' .. user end
+local function instance_key(instance) return prefix .. 'iu:' .. instance end
+
+-- Whether the user has sessions, whether any is online, and whether any is on `instance`.
+local function scan(key, instance)
+  local all = redis.call('HGETALL', key)
+  local any, online, mine = false, false, false
+  local own = instance and ('s:' .. instance .. ':') or nil
+  for i = 1, #all, 2 do
+    local field = all[i]
+    if string.sub(field, 1, 2) == 's:' then
+      any = true
+      if all[i + 1] == 'online' then online = true end
+      if own and string.sub(field, 1, #own) == own then mine = true end
+    end
+  end
+  return any, online, mine
+end
+
+local function reannounce(key, user, now)
+  local any, online = scan(key, nil)
+  local status = 'offline'
+  if online then status = 'online' elseif any then status = 'away' end
+  local invisible = redis.call('HGET', key, 'invisible') == '1'
+  if invisible and any then status = 'offline' end
+  local announced = redis.call('HGET', key, 'announced') or 'offline'
+  -- Losing the last session is only announced by `expire`, after the grace period.
+  if status == announced or (status == 'offline' and not invisible) then return nil end
+  redis.call('HSET', key, 'announced', status)
+  local since = ''
+  if status == 'away' then
+    redis.call('HSET', key, 'away_since', now)
+    since = now
+  else
+    redis.call('HDEL', key, 'away_since')
+  end
+  return { user, status, since }
+end
+
+if op == 'connect' then
+  local user, instance, session, now = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+  local key = user_key(user)
+  redis.call('HSET', key, 's:' .. instance .. ':' .. session, 'online')
+  redis.call('SADD', instance_key(instance), user)
+  return reannounce(key, user, now)
+elseif op == 'set_status' then
+  local user, instance, session, status, now = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+  local key = user_key(user)
+  local field = 's:' .. instance .. ':' .. session
+  if redis.call('HEXISTS', key, field) == 0 then return nil end
+  if status == 'offline' then
+    redis.call('HSET', key, 'invisible', '1')
+  else
+    redis.call('HSET', key, field, status)
+    redis.call('HDEL', key, 'invisible')
+  end
+  return reannounce(key, user, now)
+elseif op == 'disconnect' then
+  -- {"last"} when the user has no session left anywhere, else {"others", change...}.
+  local user, instance, session, now = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+  local key = user_key(user)
+  redis.call('HDEL', key, 's:' .. instance .. ':' .. session)
+  local any, _, mine = scan(key, instance)
+  if not mine then redis.call('SREM', instance_key(instance), user) end
+  if not any then return { 'last' } end
+  local change = reannounce(key, user, now)
+  if change then return { 'others', change[1], change[2], change[3] } end
+  return { 'others' }
+elseif op == 'expire' then
+  -- 1 when the user, still without sessions, was shown present (and is now forgotten).
+  local key = user_key(ARGV[3])
+  if scan(key, nil) then return 0 end
+  local announced = redis.call('HGET', key, 'announced') or 'offline'
+  redis.call('DEL', key)
+  if announced ~= 'offline' then return 1 end
+  return 0
+elseif op == 'statuses' then
+  -- Flat {status, away_since or ""} per user in ARGV[3..].
+  local out = {}
+  for i = 3, #ARGV do
+    local v = redis.call('HMGET', user_key(ARGV[i]), 'announced', 'away_since')
+    out[#out + 1] = v[1] or 'offline'
+    out[#out + 1] = v[2] or ''
+  end
+  return out
+elseif op == 'reap' then
+  -- A dead instance's sessions go; flat {user, status, away_since} per change to announce
+  -- (status "offline": the user has no session left and was shown present).
+  local dead, now = ARGV[3], ARGV[4]
+  local own = 's:' .. dead .. ':'
+  local out = {}
+  for _, user in ipairs(redis.call('SMEMBERS', instance_key(dead))) do
+    local key = user_key(user)
+    for _, field in ipairs(redis.call('HKEYS', key)) do
+      if string.sub(field, 1, #own) == own then redis.call('HDEL', key, field) end
+    end
+    if scan(key, nil) then
+      local change = reannounce(key, user, now)
+      if change then
+        out[#out + 1] = change[1]; out[#out + 1] = change[2]; out[#out + 1] = change[3]
+      end
+    else
+      local announced = redis.call('HGET', key, 'announced') or 'offline'
+      redis.call('DEL', key)
+      if announced ~= 'offline' then
+        out[#out + 1] = user; out[#out + 1] = 'offline'; out[#out + 1] = ''
+      end
+    end
+  end
+  redis.call('DEL', instance_key(dead))
+  return out
+end
+return redis.error_reply('unknown presence operation ' .. tostring(op))

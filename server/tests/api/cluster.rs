@@ -1,0 +1,461 @@
+//! Several instances acting as one: three `confab` processes sharing one database (PostgreSQL
+//! when `CONFAB_TEST_POSTGRES_URL` is set, else one SQLite file) and a Redis server each test
+//! starts on a free port (so that it may stop it). Clients are spread across the instances.
+
+use crate::helpers::*;
+use protocol::{ClientEvent, NotificationKind, PresenceStatus, ReceiptKind, ServerEvent};
+use serde_json::{json, Value};
+use std::net::{SocketAddr, TcpListener};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process killed (SIGKILL) when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A Redis server of the test's own.
+struct Redis {
+    port: u16,
+    process: Option<Process>,
+}
+
+impl Redis {
+    async fn start() -> Redis {
+        let mut redis = Redis {
+            port: free_port(),
+            process: None,
+        };
+        redis.resume().await;
+        redis
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts it (again) on its port.
+    async fn resume(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string()])
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (scripts/setup.sh redis)");
+        self.process = Some(Process(child));
+        wait_for_port(self.port).await;
+    }
+
+    /// Kills it.
+    fn stop(&mut self) {
+        self.process = None;
+    }
+}
+
+async fn wait_for_port(port: u16) {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("nothing listens on port {port}");
+}
+
+/// Three instances behind no load balancer: each test picks the instance per client.
+struct Cluster {
+    redis: Redis,
+    instances: Vec<Option<Process>>,
+    apps: Vec<TestApp>,
+    _data: tempfile::TempDir,
+}
+
+impl Cluster {
+    async fn start() -> Cluster {
+        let redis = Redis::start().await;
+        let data = tempfile::tempdir().unwrap();
+        let database = match fresh_database().await {
+            Some(url) => url,
+            None => format!("sqlite://{}/shared.db?mode=rwc", data.path().display()),
+        };
+        let mut cluster = Cluster {
+            redis,
+            instances: Vec::new(),
+            apps: Vec::new(),
+            _data: data,
+        };
+        // One at a time: the first applies the migrations.
+        for i in 0..3 {
+            let port = free_port();
+            let dir = cluster._data.path().join(format!("instance-{i}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let child = Command::new(env!("CARGO_BIN_EXE_confab"))
+                .args(["--bind", &format!("127.0.0.1:{port}")])
+                .args(["--database-url", &database])
+                .args(["--redis-url", &cluster.redis.url()])
+                .args(["--jwt-secret", SECRET, "--presence-grace-ms", "300"])
+                .args(["--admin-usernames", "root"])
+                .arg("--data-dir")
+                .arg(&dir)
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("start confab");
+            let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+            let app = TestApp::attach(addr, &database);
+            cluster.instances.push(Some(Process(child)));
+            wait_healthy(&app).await;
+            cluster.apps.push(app);
+        }
+        cluster
+    }
+
+    /// Kills an instance with SIGKILL: no goodbye to Redis or its clients.
+    fn kill(&mut self, i: usize) {
+        self.instances[i] = None;
+    }
+}
+
+async fn health(app: &TestApp) -> Option<Value> {
+    let response = app.http.get(app.url("/health")).send().await.ok()?;
+    response.json().await.ok()
+}
+
+async fn wait_healthy(app: &TestApp) {
+    for _ in 0..200 {
+        if health(app).await.is_some_and(|h| h["status"] == "ok") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("instance at {} did not become healthy", app.addr);
+}
+
+/// Waits until `/health` says `status`; returns the body.
+async fn wait_for_status(app: &TestApp, status: &str) -> Value {
+    for _ in 0..100 {
+        if let Some(h) = health(app).await.filter(|h| h["status"] == status) {
+            return h;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("/health never said {status}");
+}
+
+fn send(conversation: protocol::ConversationId, temp: &str, body: &str) -> ClientEvent {
+    ClientEvent::SendMessage {
+        conversation_id: conversation,
+        temp_id: temp.into(),
+        body: body.into(),
+    }
+}
+
+fn is_message(body: &'static str) -> impl Fn(&ServerEvent) -> bool {
+    move |e| matches!(e, ServerEvent::MessageNew { message } if message.body == body)
+}
+
+/// The bodies of a conversation's messages after `after`, over REST.
+async fn bodies_after(app: &TestApp, user: &TestUser, group: protocol::ConversationId, after: i64) -> Vec<String> {
+    let path = format!("/api/conversations/{group}/messages?after={after}&limit=200");
+    let (status, page) = app.get(&path, &user.token).await;
+    assert_eq!(status, 200, "{page}");
+    page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_event_crosses_instances() {
+    let cluster = Cluster::start().await;
+    let [a, b, c] = &cluster.apps[..] else {
+        unreachable!()
+    };
+    let (alice, bob, carol) = (
+        a.register("alice").await,
+        b.register("bob").await,
+        c.register("carol").await,
+    );
+    let mut alice_a = a.connect(&alice).await;
+    let mut bob_b = b.connect(&bob).await;
+    let mut bob_c = c.connect(&bob).await;
+    let mut carol_c = c.connect(&carol).await;
+
+    // Membership made on A reaches the sessions on B and C: the new group's notification, then
+    // its messages.
+    let group = a.group(&alice, "Everywhere", &[&bob, &carol]).await;
+    bob_b
+        .expect(|e| {
+            matches!(e, ServerEvent::NotificationNew { notification, .. }
+                if notification.kind == NotificationKind::AddedToConversation)
+        })
+        .await;
+    carol_c
+        .expect(|e| matches!(e, ServerEvent::ConversationUpdated { .. }))
+        .await;
+
+    // Typing on C reaches A.
+    carol_c
+        .send(ClientEvent::TypingStart {
+            conversation_id: group,
+        })
+        .await;
+    alice_a
+        .expect(|e| matches!(e, ServerEvent::TypingStarted { user_id, .. } if *user_id == carol.id()))
+        .await;
+
+    // A message sent on A: acked there, delivered on B and C (both of bob's sessions).
+    alice_a.send(send(group, "t1", "hello from A")).await;
+    let ServerEvent::MessageAck { message, .. } = alice_a
+        .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
+        .await
+    else {
+        unreachable!()
+    };
+    for client in [&mut bob_b, &mut bob_c, &mut carol_c] {
+        client.expect(is_message("hello from A")).await;
+    }
+
+    // Edits and deletions too.
+    alice_a
+        .send(ClientEvent::EditMessage {
+            message_id: message.id,
+            body: "hello from A (edited)".into(),
+        })
+        .await;
+    carol_c
+        .expect(|e| matches!(e, ServerEvent::MessageEdited { message } if message.body == "hello from A (edited)"))
+        .await;
+
+    // Bob reads on B: alice hears the receipt on A, bob's session on C the new unread count.
+    bob_b
+        .send(ClientEvent::MarkRead {
+            conversation_id: group,
+            up_to_seq: message.seq,
+        })
+        .await;
+    alice_a
+        .expect(|e| matches!(e, ServerEvent::Receipt { kind: ReceiptKind::Seen, user_id, .. } if *user_id == bob.id()))
+        .await;
+    bob_c
+        .expect(|e| matches!(e, ServerEvent::UnreadChanged { unread: 0, .. }))
+        .await;
+
+    // Presence: alice on A watches carol, who is online on C; carol going away is seen on A.
+    alice_a
+        .send(ClientEvent::SubscribePresence {
+            user_ids: vec![carol.id()],
+        })
+        .await;
+    alice_a
+        .expect(|e| matches!(e, ServerEvent::PresenceSnapshot { users }
+            if users.iter().any(|p| p.user_id == carol.id() && p.status == PresenceStatus::Online)))
+        .await;
+    carol_c
+        .send(ClientEvent::SetPresence {
+            status: PresenceStatus::Away,
+        })
+        .await;
+    alice_a
+        .expect(|e| matches!(e, ServerEvent::PresenceChanged { users }
+            if users.iter().any(|p| p.user_id == carol.id() && p.status == PresenceStatus::Away)))
+        .await;
+
+    // Live counters: carol watches a post on C; bob likes it on B.
+    let (_, post) = a
+        .post("/api/posts", &alice.token, json!({"body": "Counting"}))
+        .await;
+    let post_id: protocol::PostId = serde_json::from_value(post["id"].clone()).unwrap();
+    carol_c
+        .send(ClientEvent::SubscribePosts {
+            post_ids: vec![post_id],
+        })
+        .await;
+    carol_c
+        .expect(|e| matches!(e, ServerEvent::PostsSubscribed { .. }))
+        .await;
+    let (status, _) = b
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/posts/{post_id}/like"),
+            Some(&bob.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    carol_c
+        .expect(|e| matches!(e, ServerEvent::PostCountsChanged { counts } if counts.like_count == 1))
+        .await;
+    // ...and alice, on A, hears about the like in her bell.
+    alice_a
+        .expect(|e| matches!(e, ServerEvent::NotificationNew { notification, .. }
+            if notification.kind == NotificationKind::PostLiked))
+        .await;
+
+    // Removing carol on A takes her sessions on C out of the conversation at once.
+    a.remove_member(&alice, group, carol.id()).await;
+    carol_c
+        .expect(|e| matches!(e, ServerEvent::ConversationRemoved { .. }))
+        .await;
+    alice_a.send(send(group, "t2", "after carol left")).await;
+    bob_b.expect(is_message("after carol left")).await;
+    carol_c
+        .expect_silence(Duration::from_millis(300), is_message("after carol left"))
+        .await;
+
+    // Signing out on B ends bob's session on C too.
+    let (status, _) = b
+        .request(
+            reqwest::Method::POST,
+            "/api/auth/logout",
+            Some(&bob.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    bob_c.expect_close().await;
+}
+
+#[tokio::test]
+async fn a_killed_instance_leaves_no_ghosts_and_its_clients_resume_elsewhere() {
+    let mut cluster = Cluster::start().await;
+    let (alice, bob, dave) = {
+        let [a, b, _] = &cluster.apps[..] else {
+            unreachable!()
+        };
+        (
+            a.register("alice").await,
+            b.register("bob").await,
+            b.register("dave").await,
+        )
+    };
+    let a = &cluster.apps[0];
+    let group = a.group(&alice, "Survivors", &[&bob, &dave]).await;
+    let mut alice_a = a.connect(&alice).await;
+    let mut bob_b = cluster.apps[1].connect(&bob).await;
+    let _dave_b = cluster.apps[1].connect(&dave).await;
+    // Dave also has a session on C: he survives the crash of B.
+    let _dave_c = cluster.apps[2].connect(&dave).await;
+    alice_a
+        .send(ClientEvent::SubscribePresence {
+            user_ids: vec![bob.id(), dave.id()],
+        })
+        .await;
+    alice_a
+        .expect(|e| matches!(e, ServerEvent::PresenceSnapshot { users }
+            if users.iter().all(|p| p.status == PresenceStatus::Online) && users.len() == 2))
+        .await;
+    alice_a.send(send(group, "t1", "before the crash")).await;
+    bob_b.expect(is_message("before the crash")).await;
+    let last_seen_by_bob = 1;
+
+    cluster.kill(1);
+    let killed = tokio::time::Instant::now();
+    // Messages go on while bob has no connection.
+    let a = &cluster.apps[0];
+    alice_a.send(send(group, "t2", "during the crash")).await;
+    alice_a
+        .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
+        .await;
+
+    // Within 10 s bob is offline for alice, with last-seen set; dave is not.
+    let ServerEvent::PresenceChanged { users } = alice_a
+        .expect_within(Duration::from_secs(10), |e| {
+            matches!(e, ServerEvent::PresenceChanged { users }
+                if users.iter().any(|p| p.user_id == bob.id() && p.status == PresenceStatus::Offline))
+        })
+        .await
+    else {
+        unreachable!()
+    };
+    assert!(killed.elapsed() < Duration::from_secs(10));
+    let gone = users.iter().find(|p| p.user_id == bob.id()).unwrap();
+    assert!(gone.last_seen_at.is_some(), "last-seen is set");
+    assert!(
+        !users
+            .iter()
+            .any(|p| p.user_id == dave.id() && p.status == PresenceStatus::Offline),
+        "dave still has a session on C"
+    );
+    alice_a
+        .send(ClientEvent::SubscribePresence {
+            user_ids: vec![dave.id()],
+        })
+        .await;
+    alice_a
+        .expect(|e| matches!(e, ServerEvent::PresenceSnapshot { users }
+            if users.iter().any(|p| p.user_id == dave.id() && p.status == PresenceStatus::Online)))
+        .await;
+
+    // Bob reconnects to C and recovers what he missed by sequence number: no gap, no duplicate.
+    let c = &cluster.apps[2];
+    let mut bob_c = c.connect(&bob).await;
+    let missed = bodies_after(c, &bob, group, last_seen_by_bob).await;
+    assert_eq!(missed, ["during the crash"]);
+    alice_a.send(send(group, "t3", "after the crash")).await;
+    bob_c.expect(is_message("after the crash")).await;
+    let all = bodies_after(a, &alice, group, 0).await;
+    assert_eq!(all, ["before the crash", "during the crash", "after the crash"]);
+}
+
+#[tokio::test]
+async fn a_redis_outage_keeps_local_delivery_and_recovers_without_loss() {
+    let mut cluster = Cluster::start().await;
+    let (a, b) = (&cluster.apps[0], &cluster.apps[1]);
+    let (alice, erin, bob) = (
+        a.register("alice").await,
+        a.register("erin").await,
+        b.register("bob").await,
+    );
+    let group = a.group(&alice, "Outage", &[&erin, &bob]).await;
+    let mut alice_a = a.connect(&alice).await;
+    let mut erin_a = a.connect(&erin).await;
+    let mut bob_b = b.connect(&bob).await;
+    alice_a.send(send(group, "t1", "all well")).await;
+    bob_b.expect(is_message("all well")).await;
+
+    cluster.redis.stop();
+    let a = &cluster.apps[0];
+    let degraded = wait_for_status(a, "degraded").await;
+    assert_eq!(degraded["broker"], "unavailable");
+    assert!(degraded["reason"].as_str().unwrap().contains("Redis"), "{degraded}");
+
+    // Local delivery, storage and acks go on without Redis.
+    alice_a.send(send(group, "t2", "while Redis is down")).await;
+    alice_a
+        .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
+        .await;
+    erin_a.expect(is_message("while Redis is down")).await;
+
+    cluster.redis.resume().await;
+    let (a, b) = (&cluster.apps[0], &cluster.apps[1]);
+    wait_for_status(a, "ok").await;
+    wait_for_status(b, "ok").await;
+    // Bob's instance tells him to resync; he fetches after the last seq he has: exactly the
+    // message he missed.
+    bob_b
+        .expect_within(Duration::from_secs(10), |e| matches!(e, ServerEvent::Resync))
+        .await;
+    assert_eq!(bodies_after(b, &bob, group, 1).await, ["while Redis is down"]);
+    // Cross-instance delivery is back.
+    alice_a.send(send(group, "t3", "Redis is back")).await;
+    bob_b.expect(is_message("Redis is back")).await;
+}
