@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent tool setup shared by run.sh and test.sh. Each step is skipped when already done.
-# Usage: scripts/setup.sh [wasm] [leptos] [npm] [e2e]
+# Usage: scripts/setup.sh [wasm] [leptos] [npm] [e2e] [redis]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,12 +57,22 @@ setup_e2e() {
   fi
 }
 
+# Debian's redis-server: the multi-instance tests start their own on a free port.
+setup_redis() {
+  if ! command -v redis-server >/dev/null; then
+    say "installing Debian's redis-server (for the multi-instance tests)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server
+  fi
+}
+
 for step in "${@:-wasm}"; do
   case "$step" in
     wasm) setup_wasm ;;
     leptos) setup_leptos ;;
     npm) setup_npm ;;
     e2e) setup_e2e ;;
+    redis) setup_redis ;;
     *) echo "unknown setup step: $step" >&2; exit 2 ;;
   esac
 done

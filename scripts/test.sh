@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, unit and integration tests on SQLite (and on
-# PostgreSQL when one answers on 127.0.0.1:5432 or CONFAB_TEST_POSTGRES_URL is set), then the
+# PostgreSQL when one answers on 127.0.0.1:5432 or CONFAB_TEST_POSTGRES_URL is set; the
+# multi-instance tests start three servers and a Redis server of their own either way), then the
 # Playwright end-to-end tests in Debian's Chromium against the web app as shipped (release WASM,
 # precompressed). Installs what it needs first.
 set -euo pipefail
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 say() { printf '\033[1;32m[test]\033[0m %s\n' "$*"; }
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 
-scripts/setup.sh wasm e2e
+scripts/setup.sh wasm e2e redis
 
 say "formatting"
 cargo fmt --all -- --check

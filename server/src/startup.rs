@@ -1,9 +1,9 @@
 //! Building the application and running it until a shutdown signal.
 
 use crate::auth::JwtKeys;
+use crate::broker::Broker;
 use crate::config::Config;
 use crate::error::AppError;
-use crate::broker::Broker;
 use crate::hub::{CloseReason, Hub};
 use crate::state::AppState;
 use crate::store::Store;

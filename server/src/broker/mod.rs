@@ -8,6 +8,8 @@ pub mod local;
 pub mod redis;
 pub mod wire;
 
+pub use self::redis::Departures;
+
 use crate::hub::{CloseReason, Hub};
 use crate::presence::{PresenceUpdate, SessionEnd};
 use crate::store::now_ms;
@@ -90,7 +92,10 @@ impl Broker {
                     .unsubscribe_user(user, Topic::Conversation(conversation));
                 b.hub().unsubscribe_user(user, Topic::Viewers(conversation));
             }
-            Self::Redis(b) => b.membership(wire::Membership::Left { user, conversation }),
+            Self::Redis(b) => {
+                b.membership(wire::Membership::Left { user, conversation });
+                b.view_forget(conversation, user).await;
+            }
         }
     }
 
@@ -168,20 +173,69 @@ impl Broker {
         }
     }
 
-    /// Presence changes left by instances that died (their lease ran out); nothing in process.
-    pub async fn reap_dead(&self) -> Vec<PresenceUpdate> {
+    /// What instances that died (their lease ran out) left behind; nothing in process.
+    pub async fn reap_dead(&self) -> Departures {
         match self {
-            Self::Local(_) => Vec::new(),
+            Self::Local(_) => Departures::default(),
             Self::Redis(b) => b.reap_dead().await,
         }
     }
 
-    /// Leaves the cluster on shutdown: the presence changes to announce for this instance's
-    /// users who have no session elsewhere.
-    pub async fn leave(&self) -> Vec<PresenceUpdate> {
+    /// Leaves the cluster on shutdown: what to announce for this instance's users who have no
+    /// session elsewhere.
+    pub async fn leave(&self) -> Departures {
         match self {
-            Self::Local(_) => Vec::new(),
+            Self::Local(_) => Departures::default(),
             Self::Redis(b) => b.leave().await,
+        }
+    }
+
+    /// A session started viewing a conversation (`local`: whether it is the user's first
+    /// session viewing it on this instance); whether it is their first anywhere.
+    pub async fn view_joined(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+        session: SessionId,
+        local: bool,
+    ) -> bool {
+        match self {
+            Self::Local(_) => local,
+            Self::Redis(b) => b.view_joined(conversation, user, session, local).await,
+        }
+    }
+
+    /// A session stopped viewing (`local`: it was the user's last here); whether it was their
+    /// last anywhere.
+    pub async fn view_left(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+        session: SessionId,
+        local: bool,
+    ) -> bool {
+        match self {
+            Self::Local(_) => local,
+            Self::Redis(b) => b.view_left(conversation, user, session, local).await,
+        }
+    }
+
+    /// Everyone viewing a conversation, sorted.
+    pub async fn viewers(&self, conversation: ConversationId) -> Vec<UserId> {
+        match self {
+            Self::Local(b) => b.hub().users_in(Topic::Viewers(conversation)),
+            Self::Redis(b) => b.viewers(conversation).await,
+        }
+    }
+
+    /// Whether a user views a conversation on some session.
+    pub async fn is_viewing(&self, conversation: ConversationId, user: UserId) -> bool {
+        match self {
+            Self::Local(b) => b
+                .hub()
+                .users_in(Topic::Viewers(conversation))
+                .contains(&user),
+            Self::Redis(b) => b.is_viewing(conversation, user).await,
         }
     }
 }

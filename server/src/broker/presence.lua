@@ -8,6 +8,10 @@
 --   away_since              when the announced status became away (Unix ms)
 -- Per instance, set <prefix>iu:<instance>: the users with sessions there (to reap a dead one).
 --
+-- Who is viewing a conversation, the same way:
+--   hash <prefix>vc:<conversation>   user -> number of their sessions viewing it
+--   set  <prefix>iv:<instance>       "<conversation>|<user>|<session>" viewing there
+--
 -- A change to announce is returned as {user, status, away_since or ""}.
 
 local op = ARGV[1]
@@ -52,7 +56,38 @@ local function reannounce(key, user, now)
   return { user, status, since }
 end
 
-if op == 'connect' then
+-- One viewing session fewer; true when it was the user's last (anywhere).
+local function unview(conversation, user)
+  local key = prefix .. 'vc:' .. conversation
+  local n = redis.call('HINCRBY', key, user, -1)
+  if n <= 0 then redis.call('HDEL', key, user) end
+  return n == 0
+end
+
+if op == 'view_join' then
+  -- 1 when it is the user's first session viewing the conversation, anywhere.
+  local conversation, user, instance, session = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+  local entry = conversation .. '|' .. user .. '|' .. session
+  if redis.call('SADD', prefix .. 'iv:' .. instance, entry) == 0 then return 0 end
+  local n = redis.call('HINCRBY', prefix .. 'vc:' .. conversation, user, 1)
+  if n == 1 then return 1 end
+  return 0
+elseif op == 'view_leave' then
+  -- 1 when it was the user's last session viewing the conversation, anywhere.
+  local conversation, user, instance, session = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+  local entry = conversation .. '|' .. user .. '|' .. session
+  if redis.call('SREM', prefix .. 'iv:' .. instance, entry) == 0 then return 0 end
+  if unview(conversation, user) then return 1 end
+  return 0
+elseif op == 'view_forget' then
+  -- The user left the conversation: none of their sessions views it any more.
+  redis.call('HDEL', prefix .. 'vc:' .. ARGV[3], ARGV[4])
+  return 0
+elseif op == 'viewers' then
+  return redis.call('HKEYS', prefix .. 'vc:' .. ARGV[3])
+elseif op == 'is_viewing' then
+  return redis.call('HEXISTS', prefix .. 'vc:' .. ARGV[3], ARGV[4])
+elseif op == 'connect' then
   local user, instance, session, now = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
   local key = user_key(user)
   redis.call('HSET', key, 's:' .. instance .. ':' .. session, 'online')
@@ -100,7 +135,8 @@ elseif op == 'statuses' then
   return out
 elseif op == 'reap' then
   -- A dead instance's sessions go; flat {user, status, away_since} per change to announce
-  -- (status "offline": the user has no session left and was shown present).
+  -- (status "offline": the user has no session left and was shown present), then
+  -- {"view", conversation, user} per view left.
   local dead, now = ARGV[3], ARGV[4]
   local own = 's:' .. dead .. ':'
   local out = {}
@@ -123,6 +159,14 @@ elseif op == 'reap' then
     end
   end
   redis.call('DEL', instance_key(dead))
+  -- Its viewing sessions go too: {"view", conversation, user} for each user who left a view.
+  for _, entry in ipairs(redis.call('SMEMBERS', prefix .. 'iv:' .. dead)) do
+    local conversation, user = string.match(entry, '^([^|]+)|([^|]+)|')
+    if conversation and unview(conversation, user) then
+      out[#out + 1] = 'view'; out[#out + 1] = conversation; out[#out + 1] = user
+    end
+  end
+  redis.call('DEL', prefix .. 'iv:' .. dead)
   return out
 end
 return redis.error_reply('unknown presence operation ' .. tostring(op))

@@ -24,7 +24,7 @@ use crate::presence::{PresenceUpdate, SessionEnd};
 use crate::store::now_ms;
 use crate::topic::{Except, Topic};
 use axum::extract::ws::Utf8Bytes;
-use protocol::{Presence, PresenceStatus, ServerEvent, SessionId, UserId};
+use protocol::{ConversationId, Presence, PresenceStatus, ServerEvent, SessionId, UserId};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{PushInfo, PushKind, Script};
 use std::collections::HashMap;
@@ -194,7 +194,11 @@ impl RedisBroker {
             return None;
         }
         let problem = self.problem.lock().unwrap_or_else(|p| p.into_inner());
-        Some(problem.clone().unwrap_or_else(|| "Redis is unreachable".into()))
+        Some(
+            problem
+                .clone()
+                .unwrap_or_else(|| "Redis is unreachable".into()),
+        )
     }
 
     fn failed(&self, what: &str, error: &redis::RedisError) {
@@ -259,7 +263,11 @@ impl RedisBroker {
     }
 
     /// Records a new session; returns the presence to announce, if it changed.
-    pub async fn session_started(&self, user: UserId, session: SessionId) -> Option<PresenceUpdate> {
+    pub async fn session_started(
+        &self,
+        user: UserId,
+        session: SessionId,
+    ) -> Option<PresenceUpdate> {
         let args = self.session_args("connect", user, session, None);
         let change: Option<Vec<String>> = self.presence(&args).await?;
         change.as_deref().and_then(parse_update)
@@ -348,10 +356,10 @@ impl RedisBroker {
     }
 
     /// Reaps every instance whose lease ran out (each is reaped by exactly one instance):
-    /// returns the presence changes to announce (`Offline`: the user has no session left).
-    pub async fn reap_dead(&self) -> Vec<PresenceUpdate> {
+    /// returns what to announce (presence `Offline`: the user has no session left).
+    pub async fn reap_dead(&self) -> Departures {
         if !self.healthy.load(Ordering::Relaxed) {
-            return Vec::new();
+            return Departures::default();
         }
         let mut conn = self.commands.clone();
         let instances: Vec<String> = match redis::cmd("SMEMBERS")
@@ -362,10 +370,10 @@ impl RedisBroker {
             Ok(list) => list,
             Err(e) => {
                 self.failed("reaper", &e);
-                return Vec::new();
+                return Departures::default();
             }
         };
-        let mut changes = Vec::new();
+        let mut departures = Departures::default();
         for other in instances {
             let Ok(id) = other.parse::<Uuid>() else {
                 continue;
@@ -391,15 +399,15 @@ impl RedisBroker {
             }
             let args = ["reap".to_owned(), other.clone(), now_ms().to_string()];
             let reply: Vec<String> = self.presence(&args).await.unwrap_or_default();
-            tracing::warn!(instance = %other, users = reply.len() / 3, "reaped an instance that stopped renewing its lease");
-            changes.extend(reply.chunks(3).filter_map(parse_update));
+            tracing::warn!(instance = %other, changes = reply.len() / 3, "reaped an instance that stopped renewing its lease");
+            departures.extend(parse_departures(&reply));
         }
-        changes
+        departures
     }
 
     /// Leaves the cluster on shutdown: this instance's sessions go at once (no lease to wait
-    /// out); returns the presence changes to announce.
-    pub async fn leave(&self) -> Vec<PresenceUpdate> {
+    /// out); returns what to announce.
+    pub async fn leave(&self) -> Departures {
         let mut conn = self.commands.clone();
         let _: redis::RedisResult<()> = redis::pipe()
             .cmd("DEL")
@@ -411,10 +419,128 @@ impl RedisBroker {
             .ignore()
             .query_async(&mut conn)
             .await;
-        let args = ["reap".to_owned(), self.instance.to_string(), now_ms().to_string()];
+        let args = [
+            "reap".to_owned(),
+            self.instance.to_string(),
+            now_ms().to_string(),
+        ];
         let reply: Vec<String> = self.presence(&args).await.unwrap_or_default();
-        reply.chunks(3).filter_map(parse_update).collect()
+        parse_departures(&reply)
     }
+
+    fn view_args(
+        &self,
+        op: &str,
+        conversation: ConversationId,
+        user: UserId,
+        session: SessionId,
+    ) -> Vec<String> {
+        vec![
+            op.to_owned(),
+            conversation.to_string(),
+            user.to_string(),
+            self.instance.to_string(),
+            session.to_string(),
+        ]
+    }
+
+    /// A session started viewing: whether it is the user's first, anywhere (`local`, this
+    /// instance's answer, while Redis is away).
+    pub async fn view_joined(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+        session: SessionId,
+        local: bool,
+    ) -> bool {
+        let args = self.view_args("view_join", conversation, user, session);
+        self.presence::<i64>(&args).await.map_or(local, |n| n == 1)
+    }
+
+    /// A session stopped viewing: whether it was the user's last, anywhere.
+    pub async fn view_left(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+        session: SessionId,
+        local: bool,
+    ) -> bool {
+        let args = self.view_args("view_leave", conversation, user, session);
+        self.presence::<i64>(&args).await.map_or(local, |n| n == 1)
+    }
+
+    /// A user left a conversation: they view it nowhere.
+    pub async fn view_forget(&self, conversation: ConversationId, user: UserId) {
+        let args = [
+            "view_forget".to_owned(),
+            conversation.to_string(),
+            user.to_string(),
+        ];
+        let _ = self.presence::<i64>(&args).await;
+    }
+
+    /// Everyone viewing a conversation, on any instance (this instance's while Redis is away).
+    pub async fn viewers(&self, conversation: ConversationId) -> Vec<UserId> {
+        let args = ["viewers".to_owned(), conversation.to_string()];
+        match self.presence::<Vec<String>>(&args).await {
+            Some(ids) => {
+                let mut users: Vec<UserId> = ids.iter().filter_map(|id| id.parse().ok()).collect();
+                users.sort();
+                users
+            }
+            None => self.hub.users_in(Topic::Viewers(conversation)),
+        }
+    }
+
+    /// Whether a user views a conversation on any instance.
+    pub async fn is_viewing(&self, conversation: ConversationId, user: UserId) -> bool {
+        let args = [
+            "is_viewing".to_owned(),
+            conversation.to_string(),
+            user.to_string(),
+        ];
+        match self.presence::<i64>(&args).await {
+            Some(n) => n == 1,
+            None => self
+                .hub
+                .users_in(Topic::Viewers(conversation))
+                .contains(&user),
+        }
+    }
+}
+
+/// What sessions that went without a goodbye leave behind.
+#[derive(Debug, Default)]
+pub struct Departures {
+    /// Presence changes to announce (`Offline`: no session left anywhere).
+    pub presence: Vec<PresenceUpdate>,
+    /// Conversations users no longer view anywhere.
+    pub views: Vec<(ConversationId, UserId)>,
+}
+
+impl Departures {
+    fn extend(&mut self, other: Departures) {
+        self.presence.extend(other.presence);
+        self.views.extend(other.views);
+    }
+}
+
+/// The reaper's reply: triples of `user, status, away_since` or `"view", conversation, user`.
+fn parse_departures(reply: &[String]) -> Departures {
+    let mut departures = Departures::default();
+    for triple in reply.chunks(3) {
+        if triple.first().map(String::as_str) == Some("view") {
+            if let (Some(c), Some(u)) = (
+                triple.get(1).and_then(|c| c.parse().ok()),
+                triple.get(2).and_then(|u| u.parse().ok()),
+            ) {
+                departures.views.push((c, u));
+            }
+        } else if let Some(update) = parse_update(triple) {
+            departures.presence.push(update);
+        }
+    }
+    departures
 }
 
 fn status_str(status: PresenceStatus) -> &'static str {
@@ -605,14 +731,19 @@ async fn health_loop(broker: std::sync::Weak<RedisBroker>, mut subscriptions: Co
             return;
         };
         let lease = broker.renew_lease().await;
-        let ping: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut subscriptions).await;
+        let ping: redis::RedisResult<String> =
+            redis::cmd("PING").query_async(&mut subscriptions).await;
         let was_healthy = broker.healthy.load(Ordering::Relaxed);
         match (lease, ping) {
             (Ok(()), Ok(_)) => {
                 let overflowed = broker.overflowed.swap(false, Ordering::Relaxed);
                 if !was_healthy || overflowed {
                     let (done, subscribed) = oneshot::channel();
-                    if broker.subscriber.send(Subscriber::Resubscribe(done)).is_ok() {
+                    if broker
+                        .subscriber
+                        .send(Subscriber::Resubscribe(done))
+                        .is_ok()
+                    {
                         let _ = subscribed.await;
                     }
                     broker.healthy.store(true, Ordering::Relaxed);

@@ -186,11 +186,7 @@ pub async fn message_received(
     let Some(recipient) = state.store.direct_partner(conversation, sender.id).await? else {
         return Ok(());
     };
-    if state
-        .hub
-        .users_in(Topic::Viewers(conversation))
-        .contains(&recipient)
-    {
+    if state.broker.is_viewing(conversation, recipient).await {
         return Ok(());
     }
     if state

@@ -110,16 +110,23 @@ pub async fn reap_dead_instances(state: AppState) {
     let mut tick = tokio::time::interval(crate::broker::redis::TICK);
     loop {
         tick.tick().await;
-        for update in state.broker.reap_dead().await {
-            announce_update(&state, update).await;
-        }
+        let departures = state.broker.reap_dead().await;
+        announce_departures(&state, departures).await;
     }
 }
 
 /// On shutdown: this instance's users who have no session elsewhere go offline now.
 pub async fn leave(state: &AppState) {
-    for update in state.broker.leave().await {
+    let departures = state.broker.leave().await;
+    announce_departures(state, departures).await;
+}
+
+async fn announce_departures(state: &AppState, departures: crate::broker::Departures) {
+    for update in departures.presence {
         announce_update(state, update).await;
+    }
+    for (conversation, user) in departures.views {
+        super::views::left(state, user, conversation).await;
     }
 }
 

@@ -58,9 +58,9 @@ pub async fn close(
     for conversation in typing_in {
         typing::stopped(state, user, conversation).await;
     }
-    for topic in state.hub.unregister(session) {
+    for (topic, last_here) in state.hub.unregister(session) {
         if let Topic::Viewers(conversation) = topic {
-            views::left(state, user, conversation).await;
+            views::session_left(state, user, session, conversation, last_here).await;
         }
     }
     presence::session_closed(state, user, session).await;

@@ -1,5 +1,5 @@
 //! Who is viewing a conversation right now: `viewer_joined` when a user's first session opens
-//! it, `viewer_left` when their last one leaves.
+//! it, `viewer_left` when their last one leaves, counted over every instance (the broker).
 
 use super::{publish, require_member, Actor};
 use crate::error::AppError;
@@ -16,10 +16,14 @@ pub async fn join(
 ) -> Result<Vec<UserId>, AppError> {
     require_member(state, Actor::session(user, session), conversation).await?;
     let topic = Topic::Viewers(conversation);
-    let first = state
+    let first_here = state
         .hub
         .subscribe(session, topic)
         .ok_or_else(|| AppError::Internal("session is not registered".into()))?;
+    let first = state
+        .broker
+        .view_joined(conversation, user.id, session, first_here)
+        .await;
     if first {
         let event = ServerEvent::ViewerJoined {
             conversation_id: conversation,
@@ -27,7 +31,7 @@ pub async fn join(
         };
         publish(state, topic, Except::Session(session), event).await;
     }
-    Ok(state.hub.users_in(topic))
+    Ok(state.broker.viewers(conversation).await)
 }
 
 /// A session stops viewing (`NOT_A_MEMBER` if its user is not in the conversation, like every
@@ -39,10 +43,28 @@ pub async fn leave(
     conversation: ConversationId,
 ) -> Result<(), AppError> {
     require_member(state, Actor::session(user, session), conversation).await?;
-    if state.hub.unsubscribe(session, Topic::Viewers(conversation)) == Some(true) {
-        left(state, user.id, conversation).await;
+    if let Some(last_here) = state.hub.unsubscribe(session, Topic::Viewers(conversation)) {
+        session_left(state, user.id, session, conversation, last_here).await;
     }
     Ok(())
+}
+
+/// A session no longer views a conversation (`last_here`: it was its user's last on this
+/// instance): the viewers hear it when it was the user's last anywhere.
+pub async fn session_left(
+    state: &AppState,
+    user: UserId,
+    session: SessionId,
+    conversation: ConversationId,
+    last_here: bool,
+) {
+    if state
+        .broker
+        .view_left(conversation, user, session, last_here)
+        .await
+    {
+        left(state, user, conversation).await;
+    }
 }
 
 /// Tells the viewers that `user` no longer views the conversation.

@@ -31,7 +31,12 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
         status: if reason.is_none() { "ok" } else { "degraded" }.into(),
         database: if db_ok { "ok" } else { "unavailable" }.into(),
         database_backend: state.store.backend().name().into(),
-        broker: if broker_problem.is_none() { "ok" } else { "unavailable" }.into(),
+        broker: if broker_problem.is_none() {
+            "ok"
+        } else {
+            "unavailable"
+        }
+        .into(),
         broker_backend: state.broker.name().into(),
         reason,
         connections: stats.connections,

@@ -190,7 +190,10 @@ impl Hub {
 
     /// The topics with at least one local session.
     pub fn open_topics(&self) -> Vec<Topic> {
-        self.topics.all().flat_map(|s| s.keys().copied().collect::<Vec<_>>()).collect()
+        self.topics
+            .all()
+            .flat_map(|s| s.keys().copied().collect::<Vec<_>>())
+            .collect()
     }
 
     /// Registers an authenticated session in its user's topic.
@@ -206,9 +209,9 @@ impl Hub {
         self.subscribe(session, Topic::User(user));
     }
 
-    /// Removes a session from the hub and every topic it was in. Returns the topics its user
-    /// left entirely (no other session of theirs is in them).
-    pub fn unregister(&self, session: SessionId) -> Vec<Topic> {
+    /// Removes a session from the hub and every topic it was in. Returns those topics, each
+    /// with whether its user left it entirely here (no other local session of theirs is in it).
+    pub fn unregister(&self, session: SessionId) -> Vec<(Topic, bool)> {
         let mut sessions = self.sessions.write(&session);
         let Some(entry) = sessions.remove(&session) else {
             return Vec::new();
@@ -216,14 +219,14 @@ impl Hub {
         entry
             .topics
             .into_iter()
-            .filter(|topic| {
-                let mut topics = self.topics.write(topic);
-                let left = topics.get_mut(topic).is_some_and(|t| t.remove(session));
-                if topics.get(topic).is_some_and(|t| t.subscribers.is_empty()) {
-                    topics.remove(topic);
-                    self.report(TopicChange::Closed(*topic));
+            .map(|topic| {
+                let mut topics = self.topics.write(&topic);
+                let left = topics.get_mut(&topic).is_some_and(|t| t.remove(session));
+                if topics.get(&topic).is_some_and(|t| t.subscribers.is_empty()) {
+                    topics.remove(&topic);
+                    self.report(TopicChange::Closed(topic));
                 }
-                left
+                (topic, left)
             })
             .collect()
     }
@@ -336,7 +339,12 @@ impl Hub {
     pub fn deliver_all(&self, frame: &Utf8Bytes) -> usize {
         self.sessions
             .all()
-            .map(|shard| shard.values().filter(|e| e.outbox.send(frame.clone())).count())
+            .map(|shard| {
+                shard
+                    .values()
+                    .filter(|e| e.outbox.send(frame.clone()))
+                    .count()
+            })
             .sum()
     }
 

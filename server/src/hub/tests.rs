@@ -43,11 +43,31 @@ fn unregister_leaves_only_the_sessions_topics_and_reports_last_departures() {
     assert_eq!(hub.subscribe(a1, Topic::Viewers(c)), Some(true));
     assert_eq!(hub.subscribe(a2, Topic::Viewers(c)), Some(false));
     assert_eq!(hub.users_in(Topic::Viewers(c)), vec![alice]);
-    assert!(hub.unregister(a1).is_empty(), "alice still views with a2");
+    let watch = hub.watch_topics();
+    let mut watch = watch.expect("first watcher");
+    assert!(
+        hub.unregister(a1).iter().all(|(_, last)| !last),
+        "alice still views with a2"
+    );
+    assert!(watch.try_recv().is_err(), "no topic closed yet");
     let left = hub.unregister(a2);
-    assert!(left.contains(&Topic::Viewers(c)));
-    assert!(left.contains(&Topic::User(alice)));
+    assert!(left.contains(&(Topic::Viewers(c), true)));
+    assert!(left.contains(&(Topic::User(alice), true)));
     assert_eq!(hub.stats(), HubStats::default());
+    let mut closed = Vec::new();
+    while let Ok(change) = watch.try_recv() {
+        closed.push(change);
+    }
+    closed.sort_by_key(|c| format!("{c:?}"));
+    assert_eq!(
+        closed,
+        [
+            TopicChange::Closed(Topic::User(alice)),
+            TopicChange::Closed(Topic::Viewers(c)),
+        ],
+        "each topic reported closed once, when its last session left"
+    );
+    assert!(hub.watch_topics().is_none(), "one watcher per hub");
 }
 
 #[test]

@@ -171,7 +171,12 @@ fn is_message(body: &'static str) -> impl Fn(&ServerEvent) -> bool {
 }
 
 /// The bodies of a conversation's messages after `after`, over REST.
-async fn bodies_after(app: &TestApp, user: &TestUser, group: protocol::ConversationId, after: i64) -> Vec<String> {
+async fn bodies_after(
+    app: &TestApp,
+    user: &TestUser,
+    group: protocol::ConversationId,
+    after: i64,
+) -> Vec<String> {
     let path = format!("/api/conversations/{group}/messages?after={after}&limit=200");
     let (status, page) = app.get(&path, &user.token).await;
     assert_eq!(status, 200, "{page}");
@@ -219,7 +224,9 @@ async fn every_event_crosses_instances() {
         })
         .await;
     alice_a
-        .expect(|e| matches!(e, ServerEvent::TypingStarted { user_id, .. } if *user_id == carol.id()))
+        .expect(
+            |e| matches!(e, ServerEvent::TypingStarted { user_id, .. } if *user_id == carol.id()),
+        )
         .await;
 
     // A message sent on A: acked there, delivered on B and C (both of bob's sessions).
@@ -266,8 +273,10 @@ async fn every_event_crosses_instances() {
         })
         .await;
     alice_a
-        .expect(|e| matches!(e, ServerEvent::PresenceSnapshot { users }
-            if users.iter().any(|p| p.user_id == carol.id() && p.status == PresenceStatus::Online)))
+        .expect(|e| {
+            matches!(e, ServerEvent::PresenceSnapshot { users }
+            if users.iter().any(|p| p.user_id == carol.id() && p.status == PresenceStatus::Online))
+        })
         .await;
     carol_c
         .send(ClientEvent::SetPresence {
@@ -275,8 +284,10 @@ async fn every_event_crosses_instances() {
         })
         .await;
     alice_a
-        .expect(|e| matches!(e, ServerEvent::PresenceChanged { users }
-            if users.iter().any(|p| p.user_id == carol.id() && p.status == PresenceStatus::Away)))
+        .expect(|e| {
+            matches!(e, ServerEvent::PresenceChanged { users }
+            if users.iter().any(|p| p.user_id == carol.id() && p.status == PresenceStatus::Away))
+        })
         .await;
 
     // Live counters: carol watches a post on C; bob likes it on B.
@@ -302,12 +313,16 @@ async fn every_event_crosses_instances() {
         .await;
     assert_eq!(status, 200);
     carol_c
-        .expect(|e| matches!(e, ServerEvent::PostCountsChanged { counts } if counts.like_count == 1))
+        .expect(
+            |e| matches!(e, ServerEvent::PostCountsChanged { counts } if counts.like_count == 1),
+        )
         .await;
     // ...and alice, on A, hears about the like in her bell.
     alice_a
-        .expect(|e| matches!(e, ServerEvent::NotificationNew { notification, .. }
-            if notification.kind == NotificationKind::PostLiked))
+        .expect(|e| {
+            matches!(e, ServerEvent::NotificationNew { notification, .. }
+            if notification.kind == NotificationKind::PostLiked)
+        })
         .await;
 
     // Removing carol on A takes her sessions on C out of the conversation at once.
@@ -360,11 +375,24 @@ async fn a_killed_instance_leaves_no_ghosts_and_its_clients_resume_elsewhere() {
         })
         .await;
     alice_a
-        .expect(|e| matches!(e, ServerEvent::PresenceSnapshot { users }
-            if users.iter().all(|p| p.status == PresenceStatus::Online) && users.len() == 2))
+        .expect(|e| {
+            matches!(e, ServerEvent::PresenceSnapshot { users }
+            if users.iter().all(|p| p.status == PresenceStatus::Online) && users.len() == 2)
+        })
         .await;
     alice_a.send(send(group, "t1", "before the crash")).await;
     bob_b.expect(is_message("before the crash")).await;
+    // Bob views the group on B (alice views it on A).
+    for client in [&mut alice_a, &mut bob_b] {
+        client
+            .send(ClientEvent::JoinConversation {
+                conversation_id: group,
+            })
+            .await;
+        client
+            .expect(|e| matches!(e, ServerEvent::ConversationJoined { .. }))
+            .await;
+    }
     let last_seen_by_bob = 1;
 
     cluster.kill(1);
@@ -376,33 +404,50 @@ async fn a_killed_instance_leaves_no_ghosts_and_its_clients_resume_elsewhere() {
         .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
         .await;
 
-    // Within 10 s bob is offline for alice, with last-seen set; dave is not.
-    let ServerEvent::PresenceChanged { users } = alice_a
-        .expect_within(Duration::from_secs(10), |e| {
-            matches!(e, ServerEvent::PresenceChanged { users }
-                if users.iter().any(|p| p.user_id == bob.id() && p.status == PresenceStatus::Offline))
-        })
-        .await
-    else {
-        unreachable!()
-    };
-    assert!(killed.elapsed() < Duration::from_secs(10));
-    let gone = users.iter().find(|p| p.user_id == bob.id()).unwrap();
-    assert!(gone.last_seen_at.is_some(), "last-seen is set");
-    assert!(
-        !users
-            .iter()
-            .any(|p| p.user_id == dave.id() && p.status == PresenceStatus::Offline),
-        "dave still has a session on C"
-    );
+    // Within 10 s bob is offline for alice, with last-seen set, and no longer viewing the group;
+    // dave, with a session on C, stays online.
+    let deadline = killed + Duration::from_secs(10);
+    let (mut gone, mut stopped_viewing) = (None, false);
+    while gone.is_none() || !stopped_viewing {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match alice_a
+            .expect_within(left, |e| {
+                matches!(
+                    e,
+                    ServerEvent::PresenceChanged { .. } | ServerEvent::ViewerLeft { .. }
+                )
+            })
+            .await
+        {
+            ServerEvent::PresenceChanged { users } => {
+                assert!(
+                    !users
+                        .iter()
+                        .any(|p| p.user_id == dave.id() && p.status == PresenceStatus::Offline),
+                    "dave still has a session on C"
+                );
+                if let Some(p) = users
+                    .iter()
+                    .find(|p| p.user_id == bob.id() && p.status == PresenceStatus::Offline)
+                {
+                    gone = Some(p.clone());
+                }
+            }
+            ServerEvent::ViewerLeft { user_id, .. } => stopped_viewing |= user_id == bob.id(),
+            _ => {}
+        }
+    }
+    assert!(gone.unwrap().last_seen_at.is_some(), "last-seen is set");
     alice_a
         .send(ClientEvent::SubscribePresence {
             user_ids: vec![dave.id()],
         })
         .await;
     alice_a
-        .expect(|e| matches!(e, ServerEvent::PresenceSnapshot { users }
-            if users.iter().any(|p| p.user_id == dave.id() && p.status == PresenceStatus::Online)))
+        .expect(|e| {
+            matches!(e, ServerEvent::PresenceSnapshot { users }
+            if users.iter().any(|p| p.user_id == dave.id() && p.status == PresenceStatus::Online))
+        })
         .await;
 
     // Bob reconnects to C and recovers what he missed by sequence number: no gap, no duplicate.
@@ -413,7 +458,10 @@ async fn a_killed_instance_leaves_no_ghosts_and_its_clients_resume_elsewhere() {
     alice_a.send(send(group, "t3", "after the crash")).await;
     bob_c.expect(is_message("after the crash")).await;
     let all = bodies_after(a, &alice, group, 0).await;
-    assert_eq!(all, ["before the crash", "during the crash", "after the crash"]);
+    assert_eq!(
+        all,
+        ["before the crash", "during the crash", "after the crash"]
+    );
 }
 
 #[tokio::test]
@@ -436,7 +484,10 @@ async fn a_redis_outage_keeps_local_delivery_and_recovers_without_loss() {
     let a = &cluster.apps[0];
     let degraded = wait_for_status(a, "degraded").await;
     assert_eq!(degraded["broker"], "unavailable");
-    assert!(degraded["reason"].as_str().unwrap().contains("Redis"), "{degraded}");
+    assert!(
+        degraded["reason"].as_str().unwrap().contains("Redis"),
+        "{degraded}"
+    );
 
     // Local delivery, storage and acks go on without Redis.
     alice_a.send(send(group, "t2", "while Redis is down")).await;
@@ -452,10 +503,95 @@ async fn a_redis_outage_keeps_local_delivery_and_recovers_without_loss() {
     // Bob's instance tells him to resync; he fetches after the last seq he has: exactly the
     // message he missed.
     bob_b
-        .expect_within(Duration::from_secs(10), |e| matches!(e, ServerEvent::Resync))
+        .expect_within(Duration::from_secs(10), |e| {
+            matches!(e, ServerEvent::Resync)
+        })
         .await;
-    assert_eq!(bodies_after(b, &bob, group, 1).await, ["while Redis is down"]);
+    assert_eq!(
+        bodies_after(b, &bob, group, 1).await,
+        ["while Redis is down"]
+    );
     // Cross-instance delivery is back.
     alice_a.send(send(group, "t3", "Redis is back")).await;
     bob_b.expect(is_message("Redis is back")).await;
+}
+
+#[tokio::test]
+async fn viewers_are_counted_across_instances() {
+    let cluster = Cluster::start().await;
+    let [a, b, c] = &cluster.apps[..] else {
+        unreachable!()
+    };
+    let (alice, bob) = (a.register("alice").await, b.register("bob").await);
+    let group = a.group(&alice, "Watching", &[&bob]).await;
+    let mut alice_a = a.connect(&alice).await;
+    let mut bob_b = b.connect(&bob).await;
+    let mut bob_c = c.connect(&bob).await;
+    let join = ClientEvent::JoinConversation {
+        conversation_id: group,
+    };
+    let leave = ClientEvent::LeaveConversation {
+        conversation_id: group,
+    };
+    let joined = |e: &ServerEvent| matches!(e, ServerEvent::ViewerJoined { user_id, .. } if *user_id == bob.id());
+    let left = |e: &ServerEvent| matches!(e, ServerEvent::ViewerLeft { user_id, .. } if *user_id == bob.id());
+
+    alice_a.send(join.clone()).await;
+    alice_a
+        .expect(|e| matches!(e, ServerEvent::ConversationJoined { .. }))
+        .await;
+    // Bob opens it on B, then on C: alice hears of him once; C's answer lists both viewers.
+    bob_b.send(join.clone()).await;
+    alice_a.expect(joined).await;
+    bob_c.send(join).await;
+    let ServerEvent::ConversationJoined { viewers, .. } = bob_c
+        .expect(|e| matches!(e, ServerEvent::ConversationJoined { .. }))
+        .await
+    else {
+        unreachable!()
+    };
+    let mut expected = vec![alice.id(), bob.id()];
+    expected.sort();
+    assert_eq!(viewers, expected);
+    alice_a
+        .expect_silence(Duration::from_millis(300), joined)
+        .await;
+
+    // Leaving on B is not leaving: he still views on C.
+    bob_b.send(leave.clone()).await;
+    alice_a
+        .expect_silence(Duration::from_millis(300), left)
+        .await;
+    bob_c.send(leave).await;
+    alice_a.expect(left).await;
+
+    // A direct message rings no bell while its recipient views it on another instance.
+    let dm = |temp: &str, body: &str| ClientEvent::SendDirectMessage {
+        recipient_id: bob.id(),
+        temp_id: temp.into(),
+        body: body.into(),
+    };
+    alice_a.send(dm("d1", "first")).await;
+    let ServerEvent::NotificationNew { notification, .. } = bob_b
+        .expect(|e| matches!(e, ServerEvent::NotificationNew { .. }))
+        .await
+    else {
+        unreachable!()
+    };
+    let direct = notification.conversation_id.unwrap();
+    bob_c
+        .send(ClientEvent::JoinConversation {
+            conversation_id: direct,
+        })
+        .await;
+    bob_c
+        .expect(|e| matches!(e, ServerEvent::ConversationJoined { .. }))
+        .await;
+    alice_a.send(dm("d2", "while you look")).await;
+    bob_b.expect(is_message("while you look")).await;
+    bob_b
+        .expect_silence(Duration::from_millis(300), |e| {
+            matches!(e, ServerEvent::NotificationNew { .. })
+        })
+        .await;
 }
