@@ -18,15 +18,17 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "confab-bench", version)]
 pub struct Args {
-    /// The server's base URL.
-    #[arg(long, default_value = "http://127.0.0.1:3000")]
-    pub url: String,
+    /// The server's base URL; several (comma-separated) spread the clients over instances
+    /// round-robin (REST calls go to the first).
+    #[arg(long, default_value = "http://127.0.0.1:3000", value_delimiter = ',')]
+    pub url: Vec<String>,
     /// The JSON file written by `confab seed`.
     #[arg(long, default_value = "seed.json")]
     pub seed: PathBuf,
-    /// The server's process id, to read its RSS and CPU time.
-    #[arg(long)]
-    pub server_pid: Option<u32>,
+    /// The server's process id, to read its RSS and CPU time; several (comma-separated) are
+    /// added up.
+    #[arg(long, value_delimiter = ',')]
+    pub server_pid: Vec<u32>,
     /// The scenario.
     #[command(subcommand)]
     pub scenario: Scenario,

@@ -34,10 +34,20 @@ struct SeededConversation {
 }
 
 struct Ctx {
+    /// The first instance's WebSocket URL.
     ws_url: String,
+    /// Every instance's, for spreading clients.
+    ws_urls: Vec<String>,
     http_url: String,
-    pid: Option<u32>,
+    pids: Vec<u32>,
     seed: Seeded,
+}
+
+impl Ctx {
+    /// The instance connection `i` goes to (round-robin).
+    fn ws_url_for(&self, i: usize) -> &str {
+        &self.ws_urls[i % self.ws_urls.len()]
+    }
 }
 
 /// Runs the chosen scenario and prints its report.
@@ -45,11 +55,20 @@ pub async fn run(args: Args) -> Result<(), String> {
     let text =
         std::fs::read(&args.seed).map_err(|e| format!("reading {}: {e}", args.seed.display()))?;
     let seed: Seeded = serde_json::from_slice(&text).map_err(|e| e.to_string())?;
-    let base = args.url.trim_end_matches('/').to_owned();
+    let bases: Vec<String> = args
+        .url
+        .iter()
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .collect();
+    let ws_urls: Vec<String> = bases
+        .iter()
+        .map(|b| format!("{}/ws", b.replacen("http", "ws", 1)))
+        .collect();
     let cx = Ctx {
-        ws_url: format!("{}/ws", base.replacen("http", "ws", 1)),
-        http_url: base,
-        pid: args.server_pid,
+        ws_url: ws_urls.first().cloned().ok_or("no --url")?,
+        ws_urls,
+        http_url: bases[0].clone(),
+        pids: args.server_pid,
         seed,
     };
     match args.scenario {
@@ -87,9 +106,9 @@ async fn connect_all(cx: &Ctx, tokens: Vec<String>, rate: u32) -> Vec<Option<Con
     let gap = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
     let mut tick = tokio::time::interval(gap);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-    for token in tokens {
+    for (i, token) in tokens.into_iter().enumerate() {
         tick.tick().await;
-        let url = cx.ws_url.clone();
+        let url = cx.ws_url_for(i).to_owned();
         handles.push(tokio::spawn(
             async move { client::connect(&url, &token).await },
         ));
@@ -122,9 +141,17 @@ async fn connect_all(cx: &Ctx, tokens: Vec<String>, rate: u32) -> Vec<Option<Con
     out
 }
 
+/// The servers' RSS and CPU time, added up over every `--server-pid`.
 fn server_line(cx: &Ctx) -> Option<(u64, f64)> {
-    let pid = cx.pid?;
-    Some((proc::rss_kib(pid)?, proc::cpu_seconds(pid)?))
+    if cx.pids.is_empty() {
+        return None;
+    }
+    let mut total = (0, 0.0);
+    for pid in &cx.pids {
+        total.0 += proc::rss_kib(*pid)?;
+        total.1 += proc::cpu_seconds(*pid)?;
+    }
+    Some(total)
 }
 
 async fn idle(cx: &Ctx, users: usize, rate: u32, hold: u64) -> Result<(), String> {
@@ -318,9 +345,9 @@ async fn group(
         .iter()
         .map(|&u| cx.seed.users[u].token.clone())
         .collect();
-    let rss0 = cx.pid.and_then(proc::rss_kib);
+    let rss0 = server_line(cx).map(|l| l.0);
     let conns = connect_all(cx, tokens, rate).await;
-    if let (Some(rss0), Some(rss1)) = (rss0, cx.pid.and_then(proc::rss_kib)) {
+    if let (Some(rss0), Some(rss1)) = (rss0, server_line(cx).map(|l| l.0)) {
         println!("server RSS {rss0} KiB → {rss1} KiB after connecting");
     }
     if senders == 0 {
@@ -343,7 +370,7 @@ async fn group(
         }
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let cpu0 = cx.pid.and_then(proc::cpu_seconds);
+    let cpu0 = server_line(cx).map(|l| l.1);
     since.store(now_us(), Ordering::Relaxed);
     let started = Instant::now();
     let mut sending = Vec::new();
@@ -403,7 +430,7 @@ async fn direct(cx: &Ctx, rate: u32, duration: u64, connect_rate: u32) -> Result
     }
     let per_pair = (f64::from(rate) / senders.len().max(1) as f64).max(0.01);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let cpu0 = cx.pid.and_then(proc::cpu_seconds);
+    let cpu0 = server_line(cx).map(|l| l.1);
     since.store(now_us(), Ordering::Relaxed);
     let started = Instant::now();
     let mut tasks = Vec::new();
