@@ -133,6 +133,69 @@ elseif op == 'statuses' then
     out[#out + 1] = v[2] or ''
   end
   return out
+elseif op == 'reconcile' then
+  -- After an outage: this instance's sessions and views in Redis become exactly the ones it
+  -- has (ARGV[5] session triples user, session, status; then ARGV[6 + 3n] view triples
+  -- conversation, user, session). Returns what to announce, as `reap` does.
+  local instance, now, n = ARGV[3], ARGV[4], tonumber(ARGV[5])
+  local own = 's:' .. instance .. ':'
+  local affected = {}
+  for _, user in ipairs(redis.call('SMEMBERS', instance_key(instance))) do
+    affected[user] = true
+    local key = user_key(user)
+    for _, field in ipairs(redis.call('HKEYS', key)) do
+      if string.sub(field, 1, #own) == own then redis.call('HDEL', key, field) end
+    end
+  end
+  redis.call('DEL', instance_key(instance))
+  for i = 0, n - 1 do
+    local user, session, status = ARGV[6 + 3 * i], ARGV[7 + 3 * i], ARGV[8 + 3 * i]
+    local key = user_key(user)
+    affected[user] = true
+    if status == 'offline' then
+      redis.call('HSET', key, 'invisible', '1')
+      status = 'online'
+    end
+    redis.call('HSET', key, own .. session, status)
+    redis.call('SADD', instance_key(instance), user)
+  end
+  local out = {}
+  for user, _ in pairs(affected) do
+    local key = user_key(user)
+    if scan(key, nil) then
+      local change = reannounce(key, user, now)
+      if change then
+        out[#out + 1] = change[1]; out[#out + 1] = change[2]; out[#out + 1] = change[3]
+      end
+    else
+      local announced = redis.call('HGET', key, 'announced') or 'offline'
+      redis.call('DEL', key)
+      if announced ~= 'offline' then
+        out[#out + 1] = user; out[#out + 1] = 'offline'; out[#out + 1] = ''
+      end
+    end
+  end
+  local views_key = prefix .. 'iv:' .. instance
+  local wanted = {}
+  local first = 6 + 3 * n
+  for i = first, #ARGV, 3 do
+    wanted[ARGV[i] .. '|' .. ARGV[i + 1] .. '|' .. ARGV[i + 2]] = { ARGV[i], ARGV[i + 1] }
+  end
+  for _, entry in ipairs(redis.call('SMEMBERS', views_key)) do
+    if not wanted[entry] then
+      redis.call('SREM', views_key, entry)
+      local conversation, user = string.match(entry, '^([^|]+)|([^|]+)|')
+      if conversation and unview(conversation, user) then
+        out[#out + 1] = 'view'; out[#out + 1] = conversation; out[#out + 1] = user
+      end
+    end
+  end
+  for entry, pair in pairs(wanted) do
+    if redis.call('SADD', views_key, entry) == 1 then
+      redis.call('HINCRBY', prefix .. 'vc:' .. pair[1], pair[2], 1)
+    end
+  end
+  return out
 elseif op == 'reap' then
   -- A dead instance's sessions go; flat {user, status, away_since} per change to announce
   -- (status "offline": the user has no session left and was shown present), then

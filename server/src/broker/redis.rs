@@ -13,7 +13,8 @@
 //!   no session elsewhere go offline.
 //! - **Faults.** While Redis is unreachable, local delivery, storage and acks go on; `/health`
 //!   says `degraded`; the connections retry by themselves. Once Redis answers again the
-//!   instance subscribes again and tells its sessions to `resync` (fetch what they may have
+//!   instance subscribes again, puts its sessions and views in Redis right (those that ended
+//!   meanwhile go: no ghosts), and tells its sessions to `resync` (fetch what they may have
 //!   missed, as after a reconnect).
 
 use super::wire::{self, Envelope, Membership};
@@ -101,6 +102,11 @@ pub struct RedisBroker {
     problem: Mutex<Option<String>>,
     /// Pushes were dropped (the receive queue was full): sessions must resync.
     overflowed: Arc<AtomicBool>,
+    /// This instance's sessions and the status each chose (`Offline`: appearing offline), kept
+    /// whatever Redis does, to put Redis right after an outage.
+    sessions: Mutex<HashMap<SessionId, (UserId, PresenceStatus)>>,
+    /// What putting Redis right found to announce, until the reaper loop takes it.
+    pending: Mutex<Departures>,
 }
 
 impl std::fmt::Debug for RedisBroker {
@@ -167,6 +173,8 @@ impl RedisBroker {
             healthy: AtomicBool::new(true),
             problem: Mutex::new(None),
             overflowed,
+            sessions: Mutex::new(HashMap::new()),
+            pending: Mutex::new(Departures::default()),
         });
         broker.renew_lease().await.map_err(unreachable)?;
         tokio::spawn(forward_topics(topics, subscriber));
@@ -262,12 +270,21 @@ impl RedisBroker {
         }
     }
 
+    fn remember(&self, session: SessionId, entry: Option<(UserId, PresenceStatus)>) {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        match entry {
+            Some(entry) => sessions.insert(session, entry),
+            None => sessions.remove(&session),
+        };
+    }
+
     /// Records a new session; returns the presence to announce, if it changed.
     pub async fn session_started(
         &self,
         user: UserId,
         session: SessionId,
     ) -> Option<PresenceUpdate> {
+        self.remember(session, Some((user, PresenceStatus::Online)));
         let args = self.session_args("connect", user, session, None);
         let change: Option<Vec<String>> = self.presence(&args).await?;
         change.as_deref().and_then(parse_update)
@@ -280,6 +297,7 @@ impl RedisBroker {
         session: SessionId,
         status: PresenceStatus,
     ) -> Option<PresenceUpdate> {
+        self.remember(session, Some((user, status)));
         let args = self.session_args("set_status", user, session, Some(status));
         let change: Option<Vec<String>> = self.presence(&args).await?;
         change.as_deref().and_then(parse_update)
@@ -287,6 +305,7 @@ impl RedisBroker {
 
     /// Forgets a session.
     pub async fn session_ended(&self, user: UserId, session: SessionId) -> SessionEnd {
+        self.remember(session, None);
         let args = self.session_args("disconnect", user, session, None);
         let Some(reply) = self.presence::<Vec<String>>(&args).await else {
             return SessionEnd::Others(None);
@@ -361,6 +380,7 @@ impl RedisBroker {
         if !self.healthy.load(Ordering::Relaxed) {
             return Departures::default();
         }
+        let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
         let mut conn = self.commands.clone();
         let instances: Vec<String> = match redis::cmd("SMEMBERS")
             .arg(instances_key())
@@ -373,7 +393,7 @@ impl RedisBroker {
                 return Departures::default();
             }
         };
-        let mut departures = Departures::default();
+        let mut departures = pending;
         for other in instances {
             let Ok(id) = other.parse::<Uuid>() else {
                 continue;
@@ -403,6 +423,46 @@ impl RedisBroker {
             departures.extend(parse_departures(&reply));
         }
         departures
+    }
+
+    /// After an outage: makes this instance's sessions and views in Redis exactly the ones it
+    /// has (those that ended meanwhile go, those that began are added); what that changes is
+    /// announced by the reaper loop.
+    async fn reconcile(&self) {
+        let mut args = vec![
+            "reconcile".to_owned(),
+            self.instance.to_string(),
+            now_ms().to_string(),
+        ];
+        let sessions: Vec<(SessionId, UserId, PresenceStatus)> = self
+            .sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(s, (u, status))| (*s, *u, *status))
+            .collect();
+        args.push(sessions.len().to_string());
+        for (session, user, status) in sessions {
+            args.extend([
+                user.to_string(),
+                session.to_string(),
+                status_str(status).to_owned(),
+            ]);
+        }
+        for (conversation, user, session) in self.hub.viewing_sessions() {
+            args.extend([
+                conversation.to_string(),
+                user.to_string(),
+                session.to_string(),
+            ]);
+        }
+        if let Some(reply) = self.presence::<Vec<String>>(&args).await {
+            let found = parse_departures(&reply);
+            self.pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(found);
+        }
     }
 
     /// Leaves the cluster on shutdown: this instance's sessions go at once (no lease to wait
@@ -748,6 +808,10 @@ async fn health_loop(broker: std::sync::Weak<RedisBroker>, mut subscriptions: Co
                     }
                     broker.healthy.store(true, Ordering::Relaxed);
                     *broker.problem.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                    if !was_healthy {
+                        // Sessions may have come and gone meanwhile: no ghosts.
+                        broker.reconcile().await;
+                    }
                     let sessions = broker.hub.deliver_all(&encode_event(ServerEvent::Resync));
                     tracing::info!(sessions, "Redis reachable again: sessions told to resync");
                 }

@@ -335,6 +335,21 @@ impl Hub {
         delivered
     }
 
+    /// Every local session viewing a conversation: (conversation, user, session).
+    pub fn viewing_sessions(&self) -> Vec<(protocol::ConversationId, UserId, SessionId)> {
+        let mut out = Vec::new();
+        for shard in self.topics.all() {
+            for (topic, entry) in shard.iter() {
+                if let Topic::Viewers(conversation) = topic {
+                    for (session, sub) in &entry.subscribers {
+                        out.push((*conversation, sub.user, *session));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Queues a shared frame to every local session; returns how many it was queued for.
     pub fn deliver_all(&self, frame: &Utf8Bytes) -> usize {
         self.sessions

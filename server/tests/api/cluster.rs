@@ -27,10 +27,12 @@ impl Drop for Process {
     }
 }
 
-/// A Redis server of the test's own.
+/// A Redis server of the test's own, keeping its data across a restart (an append-only file),
+/// like a production Redis would.
 struct Redis {
     port: u16,
     process: Option<Process>,
+    dir: tempfile::TempDir,
 }
 
 impl Redis {
@@ -38,6 +40,7 @@ impl Redis {
         let mut redis = Redis {
             port: free_port(),
             process: None,
+            dir: tempfile::tempdir().unwrap(),
         };
         redis.resume().await;
         redis
@@ -51,7 +54,9 @@ impl Redis {
     async fn resume(&mut self) {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string()])
-            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"])
+            .args(["--appendfsync", "always", "--dir"])
+            .arg(self.dir.path())
             .stdout(Stdio::null())
             .spawn()
             .expect("redis-server is installed (scripts/setup.sh redis)");
@@ -110,6 +115,7 @@ impl Cluster {
                 .args(["--database-url", &database])
                 .args(["--redis-url", &cluster.redis.url()])
                 .args(["--jwt-secret", SECRET, "--presence-grace-ms", "300"])
+                .args(["--typing-timeout-ms", "500"])
                 .args(["--admin-usernames", "root"])
                 .arg("--data-dir")
                 .arg(&dir)
@@ -226,6 +232,12 @@ async fn every_event_crosses_instances() {
     alice_a
         .expect(
             |e| matches!(e, ServerEvent::TypingStarted { user_id, .. } if *user_id == carol.id()),
+        )
+        .await;
+    // Without a refresh it stops by itself (on carol's instance), and A hears that too.
+    alice_a
+        .expect(
+            |e| matches!(e, ServerEvent::TypingStopped { user_id, .. } if *user_id == carol.id()),
         )
         .await;
 
@@ -468,15 +480,28 @@ async fn a_killed_instance_leaves_no_ghosts_and_its_clients_resume_elsewhere() {
 async fn a_redis_outage_keeps_local_delivery_and_recovers_without_loss() {
     let mut cluster = Cluster::start().await;
     let (a, b) = (&cluster.apps[0], &cluster.apps[1]);
-    let (alice, erin, bob) = (
+    let (alice, erin, bob, frank) = (
         a.register("alice").await,
         a.register("erin").await,
         b.register("bob").await,
+        b.register("frank").await,
     );
-    let group = a.group(&alice, "Outage", &[&erin, &bob]).await;
+    let group = a.group(&alice, "Outage", &[&erin, &bob, &frank]).await;
     let mut alice_a = a.connect(&alice).await;
     let mut erin_a = a.connect(&erin).await;
     let mut bob_b = b.connect(&bob).await;
+    let frank_b = b.connect(&frank).await;
+    alice_a
+        .send(ClientEvent::SubscribePresence {
+            user_ids: vec![frank.id()],
+        })
+        .await;
+    alice_a
+        .expect(|e| {
+            matches!(e, ServerEvent::PresenceSnapshot { users }
+            if users.iter().any(|p| p.user_id == frank.id() && p.status == PresenceStatus::Online))
+        })
+        .await;
     alice_a.send(send(group, "t1", "all well")).await;
     bob_b.expect(is_message("all well")).await;
 
@@ -495,6 +520,8 @@ async fn a_redis_outage_keeps_local_delivery_and_recovers_without_loss() {
         .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
         .await;
     erin_a.expect(is_message("while Redis is down")).await;
+    // Frank leaves while Redis cannot hear of it.
+    frank_b.close().await;
 
     cluster.redis.resume().await;
     let (a, b) = (&cluster.apps[0], &cluster.apps[1]);
@@ -514,6 +541,16 @@ async fn a_redis_outage_keeps_local_delivery_and_recovers_without_loss() {
     // Cross-instance delivery is back.
     alice_a.send(send(group, "t3", "Redis is back")).await;
     bob_b.expect(is_message("Redis is back")).await;
+    // And frank, gone during the outage, is no ghost: his instance puts Redis right and alice
+    // hears him go offline, with last-seen set.
+    alice_a
+        .expect_within(Duration::from_secs(10), |e| {
+            matches!(e, ServerEvent::PresenceChanged { users } if users.iter().any(|p|
+                p.user_id == frank.id()
+                    && p.status == PresenceStatus::Offline
+                    && p.last_seen_at.is_some()))
+        })
+        .await;
 }
 
 #[tokio::test]
