@@ -64,6 +64,23 @@ local function unview(conversation, user)
   return n == 0
 end
 
+-- After sessions went without a goodbye: announce the user's new aggregate, or, with no session
+-- left anywhere, forget them and announce them offline if they were shown present.
+local function settle(key, user, now, out)
+  if scan(key, nil) then
+    local change = reannounce(key, user, now)
+    if change then
+      out[#out + 1] = change[1]; out[#out + 1] = change[2]; out[#out + 1] = change[3]
+    end
+  else
+    local announced = redis.call('HGET', key, 'announced') or 'offline'
+    redis.call('DEL', key)
+    if announced ~= 'offline' then
+      out[#out + 1] = user; out[#out + 1] = 'offline'; out[#out + 1] = ''
+    end
+  end
+end
+
 if op == 'view_join' then
   -- 1 when it is the user's first session viewing the conversation, anywhere.
   local conversation, user, instance, session = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
@@ -162,18 +179,7 @@ elseif op == 'reconcile' then
   local out = {}
   for user, _ in pairs(affected) do
     local key = user_key(user)
-    if scan(key, nil) then
-      local change = reannounce(key, user, now)
-      if change then
-        out[#out + 1] = change[1]; out[#out + 1] = change[2]; out[#out + 1] = change[3]
-      end
-    else
-      local announced = redis.call('HGET', key, 'announced') or 'offline'
-      redis.call('DEL', key)
-      if announced ~= 'offline' then
-        out[#out + 1] = user; out[#out + 1] = 'offline'; out[#out + 1] = ''
-      end
-    end
+    settle(key, user, now, out)
   end
   local views_key = prefix .. 'iv:' .. instance
   local wanted = {}
@@ -208,18 +214,7 @@ elseif op == 'reap' then
     for _, field in ipairs(redis.call('HKEYS', key)) do
       if string.sub(field, 1, #own) == own then redis.call('HDEL', key, field) end
     end
-    if scan(key, nil) then
-      local change = reannounce(key, user, now)
-      if change then
-        out[#out + 1] = change[1]; out[#out + 1] = change[2]; out[#out + 1] = change[3]
-      end
-    else
-      local announced = redis.call('HGET', key, 'announced') or 'offline'
-      redis.call('DEL', key)
-      if announced ~= 'offline' then
-        out[#out + 1] = user; out[#out + 1] = 'offline'; out[#out + 1] = ''
-      end
-    end
+    settle(key, user, now, out)
   end
   redis.call('DEL', instance_key(dead))
   -- Its viewing sessions go too: {"view", conversation, user} for each user who left a view.

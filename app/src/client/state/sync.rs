@@ -100,22 +100,11 @@ impl ChatState {
     /// What to do after (re)authenticating: reload the list, re-join the open view, fetch what
     /// was missed and re-send unacknowledged messages (the server deduplicates by temp id).
     pub(super) fn resync(&mut self) -> Vec<Action> {
-        let mut actions = vec![Action::RefreshConversations];
-        if let Some(active) = self.active {
-            actions.push(send(ClientEvent::JoinConversation {
-                conversation_id: active,
-            }));
-        }
+        let mut actions = self.fetch_missed();
         let mut ids: Vec<_> = self.conversations.keys().copied().collect();
         ids.sort();
         for id in ids {
             let c = &self.conversations[&id];
-            if c.loaded {
-                actions.push(Action::FetchAfter {
-                    conversation: id,
-                    after: c.max_seq(),
-                });
-            }
             for p in c.pending.iter().filter(|p| p.failed.is_none()) {
                 actions.push(Action::Send(ClientFrame::with_id(
                     p.temp_id.clone(),
@@ -135,11 +124,9 @@ impl ChatState {
         actions
     }
 
-    /// The server may have missed events for us (`resync`: it lost its link to the other
-    /// instances for a while): fetch what changed, as after a reconnect, on the same connection
-    /// (sends in flight stay in flight: their acks still come).
-    pub(super) fn catch_up(&mut self) -> Vec<Action> {
-        let mut actions = vec![Action::RefreshConversations, Action::OpenNotifications];
+    /// Reload the list, re-join the open view and fetch what every loaded conversation missed.
+    fn fetch_missed(&self) -> Vec<Action> {
+        let mut actions = vec![Action::RefreshConversations];
         if let Some(active) = self.active {
             actions.push(send(ClientEvent::JoinConversation {
                 conversation_id: active,
@@ -156,6 +143,15 @@ impl ChatState {
                 });
             }
         }
+        actions
+    }
+
+    /// The server may have missed events for us (`resync`: it lost its link to the other
+    /// instances for a while): fetch what changed, as after a reconnect, on the same connection
+    /// (sends in flight stay in flight: their acks still come).
+    pub(super) fn catch_up(&mut self) -> Vec<Action> {
+        let mut actions = self.fetch_missed();
+        actions.push(Action::OpenNotifications);
         if !self.watched.is_empty() {
             // Watching again answers with everyone's current presence.
             let user_ids = self.watched.iter().copied().collect();
