@@ -97,6 +97,29 @@ impl Coalescer {
     }
 }
 
+/// Offers counts to `coalescer` and hands what passes to `deliver`: now, or when the interval
+/// ends (a short-lived task that sleeps, then flushes the newest counts by then).
+pub fn offer_and_deliver(
+    coalescer: &std::sync::Arc<Coalescer>,
+    counts: PostCounts,
+    deliver: impl FnOnce(PostCounts) + Send + 'static,
+) {
+    match coalescer.offer(counts, Instant::now()) {
+        Offer::Publish(counts) => deliver(counts),
+        Offer::FlushAt(at) => {
+            let coalescer = coalescer.clone();
+            let post = counts.post_id;
+            tokio::spawn(async move {
+                tokio::time::sleep_until(at).await;
+                if let Some(counts) = coalescer.flush(post, Instant::now()) {
+                    deliver(counts);
+                }
+            });
+        }
+        Offer::Held => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -64,6 +64,20 @@ impl Broker {
         }
     }
 
+    /// A post's counters changed (coalesced already): to its watchers on every instance, at
+    /// most 10 updates a second per post each.
+    pub async fn counts_changed(&self, counts: protocol::PostCounts) {
+        match self {
+            Self::Local(b) => {
+                let frame =
+                    crate::codec::encode_event(protocol::ServerEvent::PostCountsChanged { counts });
+                b.hub()
+                    .deliver(Topic::Post(counts.post_id), Except::Nobody, &frame);
+            }
+            Self::Redis(b) => b.counts_changed(counts),
+        }
+    }
+
     /// Users joined a conversation: their sessions on every instance enter its topic.
     pub async fn members_added(&self, conversation: ConversationId, users: &[UserId]) {
         match self {

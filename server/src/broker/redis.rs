@@ -19,13 +19,16 @@
 
 use super::wire::{self, Envelope, Membership};
 use crate::codec::encode_event;
+use crate::counters::{offer_and_deliver, Coalescer};
 use crate::error::AppError;
 use crate::hub::{CloseReason, Hub, TopicChange};
 use crate::presence::{PresenceUpdate, SessionEnd};
 use crate::store::now_ms;
 use crate::topic::{Except, Topic};
 use axum::extract::ws::Utf8Bytes;
-use protocol::{ConversationId, Presence, PresenceStatus, ServerEvent, SessionId, UserId};
+use protocol::{
+    ConversationId, PostCounts, Presence, PresenceStatus, ServerEvent, SessionId, UserId,
+};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{PushInfo, PushKind, Script};
 use std::collections::HashMap;
@@ -107,6 +110,9 @@ pub struct RedisBroker {
     sessions: Mutex<HashMap<SessionId, (UserId, PresenceStatus)>>,
     /// What putting Redis right found to announce, until the reaper loop takes it.
     pending: Mutex<Departures>,
+    /// Coalesces the post counters delivered here, local and remote alike, so that a watcher
+    /// gets at most 10 updates a second per post however many instances take likes.
+    delivery: Arc<Coalescer>,
 }
 
 impl std::fmt::Debug for RedisBroker {
@@ -175,6 +181,7 @@ impl RedisBroker {
             overflowed,
             sessions: Mutex::new(HashMap::new()),
             pending: Mutex::new(Departures::default()),
+            delivery: Arc::new(Coalescer::new()),
         });
         broker.renew_lease().await.map_err(unreachable)?;
         tokio::spawn(forward_topics(topics, subscriber));
@@ -240,6 +247,24 @@ impl RedisBroker {
             wire::channel(Topic::User(user)),
             wire::membership(self.instance, &change),
         );
+    }
+
+    /// A post's counters changed here (already coalesced for publishing): published to the
+    /// other instances, and delivered here through this instance's delivery coalescer.
+    pub fn counts_changed(&self, counts: PostCounts) {
+        self.send(
+            wire::channel(Topic::Post(counts.post_id)),
+            wire::counts(self.instance, &counts),
+        );
+        self.deliver_counts(counts);
+    }
+
+    fn deliver_counts(&self, counts: PostCounts) {
+        let hub = self.hub.clone();
+        offer_and_deliver(&self.delivery, counts, move |counts| {
+            let frame = encode_event(ServerEvent::PostCountsChanged { counts });
+            hub.deliver(Topic::Post(counts.post_id), Except::Nobody, &frame);
+        });
     }
 
     /// Queues a presence change here and for the watchers on every instance.
@@ -552,8 +577,15 @@ impl RedisBroker {
         }
     }
 
-    /// Whether a user views a conversation on any instance.
+    /// Whether a user views a conversation on any instance (here first: no Redis call then).
     pub async fn is_viewing(&self, conversation: ConversationId, user: UserId) -> bool {
+        if self
+            .hub
+            .users_in(Topic::Viewers(conversation))
+            .contains(&user)
+        {
+            return true;
+        }
         let args = [
             "is_viewing".to_owned(),
             conversation.to_string(),
@@ -776,6 +808,7 @@ async fn receive_loop(broker: std::sync::Weak<RedisBroker>, mut rx: mpsc::Receiv
             Envelope::Membership(change) => {
                 apply(&broker.hub, &change);
             }
+            Envelope::Counts(counts) => broker.deliver_counts(counts),
         }
     }
 }

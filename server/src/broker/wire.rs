@@ -7,10 +7,11 @@
 //! - `F` (frame): one byte for who is excluded (0 nobody, 1 a session, 2 a user), 16 bytes of
 //!   that id (zeros for nobody), and the frame's UTF-8 text;
 //! - `P` (presence): the [`Presence`] as JSON;
-//! - `M` (membership): a [`Membership`] as JSON.
+//! - `M` (membership): a [`Membership`] as JSON;
+//! - `C` (counters): a post's [`PostCounts`] as JSON (each instance coalesces what it delivers).
 
 use crate::topic::{Except, Topic};
-use protocol::{ConversationId, ErrorCode, Presence, SessionId, UserId};
+use protocol::{ConversationId, ErrorCode, PostCounts, Presence, SessionId, UserId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -97,6 +98,8 @@ pub enum Envelope {
     Presence(Presence),
     /// A membership change.
     Membership(Membership),
+    /// A post's new counters.
+    Counts(PostCounts),
 }
 
 fn header(kind: u8, origin: Uuid, capacity: usize) -> Vec<u8> {
@@ -136,6 +139,14 @@ pub fn membership(origin: Uuid, change: &Membership) -> Vec<u8> {
     out
 }
 
+/// Encodes a counters envelope.
+pub fn counts(origin: Uuid, counts: &PostCounts) -> Vec<u8> {
+    let json = serde_json::to_vec(counts).unwrap_or_default();
+    let mut out = header(b'C', origin, json.len());
+    out.extend_from_slice(&json);
+    out
+}
+
 /// Decodes an envelope: its origin and content (`None` if it is not one).
 pub fn decode(bytes: &[u8]) -> Option<(Uuid, Envelope)> {
     let (&kind, rest) = bytes.split_first()?;
@@ -156,6 +167,7 @@ pub fn decode(bytes: &[u8]) -> Option<(Uuid, Envelope)> {
         }
         b'P' => Envelope::Presence(serde_json::from_slice(body).ok()?),
         b'M' => Envelope::Membership(serde_json::from_slice(body).ok()?),
+        b'C' => Envelope::Counts(serde_json::from_slice(body).ok()?),
         _ => return None,
     };
     Some((origin, envelope))
@@ -213,6 +225,16 @@ mod tests {
         assert_eq!(
             decode(&membership(origin, &m)),
             Some((origin, Envelope::Membership(m)))
+        );
+        let c = PostCounts {
+            post_id: protocol::PostId::new(),
+            like_count: 3,
+            comment_count: 1,
+            version: 9,
+        };
+        assert_eq!(
+            decode(&counts(origin, &c)),
+            Some((origin, Envelope::Counts(c)))
         );
         assert_eq!(decode(b"F"), None);
         assert_eq!(decode(b"X0123456789abcdef"), None);

@@ -150,8 +150,7 @@ async fn publish_counts(state: &AppState, counts: PostCounts) {
 }
 
 async fn send_counts(state: &AppState, counts: PostCounts) {
-    let event = ServerEvent::PostCountsChanged { counts };
-    publish(state, Topic::Post(counts.post_id), Except::Nobody, event).await;
+    state.broker.counts_changed(counts).await;
 }
 
 /// A session starts watching posts (bounded per connection); returns their current counts.

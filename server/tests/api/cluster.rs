@@ -116,6 +116,7 @@ impl Cluster {
                 .args(["--redis-url", &cluster.redis.url()])
                 .args(["--jwt-secret", SECRET, "--presence-grace-ms", "300"])
                 .args(["--typing-timeout-ms", "500"])
+                .args(["--auth-attempts-per-minute", "1000"])
                 .args(["--admin-usernames", "root"])
                 .arg("--data-dir")
                 .arg(&dir)
@@ -629,6 +630,70 @@ async fn viewers_are_counted_across_instances() {
     bob_b
         .expect_silence(Duration::from_millis(300), |e| {
             matches!(e, ServerEvent::NotificationNew { .. })
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_like_burst_on_two_instances_reaches_watchers_coalesced_and_exact() {
+    let cluster = Cluster::start().await;
+    let [a, b, c] = &cluster.apps[..] else {
+        unreachable!()
+    };
+    let author = a.register("author").await;
+    let (_, post) = a
+        .post("/api/posts", &author.token, json!({"body": "Like me"}))
+        .await;
+    let post_id: protocol::PostId = serde_json::from_value(post["id"].clone()).unwrap();
+    let watcher = c.register("watcher").await;
+    let mut watching = c.connect(&watcher).await;
+    watching
+        .send(ClientEvent::SubscribePosts {
+            post_ids: vec![post_id],
+        })
+        .await;
+    watching
+        .expect(|e| matches!(e, ServerEvent::PostsSubscribed { .. }))
+        .await;
+    let mut likers = Vec::new();
+    for i in 0..40 {
+        let app = if i % 2 == 0 { a } else { b };
+        likers.push((app, app.register(&format!("fan{i}")).await));
+    }
+
+    // 40 likes at once, half on A and half on B.
+    let started = tokio::time::Instant::now();
+    let path = format!("/api/posts/{post_id}/like");
+    let likes = likers
+        .iter()
+        .map(|(app, user)| app.request(reqwest::Method::PUT, &path, Some(&user.token), None));
+    for (status, body) in futures_util::future::join_all(likes).await {
+        assert_eq!(status, 200, "{body}");
+    }
+    // The watcher on C ends on the exact count, with at most one update per 100 ms (plus the
+    // first) however the likes were spread.
+    let mut updates = 0;
+    loop {
+        let ServerEvent::PostCountsChanged { counts } = watching
+            .expect(|e| matches!(e, ServerEvent::PostCountsChanged { .. }))
+            .await
+        else {
+            unreachable!()
+        };
+        updates += 1;
+        if counts.like_count == 40 {
+            break;
+        }
+    }
+    let elapsed = started.elapsed();
+    let allowed = elapsed.as_millis() / 100 + 2;
+    assert!(
+        updates as u128 <= allowed,
+        "{updates} updates in {elapsed:?}: coalescing is per watcher, not per instance"
+    );
+    watching
+        .expect_silence(Duration::from_millis(300), |e| {
+            matches!(e, ServerEvent::PostCountsChanged { .. })
         })
         .await;
 }
