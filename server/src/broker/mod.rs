@@ -234,6 +234,14 @@ impl Broker {
         }
     }
 
+    /// A user started (`true`) or stopped typing in a conversation on this instance.
+    pub async fn typing(&self, conversation: ConversationId, user: UserId, typing: bool) {
+        match self {
+            Self::Local(_) => {}
+            Self::Redis(b) => b.typing(conversation, user, typing).await,
+        }
+    }
+
     /// Everyone viewing a conversation, sorted.
     pub async fn viewers(&self, conversation: ConversationId) -> Vec<UserId> {
         match self {

@@ -11,6 +11,8 @@
 -- Who is viewing a conversation, the same way:
 --   hash <prefix>vc:<conversation>   user -> number of their sessions viewing it
 --   set  <prefix>iv:<instance>       "<conversation>|<user>|<session>" viewing there
+-- And who is typing where, per instance (to stop it when the instance dies):
+--   set  <prefix>ty:<instance>       "<conversation>|<user>"
 --
 -- A change to announce is returned as {user, status, away_since or ""}.
 
@@ -95,6 +97,14 @@ elseif op == 'view_leave' then
   local entry = conversation .. '|' .. user .. '|' .. session
   if redis.call('SREM', prefix .. 'iv:' .. instance, entry) == 0 then return 0 end
   if unview(conversation, user) then return 1 end
+  return 0
+elseif op == 'typing' then
+  local instance, entry = ARGV[3], ARGV[4] .. '|' .. ARGV[5]
+  if ARGV[6] == '1' then
+    redis.call('SADD', prefix .. 'ty:' .. instance, entry)
+  else
+    redis.call('SREM', prefix .. 'ty:' .. instance, entry)
+  end
   return 0
 elseif op == 'view_forget' then
   -- The user left the conversation: none of their sessions views it any more.
@@ -205,7 +215,7 @@ elseif op == 'reconcile' then
 elseif op == 'reap' then
   -- A dead instance's sessions go; flat {user, status, away_since} per change to announce
   -- (status "offline": the user has no session left and was shown present), then
-  -- {"view", conversation, user} per view left.
+  -- {"view", conversation, user} per view left and {"typing", conversation, user} per typer.
   local dead, now = ARGV[3], ARGV[4]
   local own = 's:' .. dead .. ':'
   local out = {}
@@ -225,6 +235,14 @@ elseif op == 'reap' then
     end
   end
   redis.call('DEL', prefix .. 'iv:' .. dead)
+  -- And its typers stop: {"typing", conversation, user}.
+  for _, entry in ipairs(redis.call('SMEMBERS', prefix .. 'ty:' .. dead)) do
+    local conversation, user = string.match(entry, '^([^|]+)|([^|]+)$')
+    if conversation then
+      out[#out + 1] = 'typing'; out[#out + 1] = conversation; out[#out + 1] = user
+    end
+  end
+  redis.call('DEL', prefix .. 'ty:' .. dead)
   return out
 end
 return redis.error_reply('unknown presence operation ' .. tostring(op))

@@ -554,6 +554,19 @@ impl RedisBroker {
         self.presence::<i64>(&args).await.map_or(local, |n| n == 1)
     }
 
+    /// Records that a user types (or stopped) in a conversation here, so that the typing stops
+    /// for everyone if this instance dies.
+    pub async fn typing(&self, conversation: ConversationId, user: UserId, typing: bool) {
+        let args = [
+            "typing".to_owned(),
+            self.instance.to_string(),
+            conversation.to_string(),
+            user.to_string(),
+            if typing { "1" } else { "0" }.to_owned(),
+        ];
+        let _ = self.presence::<i64>(&args).await;
+    }
+
     /// A user left a conversation: they view it nowhere.
     pub async fn view_forget(&self, conversation: ConversationId, user: UserId) {
         let args = [
@@ -608,28 +621,30 @@ pub struct Departures {
     pub presence: Vec<PresenceUpdate>,
     /// Conversations users no longer view anywhere.
     pub views: Vec<(ConversationId, UserId)>,
+    /// Conversations in which users were typing (on the instance that went).
+    pub typing: Vec<(ConversationId, UserId)>,
 }
 
 impl Departures {
     fn extend(&mut self, other: Departures) {
         self.presence.extend(other.presence);
         self.views.extend(other.views);
+        self.typing.extend(other.typing);
     }
 }
 
-/// The reaper's reply: triples of `user, status, away_since` or `"view", conversation, user`.
+/// The reaper's reply: triples of `user, status, away_since`, `"view", conversation, user` or
+/// `"typing", conversation, user`.
 fn parse_departures(reply: &[String]) -> Departures {
     let mut departures = Departures::default();
     for triple in reply.chunks(3) {
-        if triple.first().map(String::as_str) == Some("view") {
-            if let (Some(c), Some(u)) = (
-                triple.get(1).and_then(|c| c.parse().ok()),
-                triple.get(2).and_then(|u| u.parse().ok()),
-            ) {
-                departures.views.push((c, u));
-            }
-        } else if let Some(update) = parse_update(triple) {
-            departures.presence.push(update);
+        let pair = || -> Option<(ConversationId, UserId)> {
+            Some((triple.get(1)?.parse().ok()?, triple.get(2)?.parse().ok()?))
+        };
+        match triple.first().map(String::as_str) {
+            Some("view") => departures.views.extend(pair()),
+            Some("typing") => departures.typing.extend(pair()),
+            _ => departures.presence.extend(parse_update(triple)),
         }
     }
     departures

@@ -128,6 +128,9 @@ async fn announce_departures(state: &AppState, departures: crate::broker::Depart
     for (conversation, user) in departures.views {
         super::views::left(state, user, conversation).await;
     }
+    for (conversation, user) in departures.typing {
+        super::typing::stopped(state, user, conversation).await;
+    }
 }
 
 /// Announces a change decided elsewhere: offline stores last-seen first.

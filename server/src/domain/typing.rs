@@ -18,6 +18,7 @@ pub async fn started(state: &AppState, user: UserId, conversation: ConversationI
         event,
     )
     .await;
+    state.broker.typing(conversation, user, true).await;
 }
 
 /// Tells the other members that `user` stopped typing.
@@ -33,4 +34,5 @@ pub async fn stopped(state: &AppState, user: UserId, conversation: ConversationI
         event,
     )
     .await;
+    state.broker.typing(conversation, user, false).await;
 }

@@ -395,7 +395,7 @@ async fn a_killed_instance_leaves_no_ghosts_and_its_clients_resume_elsewhere() {
         .await;
     alice_a.send(send(group, "t1", "before the crash")).await;
     bob_b.expect(is_message("before the crash")).await;
-    // Bob views the group on B (alice views it on A).
+    // Bob views the group on B (alice views it on A), and starts typing.
     for client in [&mut alice_a, &mut bob_b] {
         client
             .send(ClientEvent::JoinConversation {
@@ -408,6 +408,15 @@ async fn a_killed_instance_leaves_no_ghosts_and_its_clients_resume_elsewhere() {
     }
     let last_seen_by_bob = 1;
 
+    bob_b
+        .send(ClientEvent::TypingStart {
+            conversation_id: group,
+        })
+        .await;
+    alice_a
+        .expect(|e| matches!(e, ServerEvent::TypingStarted { user_id, .. } if *user_id == bob.id()))
+        .await;
+
     cluster.kill(1);
     let killed = tokio::time::Instant::now();
     // Messages go on while bob has no connection.
@@ -417,17 +426,19 @@ async fn a_killed_instance_leaves_no_ghosts_and_its_clients_resume_elsewhere() {
         .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
         .await;
 
-    // Within 10 s bob is offline for alice, with last-seen set, and no longer viewing the group;
-    // dave, with a session on C, stays online.
+    // Within 10 s bob is offline for alice, with last-seen set, no longer viewing the group and
+    // no longer typing; dave, with a session on C, stays online.
     let deadline = killed + Duration::from_secs(10);
-    let (mut gone, mut stopped_viewing) = (None, false);
-    while gone.is_none() || !stopped_viewing {
+    let (mut gone, mut stopped_viewing, mut stopped_typing) = (None, false, false);
+    while gone.is_none() || !stopped_viewing || !stopped_typing {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         match alice_a
             .expect_within(left, |e| {
                 matches!(
                     e,
-                    ServerEvent::PresenceChanged { .. } | ServerEvent::ViewerLeft { .. }
+                    ServerEvent::PresenceChanged { .. }
+                        | ServerEvent::ViewerLeft { .. }
+                        | ServerEvent::TypingStopped { .. }
                 )
             })
             .await
@@ -447,6 +458,7 @@ async fn a_killed_instance_leaves_no_ghosts_and_its_clients_resume_elsewhere() {
                 }
             }
             ServerEvent::ViewerLeft { user_id, .. } => stopped_viewing |= user_id == bob.id(),
+            ServerEvent::TypingStopped { user_id, .. } => stopped_typing |= user_id == bob.id(),
             _ => {}
         }
     }
