@@ -105,6 +105,8 @@ pub struct RedisBroker {
     problem: Mutex<Option<String>>,
     /// Pushes were dropped (the receive queue was full): sessions must resync.
     overflowed: Arc<AtomicBool>,
+    /// Publishes are being dropped (warned once until the queue drains).
+    dropping: AtomicBool,
     /// This instance's sessions and the status each chose (`Offline`: appearing offline), kept
     /// whatever Redis does, to put Redis right after an outage.
     sessions: Mutex<HashMap<SessionId, (UserId, PresenceStatus)>>,
@@ -179,6 +181,7 @@ impl RedisBroker {
             healthy: AtomicBool::new(true),
             problem: Mutex::new(None),
             overflowed,
+            dropping: AtomicBool::new(false),
             sessions: Mutex::new(HashMap::new()),
             pending: Mutex::new(Departures::default()),
             delivery: Arc::new(Coalescer::new()),
@@ -227,7 +230,13 @@ impl RedisBroker {
     /// Queues an envelope for publishing (never waits).
     fn send(&self, channel: String, payload: Vec<u8>) {
         if self.publish.try_send((channel, payload)).is_err() {
-            tracing::warn!("the Redis publish queue is full: an event did not cross instances");
+            // Redis cannot keep up (65,536 waiting): these events reach only this instance's
+            // sessions; warned once per episode.
+            if !self.dropping.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    "the Redis publish queue is full: events are not crossing instances"
+                );
+            }
         }
     }
 
@@ -772,7 +781,7 @@ async fn subscribe_loop(mut conn: ConnectionManager, mut rx: mpsc::UnboundedRece
     }
 }
 
-/// Publishes in order, pipelining whatever is waiting.
+/// Publishes in order, pipelining whatever is waiting (and dropping it while Redis is away).
 async fn publish_loop(
     broker: std::sync::Weak<RedisBroker>,
     mut rx: mpsc::Receiver<(String, Vec<u8>)>,
@@ -782,6 +791,13 @@ async fn publish_loop(
         let Some(broker) = broker.upgrade() else {
             return;
         };
+        broker.dropping.store(false, Ordering::Relaxed);
+        if !broker.healthy.load(Ordering::Relaxed) {
+            // Redis is away: waiting for each batch's timeout would only back the queue up.
+            // Everything sent meanwhile is recovered through `resync` once it is back.
+            batch.clear();
+            continue;
+        }
         let mut pipe = redis::pipe();
         for (channel, payload) in batch.drain(..) {
             pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
