@@ -17,10 +17,19 @@ build_site() {
   say "web app (WASM, release)"
   cargo build -p app --lib --locked --profile wasm-release --target wasm32-unknown-unknown \
     --no-default-features --features hydrate
+  # Optimising and compressing take most of a warm run: skip them when nothing they read changed.
+  local wasm="$target_dir/wasm32-unknown-unknown/wasm-release/app.wasm" stamp
+  stamp=$( { wasm-bindgen --version; cat "$wasm" style/main.css scripts/build.sh scripts/precompress.mjs;
+             find public -type f | sort | xargs cat; } | sha256sum | cut -d' ' -f1)
+  if [ -d "$site/pkg" ] && [ "$(cat "$site.stamp" 2>/dev/null)" = "$stamp" ]; then
+    say "site unchanged: $site"
+    return
+  fi
+  rm -f "$site.stamp"
   rm -rf "$site"
   mkdir -p "$site/pkg"
   wasm-bindgen --target web --out-name confab --out-dir "$site/pkg" \
-    "$target_dir/wasm32-unknown-unknown/wasm-release/app.wasm"
+    "$wasm"
   # npm's binaryen (Debian's is too old: its output breaks hydration). The features are the ones
   # rustc emits by default for wasm32-unknown-unknown.
   end2end/node_modules/.bin/wasm-opt -Oz \
@@ -30,6 +39,7 @@ build_site() {
   cp style/main.css "$site/pkg/confab.css"
   cp -r public/. "$site/"
   node scripts/precompress.mjs "$site"
+  echo "$stamp" > "$site.stamp"
   say "site: $site"
 }
 
