@@ -66,7 +66,7 @@ impl Broker {
 
     /// A post's counters changed (coalesced already): to its watchers on every instance, at
     /// most 10 updates a second per post each.
-    pub async fn counts_changed(&self, counts: protocol::PostCounts) {
+    pub fn counts_changed(&self, counts: protocol::PostCounts) {
         match self {
             Self::Local(b) => {
                 let frame =

@@ -284,8 +284,9 @@ impl RedisBroker {
         self.send(channel, envelope);
     }
 
-    /// Runs the presence script; `None` (logged) while Redis is away.
-    async fn presence<T: redis::FromRedisValue>(&self, args: &[String]) -> Option<T> {
+    /// Runs one operation of the presence/viewers/typing script; `None` (logged) while Redis
+    /// is away.
+    async fn script<T: redis::FromRedisValue>(&self, args: &[String]) -> Option<T> {
         if !self.healthy.load(Ordering::Relaxed) {
             return None;
         }
@@ -320,7 +321,7 @@ impl RedisBroker {
     ) -> Option<PresenceUpdate> {
         self.remember(session, Some((user, PresenceStatus::Online)));
         let args = self.session_args("connect", user, session, None);
-        let change: Option<Vec<String>> = self.presence(&args).await?;
+        let change: Option<Vec<String>> = self.script(&args).await?;
         change.as_deref().and_then(parse_update)
     }
 
@@ -333,7 +334,7 @@ impl RedisBroker {
     ) -> Option<PresenceUpdate> {
         self.remember(session, Some((user, status)));
         let args = self.session_args("set_status", user, session, Some(status));
-        let change: Option<Vec<String>> = self.presence(&args).await?;
+        let change: Option<Vec<String>> = self.script(&args).await?;
         change.as_deref().and_then(parse_update)
     }
 
@@ -341,7 +342,7 @@ impl RedisBroker {
     pub async fn session_ended(&self, user: UserId, session: SessionId) -> SessionEnd {
         self.remember(session, None);
         let args = self.session_args("disconnect", user, session, None);
-        let Some(reply) = self.presence::<Vec<String>>(&args).await else {
+        let Some(reply) = self.script::<Vec<String>>(&args).await else {
             return SessionEnd::Others(None);
         };
         match reply.first().map(String::as_str) {
@@ -353,14 +354,14 @@ impl RedisBroker {
     /// After the grace period: whether the user is to be announced offline now.
     pub async fn expire(&self, user: UserId) -> bool {
         let args = ["expire".to_owned(), user.to_string()];
-        self.presence::<i64>(&args).await == Some(1)
+        self.script::<i64>(&args).await == Some(1)
     }
 
     /// The announced status of each user (offline for all while Redis is away).
     pub async fn statuses(&self, users: &[UserId]) -> Vec<(PresenceStatus, Option<i64>)> {
         let mut args = vec!["statuses".to_owned()];
         args.extend(users.iter().map(UserId::to_string));
-        let reply: Vec<String> = self.presence(&args).await.unwrap_or_default();
+        let reply: Vec<String> = self.script(&args).await.unwrap_or_default();
         if reply.len() != users.len() * 2 {
             return vec![(PresenceStatus::Offline, None); users.len()];
         }
@@ -452,7 +453,7 @@ impl RedisBroker {
                 continue;
             }
             let args = ["reap".to_owned(), other.clone(), now_ms().to_string()];
-            let reply: Vec<String> = self.presence(&args).await.unwrap_or_default();
+            let reply: Vec<String> = self.script(&args).await.unwrap_or_default();
             tracing::warn!(instance = %other, changes = reply.len() / 3, "reaped an instance that stopped renewing its lease");
             departures.extend(parse_departures(&reply));
         }
@@ -490,7 +491,7 @@ impl RedisBroker {
                 session.to_string(),
             ]);
         }
-        if let Some(reply) = self.presence::<Vec<String>>(&args).await {
+        if let Some(reply) = self.script::<Vec<String>>(&args).await {
             let found = parse_departures(&reply);
             self.pending
                 .lock()
@@ -518,7 +519,7 @@ impl RedisBroker {
             self.instance.to_string(),
             now_ms().to_string(),
         ];
-        let reply: Vec<String> = self.presence(&args).await.unwrap_or_default();
+        let reply: Vec<String> = self.script(&args).await.unwrap_or_default();
         parse_departures(&reply)
     }
 
@@ -548,7 +549,7 @@ impl RedisBroker {
         local: bool,
     ) -> bool {
         let args = self.view_args("view_join", conversation, user, session);
-        self.presence::<i64>(&args).await.map_or(local, |n| n == 1)
+        self.script::<i64>(&args).await.map_or(local, |n| n == 1)
     }
 
     /// A session stopped viewing: whether it was the user's last, anywhere.
@@ -560,7 +561,7 @@ impl RedisBroker {
         local: bool,
     ) -> bool {
         let args = self.view_args("view_leave", conversation, user, session);
-        self.presence::<i64>(&args).await.map_or(local, |n| n == 1)
+        self.script::<i64>(&args).await.map_or(local, |n| n == 1)
     }
 
     /// Records that a user types (or stopped) in a conversation here, so that the typing stops
@@ -573,7 +574,7 @@ impl RedisBroker {
             user.to_string(),
             if typing { "1" } else { "0" }.to_owned(),
         ];
-        let _ = self.presence::<i64>(&args).await;
+        let _ = self.script::<i64>(&args).await;
     }
 
     /// A user left a conversation: they view it nowhere.
@@ -583,13 +584,13 @@ impl RedisBroker {
             conversation.to_string(),
             user.to_string(),
         ];
-        let _ = self.presence::<i64>(&args).await;
+        let _ = self.script::<i64>(&args).await;
     }
 
     /// Everyone viewing a conversation, on any instance (this instance's while Redis is away).
     pub async fn viewers(&self, conversation: ConversationId) -> Vec<UserId> {
         let args = ["viewers".to_owned(), conversation.to_string()];
-        match self.presence::<Vec<String>>(&args).await {
+        match self.script::<Vec<String>>(&args).await {
             Some(ids) => {
                 let mut users: Vec<UserId> = ids.iter().filter_map(|id| id.parse().ok()).collect();
                 users.sort();
@@ -613,7 +614,7 @@ impl RedisBroker {
             conversation.to_string(),
             user.to_string(),
         ];
-        match self.presence::<i64>(&args).await {
+        match self.script::<i64>(&args).await {
             Some(n) => n == 1,
             None => self
                 .hub

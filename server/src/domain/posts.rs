@@ -6,7 +6,7 @@
 
 use super::notifications::{changed, notify_all};
 use super::publish;
-use crate::counters::Offer;
+use crate::counters::offer_and_deliver;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{LikeChange, LikeRequest, NotificationDraft};
@@ -15,7 +15,6 @@ use crate::validate;
 use protocol::{
     Comment, CommentId, NotificationKind, Post, PostCounts, PostId, ServerEvent, SessionId, User,
 };
-use tokio::time::Instant;
 
 /// Most posts one request may (un)subscribe.
 pub const MAX_PER_REQUEST: usize = 500;
@@ -69,7 +68,7 @@ pub async fn set_like(
         notification,
     }) = change
     {
-        publish_counts(state, change.counts).await;
+        publish_counts(state, change.counts);
         if let Some(removed) = notification.removed {
             changed(state, change.author, Err(removed)).await?;
         }
@@ -97,7 +96,7 @@ pub async fn comment(
         comment: comment.clone(),
     };
     publish(state, Topic::Post(post), Except::Nobody, event).await;
-    publish_counts(state, change.counts).await;
+    publish_counts(state, change.counts);
     let draft = NotificationDraft {
         kind: NotificationKind::PostCommented,
         actor: user,
@@ -126,31 +125,17 @@ pub async fn delete_comment(
         comment_id: comment,
     };
     publish(state, Topic::Post(post), Except::Nobody, event).await;
-    publish_counts(state, change.counts).await;
+    publish_counts(state, change.counts);
     Ok(())
 }
 
 /// New counts go to the post's watchers, coalesced: now, or when the interval ends (with the
 /// newest counts by then).
-async fn publish_counts(state: &AppState, counts: PostCounts) {
-    match state.counters.offer(counts, Instant::now()) {
-        Offer::Publish(counts) => send_counts(state, counts).await,
-        Offer::FlushAt(at) => {
-            let state = state.clone();
-            let post = counts.post_id;
-            tokio::spawn(async move {
-                tokio::time::sleep_until(at).await;
-                if let Some(counts) = state.counters.flush(post, Instant::now()) {
-                    send_counts(&state, counts).await;
-                }
-            });
-        }
-        Offer::Held => {}
-    }
-}
-
-async fn send_counts(state: &AppState, counts: PostCounts) {
-    state.broker.counts_changed(counts).await;
+fn publish_counts(state: &AppState, counts: PostCounts) {
+    let broker = state.broker.clone();
+    offer_and_deliver(&state.counters, counts, move |counts| {
+        broker.counts_changed(counts)
+    });
 }
 
 /// A session starts watching posts (bounded per connection); returns their current counts.

@@ -104,7 +104,7 @@ pub async fn session_closed(state: &AppState, user: UserId, session: SessionId) 
 /// session elsewhere go offline, with last-seen stored. Runs for the server's lifetime; does
 /// nothing without Redis.
 pub async fn reap_dead_instances(state: AppState) {
-    if state.broker.name() != "redis" {
+    if matches!(state.broker, crate::broker::Broker::Local(_)) {
         return;
     }
     let mut tick = tokio::time::interval(crate::broker::redis::TICK);
