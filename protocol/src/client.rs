@@ -157,3 +157,28 @@ pub enum ClientEvent {
         status: PresenceStatus,
     },
 }
+
+impl ClientEvent {
+    /// The event's `type` on the wire (`send_message`, …), without serializing it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Authenticate { .. } => "authenticate",
+            Self::Ping => "ping",
+            Self::JoinConversation { .. } => "join_conversation",
+            Self::LeaveConversation { .. } => "leave_conversation",
+            Self::SubscribePresence { .. } => "subscribe_presence",
+            Self::UnsubscribePresence { .. } => "unsubscribe_presence",
+            Self::SubscribePosts { .. } => "subscribe_posts",
+            Self::UnsubscribePosts { .. } => "unsubscribe_posts",
+            Self::SendMessage { .. } => "send_message",
+            Self::SendDirectMessage { .. } => "send_direct_message",
+            Self::EditMessage { .. } => "edit_message",
+            Self::DeleteMessage { .. } => "delete_message",
+            Self::MarkDelivered { .. } => "mark_delivered",
+            Self::MarkRead { .. } => "mark_read",
+            Self::TypingStart { .. } => "typing_start",
+            Self::TypingStop { .. } => "typing_stop",
+            Self::SetPresence { .. } => "set_presence",
+        }
+    }
+}

@@ -95,7 +95,16 @@ pub struct ConversationList {
     pub conversations: Vec<crate::model::Conversation>,
 }
 
-/// `GET /health`.
+/// `GET /health/live`: the process answers (it says nothing about its dependencies).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Liveness {
+    /// Always `ok`.
+    pub status: String,
+    /// The server's version.
+    pub version: String,
+}
+
+/// `GET /health` and `GET /health/ready` (the latter answers 503 unless `status` is `ok`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     /// `ok` when every dependency answers, else `degraded`.

@@ -399,6 +399,11 @@ fn every_client_variant_has_a_golden_example() {
     for frame in examples {
         let json = serde_json::to_value(&frame).unwrap();
         check_golden("client", &type_of(&json), &json);
+        assert_eq!(
+            frame.event.name(),
+            type_of(&json),
+            "name() is the wire type"
+        );
         // The checked-in text parses back to the same frame.
         let back: ClientFrame = serde_json::from_value(json).unwrap();
         assert_eq!(back, frame);

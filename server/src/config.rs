@@ -128,6 +128,16 @@ pub struct Config {
     /// Sign-in and registration attempts allowed per minute per client address.
     #[arg(long, env = "CONFAB_AUTH_ATTEMPTS_PER_MINUTE", default_value_t = 30)]
     pub auth_attempts_per_minute: u32,
+
+    /// Reverse proxies whose `X-Forwarded-For` says who the client is (addresses or networks,
+    /// comma separated, e.g. `10.0.0.0/8,::1`). Without it, the peer's address is the client's.
+    #[arg(
+        long,
+        env = "CONFAB_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = crate::http::parse_proxy
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Subcommands of `confab`.

@@ -35,6 +35,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod hub;
+pub mod metrics;
 pub mod presence;
 pub mod seed;
 pub mod site;

@@ -97,6 +97,17 @@ impl Application {
                 }
             })
         };
+        // Histogram samples are folded into buckets every few seconds, scraped or not.
+        let upkeep = {
+            let metrics = state.hub.metrics().clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(crate::metrics::UPKEEP);
+                loop {
+                    tick.tick().await;
+                    metrics.upkeep();
+                }
+            })
+        };
         // Instances that die leave sessions behind: reap them (a no-op without Redis).
         let reaper = tokio::spawn(crate::domain::presence::reap_dead_instances(state.clone()));
         let signal = async move {
@@ -117,6 +128,7 @@ impl Application {
         .await?;
         pruner.abort();
         presence.abort();
+        upkeep.abort();
         reaper.abort();
         crate::domain::presence::leave(&state).await;
         state.store.close().await;

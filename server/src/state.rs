@@ -9,6 +9,7 @@ use crate::domain::like_writer::LikeWriter;
 use crate::domain::writer::MessageWriter;
 use crate::error::AppError;
 use crate::hub::Hub;
+use crate::metrics::Limit;
 use crate::store::Store;
 use axum::extract::FromRef;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -17,7 +18,14 @@ use protocol::UserId;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::Semaphore;
+
+/// The window of the per-minute quotas.
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// Test notifications a user may send per minute.
+const TEST_NOTIFICATIONS: u32 = 6;
 
 /// Everything handlers share (fields through `Deref` to [`Shared`]).
 #[derive(Clone)]
@@ -87,7 +95,7 @@ impl AppState {
             counters: Arc::new(Coalescer::new()),
             auth_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             test_notification_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(
-                NonZeroU32::new(6).expect("6 is not zero"),
+                NonZeroU32::new(TEST_NOTIFICATIONS).expect("not zero"),
             ))),
             api_limiter: Arc::new(RateLimiter::keyed(
                 Quota::per_second(per_second).allow_burst(burst),
@@ -99,27 +107,57 @@ impl AppState {
         }))
     }
 
-    /// Counts a sign-in or registration attempt from `ip`; `RATE_LIMITED` past the quota.
-    pub fn check_auth_rate(&self, ip: IpAddr) -> Result<(), AppError> {
-        self.auth_limiter
-            .check_key(&ip)
-            .map_err(|_| AppError::RateLimited)
+    /// Counts a sign-in or registration attempt from `ip`; `RATE_LIMITED` past the quota,
+    /// which every instance shares when there are several (through the broker).
+    pub async fn check_auth_rate(&self, ip: IpAddr) -> Result<(), AppError> {
+        let limit = self.config.auth_attempts_per_minute;
+        let checked = match self.auth_limiter.check_key(&ip) {
+            Ok(()) => {
+                self.shared_quota(&format!("auth:{ip}"), limit, MINUTE)
+                    .await
+            }
+            Err(_) => Err(AppError::RateLimited),
+        };
+        self.counted(checked, Limit::Auth)
+    }
+
+    /// Counts a refusal in the metrics.
+    fn counted(&self, checked: Result<(), AppError>, limit: Limit) -> Result<(), AppError> {
+        if checked.is_err() {
+            self.hub.metrics().rate_limited(limit);
+        }
+        checked
+    }
+
+    async fn shared_quota(&self, name: &str, limit: u32, window: Duration) -> Result<(), AppError> {
+        match self.broker.within_quota(name, limit, window).await {
+            true => Ok(()),
+            false => Err(AppError::RateLimited),
+        }
     }
 }
 
 impl AppState {
     /// Counts a REST request from `ip`; `RATE_LIMITED` past the quota.
     pub fn check_api_rate(&self, ip: IpAddr) -> Result<(), AppError> {
-        self.api_limiter
+        let checked = self
+            .api_limiter
             .check_key(&ip)
-            .map_err(|_| AppError::RateLimited)
+            .map_err(|_| AppError::RateLimited);
+        self.counted(checked, Limit::Api)
     }
 
-    /// Counts a test notification by `user` (6 a minute); `RATE_LIMITED` past it.
-    pub fn check_test_notification_rate(&self, user: UserId) -> Result<(), AppError> {
-        self.test_notification_limiter
-            .check_key(&user)
-            .map_err(|_| AppError::RateLimited)
+    /// Counts a test notification by `user` (6 a minute, on all instances together);
+    /// `RATE_LIMITED` past it.
+    pub async fn check_test_notification_rate(&self, user: UserId) -> Result<(), AppError> {
+        let checked = match self.test_notification_limiter.check_key(&user) {
+            Ok(()) => {
+                let name = format!("test-notification:{user}");
+                self.shared_quota(&name, TEST_NOTIFICATIONS, MINUTE).await
+            }
+            Err(_) => Err(AppError::RateLimited),
+        };
+        self.counted(checked, Limit::TestNotification)
     }
 
     /// Forgets addresses that have been quiet long enough to be back at full quota, so the

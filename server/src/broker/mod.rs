@@ -54,6 +54,16 @@ impl Broker {
         }
     }
 
+    /// Counts one use of a quota that every instance shares (`limit` per `window` for `name`):
+    /// `false` once it is used up. In process there is nothing to share: always `true` (the
+    /// caller's own limiter is the whole limit).
+    pub async fn within_quota(&self, name: &str, limit: u32, window: std::time::Duration) -> bool {
+        match self {
+            Self::Local(_) => true,
+            Self::Redis(b) => b.within_quota(name, limit, window).await,
+        }
+    }
+
     /// Delivers a serialized frame to a topic's sessions on every instance.
     pub async fn publish(&self, topic: Topic, except: Except, frame: Utf8Bytes) {
         match self {

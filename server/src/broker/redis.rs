@@ -15,13 +15,16 @@
 //!   says `degraded`; the connections retry by themselves. Once Redis answers again the
 //!   instance subscribes again, puts its sessions and views in Redis right (those that ended
 //!   meanwhile go: no ghosts), and tells its sessions to `resync` (fetch what they may have
-//!   missed, as after a reconnect).
+//!   missed, as after a reconnect). Whatever this instance published meanwhile never reached
+//!   the others, so it also asks every other instance, on the control channel, to have its
+//!   sessions resync; the same happens after its publish queue overflowed.
 
 use super::wire::{self, Envelope, Membership};
 use crate::codec::encode_event;
 use crate::counters::{offer_and_deliver, Coalescer};
 use crate::error::AppError;
 use crate::hub::{CloseReason, Hub, TopicChange};
+use crate::metrics::BrokerOp;
 use crate::presence::{PresenceUpdate, SessionEnd};
 use crate::store::now_ms;
 use crate::topic::{Except, Topic};
@@ -58,6 +61,18 @@ const RECEIVE_QUEUE: usize = 65_536;
 
 /// The presence rules, run inside Redis.
 const PRESENCE_SCRIPT: &str = include_str!("presence.lua");
+
+/// One use of a shared quota (GCRA): KEYS[1] holds the theoretical arrival time in
+/// microseconds; ARGV = the interval between uses and the window (the burst). 1 if allowed.
+const QUOTA_SCRIPT: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+local tat = math.max(tonumber(redis.call('GET', KEYS[1])) or now, now)
+if tat + interval - now > window then return 0 end
+redis.call('SET', KEYS[1], tat + interval, 'PX', math.ceil((tat + interval - now) / 1000))
+return 1
+"#;
 
 /// The set of live instances.
 fn instances_key() -> String {
@@ -100,6 +115,7 @@ pub struct RedisBroker {
     publish: mpsc::Sender<(String, Vec<u8>)>,
     subscriber: mpsc::UnboundedSender<Subscriber>,
     script: Script,
+    quota: Script,
     healthy: AtomicBool,
     /// Why Redis is considered down, for `/health`.
     problem: Mutex<Option<String>>,
@@ -107,6 +123,9 @@ pub struct RedisBroker {
     overflowed: Arc<AtomicBool>,
     /// Publishes are being dropped (warned once until the queue drains).
     dropping: AtomicBool,
+    /// Some envelopes never reached Redis: once it takes publishes again, every other instance
+    /// is asked to have its sessions resync.
+    lost: AtomicBool,
     /// This instance's sessions and the status each chose (`Offline`: appearing offline), kept
     /// whatever Redis does, to put Redis right after an outage.
     sessions: Mutex<HashMap<SessionId, (UserId, PresenceStatus)>>,
@@ -162,10 +181,14 @@ impl RedisBroker {
             queue: push_tx,
             overflowed: overflowed.clone(),
         };
-        let subscriptions =
+        let mut subscriptions =
             ConnectionManager::new_with_config(client, config().set_push_sender(push))
                 .await
                 .map_err(unreachable)?;
+        subscriptions
+            .subscribe(wire::CONTROL)
+            .await
+            .map_err(unreachable)?;
         let topics = hub
             .watch_topics()
             .ok_or_else(|| AppError::Internal("the hub is already watched".into()))?;
@@ -178,10 +201,12 @@ impl RedisBroker {
             publish,
             subscriber: subscriber.clone(),
             script: Script::new(PRESENCE_SCRIPT),
+            quota: Script::new(QUOTA_SCRIPT),
             healthy: AtomicBool::new(true),
             problem: Mutex::new(None),
             overflowed,
             dropping: AtomicBool::new(false),
+            lost: AtomicBool::new(false),
             sessions: Mutex::new(HashMap::new()),
             pending: Mutex::new(Departures::default()),
             delivery: Arc::new(Coalescer::new()),
@@ -220,6 +245,7 @@ impl RedisBroker {
     }
 
     fn failed(&self, what: &str, error: &redis::RedisError) {
+        self.hub.metrics().broker_error();
         if self.healthy.swap(false, Ordering::Relaxed) {
             tracing::warn!(%error, "Redis {what} failed: cross-instance delivery paused");
         }
@@ -231,7 +257,8 @@ impl RedisBroker {
     fn send(&self, channel: String, payload: Vec<u8>) {
         if self.publish.try_send((channel, payload)).is_err() {
             // Redis cannot keep up (65,536 waiting): these events reach only this instance's
-            // sessions; warned once per episode.
+            // sessions until the others resync; warned once per episode.
+            self.lost.store(true, Ordering::Relaxed);
             if !self.dropping.swap(true, Ordering::Relaxed) {
                 tracing::warn!(
                     "the Redis publish queue is full: events are not crossing instances"
@@ -301,6 +328,33 @@ impl RedisBroker {
             Err(e) => {
                 self.failed("presence", &e);
                 None
+            }
+        }
+    }
+
+    /// Counts one use of a quota shared by every instance: `limit` uses at once, then one more
+    /// each `window / limit` (the generic cell rate algorithm, as the local limiters use, on
+    /// Redis's clock). `true` while within it, and also while Redis does not answer (each
+    /// instance's own limiter still applies then).
+    pub async fn within_quota(&self, name: &str, limit: u32, window: Duration) -> bool {
+        if !self.healthy.load(Ordering::Relaxed) {
+            return true;
+        }
+        let window_us = u64::try_from(window.as_micros()).unwrap_or(u64::MAX);
+        let interval_us = (window_us / u64::from(limit.max(1))).max(1);
+        let mut conn = self.commands.clone();
+        let allowed: redis::RedisResult<i64> = self
+            .quota
+            .key(format!("{}quota:{name}", wire::PREFIX))
+            .arg(interval_us)
+            .arg(window_us)
+            .invoke_async(&mut conn)
+            .await;
+        match allowed {
+            Ok(allowed) => allowed == 1,
+            Err(e) => {
+                self.failed("quota", &e);
+                true
             }
         }
     }
@@ -727,7 +781,8 @@ async fn forward_topics(
 /// Keeps the subscriber connection subscribed to the channels of the topics open here,
 /// reference counted (a user topic and a presence topic share the presence channel).
 async fn subscribe_loop(mut conn: ConnectionManager, mut rx: mpsc::UnboundedReceiver<Subscriber>) {
-    let mut counts: HashMap<String, u32> = HashMap::new();
+    // The control channel (subscribed in `connect`) is held for good: no topic maps to it.
+    let mut counts: HashMap<String, u32> = HashMap::from([(wire::CONTROL.to_owned(), 1)]);
     let mut requests = Vec::new();
     while rx.recv_many(&mut requests, 1024).await > 0 {
         let (mut subscribe, mut unsubscribe) = (Vec::new(), Vec::new());
@@ -783,12 +838,18 @@ async fn subscribe_loop(mut conn: ConnectionManager, mut rx: mpsc::UnboundedRece
 }
 
 /// Publishes in order, pipelining whatever is waiting (and dropping it while Redis is away).
+/// Once publishing works again after envelopes were lost, it asks every other instance to have
+/// its sessions resync (checked at least every [`TICK`], traffic or not).
 async fn publish_loop(
     broker: std::sync::Weak<RedisBroker>,
     mut rx: mpsc::Receiver<(String, Vec<u8>)>,
 ) {
     let mut batch = Vec::with_capacity(PUBLISH_BATCH);
-    while rx.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
+    loop {
+        let received = tokio::time::timeout(TICK, rx.recv_many(&mut batch, PUBLISH_BATCH)).await;
+        if received == Ok(0) {
+            return;
+        }
         let Some(broker) = broker.upgrade() else {
             return;
         };
@@ -796,16 +857,41 @@ async fn publish_loop(
         if !broker.healthy.load(Ordering::Relaxed) {
             // Redis is away: waiting for each batch's timeout would only back the queue up.
             // Everything sent meanwhile is recovered through `resync` once it is back.
-            batch.clear();
+            if !batch.is_empty() {
+                broker.lost.store(true, Ordering::Relaxed);
+                batch.clear();
+            }
             continue;
         }
+        let lost = broker.lost.swap(false, Ordering::Relaxed);
+        if batch.is_empty() && !lost {
+            continue;
+        }
+        let published = batch.len() as u64 + u64::from(lost);
         let mut pipe = redis::pipe();
         for (channel, payload) in batch.drain(..) {
             pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
         }
+        if lost {
+            pipe.cmd("PUBLISH")
+                .arg(wire::CONTROL)
+                .arg(wire::resync(broker.instance))
+                .ignore();
+        }
         let mut conn = broker.commands.clone();
-        if let Err(e) = pipe.query_async::<()>(&mut conn).await {
-            broker.failed("publish", &e);
+        let sent = pipe.query_async::<()>(&mut conn).await;
+        if sent.is_ok() {
+            broker.hub.metrics().broker(BrokerOp::Publish, published);
+        }
+        match sent {
+            Ok(()) if lost => {
+                tracing::info!("asked the other instances to have their sessions resync");
+            }
+            Ok(()) => {}
+            Err(e) => {
+                broker.lost.store(true, Ordering::Relaxed);
+                broker.failed("publish", &e);
+            }
         }
     }
 }
@@ -830,6 +916,7 @@ async fn receive_loop(broker: std::sync::Weak<RedisBroker>, mut rx: mpsc::Receiv
         if origin == broker.instance {
             continue;
         }
+        broker.hub.metrics().broker(BrokerOp::Receive, 1);
         match envelope {
             Envelope::Frame { except, frame } => {
                 if let Some(topic) = wire::topic_of(message.get_channel_name()) {
@@ -841,6 +928,14 @@ async fn receive_loop(broker: std::sync::Weak<RedisBroker>, mut rx: mpsc::Receiv
                 apply(&broker.hub, &change);
             }
             Envelope::Counts(counts) => broker.deliver_counts(counts),
+            Envelope::Resync => {
+                let sessions = broker.hub.deliver_all(&encode_event(ServerEvent::Resync));
+                tracing::info!(
+                    sessions,
+                    from = %origin,
+                    "another instance lost envelopes: sessions told to resync"
+                );
+            }
         }
     }
 }

@@ -8,7 +8,10 @@
 //!   that id (zeros for nobody), and the frame's UTF-8 text;
 //! - `P` (presence): the [`Presence`] as JSON;
 //! - `M` (membership): a [`Membership`] as JSON;
-//! - `C` (counters): a post's [`PostCounts`] as JSON (each instance coalesces what it delivers).
+//! - `C` (counters): a post's [`PostCounts`] as JSON (each instance coalesces what it delivers);
+//! - `R` (resync): nothing more. Sent on the [`CONTROL`] channel, which every instance hears,
+//!   by an instance some of whose envelopes never reached Redis (an outage of its own, or a full
+//!   publish queue): every other instance tells its sessions to `resync`.
 
 use crate::topic::{Except, Topic};
 use protocol::{ConversationId, ErrorCode, PostCounts, Presence, SessionId, UserId};
@@ -17,6 +20,9 @@ use uuid::Uuid;
 
 /// Every channel name starts with this.
 pub const PREFIX: &str = "confab:";
+
+/// The channel every instance listens to for as long as it runs: resync requests.
+pub const CONTROL: &str = "confab:ctl";
 
 /// The channels a topic is carried on. A user's own sessions also hear their presence changes,
 /// so the user topic listens to the presence channel too.
@@ -100,6 +106,8 @@ pub enum Envelope {
     Membership(Membership),
     /// A post's new counters.
     Counts(PostCounts),
+    /// Some of the sender's envelopes were lost: every session should resync.
+    Resync,
 }
 
 fn header(kind: u8, origin: Uuid, capacity: usize) -> Vec<u8> {
@@ -147,6 +155,11 @@ pub fn counts(origin: Uuid, counts: &PostCounts) -> Vec<u8> {
     out
 }
 
+/// Encodes a resync request.
+pub fn resync(origin: Uuid) -> Vec<u8> {
+    header(b'R', origin, 0)
+}
+
 /// Decodes an envelope: its origin and content (`None` if it is not one).
 pub fn decode(bytes: &[u8]) -> Option<(Uuid, Envelope)> {
     let (&kind, rest) = bytes.split_first()?;
@@ -168,6 +181,7 @@ pub fn decode(bytes: &[u8]) -> Option<(Uuid, Envelope)> {
         b'P' => Envelope::Presence(serde_json::from_slice(body).ok()?),
         b'M' => Envelope::Membership(serde_json::from_slice(body).ok()?),
         b'C' => Envelope::Counts(serde_json::from_slice(body).ok()?),
+        b'R' if body.is_empty() => Envelope::Resync,
         _ => return None,
     };
     Some((origin, envelope))
@@ -236,6 +250,7 @@ mod tests {
             decode(&counts(origin, &c)),
             Some((origin, Envelope::Counts(c)))
         );
+        assert_eq!(decode(&resync(origin)), Some((origin, Envelope::Resync)));
         assert_eq!(decode(b"F"), None);
         assert_eq!(decode(b"X0123456789abcdef"), None);
     }

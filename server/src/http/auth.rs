@@ -1,20 +1,19 @@
 //! Registration, sign-in and sign-out. Tokens are returned in the body (for API clients) and set
 //! as an httpOnly cookie (for browsers, so page scripts never see them).
 
-use super::ApiJson;
+use super::{ApiJson, ClientAddr};
 use crate::auth::{hash_password, token_from_headers, verify_password, AuthUser};
 use crate::error::{AppError, AppResult};
 use crate::hub::CloseReason;
 use crate::state::AppState;
 use crate::validate;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use protocol::rest::{AuthResponse, LoginRequest, RegisterRequest, SessionInfo};
 use protocol::{close, ErrorCode, User, TOKEN_COOKIE};
-use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -59,10 +58,10 @@ fn signed_in(
 
 async fn register(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> AppResult<Response> {
-    state.check_auth_rate(peer.ip())?;
+    state.check_auth_rate(client).await?;
     let username = validate::username(&req.username)?;
     validate::password(&req.password)?;
     let display_name = match &req.display_name {
@@ -80,10 +79,10 @@ async fn register(
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> AppResult<Response> {
-    state.check_auth_rate(peer.ip())?;
+    state.check_auth_rate(client).await?;
     let wrong = || AppError::AuthFailed("wrong username or password".into());
     let username = validate::username(&req.username).map_err(|_| wrong())?;
     let Some(creds) = state.store.credentials(&username).await? else {

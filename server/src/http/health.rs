@@ -1,33 +1,65 @@
-//! `GET /health`: database and broker state, and live statistics of this instance.
+//! Health and metrics for operators:
+//! - `GET /health`: database and broker state and live statistics of this instance; 503 only
+//!   when the database does not answer (without Redis the instance still serves its clients);
+//! - `GET /health/live`: liveness, 200 while the process answers requests;
+//! - `GET /health/ready`: readiness, 200 only when the database and the broker both answer;
+//! - `GET /metrics`: Prometheus text format ([`crate::metrics`]).
 
+use crate::metrics::Snapshot;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use protocol::rest::Health;
+use protocol::rest::{Health, Liveness};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health))
+    Router::new()
+        .route("/health", get(health))
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .route("/metrics", get(metrics))
 }
 
 async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let body = check(&state).await;
+    // Without the database nothing works; without Redis this instance still serves its own
+    // clients (degraded, but up).
+    let status = match body.database.as_str() {
+        "ok" => StatusCode::OK,
+        _ => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    (status, Json(body))
+}
+
+async fn live() -> Json<Liveness> {
+    Json(Liveness {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let body = check(&state).await;
+    let status = match body.status.as_str() {
+        "ok" => StatusCode::OK,
+        _ => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    (status, Json(body))
+}
+
+/// Asks the database, and the broker's last health check, how they are.
+async fn check(state: &AppState) -> Health {
     let db_ok = state.store.ping().await;
     let broker_problem = state.broker.problem();
     let stats = state.hub.stats();
-    // Without the database nothing works; without Redis this instance still serves its own
-    // clients (degraded, but up).
-    let status = if db_ok {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
     let reason = match (db_ok, &broker_problem) {
         (false, _) => Some("the database does not answer".to_owned()),
         (true, Some(problem)) => Some(problem.clone()),
         (true, None) => None,
     };
-    let body = Health {
+    Health {
         status: if reason.is_none() { "ok" } else { "degraded" }.into(),
         database: if db_ok { "ok" } else { "unavailable" }.into(),
         database_backend: state.store.backend().name().into(),
@@ -46,6 +78,23 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
         post_subscriptions: stats.post_subscriptions,
         version: env!("CARGO_PKG_VERSION").into(),
         protocol_version: protocol::PROTOCOL_VERSION,
-    };
-    (status, Json(body))
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let stats = state.hub.stats();
+    let (pool_size, pool_idle) = state.store.pool_usage();
+    let text = state.hub.metrics().render(Snapshot {
+        sessions: stats.connections,
+        users: stats.users,
+        pool_size,
+        pool_idle,
+    });
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
 }

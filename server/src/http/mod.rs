@@ -3,24 +3,25 @@
 
 mod admin;
 mod auth;
+mod client;
 mod conversations;
 mod health;
 mod notifications;
 mod posts;
 mod users;
 
+pub use self::client::{client_ip, parse_proxy, ClientAddr};
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::OriginalUri;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde::de::DeserializeOwned;
-use std::net::SocketAddr;
 use std::str::FromStr;
 
 /// Largest accepted REST request body.
@@ -60,11 +61,11 @@ async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> Ap
 /// Per-address rate limit on every REST request (the WebSocket has its own per connection).
 pub async fn rate_limit(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     request: Request,
     next: Next,
 ) -> Response {
-    match state.check_api_rate(peer.ip()) {
+    match state.check_api_rate(client) {
         Ok(()) => next.run(request).await,
         Err(e) => e.into_response(),
     }

@@ -83,7 +83,7 @@ async fn test(
     AuthUser(me): AuthUser,
     ApiJson(req): ApiJson<TestNotificationRequest>,
 ) -> AppResult<(StatusCode, Json<Notification>)> {
-    state.check_test_notification_rate(me.id)?;
+    state.check_test_notification_rate(me.id).await?;
     let text = req.message.unwrap_or_else(|| "Test notification".into());
     let text = text.trim();
     if text.is_empty() || text.chars().count() > TEST_TEXT_CHARS {

@@ -16,6 +16,7 @@ mod presence;
 
 pub use outbox::{CloseReason, Outbox, OutboxReceiver, Received};
 
+use crate::metrics::Metrics;
 use crate::topic::{Except, Topic};
 use axum::extract::ws::Utf8Bytes;
 use presence::PresenceQueue;
@@ -23,7 +24,7 @@ use protocol::{SessionId, UserId};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
-use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use tokio::sync::mpsc;
 
 /// Number of shards of each map: a few times the core count keeps write contention rare.
@@ -154,6 +155,8 @@ pub struct Hub {
     /// Where topic openings and closings go, if a broker watches them. Sent under the topic's
     /// shard lock, so the changes of one topic arrive in the order they happened.
     watch: OnceLock<mpsc::UnboundedSender<TopicChange>>,
+    /// This instance's metrics (the hub is what every part of an instance shares).
+    metrics: Arc<Metrics>,
 }
 
 impl Default for Hub {
@@ -170,7 +173,13 @@ impl Hub {
             topics: Sharded::new(),
             presence: PresenceQueue::default(),
             watch: OnceLock::new(),
+            metrics: Arc::new(Metrics::new()),
         }
+    }
+
+    /// This instance's metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Reports every topic opening and closing from now on (once per hub; the receiver must
@@ -332,6 +341,7 @@ impl Hub {
                 delivered += 1;
             }
         }
+        self.metrics.deliveries.increment(delivered as u64);
         delivered
     }
 
@@ -352,7 +362,8 @@ impl Hub {
 
     /// Queues a shared frame to every local session; returns how many it was queued for.
     pub fn deliver_all(&self, frame: &Utf8Bytes) -> usize {
-        self.sessions
+        let delivered = self
+            .sessions
             .all()
             .map(|shard| {
                 shard
@@ -360,7 +371,9 @@ impl Hub {
                     .filter(|e| e.outbox.send(frame.clone()))
                     .count()
             })
-            .sum()
+            .sum();
+        self.metrics.deliveries.increment(delivered as u64);
+        delivered
     }
 
     /// Closes every local session of a user.

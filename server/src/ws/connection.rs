@@ -10,6 +10,7 @@
 use crate::codec::{decode, encode_event, request_id};
 use crate::error::AppError;
 use crate::hub::{CloseReason, OutboxReceiver, Received};
+use crate::metrics::{Limit, Metrics};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::task::AtomicWaker;
 use futures_util::{SinkExt, StreamExt};
@@ -90,11 +91,17 @@ pub(super) struct Connection {
     /// When the last `RATE_LIMITED` answer was sent.
     rate_notice_at: Option<Instant>,
     max_frame_bytes: usize,
+    metrics: Arc<Metrics>,
 }
 
 impl Connection {
     /// Wraps an upgraded socket and the receiving end of its outbox.
-    pub fn new(socket: WebSocket, outbox: OutboxReceiver, limits: Limits) -> Self {
+    pub fn new(
+        socket: WebSocket,
+        outbox: OutboxReceiver,
+        limits: Limits,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         let per_second = NonZeroU32::new(limits.events_per_second).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(limits.event_burst).unwrap_or(per_second);
         let now = Instant::now();
@@ -117,6 +124,7 @@ impl Connection {
             limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
             rate_notice_at: None,
             max_frame_bytes: limits.max_frame_bytes,
+            metrics,
         }
     }
 
@@ -148,8 +156,10 @@ impl Connection {
     /// Writes the close reason (an `error` event, then a close frame) or completes the client's
     /// close handshake, within a short grace period; a client that stopped reading cannot hold
     /// the task (and its memory) beyond that.
-    pub async fn finish(mut self) {
+    /// Returns the close code the server sent (`None`: the client closed, or went away).
+    pub async fn finish(mut self) -> Option<u16> {
         let reason = self.close.take().or_else(|| self.outbox.close_reason());
+        let code = reason.as_ref().map(|r| r.close_code);
         let socket = &mut self.socket;
         let farewell = async move {
             let Some(reason) = reason else {
@@ -176,6 +186,7 @@ impl Connection {
             }
         };
         let _ = tokio::time::timeout(CLOSE_GRACE, farewell).await;
+        code
     }
 
     fn poll_next(&mut self, cx: &mut Context<'_>, deadline: Option<Pin<&mut Sleep>>) -> Poll<Next> {
@@ -267,6 +278,7 @@ impl Connection {
             });
         }
         if self.limiter.check().is_err() {
+            self.metrics.rate_limited(Limit::Events);
             // Answered once per window (with the request's id), never per refused frame: a
             // flood must not fill the client's own queue with errors and get it closed.
             let now = Instant::now();
@@ -283,11 +295,17 @@ impl Connection {
             });
         }
         Some(match decode(&text) {
-            Ok(frame) => Next::Frame(frame),
-            Err(e) => Next::Refused {
-                id: e.id,
-                error: e.error,
-            },
+            Ok(frame) => {
+                self.metrics.event(frame.event.name());
+                Next::Frame(frame)
+            }
+            Err(e) => {
+                self.metrics.invalid_event();
+                Next::Refused {
+                    id: e.id,
+                    error: e.error,
+                }
+            }
         })
     }
 
@@ -325,6 +343,13 @@ impl Connection {
     /// Hands the due ping and the pending frames to the socket; false if it is not ready for
     /// more (it will wake the task) or failed.
     fn feed(&mut self, cx: &mut Context<'_>) -> bool {
+        let mut written = 0;
+        let fed = self.feed_counting(cx, &mut written);
+        self.metrics.frames_out.increment(written);
+        fed
+    }
+
+    fn feed_counting(&mut self, cx: &mut Context<'_>, written: &mut u64) -> bool {
         while self.ping_due || !self.pending.is_empty() {
             match self.socket.poll_ready_unpin(cx) {
                 Poll::Ready(Ok(())) => {}
@@ -339,7 +364,10 @@ impl Connection {
                 Message::Ping(Default::default())
             } else {
                 match self.pending.pop_front() {
-                    Some(frame) => Message::Text(frame),
+                    Some(frame) => {
+                        *written += 1;
+                        Message::Text(frame)
+                    }
                     None => break,
                 }
             };

@@ -55,6 +55,7 @@ pub(super) async fn handle(cx: &mut Context, frame: ClientFrame) -> Result<(), A
             temp_id,
             body,
         } => {
+            let arrived = Instant::now();
             let sent = messages::send(
                 &cx.state,
                 cx.actor(),
@@ -63,17 +64,18 @@ pub(super) async fn handle(cx: &mut Context, frame: ClientFrame) -> Result<(), A
                 body,
             )
             .await;
-            acknowledge(cx, id, temp_id, sent).await
+            acknowledge(cx, id, temp_id, sent, arrived).await
         }
         ClientEvent::SendDirectMessage {
             recipient_id,
             temp_id,
             body,
         } => {
+            let arrived = Instant::now();
             let sent =
                 messages::send_direct(&cx.state, cx.actor(), recipient_id, temp_id.clone(), body)
                     .await;
-            acknowledge(cx, id, temp_id, sent).await
+            acknowledge(cx, id, temp_id, sent, arrived).await
         }
         ClientEvent::EditMessage { message_id, body } => {
             let message = messages::edit(&cx.state, cx.actor(), message_id, body).await?;
@@ -117,16 +119,20 @@ pub(super) async fn handle(cx: &mut Context, frame: ClientFrame) -> Result<(), A
     }
 }
 
-/// Acks a committed send to this session; sending also ends the sender's typing there.
+/// Acks a committed send to this session (timing it from `arrived`); sending also ends the
+/// sender's typing there.
 async fn acknowledge(
     cx: &mut Context,
     id: Reply,
     temp_id: String,
     sent: Result<(protocol::Message, bool), AppError>,
+    arrived: Instant,
 ) -> Result<(), AppError> {
     let (message, _) = sent?;
     let conversation = message.conversation_id;
     cx.reply(id, ServerEvent::MessageAck { temp_id, message });
+    let metrics = cx.state.hub.metrics();
+    metrics.ack_latency.record(arrived.elapsed().as_secs_f64());
     stop_typing(cx, conversation).await;
     Ok(())
 }

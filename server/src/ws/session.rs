@@ -8,6 +8,7 @@ use crate::auth;
 use crate::domain::sessions;
 use crate::error::AppError;
 use crate::hub::{CloseReason, Outbox};
+use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::store::now_ms;
 use crate::typing::TypingState;
@@ -37,18 +38,42 @@ pub fn run(
         heartbeat: state.config.heartbeat(),
         idle_timeout: state.config.idle_timeout(),
     };
-    let mut conn = Connection::new(socket, receiver, limits);
+    let metrics = state.hub.metrics().clone();
+    let mut conn = Connection::new(socket, receiver, limits, metrics.clone());
     async move {
         let _permit = permit;
+        let _open = OpenConnection::new(&metrics);
         let user = Box::pin(authenticate(&state, &outbox, &mut conn, token)).await;
         if let Some(user) = user {
+            metrics.sessions_authenticated.increment(1);
             let mut cx = Box::pin(start(state, user, outbox, &mut conn)).await;
             run_session(&mut cx, &mut conn).await;
             let typing_in = cx.typing.clear();
             Box::pin(sessions::close(&cx.state, cx.user.id, cx.id, typing_in)).await;
             tracing::debug!(user = %cx.user.id, session = %cx.id, "session ended");
         }
-        Box::pin(conn.finish()).await;
+        let code = Box::pin(conn.finish()).await;
+        if code == Some(close::SLOW_CONSUMER) {
+            metrics.slow_consumers.increment(1);
+        }
+        metrics.connection_closed(code);
+    }
+}
+
+/// Counts an open WebSocket for as long as it lives (also if its task is dropped).
+struct OpenConnection<'a>(&'a Metrics);
+
+impl<'a> OpenConnection<'a> {
+    fn new(metrics: &'a Metrics) -> Self {
+        metrics.connections_opened.increment(1);
+        metrics.connections.increment(1.0);
+        Self(metrics)
+    }
+}
+
+impl Drop for OpenConnection<'_> {
+    fn drop(&mut self) {
+        self.0.connections.decrement(1.0);
     }
 }
 

@@ -7,7 +7,10 @@ use protocol::{ClientEvent, NotificationKind, PresenceStatus, ReceiptKind, Serve
 use serde_json::{json, Value};
 use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -70,6 +73,58 @@ impl Redis {
     }
 }
 
+/// A TCP proxy in front of Redis for one instance, which the test can cut (every connection
+/// dropped, new ones closed at once) and restore: that instance alone loses Redis, as in a
+/// network partition, while the others keep it.
+struct Proxy {
+    port: u16,
+    open: Arc<AtomicBool>,
+    cuts: watch::Sender<u64>,
+}
+
+impl Proxy {
+    async fn start(upstream: u16) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let open = Arc::new(AtomicBool::new(true));
+        let (cuts, _) = watch::channel(0);
+        let (accepting, cut) = (open.clone(), cuts.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !accepting.load(Ordering::SeqCst) {
+                    continue; // dropped: closed at once
+                }
+                let mut cut = cut.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut server) =
+                        tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await
+                    else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Proxy { port, open, cuts }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn cut(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        self.cuts.send_modify(|n| *n += 1);
+    }
+
+    fn restore(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+}
+
 async fn wait_for_port(port: u16) {
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))
@@ -86,6 +141,8 @@ async fn wait_for_port(port: u16) {
 /// Three instances behind no load balancer: each test picks the instance per client.
 struct Cluster {
     redis: Redis,
+    /// The first instance's way to Redis, when the test partitions it.
+    proxy: Option<Proxy>,
     instances: Vec<Option<Process>>,
     apps: Vec<TestApp>,
     _data: tempfile::TempDir,
@@ -93,7 +150,20 @@ struct Cluster {
 
 impl Cluster {
     async fn start() -> Cluster {
+        Self::start_with(false, 1000).await
+    }
+
+    /// Three instances, the first reaching Redis through a [`Proxy`] the test can cut.
+    async fn start_partitionable() -> Cluster {
+        Self::start_with(true, 1000).await
+    }
+
+    async fn start_with(proxied: bool, auth_attempts_per_minute: u32) -> Cluster {
         let redis = Redis::start().await;
+        let proxy = match proxied {
+            true => Some(Proxy::start(redis.port).await),
+            false => None,
+        };
         let data = tempfile::tempdir().unwrap();
         let database = match fresh_database().await {
             Some(url) => url,
@@ -101,6 +171,7 @@ impl Cluster {
         };
         let mut cluster = Cluster {
             redis,
+            proxy,
             instances: Vec::new(),
             apps: Vec::new(),
             _data: data,
@@ -110,13 +181,18 @@ impl Cluster {
             let port = free_port();
             let dir = cluster._data.path().join(format!("instance-{i}"));
             std::fs::create_dir_all(&dir).unwrap();
+            let redis_url = match (&cluster.proxy, i) {
+                (Some(proxy), 0) => proxy.url(),
+                _ => cluster.redis.url(),
+            };
             let child = Command::new(env!("CARGO_BIN_EXE_confab"))
                 .args(["--bind", &format!("127.0.0.1:{port}")])
                 .args(["--database-url", &database])
-                .args(["--redis-url", &cluster.redis.url()])
+                .args(["--redis-url", &redis_url])
                 .args(["--jwt-secret", SECRET, "--presence-grace-ms", "300"])
                 .args(["--typing-timeout-ms", "500"])
-                .args(["--auth-attempts-per-minute", "1000"])
+                .arg("--auth-attempts-per-minute")
+                .arg(auth_attempts_per_minute.to_string())
                 .args(["--admin-usernames", "root"])
                 .arg("--data-dir")
                 .arg(&dir)
@@ -526,6 +602,11 @@ async fn a_redis_outage_keeps_local_delivery_and_recovers_without_loss() {
         degraded["reason"].as_str().unwrap().contains("Redis"),
         "{degraded}"
     );
+    // Alive, but not ready: a balancer's readiness check takes it out of rotation.
+    let live = a.http.get(a.url("/health/live")).send().await.unwrap();
+    assert_eq!(live.status(), 200);
+    let ready = a.http.get(a.url("/health/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
 
     // Local delivery, storage and acks go on without Redis.
     alice_a.send(send(group, "t2", "while Redis is down")).await;
@@ -564,6 +645,67 @@ async fn a_redis_outage_keeps_local_delivery_and_recovers_without_loss() {
                     && p.last_seen_at.is_some()))
         })
         .await;
+}
+
+#[tokio::test]
+async fn an_instance_cut_off_from_redis_has_the_others_resync_when_it_returns() {
+    let cluster = Cluster::start_partitionable().await;
+    let (a, b) = (&cluster.apps[0], &cluster.apps[1]);
+    let (alice, bob) = (a.register("alice").await, b.register("bob").await);
+    let group = a.group(&alice, "Partition", &[&bob]).await;
+    let mut alice_a = a.connect(&alice).await;
+    let mut bob_b = b.connect(&bob).await;
+    alice_a.send(send(group, "t1", "before")).await;
+    bob_b.expect(is_message("before")).await;
+
+    // Only A loses Redis: B keeps it and says ok.
+    cluster.proxy.as_ref().unwrap().cut();
+    wait_for_status(a, "degraded").await;
+    assert_eq!(health(b).await.unwrap()["status"], "ok");
+    alice_a.send(send(group, "t2", "cut off")).await;
+    alice_a
+        .expect(|e| matches!(e, ServerEvent::MessageAck { temp_id, .. } if temp_id == "t2"))
+        .await;
+
+    // A's publish of it never reached Redis. When A is back it asks the others to have their
+    // sessions resync: bob fetches exactly what he missed.
+    cluster.proxy.as_ref().unwrap().restore();
+    wait_for_status(a, "ok").await;
+    let resynced = bob_b
+        .expect_within(Duration::from_secs(10), |e| {
+            matches!(e, ServerEvent::Resync) || is_message("cut off")(e)
+        })
+        .await;
+    assert!(
+        matches!(resynced, ServerEvent::Resync),
+        "a message published while A was cut off cannot have crossed: {resynced:?}"
+    );
+    assert_eq!(bodies_after(b, &bob, group, 1).await, ["cut off"]);
+    alice_a.send(send(group, "t3", "after")).await;
+    bob_b.expect(is_message("after")).await;
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_limited_across_instances() {
+    let cluster = Cluster::start_with(false, 6).await;
+    let attempt = |app: &TestApp| {
+        app.http
+            .post(app.url("/api/auth/login"))
+            .json(&json!({"username": "mallory", "password": "guess-guess"}))
+            .send()
+    };
+    // Six wrong guesses from one address, spread over the three instances, are answered...
+    for i in 0..6 {
+        let response = attempt(&cluster.apps[i % 3]).await.unwrap();
+        assert_eq!(response.status(), 401, "attempt {i}");
+    }
+    // ...and the seventh is refused by every instance, though none has seen more than two.
+    for app in &cluster.apps {
+        let response = attempt(app).await.unwrap();
+        assert_eq!(response.status(), 429);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "RATE_LIMITED", "{body}");
+    }
 }
 
 #[tokio::test]

@@ -543,3 +543,40 @@ pub fn message_of(event: &ServerEvent) -> &protocol::Message {
         other => panic!("not a message event: {other:?}"),
     }
 }
+
+impl TestApp {
+    /// The Prometheus text of `GET /metrics`.
+    pub async fn metrics_text(&self) -> String {
+        let response = self.http.get(self.url("/metrics")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    }
+
+    /// The value of one series (`name{labels}` exactly as exposed), 0 when it is not there.
+    pub async fn metric(&self, series: &str) -> f64 {
+        metric_in(&self.metrics_text().await, series)
+    }
+
+    /// Waits (up to 5 s) until a series reaches `at_least`; returns its value.
+    pub async fn wait_for_metric(&self, series: &str, at_least: f64) -> f64 {
+        for _ in 0..100 {
+            let value = self.metric(series).await;
+            if value >= at_least {
+                return value;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{series} never reached {at_least}");
+    }
+}
+
+/// The value of one series in a Prometheus text exposition, 0 when it is not there.
+pub fn metric_in(text: &str, series: &str) -> f64 {
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .find_map(|line| {
+            let (name, value) = line.rsplit_once(' ')?;
+            (name == series).then(|| value.parse().unwrap())
+        })
+        .unwrap_or(0.0)
+}

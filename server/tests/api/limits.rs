@@ -220,4 +220,8 @@ async fn a_client_that_stops_reading_is_dropped_and_memory_stays_bounded() {
         assert_eq!(u16::from(frame.code), protocol::close::SLOW_CONSUMER);
     }
     sender.assert_alive().await;
+    // Operators see it in the metrics.
+    app.wait_for_metric("confab_websocket_closed_total{code=\"4008\"}", 1.0)
+        .await;
+    assert_eq!(app.metric("confab_slow_consumer_closes_total").await, 1.0);
 }

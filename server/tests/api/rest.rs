@@ -417,3 +417,51 @@ async fn every_api_error_has_a_json_body() {
         "{body}"
     );
 }
+
+/// A wrong sign-in from `from` (as an `X-Forwarded-For` header says); its status.
+async fn guess_from(app: &TestApp, from: &str) -> u16 {
+    app.http
+        .post(app.url("/api/auth/login"))
+        .header("x-forwarded-for", from)
+        .json(&serde_json::json!({"username": "mallory", "password": "guess-guess"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_quota() {
+    let app = spawn_app_with(&[
+        "--auth-attempts-per-minute",
+        "2",
+        "--trusted-proxies",
+        "10.0.0.0/8,127.0.0.1",
+    ])
+    .await;
+    let one = [
+        guess_from(&app, "203.0.113.1").await,
+        guess_from(&app, "203.0.113.1").await,
+        guess_from(&app, "203.0.113.1").await,
+    ];
+    assert_eq!(one, [401, 401, 429]);
+    // Another client behind the same proxy is not punished for the first one's guesses, even
+    // when it came through a second trusted proxy.
+    assert_eq!(guess_from(&app, "203.0.113.2, 10.1.2.3").await, 401);
+}
+
+#[tokio::test]
+async fn a_forwarded_for_header_from_an_untrusted_peer_is_ignored() {
+    let app = spawn_app_with(&["--auth-attempts-per-minute", "2"]).await;
+    let statuses = [
+        guess_from(&app, "203.0.113.1").await,
+        guess_from(&app, "203.0.113.2").await,
+        guess_from(&app, "203.0.113.3").await,
+    ];
+    assert_eq!(
+        statuses,
+        [401, 401, 429],
+        "one address, whatever the header says"
+    );
+}
