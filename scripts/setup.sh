@@ -40,11 +40,14 @@ setup_leptos() {
   fi
 }
 
-# Playwright and npm's binaryen (wasm-opt for release builds), in end2end/node_modules.
+# Playwright, socket.io-client, TypeScript and npm's binaryen (wasm-opt for release builds), in
+# end2end/node_modules; installed again whenever package-lock.json changes (a copy of the lock
+# it was installed from is kept beside the packages).
 setup_npm() {
-  if [ ! -x end2end/node_modules/.bin/playwright ] || [ ! -x end2end/node_modules/.bin/wasm-opt ]; then
+  if ! cmp -s end2end/package-lock.json end2end/node_modules/.confab-installed-lock; then
     say "installing the end-to-end test packages and wasm-opt (npm ci)"
-    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund &&
+      cp package-lock.json node_modules/.confab-installed-lock)
   fi
 }
 

@@ -18,6 +18,9 @@ cargo fmt --all -- --check
 say "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+say "TypeScript: the generated protocol types (protocol/bindings/ts) and the end-to-end tests type-check"
+(cd end2end && npx tsc -p .)
+
 say "unit and integration tests (SQLite)"
 cargo test --workspace --locked
 

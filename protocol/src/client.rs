@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// {"type": "send_message", "id": "r1", "conversation_id": "…", "temp_id": "t1", "body": "hi"}
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct ClientFrame {
     /// Optional request id (at most 64 bytes); echoed on the reply or error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,6 +37,7 @@ impl ClientFrame {
 
 /// Client→server events.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientEvent {
     /// Authenticate with a token from `POST /api/auth/login` when the token was not given in the

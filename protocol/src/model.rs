@@ -14,6 +14,7 @@ pub type Seq = i64;
 
 /// A user as other users see them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct User {
     /// The user's id.
     pub id: UserId,
@@ -25,6 +26,7 @@ pub struct User {
 
 /// Whether a conversation is a 1:1 direct conversation or a named group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationKind {
     /// Exactly two members, created on the first message between them and reused after.
@@ -35,6 +37,7 @@ pub enum ConversationKind {
 
 /// A conversation as seen by one of its members.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct Conversation {
     /// The conversation's id.
     pub id: ConversationId,
@@ -58,6 +61,7 @@ pub struct Conversation {
 
 /// How far one member has received and read a conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct MemberPosition {
     /// The member.
     pub user_id: UserId,
@@ -69,6 +73,7 @@ pub struct MemberPosition {
 
 /// A chat message. Deleted messages stay as tombstones: `deleted` is true and `body` is empty.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct Message {
     /// The message's id.
     pub id: MessageId,
@@ -90,6 +95,7 @@ pub struct Message {
 
 /// Availability of a user, aggregated over all of their sessions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum PresenceStatus {
     /// At least one session is connected and active.
@@ -103,6 +109,7 @@ pub enum PresenceStatus {
 
 /// A user's presence.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct Presence {
     /// Whose presence this is.
     pub user_id: UserId,
@@ -115,6 +122,7 @@ pub struct Presence {
 
 /// The two kinds of read receipts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ReceiptKind {
     /// The recipient's client has received the messages.
@@ -125,6 +133,7 @@ pub enum ReceiptKind {
 
 /// Unread messages in one conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct UnreadCount {
     /// The conversation.
     pub conversation_id: ConversationId,
@@ -137,6 +146,7 @@ pub struct UnreadCount {
 
 /// What a notification is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     /// Someone added the user to a group (or created a group with them in it).
@@ -159,6 +169,7 @@ pub enum NotificationKind {
 
 /// Which notifications a `notifications_read` marks read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 #[serde(tag = "scope", rename_all = "snake_case")]
 pub enum ReadNotifications {
     /// This notification and every older one ("mark all read" up to the newest seen).
@@ -181,6 +192,7 @@ pub enum ReadNotifications {
 /// A notification for the bell: something that happened to the user while they may not have
 /// been looking.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct Notification {
     /// The notification's id.
     pub id: NotificationId,
@@ -209,6 +221,7 @@ pub struct Notification {
 
 /// A post in a feed or on a profile.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct Post {
     /// The post's id.
     pub id: PostId,
@@ -229,6 +242,7 @@ pub struct Post {
 /// A post's live counters. `version` grows with every change of either count, so a client (or
 /// a server coalescing updates) keeps the highest version it has seen and never goes back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct PostCounts {
     /// The post.
     pub post_id: PostId,
@@ -242,6 +256,7 @@ pub struct PostCounts {
 
 /// A comment on a post.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct Comment {
     /// The comment's id.
     pub id: CommentId,
@@ -257,6 +272,7 @@ pub struct Comment {
 
 /// A person's public profile.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct Profile {
     /// The user.
     pub user: User,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /api/auth/register`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct RegisterRequest {
     /// 3–32 characters: letters, digits, `_`, `-`, `.`.
     pub username: String,
@@ -18,6 +19,7 @@ pub struct RegisterRequest {
 
 /// `POST /api/auth/login`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct LoginRequest {
     /// The username.
     pub username: String,
@@ -27,6 +29,7 @@ pub struct LoginRequest {
 
 /// Reply to register and login. The token is also set as an httpOnly cookie for browsers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct AuthResponse {
     /// The signed-in user.
     pub user: User,
@@ -39,6 +42,7 @@ pub struct AuthResponse {
 /// `GET /api/auth/session`: who the request's credentials belong to, if anyone. Always 200, so
 /// a browser can ask without logging an error when nobody is signed in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct SessionInfo {
     /// The signed-in user, or `None`.
     pub user: Option<User>,
@@ -46,6 +50,7 @@ pub struct SessionInfo {
 
 /// `POST /api/conversations`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CreateConversationRequest {
     /// Get or create the 1:1 conversation with a user.
@@ -65,6 +70,7 @@ pub enum CreateConversationRequest {
 
 /// `POST /api/conversations/{id}/members`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct AddMemberRequest {
     /// The user to add.
     pub user_id: UserId,
@@ -74,6 +80,7 @@ pub struct AddMemberRequest {
 /// ascending sequence order. With `before`, the newest messages older than it; with `after`, the
 /// oldest messages newer than it; with neither, the newest messages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct MessagePage {
     /// The messages, oldest first.
     pub messages: Vec<Message>,
@@ -83,6 +90,7 @@ pub struct MessagePage {
 
 /// `GET /api/users?q=…`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct UserList {
     /// Matching users.
     pub users: Vec<User>,
@@ -90,6 +98,7 @@ pub struct UserList {
 
 /// `GET /api/conversations`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct ConversationList {
     /// The caller's conversations, most recently active first.
     pub conversations: Vec<crate::model::Conversation>,
@@ -97,6 +106,7 @@ pub struct ConversationList {
 
 /// `GET /health/live`: the process answers (it says nothing about its dependencies).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct Liveness {
     /// Always `ok`.
     pub status: String,
@@ -106,6 +116,7 @@ pub struct Liveness {
 
 /// `GET /health` and `GET /health/ready` (the latter answers 503 unless `status` is `ok`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct Health {
     /// `ok` when every dependency answers, else `degraded`.
     pub status: String,
@@ -142,6 +153,7 @@ pub struct Health {
 
 /// `POST /api/admin/users/{id}/kick`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct KickRequest {
     /// Also ban the user: their tokens stop working and they cannot sign in again.
     #[serde(default)]
@@ -150,6 +162,7 @@ pub struct KickRequest {
 
 /// Reply to a kick.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct KickResponse {
     /// The user.
     pub user_id: UserId,
@@ -160,6 +173,7 @@ pub struct KickResponse {
 /// `GET /api/notifications?before=ID&limit=N`: notifications newest first (older than
 /// `before` when given).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct NotificationList {
     /// Newest first.
     pub notifications: Vec<crate::model::Notification>,
@@ -172,6 +186,7 @@ pub struct NotificationList {
 
 /// `POST /api/notifications/read`: mark every notification up to this one as read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct MarkNotificationsRead {
     /// The newest notification the user has seen.
     pub up_to: NotificationId,
@@ -179,6 +194,7 @@ pub struct MarkNotificationsRead {
 
 /// Reply to marking notifications read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct NotificationsUnread {
     /// Unread notifications left.
     pub unread: i64,
@@ -186,6 +202,7 @@ pub struct NotificationsUnread {
 
 /// `POST /api/posts`: write a post.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct CreatePostRequest {
     /// The text (1 to the configured maximum of characters).
     pub body: String,
@@ -194,6 +211,7 @@ pub struct CreatePostRequest {
 /// A page of posts, newest first (`GET /api/feed`, `GET /api/users/{id}/posts`). Ask for the
 /// next with `?before=<id of the last post>`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct PostPage {
     /// Newest first.
     pub posts: Vec<crate::model::Post>,
@@ -203,6 +221,7 @@ pub struct PostPage {
 
 /// `POST /api/posts/{id}/comments`: comment on a post.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct CreateCommentRequest {
     /// The text (1 to the configured maximum of characters).
     pub body: String,
@@ -211,6 +230,7 @@ pub struct CreateCommentRequest {
 /// A page of comments, oldest first (`GET /api/posts/{id}/comments`). Ask for the next with
 /// `?after=<id of the last comment>`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct CommentPage {
     /// Oldest first.
     pub comments: Vec<crate::model::Comment>,
@@ -220,6 +240,7 @@ pub struct CommentPage {
 
 /// `POST /api/notifications/test`: send yourself a notification (to check a client).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct TestNotificationRequest {
     /// The text shown (default "Test notification"; at most 200 characters).
     #[serde(default)]

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// One server→client frame: the event plus, on replies and errors, the `id` of the request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 pub struct ServerFrame {
     /// The request id this frame answers, if the request carried one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33,6 +34,7 @@ impl ServerFrame {
 
 /// Server→client events.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerEvent {
     /// The session is authenticated. Followed by `unread_snapshot`.
