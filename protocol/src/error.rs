@@ -6,7 +6,10 @@ use std::fmt;
 
 /// A machine-readable error code, serialized in SCREAMING_SNAKE_CASE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     /// The WebSocket was not authenticated within the deadline; the server closes it.
@@ -81,7 +84,10 @@ impl fmt::Display for ErrorCode {
 
 /// The body of every REST error response.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct ErrorBody {
     /// The error itself.
     pub error: ErrorDetail,
@@ -89,7 +95,10 @@ pub struct ErrorBody {
 
 /// A code plus a human-readable message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct ErrorDetail {
     /// The stable, machine-readable code.
     pub code: ErrorCode,

@@ -14,7 +14,10 @@ pub type Seq = i64;
 
 /// A user as other users see them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct User {
     /// The user's id.
     pub id: UserId,
@@ -26,7 +29,10 @@ pub struct User {
 
 /// Whether a conversation is a 1:1 direct conversation or a named group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationKind {
     /// Exactly two members, created on the first message between them and reused after.
@@ -37,7 +43,10 @@ pub enum ConversationKind {
 
 /// A conversation as seen by one of its members.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct Conversation {
     /// The conversation's id.
     pub id: ConversationId,
@@ -48,6 +57,7 @@ pub struct Conversation {
     /// Current members.
     pub members: Vec<User>,
     /// The sequence number of the newest message (0 when empty).
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = i64))]
     pub last_seq: Seq,
     /// The newest message, if any.
     pub last_message: Option<Message>,
@@ -56,38 +66,50 @@ pub struct Conversation {
     /// How far each member has received and read the conversation (for receipts).
     pub positions: Vec<MemberPosition>,
     /// When it was created.
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = i64))]
     pub created_at: Millis,
 }
 
 /// How far one member has received and read a conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct MemberPosition {
     /// The member.
     pub user_id: UserId,
     /// Highest sequence number their client confirmed receiving.
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = i64))]
     pub delivered_seq: Seq,
     /// Highest sequence number they have read.
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = i64))]
     pub read_seq: Seq,
 }
 
 /// A chat message. Deleted messages stay as tombstones: `deleted` is true and `body` is empty.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct Message {
     /// The message's id.
     pub id: MessageId,
     /// The conversation it belongs to.
     pub conversation_id: ConversationId,
     /// Its position in the conversation.
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = i64))]
     pub seq: Seq,
     /// Who sent it.
     pub sender_id: UserId,
     /// The text (empty once deleted).
     pub body: String,
     /// When the server committed it.
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = i64))]
     pub created_at: Millis,
     /// When it was last edited, if ever.
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = Option<i64>))]
     pub edited_at: Option<Millis>,
     /// Whether it was deleted (a tombstone).
     pub deleted: bool,
@@ -95,7 +117,10 @@ pub struct Message {
 
 /// Availability of a user, aggregated over all of their sessions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PresenceStatus {
     /// At least one session is connected and active.
@@ -109,7 +134,10 @@ pub enum PresenceStatus {
 
 /// A user's presence.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct Presence {
     /// Whose presence this is.
     pub user_id: UserId,
@@ -117,12 +145,16 @@ pub struct Presence {
     pub status: PresenceStatus,
     /// Last-seen time: `null` while online; while away, when they went away; while offline,
     /// when they were last connected (or chose to appear offline; `null` if never seen).
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = Option<i64>))]
     pub last_seen_at: Option<Millis>,
 }
 
 /// The two kinds of read receipts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ReceiptKind {
     /// The recipient's client has received the messages.
@@ -133,7 +165,10 @@ pub enum ReceiptKind {
 
 /// Unread messages in one conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct UnreadCount {
     /// The conversation.
     pub conversation_id: ConversationId,
@@ -141,12 +176,16 @@ pub struct UnreadCount {
     pub unread: i64,
     /// The conversation's newest sequence number when counted: a `message_new` at or below it
     /// is already included in `unread`.
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = i64))]
     pub last_seq: Seq,
 }
 
 /// What a notification is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     /// Someone added the user to a group (or created a group with them in it).
@@ -169,7 +208,10 @@ pub enum NotificationKind {
 
 /// Which notifications a `notifications_read` marks read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 #[serde(tag = "scope", rename_all = "snake_case")]
 pub enum ReadNotifications {
     /// This notification and every older one ("mark all read" up to the newest seen).
@@ -192,7 +234,10 @@ pub enum ReadNotifications {
 /// A notification for the bell: something that happened to the user while they may not have
 /// been looking.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct Notification {
     /// The notification's id.
     pub id: NotificationId,
@@ -214,6 +259,7 @@ pub struct Notification {
     #[serde(default)]
     pub text: Option<String>,
     /// When it happened (for grouped likes: the latest).
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = i64))]
     pub created_at: Millis,
     /// Whether the user has seen it.
     pub read: bool,
@@ -221,7 +267,10 @@ pub struct Notification {
 
 /// A post in a feed or on a profile.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct Post {
     /// The post's id.
     pub id: PostId,
@@ -230,6 +279,7 @@ pub struct Post {
     /// The text (1 to the configured maximum of characters).
     pub body: String,
     /// When it was written.
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = i64))]
     pub created_at: Millis,
     /// Likes, exact.
     pub like_count: i64,
@@ -242,7 +292,10 @@ pub struct Post {
 /// A post's live counters. `version` grows with every change of either count, so a client (or
 /// a server coalescing updates) keeps the highest version it has seen and never goes back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct PostCounts {
     /// The post.
     pub post_id: PostId,
@@ -256,7 +309,10 @@ pub struct PostCounts {
 
 /// A comment on a post.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct Comment {
     /// The comment's id.
     pub id: CommentId,
@@ -267,12 +323,16 @@ pub struct Comment {
     /// The text.
     pub body: String,
     /// When it was written.
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = i64))]
     pub created_at: Millis,
 }
 
 /// A person's public profile.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct Profile {
     /// The user.
     pub user: User,

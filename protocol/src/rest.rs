@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /api/auth/register`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct RegisterRequest {
     /// 3–32 characters: letters, digits, `_`, `-`, `.`.
     pub username: String,
@@ -19,7 +22,10 @@ pub struct RegisterRequest {
 
 /// `POST /api/auth/login`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct LoginRequest {
     /// The username.
     pub username: String,
@@ -29,20 +35,27 @@ pub struct LoginRequest {
 
 /// Reply to register and login. The token is also set as an httpOnly cookie for browsers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct AuthResponse {
     /// The signed-in user.
     pub user: User,
     /// A JWT for `Authorization: Bearer` and the WebSocket.
     pub token: String,
     /// When the token expires.
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = i64))]
     pub expires_at: Millis,
 }
 
 /// `GET /api/auth/session`: who the request's credentials belong to, if anyone. Always 200, so
 /// a browser can ask without logging an error when nobody is signed in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct SessionInfo {
     /// The signed-in user, or `None`.
     pub user: Option<User>,
@@ -50,7 +63,10 @@ pub struct SessionInfo {
 
 /// `POST /api/conversations`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CreateConversationRequest {
     /// Get or create the 1:1 conversation with a user.
@@ -70,7 +86,10 @@ pub enum CreateConversationRequest {
 
 /// `POST /api/conversations/{id}/members`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct AddMemberRequest {
     /// The user to add.
     pub user_id: UserId,
@@ -80,7 +99,10 @@ pub struct AddMemberRequest {
 /// ascending sequence order. With `before`, the newest messages older than it; with `after`, the
 /// oldest messages newer than it; with neither, the newest messages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct MessagePage {
     /// The messages, oldest first.
     pub messages: Vec<Message>,
@@ -90,7 +112,10 @@ pub struct MessagePage {
 
 /// `GET /api/users?q=…`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct UserList {
     /// Matching users.
     pub users: Vec<User>,
@@ -98,7 +123,10 @@ pub struct UserList {
 
 /// `GET /api/conversations`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct ConversationList {
     /// The caller's conversations, most recently active first.
     pub conversations: Vec<crate::model::Conversation>,
@@ -106,7 +134,10 @@ pub struct ConversationList {
 
 /// `GET /health/live`: the process answers (it says nothing about its dependencies).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct Liveness {
     /// Always `ok`.
     pub status: String,
@@ -116,7 +147,10 @@ pub struct Liveness {
 
 /// `GET /health` and `GET /health/ready` (the latter answers 503 unless `status` is `ok`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct Health {
     /// `ok` when every dependency answers, else `degraded`.
     pub status: String,
@@ -153,7 +187,10 @@ pub struct Health {
 
 /// `POST /api/admin/users/{id}/kick`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct KickRequest {
     /// Also ban the user: their tokens stop working and they cannot sign in again.
     #[serde(default)]
@@ -162,7 +199,10 @@ pub struct KickRequest {
 
 /// Reply to a kick.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct KickResponse {
     /// The user.
     pub user_id: UserId,
@@ -173,7 +213,10 @@ pub struct KickResponse {
 /// `GET /api/notifications?before=ID&limit=N`: notifications newest first (older than
 /// `before` when given).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct NotificationList {
     /// Newest first.
     pub notifications: Vec<crate::model::Notification>,
@@ -186,7 +229,10 @@ pub struct NotificationList {
 
 /// `POST /api/notifications/read`: mark every notification up to this one as read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct MarkNotificationsRead {
     /// The newest notification the user has seen.
     pub up_to: NotificationId,
@@ -194,7 +240,10 @@ pub struct MarkNotificationsRead {
 
 /// Reply to marking notifications read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct NotificationsUnread {
     /// Unread notifications left.
     pub unread: i64,
@@ -202,7 +251,10 @@ pub struct NotificationsUnread {
 
 /// `POST /api/posts`: write a post.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct CreatePostRequest {
     /// The text (1 to the configured maximum of characters).
     pub body: String,
@@ -211,7 +263,10 @@ pub struct CreatePostRequest {
 /// A page of posts, newest first (`GET /api/feed`, `GET /api/users/{id}/posts`). Ask for the
 /// next with `?before=<id of the last post>`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct PostPage {
     /// Newest first.
     pub posts: Vec<crate::model::Post>,
@@ -221,7 +276,10 @@ pub struct PostPage {
 
 /// `POST /api/posts/{id}/comments`: comment on a post.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct CreateCommentRequest {
     /// The text (1 to the configured maximum of characters).
     pub body: String,
@@ -230,7 +288,10 @@ pub struct CreateCommentRequest {
 /// A page of comments, oldest first (`GET /api/posts/{id}/comments`). Ask for the next with
 /// `?after=<id of the last comment>`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct CommentPage {
     /// Oldest first.
     pub comments: Vec<crate::model::Comment>,
@@ -240,7 +301,10 @@ pub struct CommentPage {
 
 /// `POST /api/notifications/test`: send yourself a notification (to check a client).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema, ts_rs::TS))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
 pub struct TestNotificationRequest {
     /// The text shown (default "Test notification"; at most 200 characters).
     #[serde(default)]

@@ -6,15 +6,20 @@ use crate::error::{AppError, AppResult};
 use crate::hub::CloseReason;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use protocol::rest::{KickRequest, KickResponse};
+use protocol::ErrorBody;
 use protocol::{close, ErrorCode, UserId};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/users/{id}/kick", post(kick))
+/// The routes of this resource, with their OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(kick))
 }
 
+/// Ends every session of a user, optionally banning them (operators only).
+#[utoipa::path(post, path = "/admin/users/{id}/kick", tag = "admin", params(("id" = Uuid, Path, description = "The user's id")), request_body = KickRequest, responses((status = 200, description = "Kicked", body = KickResponse), (status = 403, description = "`FORBIDDEN`: not an operator (`CONFAB_ADMINS`)", body = ErrorBody), (status = 404, description = "`NOT_FOUND`: no such user", body = ErrorBody)))]
 async fn kick(
     State(state): State<AppState>,
     AuthUser(admin): AuthUser,

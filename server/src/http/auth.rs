@@ -10,18 +10,21 @@ use crate::validate;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use protocol::rest::{AuthResponse, LoginRequest, RegisterRequest, SessionInfo};
+use protocol::ErrorBody;
 use protocol::{close, ErrorCode, User, TOKEN_COOKIE};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/register", post(register))
-        .route("/auth/login", post(login))
-        .route("/auth/logout", post(logout))
-        .route("/auth/session", get(session))
-        .route("/me", get(me))
+/// The routes of this resource, with their OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(session))
+        .routes(routes!(me))
 }
 
 fn cookie(state: &AppState, token: &str, max_age: u64) -> HeaderValue {
@@ -56,6 +59,8 @@ fn signed_in(
     Ok((status, headers, Json(body)).into_response())
 }
 
+/// Creates an account and signs it in.
+#[utoipa::path(post, path = "/auth/register", tag = "auth", security(()), request_body = RegisterRequest, responses((status = 201, description = "Registered and signed in; the token is also set as the httpOnly `confab_token` cookie", body = AuthResponse), (status = 409, description = "`CONFLICT`: the username is taken", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: username, password or display name out of bounds", body = ErrorBody)))]
 async fn register(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -77,6 +82,8 @@ async fn register(
     signed_in(&state, StatusCode::CREATED, user, 0)
 }
 
+/// Signs in with a username and password.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", security(()), request_body = LoginRequest, responses((status = 200, description = "Signed in; the token is also set as the `confab_token` cookie", body = AuthResponse), (status = 401, description = "`AUTH_FAILED`: wrong username or password, or a banned account", body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -98,6 +105,7 @@ async fn login(
 }
 
 /// Revokes every token of the user and ends all of their live sessions.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204, description = "Signed out everywhere: every token of the user is revoked, their sockets are closed and the cookie is cleared")))]
 async fn logout(State(state): State<AppState>, AuthUser(user): AuthUser) -> AppResult<Response> {
     state.store.revoke_tokens(user.id, false).await?;
     state
@@ -113,6 +121,7 @@ async fn logout(State(state): State<AppState>, AuthUser(user): AuthUser) -> AppR
 }
 
 /// The signed-in user or none; a stale or revoked cookie counts as signed out.
+#[utoipa::path(get, path = "/auth/session", tag = "auth", security(()), responses((status = 200, description = "The signed-in user, or `null` (never 401: for browsers)", body = SessionInfo)))]
 async fn session(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -128,6 +137,8 @@ async fn session(
     Ok(Json(SessionInfo { user }))
 }
 
+/// The signed-in user.
+#[utoipa::path(get, path = "/me", tag = "auth", responses((status = 200, description = "The user the token belongs to", body = User)))]
 async fn me(AuthUser(user): AuthUser) -> Json<User> {
     Json(user)
 }

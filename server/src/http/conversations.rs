@@ -8,27 +8,26 @@ use crate::state::AppState;
 use crate::store::PageCursor;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
+use axum::Json;
 use protocol::rest::{AddMemberRequest, ConversationList, CreateConversationRequest, MessagePage};
+use protocol::ErrorBody;
 use protocol::{Conversation, ConversationId, UserId};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/conversations", get(list).post(create))
-        .route("/conversations/{id}", get(show))
-        .route(
-            "/conversations/{id}/members",
-            axum::routing::post(add_member),
-        )
-        .route(
-            "/conversations/{id}/members/{user_id}",
-            delete(remove_member),
-        )
-        .route("/conversations/{id}/messages", get(history))
+/// The routes of this resource, with their OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show))
+        .routes(routes!(add_member))
+        .routes(routes!(remove_member))
+        .routes(routes!(history))
 }
 
+/// Your conversations, most recent first, with members, last message and unread count.
+#[utoipa::path(get, path = "/conversations", tag = "conversations", responses((status = 200, description = "Your conversations", body = ConversationList)))]
 async fn list(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -37,6 +36,8 @@ async fn list(
     Ok(Json(ConversationList { conversations }))
 }
 
+/// Opens a direct conversation (reusing an existing one) or creates a group.
+#[utoipa::path(post, path = "/conversations", tag = "conversations", request_body = CreateConversationRequest, responses((status = 201, description = "Created", body = Conversation), (status = 200, description = "The existing direct conversation", body = Conversation), (status = 404, description = "`NOT_FOUND`: no such user", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: title or members out of bounds", body = ErrorBody)))]
 async fn create(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -60,6 +61,8 @@ async fn create(
     Ok((status, Json(conversation)))
 }
 
+/// One of your conversations.
+#[utoipa::path(get, path = "/conversations/{id}", tag = "conversations", params(("id" = Uuid, Path, description = "The conversation's id")), responses((status = 200, description = "The conversation", body = Conversation), (status = 404, description = "`NOT_FOUND`: no such conversation among yours", body = ErrorBody)))]
 async fn show(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -69,6 +72,8 @@ async fn show(
     Ok(Json(state.store.conversation_for(id, me.id).await?))
 }
 
+/// Adds someone to a group (members only).
+#[utoipa::path(post, path = "/conversations/{id}/members", tag = "conversations", params(("id" = Uuid, Path, description = "The group's id")), request_body = AddMemberRequest, responses((status = 200, description = "The group with its new member", body = Conversation), (status = 403, description = "`NOT_A_MEMBER`, or `FORBIDDEN` for a direct conversation", body = ErrorBody), (status = 404, description = "`NOT_FOUND`: no such conversation or user", body = ErrorBody)))]
 async fn add_member(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -80,6 +85,8 @@ async fn add_member(
     Ok(Json(state.store.conversation_for(id, me.id).await?))
 }
 
+/// Removes a member from a group: the owner removes anyone, members remove themselves.
+#[utoipa::path(delete, path = "/conversations/{id}/members/{user_id}", tag = "conversations", params(("id" = Uuid, Path, description = "The group's id"), ("user_id" = Uuid, Path, description = "The member to remove")), responses((status = 204, description = "Removed; their sessions leave the conversation"), (status = 403, description = "`FORBIDDEN`: only the owner removes others", body = ErrorBody), (status = 404, description = "`NOT_FOUND`: no such conversation or member", body = ErrorBody)))]
 async fn remove_member(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -91,13 +98,20 @@ async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+/// Which page of history: the latest, or before or after a sequence number.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct HistoryQuery {
+    /// Messages before this sequence number (scrolling back).
     before: Option<i64>,
+    /// Messages after this sequence number (catching up).
     after: Option<i64>,
+    /// At most this many messages (1–200, default 50).
     limit: Option<i64>,
 }
 
+/// A page of a conversation's messages, oldest first.
+#[utoipa::path(get, path = "/conversations/{id}/messages", tag = "conversations", params(("id" = Uuid, Path, description = "The conversation's id"), HistoryQuery), responses((status = 200, description = "The page", body = MessagePage), (status = 403, description = "`NOT_A_MEMBER`", body = ErrorBody), (status = 404, description = "`NOT_FOUND`: no such conversation", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: both `before` and `after`, or `limit` out of 1–200", body = ErrorBody)))]
 async fn history(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,

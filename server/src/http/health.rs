@@ -10,18 +10,22 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use protocol::rest::{Health, Liveness};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(health))
-        .route("/health/live", get(live))
-        .route("/health/ready", get(ready))
-        .route("/metrics", get(metrics))
+/// The routes of this resource, with their OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(live))
+        .routes(routes!(ready))
+        .routes(routes!(metrics))
 }
 
+/// This instance's state: database, broker and live statistics.
+#[utoipa::path(get, path = "/health", tag = "operations", security(()), responses((status = 200, description = "`ok`, or `degraded` with the reason (the broker is down: local clients are still served)", body = Health), (status = 503, description = "The database does not answer", body = Health)))]
 async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let body = check(&state).await;
     // Without the database nothing works; without Redis this instance still serves its own
@@ -33,6 +37,8 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     (status, Json(body))
 }
 
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/health/live", tag = "operations", security(()), responses((status = 200, description = "Alive", body = Liveness)))]
 async fn live() -> Json<Liveness> {
     Json(Liveness {
         status: "ok".into(),
@@ -40,6 +46,8 @@ async fn live() -> Json<Liveness> {
     })
 }
 
+/// Readiness: the database and the broker both answer.
+#[utoipa::path(get, path = "/health/ready", tag = "operations", security(()), responses((status = 200, description = "Ready", body = Health), (status = 503, description = "Not ready; `reason` says why", body = Health)))]
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let body = check(&state).await;
     let status = match body.status.as_str() {
@@ -81,6 +89,8 @@ async fn check(state: &AppState) -> Health {
     }
 }
 
+/// Prometheus metrics of this instance (keep it private: see the README).
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(()), responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let stats = state.hub.stats();
     let (pool_size, pool_idle) = state.store.pool_usage();

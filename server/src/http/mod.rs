@@ -7,6 +7,7 @@ mod client;
 mod conversations;
 mod health;
 mod notifications;
+mod openapi;
 mod posts;
 mod users;
 
@@ -23,28 +24,49 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde::de::DeserializeOwned;
 use std::str::FromStr;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 /// Largest accepted REST request body.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Every REST route, rate-limited per client address.
 pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .merge(health::router())
-        .nest(
-            "/api",
-            Router::new()
-                .merge(auth::router())
-                .merge(users::router())
-                .merge(conversations::router())
-                .merge(notifications::router())
-                .merge(posts::router())
-                .merge(admin::router())
-                .method_not_allowed_fallback(method_not_allowed)
-                .fallback(no_such_endpoint),
-        )
+    routes_and_description()
+        .0
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(state, rate_limit))
+}
+
+/// The OpenAPI 3.1 description of every REST route (served at `/api/openapi.json`).
+pub fn description() -> OpenApi {
+    routes_and_description().1
+}
+
+/// The routes and their description, from the same routers: health and metrics at the root,
+/// the API under `/api` with JSON answers for unknown paths and methods.
+fn routes_and_description() -> (Router<AppState>, OpenApi) {
+    let (operations, operations_doc) = OpenApiRouter::new()
+        .merge(health::router())
+        .split_for_parts();
+    let (api, api_doc) = OpenApiRouter::new()
+        .merge(auth::router())
+        .merge(users::router())
+        .merge(conversations::router())
+        .merge(notifications::router())
+        .merge(posts::router())
+        .merge(admin::router())
+        .merge(openapi::router())
+        .split_for_parts();
+    let router = Router::new().merge(operations).nest(
+        "/api",
+        api.method_not_allowed_fallback(method_not_allowed)
+            .fallback(no_such_endpoint),
+    );
+    let document = openapi::base()
+        .merge_from(operations_doc)
+        .nest("/api", api_doc);
+    (router, openapi::finish(document))
 }
 
 /// An unknown path under `/api`: a JSON 404 (the app's HTML 404 is for pages).

@@ -7,28 +7,37 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use protocol::rest::{
     MarkNotificationsRead, NotificationList, NotificationsUnread, TestNotificationRequest,
 };
+use protocol::ErrorBody;
 use protocol::{Notification, NotificationId};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/notifications", get(list))
-        .route("/notifications/read", post(read))
-        .route("/notifications/{id}/read", post(read_one))
-        .route("/notifications/test", post(test))
+/// The routes of this resource, with their OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(read))
+        .routes(routes!(read_one))
+        .routes(routes!(test))
 }
 
-#[derive(Deserialize)]
+/// Which page of notifications.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Notifications older than this one.
     before: Option<NotificationId>,
+    /// At most this many (1–100, default 30).
     limit: Option<i64>,
 }
 
+/// Your notifications, newest first, with the unread count.
+#[utoipa::path(get, path = "/notifications", tag = "notifications", params(ListQuery), responses((status = 200, description = "A page of notifications", body = NotificationList), (status = 422, description = "`VALIDATION_FAILED`: `limit` out of 1–100", body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -56,6 +65,8 @@ async fn list(
     }))
 }
 
+/// Marks your notifications read up to one ("mark all read"); every session hears `notifications_read`.
+#[utoipa::path(post, path = "/notifications/read", tag = "notifications", request_body = MarkNotificationsRead, responses((status = 200, description = "The unread count left", body = NotificationsUnread)))]
 async fn read(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -65,6 +76,8 @@ async fn read(
     Ok(Json(NotificationsUnread { unread }))
 }
 
+/// Marks one notification read; every session hears `notifications_read`.
+#[utoipa::path(post, path = "/notifications/{id}/read", tag = "notifications", params(("id" = Uuid, Path, description = "The notification's id")), responses((status = 200, description = "The unread count left", body = NotificationsUnread), (status = 404, description = "`NOT_FOUND`: no such notification of yours", body = ErrorBody)))]
 async fn read_one(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -78,6 +91,8 @@ async fn read_one(
 /// Longest test notification text, in characters.
 const TEST_TEXT_CHARS: usize = 200;
 
+/// Sends yourself a test notification, pushed to all your sessions (6 a minute).
+#[utoipa::path(post, path = "/notifications/test", tag = "notifications", request_body = TestNotificationRequest, responses((status = 201, description = "The notification", body = Notification), (status = 422, description = "`VALIDATION_FAILED`: a message over 200 characters", body = ErrorBody)))]
 async fn test(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,

@@ -10,27 +10,35 @@ use crate::state::AppState;
 use crate::store::PostSource;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use protocol::rest::{CommentPage, CreateCommentRequest, CreatePostRequest, PostPage};
+use protocol::ErrorBody;
 use protocol::{Comment, CommentId, Post, PostCounts, PostId, UserId};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/feed", get(feed))
-        .route("/users/{id}/posts", get(by_author))
-        .route("/posts", post(create))
-        .route("/posts/{id}", get(show).delete(remove))
-        .route("/posts/{id}/like", axum::routing::put(like).delete(unlike))
-        .route("/posts/{id}/comments", get(comments).post(comment))
-        .route("/comments/{id}", delete(remove_comment))
+/// The routes of this resource, with their OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(feed))
+        .routes(routes!(by_author))
+        .routes(routes!(create))
+        .routes(routes!(show, remove))
+        .routes(routes!(like, unlike))
+        .routes(routes!(comments, comment))
+        .routes(routes!(remove_comment))
 }
 
-#[derive(Deserialize)]
+/// Which page of posts (`before`) or comments (`after`).
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PageQuery {
+    /// Posts older than this post id.
     before: Option<String>,
+    /// Comments after this comment id.
     after: Option<String>,
+    /// At most this many (1–100, default 20).
     limit: Option<i64>,
 }
 
@@ -53,6 +61,8 @@ fn cursor<T: std::str::FromStr>(raw: &Option<String>, what: &str) -> Result<Opti
         .transpose()
 }
 
+/// The home feed: posts of the people you follow, and yours, newest first.
+#[utoipa::path(get, path = "/feed", tag = "posts", params(PageQuery), responses((status = 200, description = "A page of posts", body = PostPage), (status = 422, description = "`VALIDATION_FAILED`: a cursor that is not an id, or `limit` out of 1–100", body = ErrorBody)))]
 async fn feed(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -66,6 +76,8 @@ async fn feed(
     Ok(Json(PostPage { posts, has_more }))
 }
 
+/// A person's posts, newest first.
+#[utoipa::path(get, path = "/users/{id}/posts", tag = "posts", params(("id" = Uuid, Path, description = "The author's id"), PageQuery), responses((status = 200, description = "A page of posts", body = PostPage), (status = 404, description = "`NOT_FOUND`: no such user", body = ErrorBody)))]
 async fn by_author(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -81,6 +93,8 @@ async fn by_author(
     Ok(Json(PostPage { posts, has_more }))
 }
 
+/// Publishes a post.
+#[utoipa::path(post, path = "/posts", tag = "posts", request_body = CreatePostRequest, responses((status = 201, description = "The post", body = Post), (status = 422, description = "`VALIDATION_FAILED`: an empty or too long body", body = ErrorBody)))]
 async fn create(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -90,6 +104,8 @@ async fn create(
     Ok((StatusCode::CREATED, Json(post)))
 }
 
+/// One post with its counts.
+#[utoipa::path(get, path = "/posts/{id}", tag = "posts", params(("id" = Uuid, Path, description = "The post's id")), responses((status = 200, description = "The post", body = Post), (status = 404, description = "`NOT_FOUND`: no such post", body = ErrorBody)))]
 async fn show(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -100,6 +116,8 @@ async fn show(
     Ok(Json(post.ok_or(AppError::NotFound("post"))?))
 }
 
+/// Deletes your post; watchers get `post_deleted`.
+#[utoipa::path(delete, path = "/posts/{id}", tag = "posts", params(("id" = Uuid, Path, description = "The post's id")), responses((status = 204, description = "Deleted"), (status = 403, description = "`FORBIDDEN`: not your post", body = ErrorBody), (status = 404, description = "`NOT_FOUND`: no such post", body = ErrorBody)))]
 async fn remove(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -110,6 +128,8 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Likes a post (idempotent: one like per person); watchers get the new counts.
+#[utoipa::path(put, path = "/posts/{id}/like", tag = "posts", params(("id" = Uuid, Path, description = "The post's id")), responses((status = 200, description = "The post's counts", body = PostCounts), (status = 404, description = "`NOT_FOUND`: no such post", body = ErrorBody)))]
 async fn like(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -119,6 +139,8 @@ async fn like(
     Ok(Json(posts::set_like(&state, &me, id, true).await?))
 }
 
+/// Takes back a like (idempotent).
+#[utoipa::path(delete, path = "/posts/{id}/like", tag = "posts", params(("id" = Uuid, Path, description = "The post's id")), responses((status = 200, description = "The post's counts", body = PostCounts), (status = 404, description = "`NOT_FOUND`: no such post", body = ErrorBody)))]
 async fn unlike(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -128,6 +150,8 @@ async fn unlike(
     Ok(Json(posts::set_like(&state, &me, id, false).await?))
 }
 
+/// A post's comments, oldest first.
+#[utoipa::path(get, path = "/posts/{id}/comments", tag = "posts", params(("id" = Uuid, Path, description = "The post's id"), PageQuery), responses((status = 200, description = "A page of comments", body = CommentPage), (status = 404, description = "`NOT_FOUND`: no such post", body = ErrorBody)))]
 async fn comments(
     State(state): State<AppState>,
     AuthUser(_me): AuthUser,
@@ -140,6 +164,8 @@ async fn comments(
     Ok(Json(CommentPage { comments, has_more }))
 }
 
+/// Comments on a post; watchers get `comment_new` and the counts, the author a notification.
+#[utoipa::path(post, path = "/posts/{id}/comments", tag = "posts", params(("id" = Uuid, Path, description = "The post's id")), request_body = CreateCommentRequest, responses((status = 201, description = "The comment", body = Comment), (status = 404, description = "`NOT_FOUND`: no such post", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: an empty or too long body", body = ErrorBody)))]
 async fn comment(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -151,6 +177,8 @@ async fn comment(
     Ok((StatusCode::CREATED, Json(comment)))
 }
 
+/// Deletes your comment.
+#[utoipa::path(delete, path = "/comments/{id}", tag = "posts", params(("id" = Uuid, Path, description = "The comment's id")), responses((status = 204, description = "Deleted"), (status = 403, description = "`FORBIDDEN`: not your comment", body = ErrorBody), (status = 404, description = "`NOT_FOUND`: no such comment", body = ErrorBody)))]
 async fn remove_comment(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,

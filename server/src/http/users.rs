@@ -6,29 +6,35 @@ use crate::domain::follows;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use protocol::rest::UserList;
+use protocol::ErrorBody;
 use protocol::{Profile, UserId};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/users", get(search))
-        .route("/users/{id}", get(profile))
-        .route(
-            "/users/{id}/follow",
-            axum::routing::put(follow).delete(unfollow),
-        )
+/// The routes of this resource, with their OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(search))
+        .routes(routes!(profile))
+        .routes(routes!(follow, unfollow))
 }
 
-#[derive(Deserialize)]
+/// What to search for.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SearchQuery {
+    /// Part of a username or display name (at most 64 characters are used).
     #[serde(default)]
     q: String,
+    /// At most this many users (1–50, default 20).
     limit: Option<i64>,
 }
 
+/// Finds people by username or display name (yourself excluded).
+#[utoipa::path(get, path = "/users", tag = "users", params(SearchQuery), responses((status = 200, description = "Matching users", body = UserList)))]
 async fn search(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -42,6 +48,8 @@ async fn search(
     Ok(Json(UserList { users }))
 }
 
+/// A person's profile with follower counts.
+#[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = Uuid, Path, description = "The user's id")), responses((status = 200, description = "The profile", body = Profile), (status = 404, description = "`NOT_FOUND`: no such user", body = ErrorBody)))]
 async fn profile(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -52,6 +60,8 @@ async fn profile(
     Ok(Json(profile.ok_or(AppError::NotFound("user"))?))
 }
 
+/// Follows a person (idempotent); they get a `followed` notification.
+#[utoipa::path(put, path = "/users/{id}/follow", tag = "users", params(("id" = Uuid, Path, description = "The user to follow")), responses((status = 200, description = "Their profile, now followed", body = Profile), (status = 404, description = "`NOT_FOUND`: no such user", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: following yourself", body = ErrorBody)))]
 async fn follow(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
@@ -61,6 +71,8 @@ async fn follow(
     Ok(Json(follows::set_follow(&state, &me, id, true).await?))
 }
 
+/// Stops following a person (idempotent).
+#[utoipa::path(delete, path = "/users/{id}/follow", tag = "users", params(("id" = Uuid, Path, description = "The user to unfollow")), responses((status = 200, description = "Their profile", body = Profile), (status = 404, description = "`NOT_FOUND`: no such user", body = ErrorBody)))]
 async fn unfollow(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,

@@ -12,6 +12,7 @@ mod fanout;
 mod limits;
 mod messaging;
 mod notifications;
+mod openapi;
 mod operations;
 mod presence;
 mod receipts;
