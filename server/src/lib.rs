@@ -9,6 +9,7 @@
 //! - [`http`]: REST resources, one file each.
 //! - [`site`]: the browser app's static files (precompressed) and response compression.
 //! - [`ws`]: WebSocket upgrade, per-connection session loop, event handlers.
+//! - [`socketio`]: the Socket.IO gateway: the same handlers behind two Socket.IO vocabularies.
 //! - [`domain`]: one function per action (validate → persist → publish), used by `http` and `ws`.
 //! - [`codec`]: serializing server frames once, decoding client frames.
 //! - [`topic`]: fan-out keys ([`topic::Topic`]).
@@ -20,7 +21,7 @@
 //! - [`validate`]: input validation.
 //! - [`seed`]: `confab seed`, bulk demo and load-test data.
 //!
-//! Dependencies point one way: `http`, `ws` → `domain` → `broker` → `hub`; everything may use
+//! Dependencies point one way: `http`, `ws`, `socketio` → `domain` → `broker` → `hub`; everything may use
 //! `store`, `codec`, `topic`, `error`; `state` only assembles.
 
 // Leptos view types nest deeply; the default limit is too small for the whole app.
@@ -39,6 +40,7 @@ pub mod metrics;
 pub mod presence;
 pub mod seed;
 pub mod site;
+pub mod socketio;
 pub mod startup;
 pub mod state;
 pub mod store;

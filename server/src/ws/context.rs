@@ -10,7 +10,7 @@ use crate::typing::TypingState;
 use protocol::{ServerEvent, ServerFrame, SessionId, User};
 
 /// An authenticated session as handlers see it.
-pub(super) struct Context {
+pub(crate) struct Context {
     pub state: AppState,
     pub user: User,
     pub id: SessionId,
@@ -31,7 +31,7 @@ impl Context {
 }
 
 /// Sends an error reply.
-pub(super) fn send_error(outbox: &Outbox, id: Option<String>, error: &AppError) {
+pub(crate) fn send_error(outbox: &Outbox, id: Option<String>, error: &AppError) {
     outbox.send(encode(&ServerFrame::reply(
         id,
         ServerEvent::error(error.code(), error.public_message()),

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 type Reply = Option<String>;
 
 /// Handles one authenticated client event.
-pub(super) async fn handle(cx: &mut Context, frame: ClientFrame) -> Result<(), AppError> {
+pub(crate) async fn handle(cx: &mut Context, frame: ClientFrame) -> Result<(), AppError> {
     let id = frame.id;
     match frame.event {
         ClientEvent::Authenticate { .. } => Err(AppError::AlreadyAuthenticated),

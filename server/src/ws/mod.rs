@@ -3,7 +3,7 @@
 //! ([`handlers`]), which only translate events into [`crate::domain`] calls.
 
 mod connection;
-mod context;
-mod handlers;
+pub(crate) mod context;
+pub(crate) mod handlers;
 mod session;
 pub mod upgrade;

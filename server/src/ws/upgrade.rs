@@ -84,7 +84,7 @@ fn subprotocol_token(headers: &HeaderMap) -> (Option<String>, bool) {
 /// Browsers always send Origin on WebSocket upgrades: it must be the page's own origin or an
 /// allowed one. Clients without Origin (servers, CLIs) are not browsers and are let through;
 /// they still need a token.
-fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+pub(crate) fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };

@@ -1,0 +1,349 @@
+// The Socket.IO gateway, driven by the official `socket.io-client` package: both vocabularies
+// event by event, the refusals, and a Socket.IO client talking with a person in the web app.
+import { test, expect } from '@playwright/test';
+import { io, Socket } from 'socket.io-client';
+import { serverForFile, TestServer } from './server';
+import { signUp, openDirect, send, message } from './people';
+import type { AuthResponse } from '../../protocol/bindings/ts/AuthResponse';
+import type { Conversation } from '../../protocol/bindings/ts/Conversation';
+import type { ErrorCode } from '../../protocol/bindings/ts/ErrorCode';
+import type { Post } from '../../protocol/bindings/ts/Post';
+
+// Short deadlines so that the timeouts can be watched happen.
+const server = serverForFile(['--auth-timeout-ms', '1500', '--typing-timeout-ms', '1500']);
+
+type Ack = { ok: true; data?: any } | { ok: false; error: { code: ErrorCode; message: string } };
+
+async function rest<T>(method: string, path: string, token?: string, body?: unknown): Promise<T> {
+  const res = await fetch(server().url + path, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (res.status === 204 ? undefined : await res.json()) as T;
+}
+
+let names = 0;
+async function register(prefix: string): Promise<AuthResponse> {
+  names += 1;
+  const username = `${prefix}${names}${Date.now() % 100000}`;
+  return rest<AuthResponse>('POST', '/api/auth/register', undefined, {
+    username,
+    password: `password-${username}`,
+  });
+}
+
+async function group(owner: AuthResponse, members: AuthResponse[]): Promise<Conversation> {
+  return rest<Conversation>('POST', '/api/conversations', owner.token, {
+    kind: 'group',
+    title: 'gateway',
+    member_ids: members.map((m) => m.user.id),
+  });
+}
+
+/** A Socket.IO client that records every event it receives, so none is missed by a late wait. */
+class Client {
+  readonly socket: Socket;
+  readonly seen: { event: string; args: any[] }[] = [];
+  /** Settles when the server (or the client) ends the connection. */
+  readonly gone: Promise<void>;
+
+  constructor(s: TestServer, options: Parameters<typeof io>[1] = {}) {
+    this.socket = io(s.url, { transports: ['websocket'], reconnection: false, ...options });
+    this.socket.onAny((event, ...args) => this.seen.push({ event, args }));
+    this.gone = new Promise((resolve) => this.socket.once('disconnect', () => resolve()));
+  }
+
+  /** The arguments of the first `event` (after `from`) for which `match` holds. */
+  async next(event: string, match: (...args: any[]) => boolean = () => true, from = 0): Promise<any[]> {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const hit = this.seen.slice(from).find((e) => e.event === event && match(...e.args));
+      if (hit) return hit.args;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`no ${event} within 10 s; seen: ${JSON.stringify(this.seen.map((e) => e.event))}`);
+  }
+
+  count(event: string): number {
+    return this.seen.filter((e) => e.event === event).length;
+  }
+
+  ack(event: string, ...args: any[]): Promise<Ack> {
+    return this.socket.timeout(10_000).emitWithAck(event, ...args);
+  }
+
+  close() {
+    this.socket.close();
+  }
+}
+
+/** A kebab-case client, authenticated with the `auth` event. */
+async function kebab(who: AuthResponse): Promise<Client> {
+  const client = new Client(server());
+  await new Promise<void>((resolve) => client.socket.once('connect', () => resolve()));
+  client.socket.emit('auth', who.token);
+  const [ready] = await client.next('auth-success');
+  expect(ready).toEqual({ userId: who.user.id });
+  return client;
+}
+
+/** A snake_case client, authenticated in the handshake. */
+async function snake(who: AuthResponse): Promise<Client> {
+  const client = new Client(server(), { auth: { token: who.token } });
+  const [connected] = await client.next('connected');
+  expect(connected.user_id).toBe(who.user.id);
+  expect(connected.sid).toBe(client.socket.id);
+  expect(Date.parse(connected.timestamp)).not.toBeNaN();
+  return client;
+}
+
+test('kebab-case vocabulary: auth, rooms, messages, acks, receipts, typing, presence, heartbeat', async () => {
+  const alice = await register('alice');
+  const bob = await register('bob');
+  const carol = await register('carol');
+  const room = await group(alice, [bob]);
+  const elsewhere = await group(carol, []);
+
+  // Before `auth`, nothing is served.
+  const early = new Client(server());
+  await new Promise<void>((resolve) => early.socket.once('connect', () => resolve()));
+  const refused = await early.ack('join-room', room.id);
+  expect(refused).toMatchObject({ ok: false, error: { code: 'NOT_AUTHENTICATED' } });
+  early.close();
+
+  const a = await kebab(alice);
+  const b = await kebab(bob);
+
+  // Membership is checked like everywhere else.
+  const notMine = await a.ack('join-room', elsewhere.id);
+  expect(notMine).toMatchObject({ ok: false, error: { code: 'NOT_A_MEMBER' } });
+  const [error] = await a.next('error', (e) => e.code === 'NOT_A_MEMBER');
+  expect(error.message).toBeTruthy();
+  const garbage = await a.ack('join-room', 42);
+  expect(garbage).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
+  const unknown = await a.ack('shout', 'hello');
+  expect(unknown).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
+
+  const joined = await a.ack('join-room', room.id);
+  expect(joined).toMatchObject({ ok: true, data: { conversationId: room.id } });
+  expect(await a.next('room-joined')).toEqual([{ conversationId: room.id, viewers: [alice.user.id] }]);
+  await b.ack('join-room', room.id);
+  // Joining watches the members' presence: each learns the other is online.
+  await a.next('presence', (user, status) => user === bob.user.id && status === 'online');
+  await b.next('presence', (user, status) => user === alice.user.id && status === 'online');
+
+  // typing-start → typing(userId, conversationId); typing-stop → typing-stop(...).
+  a.socket.emit('typing-start', room.id);
+  expect(await b.next('typing')).toEqual([alice.user.id, room.id]);
+  a.socket.emit('typing-stop', room.id);
+  expect(await b.next('typing-stop')).toEqual([alice.user.id, room.id]);
+  // Without a stop, typing ends by itself (1.5 s here, 5 s by default).
+  const mark = b.seen.length;
+  a.socket.emit('typing-start', room.id);
+  await b.next('typing', () => true, mark);
+  const started = Date.now();
+  await b.next('typing-stop', () => true, mark);
+  expect(Date.now() - started).toBeGreaterThan(1000);
+
+  // send-message → message-ack(tempId, messageId) to the sender, message-new to the others.
+  const sent = await a.ack('send-message', { conversationId: room.id, tempId: 'k-1', content: 'hello, kebab' });
+  expect(sent.ok).toBe(true);
+  const ackData = (sent as { data: any }).data;
+  expect(ackData).toMatchObject({ tempId: 'k-1', message: { content: 'hello, kebab', seq: 1 } });
+  expect(await a.next('message-ack')).toEqual(['k-1', ackData.messageId]);
+  const [incoming] = await b.next('message-new');
+  expect(incoming).toMatchObject({
+    id: ackData.messageId,
+    conversationId: room.id,
+    senderId: alice.user.id,
+    content: 'hello, kebab',
+    seq: 1,
+    deleted: false,
+  });
+  expect(Date.parse(incoming.createdAt)).not.toBeNaN();
+  expect(a.count('message-new')).toBe(0);
+
+  // The same temp id again is the same message, acknowledged again, not sent twice.
+  const again = await a.ack('send-message', { conversationId: room.id, tempId: 'k-1', content: 'hello, kebab' });
+  expect((again as { data: any }).data.messageId).toBe(ackData.messageId);
+
+  // Receipts: receipt(messageId, userId, 'delivered' | 'seen', {conversationId, upToSeq}).
+  b.socket.emit('mark-read', { conversationId: room.id, upToSeq: 1 });
+  const receipt = await a.next('receipt', (_m, _u, kind) => kind === 'seen');
+  expect(receipt).toEqual([ackData.messageId, bob.user.id, 'seen', { conversationId: room.id, upToSeq: 1 }]);
+
+  // Edits and deletes.
+  await a.ack('edit-message', { messageId: ackData.messageId, content: 'hello again' });
+  const [edited] = await b.next('message-edited');
+  expect(edited).toMatchObject({ id: ackData.messageId, content: 'hello again' });
+  expect(edited.editedAt).not.toBeNull();
+  const forbidden = await b.ack('delete-message', { messageId: ackData.messageId });
+  expect(forbidden).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  await a.ack('delete-message', { messageId: ackData.messageId });
+  expect(await b.next('message-deleted')).toEqual([ackData.messageId, room.id]);
+
+  // Presence and the online list.
+  const online = await a.ack('get-online-users', room.id);
+  expect((online as { data: any }).data.users.sort()).toEqual([alice.user.id, bob.user.id].sort());
+  b.socket.emit('presence-update', 'away');
+  await a.next('presence', (user, status) => user === bob.user.id && status === 'away');
+  const onlineNow = await a.ack('get-online-users', room.id);
+  expect((onlineNow as { data: any }).data.users).toEqual([alice.user.id]);
+
+  // heartbeat → heartbeat-ack, with no arguments.
+  a.socket.emit('heartbeat');
+  expect(await a.next('heartbeat-ack')).toEqual([]);
+
+  // `auth` twice is refused; leaving a room is answered.
+  expect(await a.ack('auth', alice.token)).toMatchObject({ ok: false, error: { code: 'ALREADY_AUTHENTICATED' } });
+  await a.ack('leave-room', room.id);
+  expect(await a.next('room-left')).toEqual([{ conversationId: room.id }]);
+
+  // Going away is presence too: offline, with last seen.
+  b.close();
+  const [, status, lastSeen] = await a.next('presence', (user, s) => user === bob.user.id && s === 'offline');
+  expect(status).toBe('offline');
+  expect(Date.parse(lastSeen)).not.toBeNaN();
+  a.close();
+});
+
+test('kebab-case vocabulary: a bad token and a silent client are disconnected with an error', async () => {
+  const bad = new Client(server());
+  await new Promise<void>((resolve) => bad.socket.once('connect', () => resolve()));
+  const answer = await bad.ack('auth', 'not-a-token');
+  expect(answer).toMatchObject({ ok: false, error: { code: 'AUTH_FAILED' } });
+  await bad.next('error', (e) => e.code === 'AUTH_FAILED');
+  await bad.gone;
+
+  const silent = new Client(server());
+  const [timeout] = await silent.next('error');
+  expect(timeout.code).toBe('AUTH_TIMEOUT');
+  await silent.gone;
+});
+
+test('snake_case vocabulary: handshake auth, ping, typing, new_message, notification, like_update, comment_update, user_status', async () => {
+  const alice = await register('alice');
+  const bob = await register('bob');
+  const room = await group(alice, [bob]);
+  const a = await snake(alice);
+  const b = await snake(bob);
+
+  a.socket.emit('ping');
+  const [pong] = await a.next('pong');
+  expect(Date.parse(pong.timestamp)).not.toBeNaN();
+
+  const joined = await a.ack('join_conversation', { conversation_id: room.id });
+  expect(joined).toMatchObject({ ok: true, data: { conversation_id: room.id } });
+  await b.ack('join_conversation', { conversation_id: room.id });
+
+  // typing carries the typer's name (learnt when joining) and a flag.
+  a.socket.emit('typing', { conversation_id: room.id, is_typing: true });
+  const [typing] = await b.next('typing', (t) => t.is_typing);
+  expect(typing).toEqual({
+    conversation_id: room.id,
+    user_id: alice.user.id,
+    user_name: alice.user.display_name,
+    is_typing: true,
+  });
+  a.socket.emit('typing', { conversation_id: room.id, is_typing: false });
+  await b.next('typing', (t) => !t.is_typing);
+
+  // send_message (acknowledged with the stored message) → new_message to the others.
+  const sent = await a.ack('send_message', { conversation_id: room.id, content: 'hello, snake' });
+  expect(sent).toMatchObject({ ok: true, data: { message: { content: 'hello, snake', seq: 1 } } });
+  const [incoming] = await b.next('new_message');
+  expect(incoming).toMatchObject({
+    conversation_id: room.id,
+    sender_id: alice.user.id,
+    content: 'hello, snake',
+    seq: 1,
+  });
+  expect(incoming.message_id).toBe((sent as { data: any }).data.message.message_id);
+  expect(Date.parse(incoming.timestamp)).not.toBeNaN();
+
+  // Posts: like and comment counters for watched posts, and the author's notifications.
+  const post = await rest<Post>('POST', '/api/posts', alice.token, { body: 'a post to like' });
+  const watching = await b.ack('subscribe_posts', { post_ids: [post.id] });
+  expect(watching).toMatchObject({ ok: true, data: { posts: [{ post_id: post.id, like_count: 0 }] } });
+  await rest('PUT', `/api/posts/${post.id}/like`, bob.token);
+  const [like] = await b.next('like_update', (u) => u.post_id === post.id && u.like_count === 1);
+  expect(Date.parse(like.timestamp)).not.toBeNaN();
+  const [liked] = await a.next('notification', (n) => n.type === 'post_liked');
+  expect(liked).toMatchObject({ user_id: bob.user.id, post_id: post.id, unread_count: 1 });
+  await rest('POST', `/api/posts/${post.id}/comments`, alice.token, { body: 'first!' });
+  const [comment] = await b.next('comment_update', (u) => u.comment !== undefined);
+  expect(comment).toMatchObject({ post_id: post.id, comment: { content: 'first!', user_id: alice.user.id } });
+  await b.next('comment_update', (u) => u.comment_count === 1 && u.comment === undefined);
+
+  // Errors have the same codes as everywhere.
+  const stranger = await register('stranger');
+  const theirs = await group(stranger, []);
+  expect(await a.ack('join_conversation', { conversation_id: theirs.id })).toMatchObject({
+    ok: false,
+    error: { code: 'NOT_A_MEMBER' },
+  });
+  expect(await a.ack('join_conversation', {})).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
+
+  // user_status: bob leaves → offline for alice.
+  b.close();
+  const [status] = await a.next('user_status', (s) => s.user_id === bob.user.id && s.status === 'offline');
+  expect(Date.parse(status.timestamp)).not.toBeNaN();
+  a.close();
+});
+
+test('connecting is refused with a code: a bad handshake token, a foreign Origin, an unknown vocabulary', async () => {
+  const refusal = async (options: Parameters<typeof io>[1]) => {
+    const client = new Client(server(), options);
+    const error = await new Promise<Error>((resolve) => client.socket.once('connect_error', resolve));
+    client.close();
+    return error.message;
+  };
+  const alice = await register('alice');
+  expect(await refusal({ auth: { token: 'garbage' } })).toMatch(/^AUTH_FAILED: /);
+  expect(
+    await refusal({ auth: { token: alice.token }, extraHeaders: { Origin: 'https://evil.example' } }),
+  ).toMatch(/^ORIGIN_NOT_ALLOWED: /);
+  expect(await refusal({ auth: { token: alice.token, vocabulary: 'klingon' } })).toMatch(/^VALIDATION_FAILED: /);
+  // The same token with the kebab vocabulary named explicitly is fine.
+  const named = new Client(server(), { auth: { token: alice.token, vocabulary: 'kebab' } });
+  expect(await named.next('auth-success')).toEqual([{ userId: alice.user.id }]);
+  named.close();
+});
+
+test('a Socket.IO client and a person in the web app see each other: messages, typing, presence', async ({ browser }) => {
+  const s = server();
+  const page = await signUp(browser, s, 'webuser');
+  const sio = await register('sio');
+  const b = await snake(sio);
+
+  await openDirect(page, sio.user.username);
+  // The app's header shows the Socket.IO user online.
+  const dot = page.getByTestId('chat-presence').getByTestId('presence-dot');
+  await expect(dot).toHaveAttribute('data-status', 'online');
+
+  // The app writes: the Socket.IO client sees typing, then the message.
+  await page.locator('#composer-input').fill('typing from the app');
+  const [typing] = await b.next('typing', (t) => t.is_typing);
+  expect(typing.user_id).not.toBe(sio.user.id);
+  await page.locator('#composer-input').fill('');
+  await send(page, 'hello from the app');
+  const [fromApp] = await b.next('new_message', (m) => m.content === 'hello from the app');
+
+  // The Socket.IO client answers: the app shows its typing and its message.
+  b.socket.emit('typing', { conversation_id: fromApp.conversation_id, is_typing: true });
+  await expect(page.getByTestId('typing')).toHaveText(`${sio.user.display_name} is typing…`);
+  await b.ack('send_message', { conversation_id: fromApp.conversation_id, content: 'hello from Socket.IO' });
+  await expect(message(page, 'hello from Socket.IO')).toBeVisible();
+  await expect(page.getByTestId('typing')).toHaveText('');
+
+  // The Socket.IO client leaves: the app shows it offline, with last seen.
+  b.close();
+  await expect(dot).toHaveAttribute('data-status', 'offline', { timeout: 15_000 });
+  await expect(page.getByTestId('chat-presence')).toContainText('last seen');
+  await page.context().close();
+});

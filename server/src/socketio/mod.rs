@@ -1,0 +1,172 @@
+//! The Socket.IO v4 gateway at `/socket.io/`, for front-ends that already speak Socket.IO.
+//!
+//! It is a transport, like [`crate::ws`]: each socket is a Confab session whose events run
+//! through the native handlers ([`crate::ws::handlers`]) and the domain layer, with the same
+//! authentication, Origin check, connection limit, membership checks, rate and size limits and
+//! error codes. Gateway and native sessions share the hub, so each side sees the other's
+//! messages, typing and presence. Two event vocabularies are spoken ([`vocabulary`]): the
+//! kebab-case one of Node Socket.IO chat servers ([`kebab`]) and the snake_case one of
+//! Flask-SocketIO apps ([`snake`]).
+//!
+//! Connecting: the connect middleware checks the Origin and the connection limit, picks the
+//! vocabulary, and verifies a handshake token (`auth: {token}`); a refusal is a
+//! `connect_error` whose message starts with the error code (`AUTH_FAILED: …`).
+
+mod kebab;
+mod session;
+mod snake;
+mod vocabulary;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::ws::upgrade::origin_allowed;
+use protocol::ErrorCode;
+use serde::Deserialize;
+use session::Admission;
+use socketioxide::extract::{SocketRef, TryData};
+use socketioxide::handler::ConnectHandler;
+use socketioxide::layer::SocketIoLayer;
+use socketioxide::SocketIo;
+use std::fmt;
+use std::sync::Arc;
+pub use vocabulary::Vocabulary;
+
+/// Engine.IO framing around an event's JSON: a request may be this much over `max_frame_bytes`.
+const FRAMING_ALLOWANCE: usize = 1024;
+
+/// The handshake's `auth` object (all optional).
+#[derive(Debug, Default, Deserialize)]
+struct Handshake {
+    /// A Confab access token: the session is authenticated at once (snake_case vocabulary
+    /// unless another is named).
+    token: Option<String>,
+    /// `"kebab"` or `"snake"`, to choose the vocabulary explicitly.
+    vocabulary: Option<String>,
+}
+
+/// Why a connection was refused: sent as the `connect_error` message, `CODE: explanation`.
+#[derive(Debug)]
+struct Refusal {
+    code: ErrorCode,
+    message: String,
+}
+
+impl From<AppError> for Refusal {
+    fn from(error: AppError) -> Self {
+        Self {
+            code: error.code(),
+            message: error.public_message(),
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = serde_json::to_value(self.code)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        write!(f, "{code}: {}", self.message)
+    }
+}
+
+/// The Socket.IO layer, to wrap the app's router (it answers `/socket.io/` and passes every
+/// other request on).
+pub fn layer(state: &AppState) -> SocketIoLayer {
+    let config = &state.config;
+    let (layer, io) = SocketIo::builder()
+        .max_payload(u64::try_from(config.max_frame_bytes + FRAMING_ALLOWANCE).unwrap_or(u64::MAX))
+        .max_buffer_size(config.outbound_queue)
+        .connect_timeout(config.auth_timeout())
+        .build_layer();
+    let admit_state = state.clone();
+    let admit = move |socket: SocketRef, TryData(auth): TryData<Handshake>| {
+        let state = admit_state.clone();
+        async move {
+            let admission = admit(&state, &socket, auth).await?;
+            socket.extensions.insert(admission);
+            Ok::<(), Refusal>(())
+        }
+    };
+    let start_state = state.clone();
+    let connected = move |socket: SocketRef| {
+        let state = start_state.clone();
+        async move {
+            match socket.extensions.remove::<Admission>() {
+                Some(admission) => session::start(socket, state, admission),
+                None => {
+                    let _ = socket.disconnect();
+                }
+            }
+        }
+    };
+    io.ns("/", connected.with(admit));
+    layer
+}
+
+/// The connect middleware's checks, in order: Origin, connection limit, vocabulary, token.
+async fn admit(
+    state: &AppState,
+    socket: &SocketRef,
+    auth: Result<Handshake, socketioxide::ParserError>,
+) -> Result<Admission, Refusal> {
+    let parts = socket.req_parts();
+    if !origin_allowed(&parts.headers, &state.config.allowed_origins) {
+        return Err(Refusal {
+            code: ErrorCode::OriginNotAllowed,
+            message: "this Origin may not open a Confab connection".into(),
+        });
+    }
+    let auth = auth.map_err(|e| {
+        AppError::InvalidPayload(format!("the handshake's auth must be an object: {e}"))
+    })?;
+    let named = auth
+        .vocabulary
+        .or_else(|| query_param(parts.uri.query(), "vocabulary"));
+    let token = auth
+        .token
+        .or_else(|| query_param(parts.uri.query(), "token"));
+    let vocabulary = Vocabulary::choose(named.as_deref(), token.is_some())?;
+    let Ok(permit) = state.connections.clone().try_acquire_owned() else {
+        return Err(AppError::Unavailable(
+            "the server is at its connection limit; retry later".into(),
+        )
+        .into());
+    };
+    let user = match token {
+        Some(token) => Some(crate::auth::authenticate(&state.jwt, &state.store, &token).await?),
+        None => None,
+    };
+    Ok(Admission {
+        permit: Arc::new(permit),
+        vocabulary,
+        user,
+    })
+}
+
+/// A query parameter's value (plain words and tokens: no percent-decoding needed).
+fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    query?
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_start_with_the_stable_code() {
+        let refusal = Refusal::from(AppError::AuthFailed("invalid token".into()));
+        assert!(refusal.to_string().starts_with("AUTH_FAILED: "));
+    }
+
+    #[test]
+    fn query_parameters() {
+        let query = Some("EIO=4&transport=websocket&vocabulary=kebab");
+        assert_eq!(query_param(query, "vocabulary").as_deref(), Some("kebab"));
+        assert_eq!(query_param(query, "token"), None);
+    }
+}

@@ -1,0 +1,529 @@
+//! One Socket.IO socket as a Confab session: one task that authenticates it (unless the
+//! handshake did), then runs its events through the native handlers in order, renders what
+//! its outbox receives in the socket's vocabulary, and stops typing on time.
+//!
+//! The socket's event handlers only queue (name, argument, acknowledgement) into a bounded
+//! channel, synchronously and in arrival order; everything else happens in this task. Fan-out
+//! reaches a gateway session like a native one, as shared frames in its bounded [`Outbox`]; the
+//! task parses each frame once to render it (native clients take the bytes as they are: they
+//! are the fast path). Socket.IO's own per-socket buffer is bounded too: a full one closes the
+//! session as a slow consumer.
+
+use super::vocabulary::{Emit, Inbound, Memory, Vocabulary};
+use crate::auth;
+use crate::domain::{self, presence, sessions};
+use crate::error::AppError;
+use crate::hub::{CloseReason, Outbox, OutboxReceiver, Received};
+use crate::metrics::{Limit, Metrics};
+use crate::state::AppState;
+use crate::typing::TypingState;
+use crate::ws::context::{send_error, Context};
+use crate::ws::handlers;
+use axum::extract::ws::Utf8Bytes;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use protocol::{
+    close, ClientEvent, ClientFrame, ConversationId, ErrorCode, PresenceStatus, ServerEvent,
+    ServerFrame, SessionId, User,
+};
+use serde_json::{json, Value};
+use socketioxide::extract::{AckSender, SocketRef};
+use socketioxide::{SendError, SocketError};
+use std::collections::{HashMap, VecDeque};
+use std::future::poll_fn;
+use std::num::NonZeroU32;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit};
+use tokio::time::{sleep_until, Instant};
+
+/// At most one `RATE_LIMITED` error event per second; acknowledgements always get theirs.
+const RATE_NOTICE_WINDOW: Duration = Duration::from_secs(1);
+
+/// What the connect middleware admitted.
+#[derive(Clone)]
+pub struct Admission {
+    /// The connection's place under the server's connection limit.
+    pub permit: Arc<OwnedSemaphorePermit>,
+    /// The socket's vocabulary.
+    pub vocabulary: Vocabulary,
+    /// The user, when the handshake carried a valid token.
+    pub user: Option<User>,
+}
+
+/// A client event as the socket's handler queued it.
+struct Request {
+    event: String,
+    arg: Value,
+    ack: AckSender,
+}
+
+/// Registers the socket's handlers and starts its task.
+pub fn start(socket: SocketRef, state: AppState, admission: Admission) {
+    let capacity = usize::try_from(state.config.event_burst)
+        .unwrap_or(64)
+        .clamp(8, 1024);
+    let (requests, inbound) = mpsc::channel::<Request>(capacity);
+    let gone = Arc::new(Notify::new());
+    socket.on_fallback(
+        move |socket: SocketRef,
+              socketioxide::extract::Event(event): socketioxide::extract::Event,
+              socketioxide::extract::TryData(arg): socketioxide::extract::TryData<Value>,
+              ack: AckSender| {
+            // Queued here, synchronously, so that events keep their order.
+            let arg = arg.unwrap_or(Value::Null);
+            let refused = requests.try_send(Request { event, arg, ack }).err();
+            async move {
+                if let Some(mpsc::error::TrySendError::Full(request)) = refused {
+                    let error = AppError::RateLimited;
+                    let _ = request.ack.send(&ack_error(&error));
+                    let _ = socket.emit("error", &error_json(&error));
+                }
+            }
+        },
+    );
+    let signal = gone.clone();
+    socket.on_disconnect(move |_: socketioxide::socket::DisconnectReason| {
+        signal.notify_one();
+        async {}
+    });
+    tokio::spawn(run(socket, state, admission, inbound, gone));
+}
+
+async fn run(
+    socket: SocketRef,
+    state: AppState,
+    admission: Admission,
+    mut inbound: mpsc::Receiver<Request>,
+    gone: Arc<Notify>,
+) {
+    let _permit = admission.permit;
+    let metrics = state.hub.metrics().clone();
+    metrics.connections_opened.increment(1);
+    metrics.connections.increment(1.0);
+    let mut link = Link::new(socket, admission.vocabulary, &state, metrics.clone());
+    let user = match admission.user {
+        Some(user) => Some(user),
+        None => link.authenticate(&state, &mut inbound, &gone).await,
+    };
+    let code = match user {
+        Some(user) => {
+            metrics.sessions_authenticated.increment(1);
+            serve(&mut link, state, user, &mut inbound, &gone).await
+        }
+        None => Some(close::AUTH_FAILED),
+    };
+    if code.is_some() {
+        let _ = link.socket.clone().disconnect();
+    }
+    if code == Some(close::SLOW_CONSUMER) {
+        metrics.slow_consumers.increment(1);
+    }
+    metrics.connection_closed(code);
+    metrics.connections.decrement(1.0);
+}
+
+/// The session proper; returns the close code when the server ends it.
+async fn serve(
+    link: &mut Link,
+    state: AppState,
+    user: User,
+    inbound: &mut mpsc::Receiver<Request>,
+    gone: &Notify,
+) -> Option<u16> {
+    let id = SessionId::new();
+    let (outbox, mut receiver) = Outbox::new(state.config.outbound_queue);
+    let mut cx = Context {
+        typing: TypingState::new(state.config.typing_timeout()),
+        state,
+        user,
+        id,
+        outbox,
+    };
+    let opened = sessions::open(&cx.state, cx.user.id, id, cx.outbox.clone()).await;
+    let reason = match opened {
+        Ok(_) => {
+            let sid = link.socket.id.to_string();
+            link.emit(&link.vocabulary.ready(cx.user.id, &sid));
+            tracing::debug!(user = %cx.user.id, session = %id, "Socket.IO session started");
+            session_loop(link, &mut cx, &mut receiver, inbound, gone).await
+        }
+        Err(e) => Some(CloseReason::new(
+            close::GOING_AWAY,
+            ErrorCode::Unavailable,
+            format!(
+                "the session could not be set up ({}); reconnect",
+                e.public_message()
+            ),
+        )),
+    };
+    let typing_in = cx.typing.clear();
+    sessions::close(&cx.state, cx.user.id, cx.id, typing_in).await;
+    let reason = reason?;
+    link.emit(&Emit::one(
+        "error",
+        json!({ "code": reason.error, "message": reason.message }),
+    ));
+    Some(reason.close_code)
+}
+
+async fn session_loop(
+    link: &mut Link,
+    cx: &mut Context,
+    receiver: &mut OutboxReceiver,
+    inbound: &mut mpsc::Receiver<Request>,
+    gone: &Notify,
+) -> Option<CloseReason> {
+    let mut pending = VecDeque::new();
+    loop {
+        let deadline = cx.typing.next_deadline();
+        let far = Instant::now() + Duration::from_secs(3600);
+        tokio::select! {
+            biased;
+            _ = gone.notified() => return None,
+            received = poll_fn(|c| receiver.poll_recv(c, &mut pending)) => match received {
+                Received::Frames => link.deliver(&cx.outbox, &mut pending),
+                Received::Closed(reason) => return Some(reason),
+            },
+            request = inbound.recv() => {
+                let request = request?;
+                link.handle(cx, receiver, &mut pending, request).await;
+            }
+            _ = sleep_until(deadline.unwrap_or(far)), if deadline.is_some() => {
+                for conversation in cx.typing.expire(Instant::now()) {
+                    domain::typing::stopped(&cx.state, cx.user.id, conversation).await;
+                }
+            }
+        }
+    }
+}
+
+/// The socket with what rendering and acknowledging need.
+struct Link {
+    socket: SocketRef,
+    vocabulary: Vocabulary,
+    memory: Memory,
+    /// Acknowledgements waiting for the reply to the request id they are keyed by.
+    acks: HashMap<String, AckSender>,
+    next_request: u64,
+    limiter: DefaultDirectRateLimiter,
+    rate_notice_at: Option<Instant>,
+    metrics: Arc<Metrics>,
+}
+
+impl Link {
+    fn new(
+        socket: SocketRef,
+        vocabulary: Vocabulary,
+        state: &AppState,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        let per_second = NonZeroU32::new(state.config.events_per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(state.config.event_burst).unwrap_or(per_second);
+        Self {
+            socket,
+            vocabulary,
+            memory: Memory::default(),
+            acks: HashMap::new(),
+            next_request: 0,
+            limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
+            rate_notice_at: None,
+            metrics,
+        }
+    }
+
+    /// Waits for `auth` with a valid token, within the authentication deadline.
+    async fn authenticate(
+        &mut self,
+        state: &AppState,
+        inbound: &mut mpsc::Receiver<Request>,
+        gone: &Notify,
+    ) -> Option<User> {
+        let deadline = Instant::now() + state.config.auth_timeout();
+        loop {
+            let request = tokio::select! {
+                _ = gone.notified() => return None,
+                _ = sleep_until(deadline) => {
+                    let error = json!({
+                        "code": ErrorCode::AuthTimeout,
+                        "message": "no authentication within the deadline",
+                    });
+                    self.emit(&Emit::one("error", error));
+                    return None;
+                }
+                request = inbound.recv() => request?,
+            };
+            let Some(request) = self.admit(request) else {
+                continue;
+            };
+            let parsed = self.vocabulary.parse(&request.event, request.arg);
+            match parsed {
+                Ok(Inbound::Auth(token)) => {
+                    match auth::authenticate(&state.jwt, &state.store, &token).await {
+                        Ok(user) => {
+                            let _ = request
+                                .ack
+                                .send(&json!({ "ok": true, "data": { "userId": user.id } }));
+                            return Some(user);
+                        }
+                        Err(error) => {
+                            self.fail(request.ack, &error);
+                            return None;
+                        }
+                    }
+                }
+                Ok(_) => self.fail(request.ack, &AppError::NotAuthenticated),
+                Err(error) => {
+                    self.metrics.invalid_event();
+                    self.fail(request.ack, &error);
+                }
+            }
+        }
+    }
+
+    /// Checks the event rate; a refused event is answered `RATE_LIMITED` (its acknowledgement
+    /// always, the error event at most once a second).
+    fn admit(&mut self, request: Request) -> Option<Request> {
+        if self.limiter.check().is_ok() {
+            return Some(request);
+        }
+        self.metrics.rate_limited(Limit::Events);
+        let error = AppError::RateLimited;
+        let _ = request.ack.send(&ack_error(&error));
+        let now = Instant::now();
+        if self
+            .rate_notice_at
+            .is_none_or(|at| now.duration_since(at) >= RATE_NOTICE_WINDOW)
+        {
+            self.rate_notice_at = Some(now);
+            self.emit(&Emit::one("error", error_json(&error)));
+        }
+        None
+    }
+
+    /// Handles one request of an authenticated session.
+    async fn handle(
+        &mut self,
+        cx: &mut Context,
+        receiver: &mut OutboxReceiver,
+        pending: &mut VecDeque<Utf8Bytes>,
+        request: Request,
+    ) {
+        let Some(request) = self.admit(request) else {
+            return;
+        };
+        let event = match self.vocabulary.parse(&request.event, request.arg) {
+            Ok(Inbound::Event(event)) => event,
+            Ok(Inbound::Auth(_)) => return self.fail(request.ack, &AppError::AlreadyAuthenticated),
+            Ok(Inbound::OnlineUsers(conversation)) => {
+                return match online_users(cx, conversation).await {
+                    Ok(users) => {
+                        let emit = self.online_users(conversation, users);
+                        self.emit(&emit);
+                        let data = emit.args.into_iter().next().unwrap_or_default();
+                        let _ = request.ack.send(&json!({ "ok": true, "data": data }));
+                    }
+                    Err(error) => self.fail(request.ack, &error),
+                };
+            }
+            Err(error) => {
+                self.metrics.invalid_event();
+                return self.fail(request.ack, &error);
+            }
+        };
+        self.metrics.event(event.name());
+        let joined = match &event {
+            ClientEvent::JoinConversation { conversation_id } => Some(*conversation_id),
+            _ => None,
+        };
+        self.next_request += 1;
+        let id = format!("sio-{}", self.next_request);
+        self.acks.insert(id.clone(), request.ack);
+        let frame = ClientFrame {
+            id: Some(id.clone()),
+            event,
+        };
+        let outbox = cx.outbox.clone();
+        let result = {
+            // Deliveries go on while the handler waits on the database.
+            let mut work = pin!(handlers::handle(cx, frame));
+            loop {
+                tokio::select! {
+                    biased;
+                    result = &mut work => break result,
+                    received = poll_fn(|c| receiver.poll_recv(c, pending)) => match received {
+                        Received::Frames => self.deliver(&outbox, pending),
+                        // Seen again by the session loop.
+                        Received::Closed(_) => {}
+                    },
+                }
+            }
+        };
+        match result {
+            Ok(()) => {
+                if let Some(conversation) = joined {
+                    self.watch_members(cx, conversation).await;
+                }
+            }
+            Err(error) => send_error(&outbox, Some(id.clone()), &error),
+        }
+        // The reply (or error) is queued by now: render it, so its acknowledgement goes with it.
+        let drained = poll_fn(|c| Poll::Ready(receiver.poll_recv(c, pending))).await;
+        if let Poll::Ready(Received::Frames) = drained {
+            self.deliver(&outbox, pending);
+        }
+        if let Some(ack) = self.acks.remove(&id) {
+            let _ = ack.send(&json!({ "ok": true }));
+        }
+    }
+
+    /// After joining a conversation: learn its members' names (typing events name the typer)
+    /// and watch their presence, sending where they are now. One read per join, within the
+    /// connection's presence allowance (past it, presence is left as it was).
+    async fn watch_members(&mut self, cx: &Context, conversation: ConversationId) {
+        let Ok(header) = cx
+            .state
+            .store
+            .conversation_for(conversation, cx.user.id)
+            .await
+        else {
+            return;
+        };
+        let ids: Vec<_> = header
+            .members
+            .iter()
+            .filter(|m| m.id != cx.user.id)
+            .map(|m| m.id)
+            .take(presence::MAX_PER_REQUEST)
+            .collect();
+        for member in &header.members {
+            self.memory.name(member.id, &member.display_name);
+        }
+        match presence::subscribe(&cx.state, cx.user.id, cx.id, &ids).await {
+            Ok(users) if !users.is_empty() => {
+                let event = ServerEvent::PresenceChanged { users };
+                for emit in self.vocabulary.render(&event, &mut self.memory) {
+                    self.emit(&emit);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "presence of the members not watched"),
+        }
+    }
+
+    fn online_users(&self, conversation: ConversationId, users: Vec<protocol::UserId>) -> Emit {
+        match self.vocabulary {
+            Vocabulary::Kebab => Emit::one(
+                "online-users",
+                json!({ "conversationId": conversation, "users": users }),
+            ),
+            Vocabulary::Snake => Emit::one(
+                "online_users",
+                json!({ "conversation_id": conversation, "users": users }),
+            ),
+        }
+    }
+
+    /// Renders queued frames; a socket whose own buffer is full is closed as a slow consumer.
+    fn deliver(&mut self, outbox: &Outbox, pending: &mut VecDeque<Utf8Bytes>) {
+        for bytes in pending.drain(..) {
+            let frame = match serde_json::from_str::<ServerFrame>(bytes.as_str()) {
+                Ok(frame) => frame,
+                Err(e) => {
+                    tracing::warn!(error = %e, "a frame the gateway cannot read");
+                    continue;
+                }
+            };
+            let emits = self.vocabulary.render(&frame.event, &mut self.memory);
+            for emit in &emits {
+                if let Err(SendError::Socket(SocketError::InternalChannelFull)) = self.send(emit) {
+                    outbox.close(CloseReason::new(
+                        close::SLOW_CONSUMER,
+                        ErrorCode::SlowConsumer,
+                        "you were not reading events fast enough",
+                    ));
+                    return;
+                }
+            }
+            if let Some(ack) = frame.id.and_then(|id| self.acks.remove(&id)) {
+                let _ = ack.send(&self.ack_data(&frame.event, &emits));
+            }
+        }
+    }
+
+    /// An acknowledgement: `{ok: false, error: {code, message}}`, or `{ok: true, data}` with
+    /// what the reply event carries.
+    fn ack_data(&self, event: &ServerEvent, emits: &[Emit]) -> Value {
+        match event {
+            ServerEvent::Error { code, message } => {
+                json!({ "ok": false, "error": { "code": code, "message": message } })
+            }
+            ServerEvent::MessageAck { temp_id, message }
+                if self.vocabulary == Vocabulary::Kebab =>
+            {
+                json!({
+                    "ok": true,
+                    "data": {
+                        "tempId": temp_id,
+                        "messageId": message.id,
+                        "message": super::kebab::message_json(message),
+                    }
+                })
+            }
+            _ => {
+                let data = emits.first().and_then(|e| e.args.first()).cloned();
+                json!({ "ok": true, "data": data })
+            }
+        }
+    }
+
+    /// Emits an error event and answers the acknowledgement with it.
+    fn fail(&mut self, ack: AckSender, error: &AppError) {
+        let _ = ack.send(&ack_error(error));
+        self.emit(&Emit::one("error", error_json(error)));
+    }
+
+    /// Emits an event, ignoring failures (the session loop notices a closed socket).
+    fn emit(&self, emit: &Emit) {
+        let _ = self.send(emit);
+    }
+
+    fn send(&self, emit: &Emit) -> Result<(), SendError> {
+        self.metrics.frames_out.increment(1);
+        let s = &self.socket;
+        match emit.args.as_slice() {
+            [] => s.emit(emit.event, &[(); 0]),
+            [a] => s.emit(emit.event, &(a,)),
+            [a, b] => s.emit(emit.event, &(a, b)),
+            [a, b, c] => s.emit(emit.event, &(a, b, c)),
+            [a, b, c, d, ..] => s.emit(emit.event, &(a, b, c, d)),
+        }
+    }
+}
+
+/// The members of a conversation who are online now (`NOT_A_MEMBER` unless the caller is one).
+async fn online_users(
+    cx: &Context,
+    conversation: ConversationId,
+) -> Result<Vec<protocol::UserId>, AppError> {
+    domain::require_member(&cx.state, cx.actor(), conversation).await?;
+    let members = cx.state.store.member_ids(conversation).await?;
+    let statuses = cx.state.broker.statuses(&members).await;
+    Ok(members
+        .into_iter()
+        .zip(statuses)
+        .filter(|(_, (status, _))| *status == PresenceStatus::Online)
+        .map(|(user, _)| user)
+        .collect())
+}
+
+/// `{code, message}` of an error.
+fn error_json(error: &AppError) -> Value {
+    json!({ "code": error.code(), "message": error.public_message() })
+}
+
+/// The acknowledgement of a failed request.
+fn ack_error(error: &AppError) -> Value {
+    json!({ "ok": false, "error": error_json(error) })
+}

@@ -1,0 +1,415 @@
+//! The snake_case vocabulary of Flask-SocketIO apps: the token in the handshake's `auth`,
+//! `connected`, `ping`/`pong`, `join_conversation`, `typing`, `new_message`, `user_status`,
+//! `notification`, `like_update`, `comment_update`. Payloads are objects with snake_case keys;
+//! ids are Confab's UUIDs and times RFC 3339 strings.
+
+use super::vocabulary::{arg, error_payload, iso, now, unknown, Emit, Inbound, Memory};
+use crate::error::AppError;
+use protocol::{
+    ClientEvent, ConversationId, Message, MessageId, Notification, PostId, PresenceStatus, Seq,
+    ServerEvent, UserId,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// `join_conversation`, `leave_conversation`.
+#[derive(Deserialize)]
+struct Room {
+    conversation_id: ConversationId,
+}
+
+/// `typing`.
+#[derive(Deserialize)]
+struct Typing {
+    conversation_id: ConversationId,
+    is_typing: bool,
+}
+
+/// `send_message`.
+#[derive(Deserialize)]
+struct Send {
+    conversation_id: ConversationId,
+    content: String,
+    /// The client's id for the message, echoed in the acknowledgement (optional).
+    temp_id: Option<String>,
+}
+
+/// `edit_message`.
+#[derive(Deserialize)]
+struct Edit {
+    message_id: MessageId,
+    content: String,
+}
+
+/// `delete_message`.
+#[derive(Deserialize)]
+struct Delete {
+    message_id: MessageId,
+}
+
+/// `mark_delivered`, `mark_read`.
+#[derive(Deserialize)]
+struct Mark {
+    conversation_id: ConversationId,
+    up_to_seq: Seq,
+}
+
+/// `subscribe_posts`, `unsubscribe_posts`.
+#[derive(Deserialize)]
+struct Posts {
+    post_ids: Vec<PostId>,
+}
+
+/// `set_status`.
+#[derive(Deserialize)]
+struct Status {
+    status: PresenceStatus,
+}
+
+/// The Confab request behind a snake_case event.
+pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
+    Ok(Inbound::Event(match event {
+        "ping" => ClientEvent::Ping,
+        "join_conversation" => ClientEvent::JoinConversation {
+            conversation_id: arg::<Room>(event, value, "{conversation_id}")?.conversation_id,
+        },
+        "leave_conversation" => ClientEvent::LeaveConversation {
+            conversation_id: arg::<Room>(event, value, "{conversation_id}")?.conversation_id,
+        },
+        "get_online_users" => {
+            let room: Room = arg(event, value, "{conversation_id}")?;
+            return Ok(Inbound::OnlineUsers(room.conversation_id));
+        }
+        "typing" => {
+            let typing: Typing = arg(event, value, "{conversation_id, is_typing}")?;
+            let conversation_id = typing.conversation_id;
+            if typing.is_typing {
+                ClientEvent::TypingStart { conversation_id }
+            } else {
+                ClientEvent::TypingStop { conversation_id }
+            }
+        }
+        "send_message" => {
+            let send: Send = arg(event, value, "{conversation_id, content, temp_id?}")?;
+            ClientEvent::SendMessage {
+                conversation_id: send.conversation_id,
+                // Sends are idempotent per temp_id: without one, each send is new.
+                temp_id: send
+                    .temp_id
+                    .unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
+                body: send.content,
+            }
+        }
+        "edit_message" => {
+            let edit: Edit = arg(event, value, "{message_id, content}")?;
+            ClientEvent::EditMessage {
+                message_id: edit.message_id,
+                body: edit.content,
+            }
+        }
+        "delete_message" => ClientEvent::DeleteMessage {
+            message_id: arg::<Delete>(event, value, "{message_id}")?.message_id,
+        },
+        "mark_delivered" | "mark_read" => {
+            let mark: Mark = arg(event, value, "{conversation_id, up_to_seq}")?;
+            if event == "mark_read" {
+                ClientEvent::MarkRead {
+                    conversation_id: mark.conversation_id,
+                    up_to_seq: mark.up_to_seq,
+                }
+            } else {
+                ClientEvent::MarkDelivered {
+                    conversation_id: mark.conversation_id,
+                    up_to_seq: mark.up_to_seq,
+                }
+            }
+        }
+        "subscribe_posts" => ClientEvent::SubscribePosts {
+            post_ids: arg::<Posts>(event, value, "{post_ids}")?.post_ids,
+        },
+        "unsubscribe_posts" => ClientEvent::UnsubscribePosts {
+            post_ids: arg::<Posts>(event, value, "{post_ids}")?.post_ids,
+        },
+        "set_status" => ClientEvent::SetPresence {
+            status: arg::<Status>(event, value, "{status}")?.status,
+        },
+        _ => return Err(unknown(event)),
+    }))
+}
+
+/// The snake_case events for a Confab event.
+pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
+    use ServerEvent as E;
+    let one = |name, value| vec![Emit::one(name, value)];
+    match event {
+        E::Pong { server_time } => one("pong", json!({ "timestamp": iso(*server_time) })),
+        E::ConversationJoined {
+            conversation_id,
+            viewers,
+        } => one(
+            "conversation_joined",
+            json!({ "conversation_id": conversation_id, "viewers": viewers }),
+        ),
+        E::ConversationLeft { conversation_id } => one(
+            "conversation_left",
+            json!({ "conversation_id": conversation_id }),
+        ),
+        E::MessageAck { temp_id, message } => one(
+            "message_sent",
+            json!({ "temp_id": temp_id, "message": message_json(message) }),
+        ),
+        E::MessageNew { message } => one("new_message", message_json(message)),
+        E::MessageEdited { message } => one("message_edited", message_json(message)),
+        E::MessageDeleted { message } => one(
+            "message_deleted",
+            json!({ "conversation_id": message.conversation_id, "message_id": message.id }),
+        ),
+        E::Receipt {
+            conversation_id,
+            user_id,
+            kind,
+            up_to_seq,
+        } => one(
+            "receipt",
+            json!({
+                "conversation_id": conversation_id,
+                "user_id": user_id,
+                "type": kind,
+                "up_to_seq": up_to_seq,
+            }),
+        ),
+        E::TypingStarted {
+            conversation_id,
+            user_id,
+        } => one(
+            "typing",
+            typing_json(memory, *conversation_id, *user_id, true),
+        ),
+        E::TypingStopped {
+            conversation_id,
+            user_id,
+        } => one(
+            "typing",
+            typing_json(memory, *conversation_id, *user_id, false),
+        ),
+        E::PresenceChanged { users } => users
+            .iter()
+            .map(|p| {
+                Emit::one(
+                    "user_status",
+                    json!({
+                        "user_id": p.user_id,
+                        "status": p.status,
+                        "last_seen_at": p.last_seen_at.map(iso),
+                        "timestamp": iso(now()),
+                    }),
+                )
+            })
+            .collect(),
+        E::UnreadChanged {
+            conversation_id,
+            unread,
+            total,
+            ..
+        } => one(
+            "unread_update",
+            json!({ "conversation_id": conversation_id, "unread": unread, "total": total }),
+        ),
+        E::NotificationNew {
+            notification,
+            unread_notifications,
+        } => one(
+            "notification",
+            notification_json(notification, *unread_notifications),
+        ),
+        E::PostsSubscribed { posts } => {
+            for counts in posts {
+                memory.counts(counts);
+            }
+            one("posts_subscribed", json!({ "posts": posts }))
+        }
+        E::PostCountsChanged { counts } => {
+            let before = memory.counts(counts);
+            let at = iso(now());
+            let mut emits = Vec::new();
+            if before
+                .as_ref()
+                .is_none_or(|b| b.like_count != counts.like_count)
+            {
+                emits.push(Emit::one(
+                    "like_update",
+                    json!({ "post_id": counts.post_id, "like_count": counts.like_count, "timestamp": at }),
+                ));
+            }
+            if before
+                .as_ref()
+                .is_none_or(|b| b.comment_count != counts.comment_count)
+            {
+                emits.push(Emit::one(
+                    "comment_update",
+                    json!({ "post_id": counts.post_id, "comment_count": counts.comment_count, "timestamp": at }),
+                ));
+            }
+            emits
+        }
+        E::CommentNew { comment } => one(
+            "comment_update",
+            json!({
+                "post_id": comment.post_id,
+                "comment_count": memory.comment_count(comment.post_id),
+                "comment": {
+                    "id": comment.id,
+                    "content": comment.body,
+                    "user_id": comment.author.id,
+                    "user_name": comment.author.display_name,
+                },
+                "timestamp": iso(comment.created_at),
+            }),
+        ),
+        E::PostDeleted { post_id } => one("post_deleted", json!({ "post_id": post_id })),
+        E::ConversationUpdated { conversation } => {
+            for member in &conversation.members {
+                memory.name(member.id, &member.display_name);
+            }
+            one(
+                "conversation_updated",
+                json!({ "conversation_id": conversation.id }),
+            )
+        }
+        E::ConversationRemoved { conversation_id } => one(
+            "conversation_removed",
+            json!({ "conversation_id": conversation_id }),
+        ),
+        E::Resync => vec![Emit::many("resync", Vec::new())],
+        E::Error { .. } => error_payload(event)
+            .map(|payload| one("error", payload))
+            .unwrap_or_default(),
+        // No word for these in this vocabulary.
+        E::Authenticated { .. }
+        | E::UnreadSnapshot { .. }
+        | E::PresenceSnapshot { .. }
+        | E::ViewerJoined { .. }
+        | E::ViewerLeft { .. }
+        | E::NotificationsRead { .. }
+        | E::NotificationRemoved { .. }
+        | E::CommentDeleted { .. } => Vec::new(),
+    }
+}
+
+/// A message as `new_message` carries it.
+fn message_json(message: &Message) -> Value {
+    json!({
+        "conversation_id": message.conversation_id,
+        "message_id": message.id,
+        "sender_id": message.sender_id,
+        "content": message.body,
+        "seq": message.seq,
+        "timestamp": iso(message.created_at),
+        "edited_at": message.edited_at.map(iso),
+        "deleted": message.deleted,
+    })
+}
+
+fn typing_json(memory: &Memory, conversation: ConversationId, user: UserId, on: bool) -> Value {
+    json!({
+        "conversation_id": conversation,
+        "user_id": user,
+        "user_name": memory.name_of(user),
+        "is_typing": on,
+    })
+}
+
+fn notification_json(n: &Notification, unread: i64) -> Value {
+    json!({
+        "id": n.id,
+        "type": n.kind,
+        "user_id": n.actor.id,
+        "user_name": n.actor.display_name,
+        "conversation_id": n.conversation_id,
+        "post_id": n.post_id,
+        "message": n.text,
+        "timestamp": iso(n.created_at),
+        "unread_count": unread,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::PostCounts;
+
+    #[test]
+    fn typing_is_one_event_with_a_flag() {
+        let conversation = ConversationId::new();
+        let value = json!({ "conversation_id": conversation, "is_typing": false });
+        assert_eq!(
+            parse("typing", value).unwrap(),
+            Inbound::Event(ClientEvent::TypingStop {
+                conversation_id: conversation
+            })
+        );
+        let mut memory = Memory::default();
+        let user = UserId::new();
+        memory.name(user, "Bob");
+        let emits = render(
+            &ServerEvent::TypingStarted {
+                conversation_id: conversation,
+                user_id: user,
+            },
+            &mut memory,
+        );
+        assert_eq!(emits[0].args[0]["user_name"], "Bob");
+        assert_eq!(emits[0].args[0]["is_typing"], true);
+    }
+
+    #[test]
+    fn counters_become_like_and_comment_updates_only_when_they_change() {
+        let mut memory = Memory::default();
+        let post = PostId::new();
+        let counts = |likes, comments, version| ServerEvent::PostCountsChanged {
+            counts: PostCounts {
+                post_id: post,
+                like_count: likes,
+                comment_count: comments,
+                version,
+            },
+        };
+        let names = |emits: Vec<Emit>| emits.iter().map(|e| e.event).collect::<Vec<_>>();
+        assert_eq!(
+            names(render(&counts(1, 0, 1), &mut memory)),
+            ["like_update", "comment_update"]
+        );
+        assert_eq!(
+            names(render(&counts(2, 0, 2), &mut memory)),
+            ["like_update"]
+        );
+        assert_eq!(
+            names(render(&counts(2, 1, 3), &mut memory)),
+            ["comment_update"]
+        );
+        // A stale version says nothing.
+        assert!(render(&counts(1, 0, 1), &mut memory).is_empty());
+    }
+
+    #[test]
+    fn unknown_events_and_malformed_payloads_are_refused() {
+        assert!(parse("join-room", json!("x")).is_err());
+        let wrong = json!({ "conversation": ConversationId::new() });
+        assert_eq!(
+            parse("join_conversation", wrong).unwrap_err().code(),
+            protocol::ErrorCode::InvalidPayload
+        );
+    }
+
+    #[test]
+    fn a_send_without_temp_id_gets_a_fresh_one() {
+        let send = json!({ "conversation_id": ConversationId::new(), "content": "hi" });
+        let temp = |inbound| match inbound {
+            Inbound::Event(ClientEvent::SendMessage { temp_id, .. }) => temp_id,
+            other => panic!("not a send: {other:?}"),
+        };
+        let a = temp(parse("send_message", send.clone()).unwrap());
+        let b = temp(parse("send_message", send).unwrap());
+        assert!(!a.is_empty() && a != b);
+    }
+}
