@@ -289,10 +289,14 @@ test('snake_case vocabulary: handshake auth, ping, typing, new_message, notifica
   });
   expect(await a.ack('join_conversation', {})).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
 
-  // user_status: bob leaves → offline for alice.
-  b.close();
+  // Signing out closes the user's sockets, Socket.IO ones too: error KICKED, then disconnect.
+  await rest('POST', '/api/auth/logout', bob.token);
+  expect(await b.next('error')).toEqual([{ code: 'KICKED', message: 'signed out' }]);
+  await b.gone;
+  // user_status: bob is gone → offline for alice, with last seen.
   const [status] = await a.next('user_status', (s) => s.user_id === bob.user.id && s.status === 'offline');
   expect(Date.parse(status.timestamp)).not.toBeNaN();
+  expect(Date.parse(status.last_seen_at)).not.toBeNaN();
   a.close();
 });
 

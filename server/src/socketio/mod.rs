@@ -90,15 +90,15 @@ pub fn layer(state: &AppState) -> SocketIoLayer {
     };
     let start_state = state.clone();
     let connected = move |socket: SocketRef| {
-        let state = start_state.clone();
-        async move {
-            match socket.extensions.remove::<Admission>() {
-                Some(admission) => session::start(socket, state, admission),
-                None => {
-                    let _ = socket.disconnect();
-                }
+        // Synchronously, as the library calls this right after sending the CONNECT packet:
+        // the socket's event handlers are in place before any event of the client is read.
+        match socket.extensions.remove::<Admission>() {
+            Some(admission) => session::start(socket, start_state.clone(), admission),
+            None => {
+                let _ = socket.disconnect();
             }
         }
+        async {}
     };
     io.ns("/", connected.with(admit));
     layer
