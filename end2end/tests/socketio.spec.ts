@@ -2,7 +2,7 @@
 // event by event, the refusals, and a Socket.IO client talking with a person in the web app.
 import { test, expect } from '@playwright/test';
 import { io, Socket } from 'socket.io-client';
-import { serverForFile, TestServer } from './server';
+import { serverForFile, shot, TestServer } from './server';
 import { signUp, openDirect, send, message } from './people';
 import type { AuthResponse } from '../../protocol/bindings/ts/AuthResponse';
 import type { Conversation } from '../../protocol/bindings/ts/Conversation';
@@ -173,6 +173,9 @@ test('kebab-case vocabulary: auth, rooms, messages, acks, receipts, typing, pres
   expect((again as { data: any }).data.messageId).toBe(ackData.messageId);
 
   // Receipts: receipt(messageId, userId, 'delivered' | 'seen', {conversationId, upToSeq}).
+  // Delivered: the gateway reports it once the message is handed to bob's socket.
+  const delivered = await a.next('receipt', (_m, _u, kind) => kind === 'delivered');
+  expect(delivered).toEqual([ackData.messageId, bob.user.id, 'delivered', { conversationId: room.id, upToSeq: 1 }]);
   b.socket.emit('mark-read', { conversationId: room.id, upToSeq: 1 });
   const receipt = await a.next('receipt', (_m, _u, kind) => kind === 'seen');
   expect(receipt).toEqual([ackData.messageId, bob.user.id, 'seen', { conversationId: room.id, upToSeq: 1 }]);
@@ -337,6 +340,8 @@ test('a Socket.IO client and a person in the web app see each other: messages, t
   await page.locator('#composer-input').fill('');
   await send(page, 'hello from the app');
   const [fromApp] = await b.next('new_message', (m) => m.content === 'hello from the app');
+  // The gateway reports it delivered, as the app would: the sender sees so.
+  await expect(message(page, 'hello from the app').getByTestId('delivery')).toHaveText('delivered');
 
   // The Socket.IO client answers: the app shows its typing and its message.
   b.socket.emit('typing', { conversation_id: fromApp.conversation_id, is_typing: true });
@@ -344,6 +349,7 @@ test('a Socket.IO client and a person in the web app see each other: messages, t
   await b.ack('send_message', { conversation_id: fromApp.conversation_id, content: 'hello from Socket.IO' });
   await expect(message(page, 'hello from Socket.IO')).toBeVisible();
   await expect(page.getByTestId('typing')).toHaveText('');
+  await page.screenshot({ path: shot('socketio-conversation') });
 
   // The Socket.IO client leaves: the app shows it offline, with last seen.
   b.close();

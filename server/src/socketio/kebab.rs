@@ -3,7 +3,7 @@
 //! `heartbeat`, `get-online-users`. Payloads are camelCase; ids are Confab's UUIDs and times
 //! RFC 3339 strings.
 
-use super::vocabulary::{arg, error_payload, iso, unknown, Emit, Inbound, Memory};
+use super::vocabulary::{self, arg, error_payload, iso, unknown, Emit, Inbound, Memory};
 use crate::error::AppError;
 use protocol::{
     ClientEvent, ConversationId, Message, MessageId, Notification, PresenceStatus, Seq, ServerEvent,
@@ -87,17 +87,7 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
         },
         "mark-delivered" | "mark-read" => {
             let mark: Mark = arg(event, value, "{conversationId, upToSeq}")?;
-            if event == "mark-read" {
-                ClientEvent::MarkRead {
-                    conversation_id: mark.conversation_id,
-                    up_to_seq: mark.up_to_seq,
-                }
-            } else {
-                ClientEvent::MarkDelivered {
-                    conversation_id: mark.conversation_id,
-                    up_to_seq: mark.up_to_seq,
-                }
-            }
+            vocabulary::mark(event == "mark-read", mark.conversation_id, mark.up_to_seq)
         }
         _ => return Err(unknown(event)),
     }))

@@ -11,18 +11,19 @@
 
 use super::vocabulary::{Emit, Inbound, Memory, Vocabulary};
 use crate::auth;
-use crate::domain::{self, presence, sessions};
+use crate::domain::{self, presence, receipts, sessions};
 use crate::error::AppError;
 use crate::hub::{CloseReason, Outbox, OutboxReceiver, Received};
 use crate::metrics::{Limit, Metrics};
 use crate::state::AppState;
+use crate::store::Position;
 use crate::typing::TypingState;
 use crate::ws::context::{send_error, Context};
 use crate::ws::handlers;
 use axum::extract::ws::Utf8Bytes;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use protocol::{
-    close, ClientEvent, ClientFrame, ConversationId, ErrorCode, PresenceStatus, ServerEvent,
+    close, ClientEvent, ClientFrame, ConversationId, ErrorCode, PresenceStatus, Seq, ServerEvent,
     ServerFrame, SessionId, User,
 };
 use serde_json::{json, Value};
@@ -183,7 +184,10 @@ async fn session_loop(
             biased;
             _ = gone.notified() => return None,
             received = poll_fn(|c| receiver.poll_recv(c, &mut pending)) => match received {
-                Received::Frames => link.deliver(&cx.outbox, &mut pending),
+                Received::Frames => {
+                    link.deliver(&cx.outbox, &mut pending);
+                    link.confirm_delivered(cx).await;
+                }
                 Received::Closed(reason) => return Some(reason),
             },
             request = inbound.recv() => {
@@ -209,6 +213,9 @@ struct Link {
     next_request: u64,
     limiter: DefaultDirectRateLimiter,
     rate_notice_at: Option<Instant>,
+    /// The newest message from someone else handed to the socket, per conversation, not yet
+    /// confirmed as delivered.
+    delivered: HashMap<ConversationId, Seq>,
     metrics: Arc<Metrics>,
 }
 
@@ -229,6 +236,7 @@ impl Link {
             next_request: 0,
             limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
             rate_notice_at: None,
+            delivered: HashMap::new(),
             metrics,
         }
     }
@@ -376,6 +384,24 @@ impl Link {
         if let Some(ack) = self.acks.remove(&id) {
             let _ = ack.send(&json!({ "ok": true }));
         }
+        self.confirm_delivered(cx).await;
+    }
+
+    /// Moves the user's delivered position over what was handed to the socket: one receipt
+    /// per conversation however many messages arrived together.
+    async fn confirm_delivered(&mut self, cx: &Context) {
+        for (conversation, seq) in std::mem::take(&mut self.delivered) {
+            let advanced = receipts::advance(
+                &cx.state,
+                cx.actor(),
+                conversation,
+                Position::Delivered,
+                seq,
+            );
+            if let Err(e) = advanced.await {
+                tracing::debug!(error = %e, "delivery not confirmed");
+            }
+        }
     }
 
     /// After joining a conversation: learn its members' names (typing events name the typer)
@@ -435,6 +461,12 @@ impl Link {
                     continue;
                 }
             };
+            if let ServerEvent::MessageNew { message } = &frame.event {
+                // A message from someone else reaches a Socket.IO socket only as an event, so
+                // the gateway reports it delivered, as the native app does when it receives one.
+                let newest = self.delivered.entry(message.conversation_id).or_default();
+                *newest = (*newest).max(message.seq);
+            }
             let emits = self.vocabulary.render(&frame.event, &mut self.memory);
             for emit in &emits {
                 if let Err(SendError::Socket(SocketError::InternalChannelFull)) = self.send(emit) {

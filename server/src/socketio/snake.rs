@@ -3,7 +3,7 @@
 //! `notification`, `like_update`, `comment_update`. Payloads are objects with snake_case keys;
 //! ids are Confab's UUIDs and times RFC 3339 strings.
 
-use super::vocabulary::{arg, error_payload, iso, now, unknown, Emit, Inbound, Memory};
+use super::vocabulary::{self, arg, error_payload, iso, now, unknown, Emit, Inbound, Memory};
 use crate::error::AppError;
 use protocol::{
     ClientEvent, ConversationId, Message, MessageId, Notification, PostId, PresenceStatus, Seq,
@@ -112,17 +112,7 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
         },
         "mark_delivered" | "mark_read" => {
             let mark: Mark = arg(event, value, "{conversation_id, up_to_seq}")?;
-            if event == "mark_read" {
-                ClientEvent::MarkRead {
-                    conversation_id: mark.conversation_id,
-                    up_to_seq: mark.up_to_seq,
-                }
-            } else {
-                ClientEvent::MarkDelivered {
-                    conversation_id: mark.conversation_id,
-                    up_to_seq: mark.up_to_seq,
-                }
-            }
+            vocabulary::mark(event == "mark_read", mark.conversation_id, mark.up_to_seq)
         }
         "subscribe_posts" => ClientEvent::SubscribePosts {
             post_ids: arg::<Posts>(event, value, "{post_ids}")?.post_ids,

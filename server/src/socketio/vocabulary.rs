@@ -178,6 +178,21 @@ pub fn arg<T: DeserializeOwned>(event: &str, arg: Value, expected: &str) -> Resu
         .map_err(|e| AppError::InvalidPayload(format!("{event} takes {expected}: {e}")))
 }
 
+/// `mark_read` (when `read`) or `mark_delivered`.
+pub fn mark(read: bool, conversation_id: ConversationId, up_to_seq: Seq) -> ClientEvent {
+    if read {
+        ClientEvent::MarkRead {
+            conversation_id,
+            up_to_seq,
+        }
+    } else {
+        ClientEvent::MarkDelivered {
+            conversation_id,
+            up_to_seq,
+        }
+    }
+}
+
 /// The error for an event name the vocabulary does not have.
 pub fn unknown(event: &str) -> AppError {
     AppError::InvalidPayload(format!("unknown event {event:?}"))
