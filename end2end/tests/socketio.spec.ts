@@ -322,6 +322,38 @@ test('connecting is refused with a code: a bad handshake token, a foreign Origin
   named.close();
 });
 
+test('limits as on /ws: an oversized event and a flood are refused, the session goes on; HTTP long-polling works too', async () => {
+  const alice = await register('alice');
+  const bob = await register('bob');
+  const room = await group(alice, [bob]);
+  // Long-polling only (no upgrade), the transport some Flask-SocketIO clients start with.
+  const a = new Client(server(), { auth: { token: alice.token }, transports: ['polling'] });
+  await a.next('connected');
+  const b = await kebab(bob);
+
+  const big = 'x'.repeat(20_000); // over --max-frame-bytes (16 KiB)
+  const tooBig = await a.ack('send_message', { conversation_id: room.id, content: big });
+  expect(tooBig).toMatchObject({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE' } });
+  const tooLong = await a.ack('send_message', { conversation_id: room.id, content: 'y'.repeat(5_000) });
+  expect(tooLong).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+
+  // Still connected: a message goes through, over polling, to a WebSocket client.
+  const sent = await a.ack('send_message', { conversation_id: room.id, content: 'over polling' });
+  expect(sent.ok).toBe(true);
+  const [message] = await b.next('message-new');
+  expect(message.content).toBe('over polling');
+
+  // A flood: past the per-connection burst, events are refused with RATE_LIMITED.
+  const answers = await Promise.all(Array.from({ length: 120 }, () => b.ack('heartbeat')));
+  const limited = answers.filter((r) => !r.ok && r.error.code === 'RATE_LIMITED').length;
+  expect(limited).toBeGreaterThan(0);
+  expect(answers.length - limited).toBeGreaterThan(0);
+  await b.next('error', (e) => e.code === 'RATE_LIMITED');
+  expect(b.socket.connected).toBe(true);
+  a.close();
+  b.close();
+});
+
 test('a Socket.IO client and a person in the web app see each other: messages, typing, presence', async ({ browser }) => {
   const s = server();
   const page = await signUp(browser, s, 'webuser');

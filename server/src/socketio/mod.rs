@@ -20,6 +20,7 @@ mod vocabulary;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::ws::upgrade::origin_allowed;
+use crate::ws::HARD_FRAME_CAP;
 use protocol::ErrorCode;
 use serde::Deserialize;
 use session::Admission;
@@ -30,9 +31,6 @@ use socketioxide::SocketIo;
 use std::fmt;
 use std::sync::Arc;
 pub use vocabulary::Vocabulary;
-
-/// Engine.IO framing around an event's JSON: a request may be this much over `max_frame_bytes`.
-const FRAMING_ALLOWANCE: usize = 1024;
 
 /// The handshake's `auth` object (all optional).
 #[derive(Debug, Default, Deserialize)]
@@ -75,7 +73,9 @@ impl fmt::Display for Refusal {
 pub fn layer(state: &AppState) -> SocketIoLayer {
     let config = &state.config;
     let (layer, io) = SocketIo::builder()
-        .max_payload(u64::try_from(config.max_frame_bytes + FRAMING_ALLOWANCE).unwrap_or(u64::MAX))
+        // As on `/ws`: events over `max_frame_bytes` are refused one by one (the session
+        // goes on); beyond the hard cap the transport is closed.
+        .max_payload(u64::try_from(HARD_FRAME_CAP).unwrap_or(u64::MAX))
         .max_buffer_size(config.outbound_queue)
         .connect_timeout(config.auth_timeout())
         .build_layer();

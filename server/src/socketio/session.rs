@@ -27,9 +27,13 @@ use protocol::{
     ServerFrame, SessionId, User,
 };
 use serde_json::{json, Value};
-use socketioxide::extract::{AckSender, SocketRef};
+use socketioxide::adapter::Adapter;
+use socketioxide::extract::{AckSender, Event, SocketRef, TryData};
+use socketioxide::handler::FromMessageParts;
+use socketioxide::socket::Socket;
 use socketioxide::{SendError, SocketError};
 use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
 use std::future::poll_fn;
 use std::num::NonZeroU32;
 use std::pin::pin;
@@ -41,6 +45,9 @@ use tokio::time::{sleep_until, Instant};
 
 /// At most one `RATE_LIMITED` error event per second; acknowledgements always get theirs.
 const RATE_NOTICE_WINDOW: Duration = Duration::from_secs(1);
+
+/// How long a server-side disconnect is retried while the socket's buffer is full.
+const DISCONNECT_RETRY: Duration = Duration::from_secs(60);
 
 /// What the connect middleware admitted.
 #[derive(Clone)]
@@ -60,6 +67,22 @@ struct Request {
     ack: AckSender,
 }
 
+/// The size of an event as received (its JSON text), to refuse an oversized one with
+/// `PAYLOAD_TOO_LARGE` and keep the connection, as `/ws` does.
+struct Size(usize);
+
+impl<A: Adapter> FromMessageParts<A> for Size {
+    type Error = Infallible;
+
+    fn from_message_parts(
+        _: &Arc<Socket<A>>,
+        value: &mut socketioxide_core::Value,
+        _: &Option<i64>,
+    ) -> Result<Self, Infallible> {
+        Ok(Self(value.len()))
+    }
+}
+
 /// Registers the socket's handlers and starts its task.
 pub fn start(socket: SocketRef, state: AppState, admission: Admission) {
     let capacity = usize::try_from(state.config.event_burst)
@@ -67,18 +90,33 @@ pub fn start(socket: SocketRef, state: AppState, admission: Admission) {
         .clamp(8, 1024);
     let (requests, inbound) = mpsc::channel::<Request>(capacity);
     let gone = Arc::new(Notify::new());
+    let max_bytes = state.config.max_frame_bytes;
     socket.on_fallback(
         move |socket: SocketRef,
-              socketioxide::extract::Event(event): socketioxide::extract::Event,
-              socketioxide::extract::TryData(arg): socketioxide::extract::TryData<Value>,
+              Size(size): Size,
+              Event(event): Event,
+              TryData(arg): TryData<Value>,
               ack: AckSender| {
             // Queued here, synchronously, so that events keep their order.
-            let arg = arg.unwrap_or(Value::Null);
-            let refused = requests.try_send(Request { event, arg, ack }).err();
+            let refused = if size > max_bytes {
+                let error = AppError::PayloadTooLarge(format!(
+                    "an event may be at most {max_bytes} bytes; this one is {size}"
+                ));
+                Some((error, ack))
+            } else {
+                let arg = arg.unwrap_or(Value::Null);
+                match requests.try_send(Request { event, arg, ack }) {
+                    Ok(()) => None,
+                    Err(mpsc::error::TrySendError::Full(request)) => {
+                        Some((AppError::RateLimited, request.ack))
+                    }
+                    // The session is over.
+                    Err(mpsc::error::TrySendError::Closed(_)) => None,
+                }
+            };
             async move {
-                if let Some(mpsc::error::TrySendError::Full(request)) = refused {
-                    let error = AppError::RateLimited;
-                    let _ = request.ack.send(&ack_error(&error));
+                if let Some((error, ack)) = refused {
+                    let _ = ack.send(&ack_error(&error));
                     let _ = socket.emit("error", &error_json(&error));
                 }
             }
@@ -115,14 +153,27 @@ async fn run(
         }
         None => Some(close::AUTH_FAILED),
     };
-    if code.is_some() {
-        let _ = link.socket.clone().disconnect();
-    }
     if code == Some(close::SLOW_CONSUMER) {
         metrics.slow_consumers.increment(1);
     }
     metrics.connection_closed(code);
     metrics.connections.decrement(1.0);
+    if code.is_some() {
+        disconnect(&link.socket, &gone).await;
+    }
+}
+
+/// Ends the socket from the server's side. With its buffer full (a slow consumer) the library
+/// cannot queue the DISCONNECT packet: retry until it can, the client goes, or the transport's
+/// own heartbeat ends it. The session itself is already closed: nothing grows meanwhile.
+async fn disconnect(socket: &SocketRef, gone: &Notify) {
+    let deadline = Instant::now() + DISCONNECT_RETRY;
+    while socket.clone().disconnect().is_err() && Instant::now() < deadline {
+        tokio::select! {
+            _ = gone.notified() => return,
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+        }
+    }
 }
 
 /// The session proper; returns the close code when the server ends it.

@@ -29,7 +29,7 @@ use tokio::time::{sleep_until, Instant, Sleep};
 /// Hard cap on a WebSocket message at the protocol layer. Frames between the configured
 /// `max_frame_bytes` and this cap are answered with `PAYLOAD_TOO_LARGE` and the connection stays
 /// open; beyond it the connection is closed with 1009 (message too big).
-pub(super) const HARD_FRAME_CAP: usize = 1 << 20;
+pub(crate) const HARD_FRAME_CAP: usize = 1 << 20;
 
 /// How long a connection closed with unread input stays open after its close frame.
 const RESET_LINGER: Duration = Duration::from_millis(500);

@@ -7,3 +7,5 @@ pub(crate) mod context;
 pub(crate) mod handlers;
 mod session;
 pub mod upgrade;
+
+pub(crate) use connection::HARD_FRAME_CAP;

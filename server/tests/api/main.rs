@@ -18,4 +18,5 @@ mod presence;
 mod receipts;
 mod rest;
 mod social;
+mod socketio;
 mod typing;

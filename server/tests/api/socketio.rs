@@ -1,0 +1,159 @@
+//! The Socket.IO gateway at the Engine.IO level: a raw Engine.IO v4 WebSocket (the packets
+//! `socket.io-client` would send), for what the npm client cannot do on purpose, such as
+//! stopping reading. The vocabularies themselves are driven by the real `socket.io-client` in
+//! `end2end/tests/socketio.spec.ts`.
+
+use crate::helpers::*;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Stream = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens an Engine.IO WebSocket and connects to the `/` namespace with `auth`; returns the
+/// socket after the first event (`connected`, with a handshake token).
+async fn socketio(app: &TestApp, auth: &Value) -> (Stream, Value) {
+    let url = format!(
+        "ws://{}/socket.io/?EIO=4&transport=websocket",
+        app.url("").trim_start_matches("http://")
+    );
+    let (mut stream, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("upgrade");
+    let open = next_text(&mut stream).await;
+    assert!(open.starts_with('0'), "Engine.IO open packet, got {open}");
+    stream
+        .send(Message::text(format!("40{auth}")))
+        .await
+        .unwrap();
+    let connect = next_text(&mut stream).await;
+    assert!(
+        connect.starts_with("40"),
+        "namespace connect, got {connect}"
+    );
+    let first = next_text(&mut stream).await;
+    let event: Value = serde_json::from_str(first.strip_prefix("42").expect("an event")).unwrap();
+    (stream, event)
+}
+
+/// The next Engine.IO packet other than a ping (which is answered).
+async fn next_text(stream: &mut Stream) -> String {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("a packet within 10 s")
+            .expect("the stream is open")
+            .expect("a message");
+        let text = message.into_text().expect("text").to_string();
+        if text == "2" {
+            stream.send(Message::text("3")).await.unwrap();
+            continue;
+        }
+        return text;
+    }
+}
+
+#[tokio::test]
+async fn a_socketio_client_that_stops_reading_is_dropped_and_memory_stays_bounded() {
+    let app = spawn_app_with(&[
+        "--outbound-queue",
+        "8",
+        "--events-per-second",
+        "100000",
+        "--event-burst",
+        "100000",
+        "--max-message-chars",
+        "8000",
+        "--max-frame-bytes",
+        "65536",
+    ])
+    .await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    let group = app.group(&alice, "Firehose", &[&bob]).await;
+    let mut sender = app.connect(&alice).await;
+    // Bob connects over Socket.IO and then never reads: the kernel buffers fill, then
+    // Socket.IO's 8-packet buffer, then his 8-frame queue.
+    let (stalled, connected) = socketio(&app, &serde_json::json!({ "token": bob.token })).await;
+    assert_eq!(connected[0], "connected");
+    assert_eq!(connected[1]["user_id"], bob.id().to_string());
+    let body = "x".repeat(8000);
+    let mut dropped = false;
+    for i in 0..3000 {
+        sender
+            .send(protocol::ClientEvent::SendMessage {
+                conversation_id: group,
+                temp_id: format!("t{i}"),
+                body: body.clone(),
+            })
+            .await;
+        sender
+            .expect(|e| matches!(e, protocol::ServerEvent::MessageAck { .. }))
+            .await;
+        if i % 100 == 99 && app.metric("confab_slow_consumer_closes_total").await >= 1.0 {
+            dropped = true;
+            break;
+        }
+    }
+    assert!(dropped, "the stalled Socket.IO client was never dropped");
+    sender.assert_alive().await;
+    // The close is counted with its code.
+    app.wait_for_metric("confab_websocket_closed_total{code=\"4008\"}", 1.0)
+        .await;
+    drop(stalled);
+}
+
+#[tokio::test]
+async fn the_engine_io_handshake_and_a_refusal_look_as_socket_io_clients_expect() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    // A kebab-case session: no token in the handshake, `auth` as the first event.
+    let url = format!(
+        "ws://{}/socket.io/?EIO=4&transport=websocket",
+        app.url("").trim_start_matches("http://")
+    );
+    let (mut stream, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    assert!(next_text(&mut stream).await.starts_with('0'));
+    stream.send(Message::text("40")).await.unwrap();
+    assert!(next_text(&mut stream).await.starts_with("40"));
+    let auth = serde_json::json!(["auth", alice.token]);
+    stream
+        .send(Message::text(format!("421{auth}")))
+        .await
+        .unwrap();
+    // The acknowledgement (packet type 3, id 1) and `auth-success`, in either order.
+    let mut ack = None;
+    let mut success = None;
+    while ack.is_none() || success.is_none() {
+        let packet = next_text(&mut stream).await;
+        if let Some(body) = packet.strip_prefix("431") {
+            ack = Some(serde_json::from_str::<Value>(body).unwrap());
+        } else if let Some(body) = packet.strip_prefix("42") {
+            success = Some(serde_json::from_str::<Value>(body).unwrap());
+        }
+    }
+    assert_eq!(ack.unwrap()[0]["ok"], true);
+    assert_eq!(
+        success.unwrap(),
+        serde_json::json!(["auth-success", { "userId": alice.id() }])
+    );
+
+    // A bad handshake token: CONNECT_ERROR (packet type 4) with the code first.
+    let (mut refused, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    assert!(next_text(&mut refused).await.starts_with('0'));
+    refused
+        .send(Message::text(r#"40{"token":"nope"}"#))
+        .await
+        .unwrap();
+    let packet = next_text(&mut refused).await;
+    let error: Value = serde_json::from_str(packet.strip_prefix("44").expect("connect_error"))
+        .expect("a JSON payload");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("AUTH_FAILED: "),
+        "{error}"
+    );
+}
