@@ -60,6 +60,33 @@ impl Frame {
         serde_json::from_str(text).ok()
     }
 
+    /// Parses a Socket.IO event packet of the snake_case vocabulary (`42["new_message", {…}]`)
+    /// as the native frame it renders.
+    pub fn parse_socketio(text: &str) -> Option<Self> {
+        let (event, payload): (String, serde_json::Value) =
+            serde_json::from_str(text.strip_prefix("42")?).ok()?;
+        let frame = |kind: &str| Self {
+            kind: kind.to_owned(),
+            message: None,
+            code: None,
+            counts: None,
+        };
+        match event.as_str() {
+            "new_message" => Some(Self {
+                message: Some(FrameMessage {
+                    seq: payload["seq"].as_i64()?,
+                    body: payload["content"].as_str()?.to_owned(),
+                }),
+                ..frame("message_new")
+            }),
+            "error" => Some(Self {
+                code: payload["code"].as_str().map(str::to_owned),
+                ..frame("error")
+            }),
+            _ => Some(frame(&event)),
+        }
+    }
+
     /// When a benchmark message was sent (µs on [`now_us`]'s clock).
     pub fn sent_at(&self) -> Option<u64> {
         self.message.as_ref()?.body.strip_prefix('b')?.parse().ok()
@@ -93,6 +120,52 @@ pub async fn connect(ws_url: &str, token: &str) -> Result<(Sink, Stream), String
                     "unread_snapshot" => return Ok((sink, stream)),
                     "error" => return Err(format!("error {:?}", frame.code)),
                     _ => {}
+                }
+            }
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(e.to_string()),
+            None => return Err("closed during handshake".into()),
+        }
+    }
+}
+
+/// Opens a Socket.IO connection through the gateway (Engine.IO v4 over a WebSocket, the
+/// snake_case vocabulary with the token in the handshake) and waits for `connected`; returns
+/// the halves. `ws_url` is the native endpoint (`ws://host/ws`).
+pub async fn connect_socketio(ws_url: &str, token: &str) -> Result<(Sink, Stream), String> {
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0);
+    let base = ws_url.strip_suffix("/ws").unwrap_or(ws_url);
+    let url = format!("{base}/socket.io/?EIO=4&transport=websocket");
+    let (ws, _) = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio_tungstenite::connect_async_with_config(url, Some(config), true),
+    )
+    .await
+    .map_err(|_| "connect timed out".to_owned())?
+    .map_err(|e| e.to_string())?;
+    let (mut sink, mut stream) = ws.split();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let next = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .map_err(|_| "no `connected` within 10 s".to_owned())?;
+        match next {
+            Some(Ok(Message::Text(text))) => {
+                if text.starts_with('0') {
+                    let auth = serde_json::json!({ "token": token });
+                    sink.send(Message::text(format!("40{auth}")))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                } else if text.as_str() == "2" {
+                    sink.send(Message::text("3"))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                } else if text.starts_with("44") {
+                    return Err(format!("refused: {text}"));
+                } else if text.starts_with(r#"42["connected""#) {
+                    return Ok((sink, stream));
                 }
             }
             Some(Ok(_)) => {}

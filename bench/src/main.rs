@@ -66,6 +66,10 @@ pub enum Scenario {
         /// Use only the first N groups.
         #[arg(long)]
         groups: Option<usize>,
+        /// Members other than the senders listen through the Socket.IO gateway (snake_case
+        /// vocabulary) instead of the native WebSocket.
+        #[arg(long)]
+        socketio: bool,
     },
     /// Both members of each seeded direct conversation connect; one side sends.
     Direct {

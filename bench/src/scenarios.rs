@@ -4,7 +4,7 @@ use crate::client::{self, now_us, Frame, Sink, Stream};
 use crate::proc;
 use crate::report::Latencies;
 use crate::{Args, Scenario};
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use protocol::ConversationId;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -79,7 +79,8 @@ pub async fn run(args: Args) -> Result<(), String> {
             msg_rate,
             duration,
             groups,
-        } => group(&cx, rate, senders, msg_rate, duration, groups).await,
+            socketio,
+        } => group(&cx, rate, senders, msg_rate, duration, groups, socketio).await,
         Scenario::Direct {
             rate,
             duration,
@@ -100,6 +101,17 @@ type Conn = (Sink, Stream);
 
 /// Connects `tokens` at `rate` per second; returns the connections (None for failures).
 async fn connect_all(cx: &Ctx, tokens: Vec<String>, rate: u32) -> Vec<Option<Conn>> {
+    let native = vec![false; tokens.len()];
+    connect_all_with(cx, tokens, rate, native).await
+}
+
+/// As [`connect_all`]; connection `i` goes through the Socket.IO gateway when `socketio[i]`.
+async fn connect_all_with(
+    cx: &Ctx,
+    tokens: Vec<String>,
+    rate: u32,
+    socketio: Vec<bool>,
+) -> Vec<Option<Conn>> {
     let started = Instant::now();
     let n = tokens.len();
     let mut handles = Vec::with_capacity(n);
@@ -109,9 +121,14 @@ async fn connect_all(cx: &Ctx, tokens: Vec<String>, rate: u32) -> Vec<Option<Con
     for (i, token) in tokens.into_iter().enumerate() {
         tick.tick().await;
         let url = cx.ws_url_for(i).to_owned();
-        handles.push(tokio::spawn(
-            async move { client::connect(&url, &token).await },
-        ));
+        let gateway = socketio[i];
+        handles.push(tokio::spawn(async move {
+            if gateway {
+                client::connect_socketio(&url, &token).await
+            } else {
+                client::connect(&url, &token).await
+            }
+        }));
     }
     let mut out = Vec::with_capacity(n);
     let mut errors: HashMap<String, usize> = HashMap::new();
@@ -206,7 +223,18 @@ struct Seen {
 
 /// Reads until `stop`: counts `message_new` sent after `since` and their latency, and acks.
 fn spawn_reader(
+    stream: Stream,
+    stop: watch::Receiver<bool>,
+    since: Arc<AtomicU64>,
+) -> tokio::task::JoinHandle<Seen> {
+    spawn_reader_with(stream, None, stop, since)
+}
+
+/// As [`spawn_reader`]; with the sending half of a Socket.IO connection, it reads Socket.IO
+/// packets and answers the Engine.IO pings.
+fn spawn_reader_with(
     mut stream: Stream,
+    mut socketio: Option<Sink>,
     mut stop: watch::Receiver<bool>,
     since: Arc<AtomicU64>,
 ) -> tokio::task::JoinHandle<Seen> {
@@ -223,7 +251,15 @@ fn spawn_reader(
                 }
                 continue;
             };
-            let Some(frame) = Frame::parse(&text) else {
+            let frame = match socketio.as_mut() {
+                Some(sink) if text.as_str() == "2" => {
+                    let _ = sink.send(Message::text("3")).await;
+                    continue;
+                }
+                Some(_) => Frame::parse_socketio(&text),
+                None => Frame::parse(&text),
+            };
+            let Some(frame) = frame else {
                 continue;
             };
             let now = now_us();
@@ -324,6 +360,7 @@ async fn group(
     msg_rate: u32,
     duration: u64,
     groups: Option<usize>,
+    socketio: bool,
 ) -> Result<(), String> {
     let groups: Vec<&SeededConversation> = cx
         .seed
@@ -345,8 +382,19 @@ async fn group(
         .iter()
         .map(|&u| cx.seed.users[u].token.clone())
         .collect();
+    // The first `senders` members of each group send (natively); with `socketio` the others
+    // listen through the Socket.IO gateway.
+    let mut listed = vec![0usize; groups.len()];
+    let gateway: Vec<bool> = order
+        .iter()
+        .map(|u| {
+            let g = group_of[u];
+            listed[g] += 1;
+            socketio && listed[g] > senders
+        })
+        .collect();
     let rss0 = server_line(cx).map(|l| l.0);
-    let conns = connect_all(cx, tokens, rate).await;
+    let conns = connect_all_with(cx, tokens, rate, gateway.clone()).await;
     if let (Some(rss0), Some(rss1)) = (rss0, server_line(cx).map(|l| l.0)) {
         println!("server RSS {rss0} KiB → {rss1} KiB after connecting");
     }
@@ -359,10 +407,19 @@ async fn group(
     let mut readers = Vec::new();
     let mut sender_sinks: Vec<(Sink, usize)> = Vec::new();
     let mut per_group_senders = vec![0usize; groups.len()];
-    for (conn, user) in conns.into_iter().zip(&order) {
+    for ((conn, user), through_gateway) in conns.into_iter().zip(&order).zip(gateway) {
         let Some((sink, stream)) = conn else { continue };
         let g = group_of[user];
         connected_in[g] += 1;
+        if through_gateway {
+            readers.push(spawn_reader_with(
+                stream,
+                Some(sink),
+                stop.clone(),
+                since.clone(),
+            ));
+            continue;
+        }
         readers.push(spawn_reader(stream, stop.clone(), since.clone()));
         if per_group_senders[g] < senders {
             per_group_senders[g] += 1;

@@ -173,7 +173,7 @@ test('kebab-case vocabulary: auth, rooms, messages, acks, receipts, typing, pres
   expect((again as { data: any }).data.messageId).toBe(ackData.messageId);
 
   // Receipts: receipt(messageId, userId, 'delivered' | 'seen', {conversationId, upToSeq}).
-  // Delivered: the gateway reports it once the message is handed to bob's socket.
+  b.socket.emit('mark-delivered', { conversationId: room.id, upToSeq: 1 });
   const delivered = await a.next('receipt', (_m, _u, kind) => kind === 'delivered');
   expect(delivered).toEqual([ackData.messageId, bob.user.id, 'delivered', { conversationId: room.id, upToSeq: 1 }]);
   b.socket.emit('mark-read', { conversationId: room.id, upToSeq: 1 });
@@ -372,7 +372,8 @@ test('a Socket.IO client and a person in the web app see each other: messages, t
   await page.locator('#composer-input').fill('');
   await send(page, 'hello from the app');
   const [fromApp] = await b.next('new_message', (m) => m.content === 'hello from the app');
-  // The gateway reports it delivered, as the app would: the sender sees so.
+  // The Socket.IO client reports it delivered, as the app does: the sender sees so.
+  b.socket.emit('mark_delivered', { conversation_id: fromApp.conversation_id, up_to_seq: fromApp.seq });
   await expect(message(page, 'hello from the app').getByTestId('delivery')).toHaveText('delivered');
 
   // The Socket.IO client answers: the app shows its typing and its message.

@@ -76,6 +76,10 @@ pub fn layer(state: &AppState) -> SocketIoLayer {
         // As on `/ws`: events over `max_frame_bytes` are refused one by one (the session
         // goes on); beyond the hard cap the transport is closed.
         .max_payload(u64::try_from(HARD_FRAME_CAP).unwrap_or(u64::MAX))
+        // Chat events are small; a larger one is read in several chunks.
+        .ws_read_buffer_size(1024)
+        .ws_max_message_size(HARD_FRAME_CAP)
+        .ws_max_frame_size(HARD_FRAME_CAP)
         .max_buffer_size(config.outbound_queue)
         .connect_timeout(config.auth_timeout())
         .build_layer();

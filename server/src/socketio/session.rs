@@ -11,19 +11,18 @@
 
 use super::vocabulary::{Emit, Inbound, Memory, Vocabulary};
 use crate::auth;
-use crate::domain::{self, presence, receipts, sessions};
+use crate::domain::{self, presence, sessions};
 use crate::error::AppError;
 use crate::hub::{CloseReason, Outbox, OutboxReceiver, Received};
 use crate::metrics::{Limit, Metrics};
 use crate::state::AppState;
-use crate::store::Position;
 use crate::typing::TypingState;
 use crate::ws::context::{send_error, Context};
 use crate::ws::handlers;
 use axum::extract::ws::Utf8Bytes;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use protocol::{
-    close, ClientEvent, ClientFrame, ConversationId, ErrorCode, PresenceStatus, Seq, ServerEvent,
+    close, ClientEvent, ClientFrame, ConversationId, ErrorCode, PresenceStatus, ServerEvent,
     ServerFrame, SessionId, User,
 };
 use serde_json::{json, Value};
@@ -91,6 +90,7 @@ pub fn start(socket: SocketRef, state: AppState, admission: Admission) {
     let (requests, inbound) = mpsc::channel::<Request>(capacity);
     let gone = Arc::new(Notify::new());
     let max_bytes = state.config.max_frame_bytes;
+    let metrics = state.hub.metrics().clone();
     socket.on_fallback(
         move |socket: SocketRef,
               Size(size): Size,
@@ -108,6 +108,7 @@ pub fn start(socket: SocketRef, state: AppState, admission: Admission) {
                 match requests.try_send(Request { event, arg, ack }) {
                     Ok(()) => None,
                     Err(mpsc::error::TrySendError::Full(request)) => {
+                        metrics.rate_limited(Limit::Events);
                         Some((AppError::RateLimited, request.ack))
                     }
                     // The session is over.
@@ -143,15 +144,17 @@ async fn run(
     metrics.connections.increment(1.0);
     let mut link = Link::new(socket, admission.vocabulary, &state, metrics.clone());
     let user = match admission.user {
-        Some(user) => Some(user),
-        None => link.authenticate(&state, &mut inbound, &gone).await,
+        Some(user) => Ok(user),
+        // Boxed, like every phase that awaits the database: an idle session's task is then
+        // the size of its idle loop, not of its largest handler (as on `/ws`).
+        None => Box::pin(link.authenticate(&state, &mut inbound, &gone)).await,
     };
     let code = match user {
-        Some(user) => {
+        Ok(user) => {
             metrics.sessions_authenticated.increment(1);
             serve(&mut link, state, user, &mut inbound, &gone).await
         }
-        None => Some(close::AUTH_FAILED),
+        Err(code) => code,
     };
     if code == Some(close::SLOW_CONSUMER) {
         metrics.slow_consumers.increment(1);
@@ -193,7 +196,7 @@ async fn serve(
         id,
         outbox,
     };
-    let opened = sessions::open(&cx.state, cx.user.id, id, cx.outbox.clone()).await;
+    let opened = Box::pin(sessions::open(&cx.state, cx.user.id, id, cx.outbox.clone())).await;
     let reason = match opened {
         Ok(_) => {
             let sid = link.socket.id.to_string();
@@ -211,7 +214,7 @@ async fn serve(
         )),
     };
     let typing_in = cx.typing.clear();
-    sessions::close(&cx.state, cx.user.id, cx.id, typing_in).await;
+    Box::pin(sessions::close(&cx.state, cx.user.id, cx.id, typing_in)).await;
     let reason = reason?;
     link.emit(&Emit::one(
         "error",
@@ -235,19 +238,16 @@ async fn session_loop(
             biased;
             _ = gone.notified() => return None,
             received = poll_fn(|c| receiver.poll_recv(c, &mut pending)) => match received {
-                Received::Frames => {
-                    link.deliver(&cx.outbox, &mut pending);
-                    link.confirm_delivered(cx).await;
-                }
+                Received::Frames => link.deliver(&cx.outbox, &mut pending),
                 Received::Closed(reason) => return Some(reason),
             },
             request = inbound.recv() => {
                 let request = request?;
-                link.handle(cx, receiver, &mut pending, request).await;
+                Box::pin(link.handle(cx, receiver, &mut pending, request)).await;
             }
             _ = sleep_until(deadline.unwrap_or(far)), if deadline.is_some() => {
                 for conversation in cx.typing.expire(Instant::now()) {
-                    domain::typing::stopped(&cx.state, cx.user.id, conversation).await;
+                    Box::pin(domain::typing::stopped(&cx.state, cx.user.id, conversation)).await;
                 }
             }
         }
@@ -264,9 +264,6 @@ struct Link {
     next_request: u64,
     limiter: DefaultDirectRateLimiter,
     rate_notice_at: Option<Instant>,
-    /// The newest message from someone else handed to the socket, per conversation, not yet
-    /// confirmed as delivered.
-    delivered: HashMap<ConversationId, Seq>,
     metrics: Arc<Metrics>,
 }
 
@@ -287,31 +284,31 @@ impl Link {
             next_request: 0,
             limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
             rate_notice_at: None,
-            delivered: HashMap::new(),
             metrics,
         }
     }
 
-    /// Waits for `auth` with a valid token, within the authentication deadline.
+    /// Waits for `auth` with a valid token, within the authentication deadline. Otherwise the
+    /// close code to end the socket with (`None`: the client went away).
     async fn authenticate(
         &mut self,
         state: &AppState,
         inbound: &mut mpsc::Receiver<Request>,
         gone: &Notify,
-    ) -> Option<User> {
+    ) -> Result<User, Option<u16>> {
         let deadline = Instant::now() + state.config.auth_timeout();
         loop {
             let request = tokio::select! {
-                _ = gone.notified() => return None,
+                _ = gone.notified() => return Err(None),
                 _ = sleep_until(deadline) => {
                     let error = json!({
                         "code": ErrorCode::AuthTimeout,
                         "message": "no authentication within the deadline",
                     });
                     self.emit(&Emit::one("error", error));
-                    return None;
+                    return Err(Some(close::AUTH_TIMEOUT));
                 }
-                request = inbound.recv() => request?,
+                request = inbound.recv() => request.ok_or(None)?,
             };
             let Some(request) = self.admit(request) else {
                 continue;
@@ -324,11 +321,11 @@ impl Link {
                             let _ = request
                                 .ack
                                 .send(&json!({ "ok": true, "data": { "userId": user.id } }));
-                            return Some(user);
+                            return Ok(user);
                         }
                         Err(error) => {
                             self.fail(request.ack, &error);
-                            return None;
+                            return Err(Some(close::AUTH_FAILED));
                         }
                     }
                 }
@@ -435,24 +432,6 @@ impl Link {
         if let Some(ack) = self.acks.remove(&id) {
             let _ = ack.send(&json!({ "ok": true }));
         }
-        self.confirm_delivered(cx).await;
-    }
-
-    /// Moves the user's delivered position over what was handed to the socket: one receipt
-    /// per conversation however many messages arrived together.
-    async fn confirm_delivered(&mut self, cx: &Context) {
-        for (conversation, seq) in std::mem::take(&mut self.delivered) {
-            let advanced = receipts::advance(
-                &cx.state,
-                cx.actor(),
-                conversation,
-                Position::Delivered,
-                seq,
-            );
-            if let Err(e) = advanced.await {
-                tracing::debug!(error = %e, "delivery not confirmed");
-            }
-        }
     }
 
     /// After joining a conversation: learn its members' names (typing events name the typer)
@@ -512,12 +491,6 @@ impl Link {
                     continue;
                 }
             };
-            if let ServerEvent::MessageNew { message } = &frame.event {
-                // A message from someone else reaches a Socket.IO socket only as an event, so
-                // the gateway reports it delivered, as the native app does when it receives one.
-                let newest = self.delivered.entry(message.conversation_id).or_default();
-                *newest = (*newest).max(message.seq);
-            }
             let emits = self.vocabulary.render(&frame.event, &mut self.memory);
             for emit in &emits {
                 if let Err(SendError::Socket(SocketError::InternalChannelFull)) = self.send(emit) {
