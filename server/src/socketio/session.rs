@@ -261,6 +261,8 @@ struct Link {
     memory: Memory,
     /// Acknowledgements waiting for the reply to the request id they are keyed by.
     acks: HashMap<String, AckSender>,
+    /// Acknowledgements whose reply was rendered, to send when their request is done.
+    answered: Vec<(AckSender, Value)>,
     next_request: u64,
     limiter: DefaultDirectRateLimiter,
     rate_notice_at: Option<Instant>,
@@ -281,6 +283,7 @@ impl Link {
             vocabulary,
             memory: Memory::default(),
             acks: HashMap::new(),
+            answered: Vec::new(),
             next_request: 0,
             limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
             rate_notice_at: None,
@@ -429,6 +432,11 @@ impl Link {
         if let Poll::Ready(Received::Frames) = drained {
             self.deliver(&outbox, pending);
         }
+        // Acknowledged last, so that a client that waits for it finds everything the request
+        // did in place (after a join: the members' names and presence).
+        for (ack, data) in self.answered.drain(..) {
+            let _ = ack.send(&data);
+        }
         if let Some(ack) = self.acks.remove(&id) {
             let _ = ack.send(&json!({ "ok": true }));
         }
@@ -503,7 +511,9 @@ impl Link {
                 }
             }
             if let Some(ack) = frame.id.and_then(|id| self.acks.remove(&id)) {
-                let _ = ack.send(&self.ack_data(&frame.event, &emits));
+                // Sent once the request is wholly handled (see `handle`).
+                let data = self.ack_data(&frame.event, &emits);
+                self.answered.push((ack, data));
             }
         }
     }
