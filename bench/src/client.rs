@@ -93,13 +93,12 @@ impl Frame {
     }
 }
 
-/// Opens an authenticated connection and waits for `unread_snapshot`; returns the halves.
-pub async fn connect(ws_url: &str, token: &str) -> Result<(Sink, Stream), String> {
+/// Opens a WebSocket within 10 s; returns the halves.
+async fn open(url: String) -> Result<(Sink, Stream), String> {
     // Small buffers: thousands of clients live in this one process.
     let config = WebSocketConfig::default()
         .read_buffer_size(4096)
         .write_buffer_size(0);
-    let url = format!("{ws_url}?token={token}");
     let (ws, _) = tokio::time::timeout(
         Duration::from_secs(10),
         tokio_tungstenite::connect_async_with_config(url, Some(config), true),
@@ -107,7 +106,12 @@ pub async fn connect(ws_url: &str, token: &str) -> Result<(Sink, Stream), String
     .await
     .map_err(|_| "connect timed out".to_owned())?
     .map_err(|e| e.to_string())?;
-    let (sink, mut stream) = ws.split();
+    Ok(ws.split())
+}
+
+/// Opens an authenticated connection and waits for `unread_snapshot`; returns the halves.
+pub async fn connect(ws_url: &str, token: &str) -> Result<(Sink, Stream), String> {
+    let (sink, mut stream) = open(format!("{ws_url}?token={token}")).await?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let next = tokio::time::timeout_at(deadline, stream.next())
@@ -133,19 +137,9 @@ pub async fn connect(ws_url: &str, token: &str) -> Result<(Sink, Stream), String
 /// snake_case vocabulary with the token in the handshake) and waits for `connected`; returns
 /// the halves. `ws_url` is the native endpoint (`ws://host/ws`).
 pub async fn connect_socketio(ws_url: &str, token: &str) -> Result<(Sink, Stream), String> {
-    let config = WebSocketConfig::default()
-        .read_buffer_size(4096)
-        .write_buffer_size(0);
     let base = ws_url.strip_suffix("/ws").unwrap_or(ws_url);
-    let url = format!("{base}/socket.io/?EIO=4&transport=websocket");
-    let (ws, _) = tokio::time::timeout(
-        Duration::from_secs(10),
-        tokio_tungstenite::connect_async_with_config(url, Some(config), true),
-    )
-    .await
-    .map_err(|_| "connect timed out".to_owned())?
-    .map_err(|e| e.to_string())?;
-    let (mut sink, mut stream) = ws.split();
+    let (mut sink, mut stream) =
+        open(format!("{base}/socket.io/?EIO=4&transport=websocket")).await?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let next = tokio::time::timeout_at(deadline, stream.next())

@@ -294,3 +294,22 @@ pub struct Snapshot {
     /// Idle database connections.
     pub pool_idle: usize,
 }
+
+/// Counts an open connection (a WebSocket on `/ws` or a Socket.IO socket) for as long as it
+/// lives, also if its task is dropped.
+pub struct OpenConnection<'a>(&'a Metrics);
+
+impl<'a> OpenConnection<'a> {
+    /// Counts one more open connection.
+    pub fn new(metrics: &'a Metrics) -> Self {
+        metrics.connections_opened.increment(1);
+        metrics.connections.increment(1.0);
+        Self(metrics)
+    }
+}
+
+impl Drop for OpenConnection<'_> {
+    fn drop(&mut self) {
+        self.0.connections.decrement(1.0);
+    }
+}

@@ -2,12 +2,13 @@
 //! watching, and appearing offline. Nothing is announced to every contact: a client subscribes
 //! to the people it shows.
 
+use super::Actor;
 use crate::error::AppError;
 use crate::presence::SessionEnd;
 use crate::state::AppState;
 use crate::store::now_ms;
 use crate::topic::Topic;
-use protocol::{Presence, PresenceStatus, SessionId, UserId};
+use protocol::{ConversationId, Presence, PresenceStatus, SessionId, UserId};
 
 /// Most users one request may (un)subscribe.
 pub const MAX_PER_REQUEST: usize = 1000;
@@ -201,6 +202,25 @@ pub async fn subscribe(
                 PresenceStatus::Offline => stored,
             },
         })
+        .collect())
+}
+
+/// The members of a conversation who are online now, on any instance (`NOT_A_MEMBER` unless
+/// the actor is one). Costs the member list and one status read for it: for an on-demand
+/// question, not for fan-out.
+pub async fn online_members(
+    state: &AppState,
+    actor: Actor<'_>,
+    conversation: ConversationId,
+) -> Result<Vec<UserId>, AppError> {
+    super::require_member(state, actor, conversation).await?;
+    let members = state.store.member_ids(conversation).await?;
+    let statuses = state.broker.statuses(&members).await;
+    Ok(members
+        .into_iter()
+        .zip(statuses)
+        .filter(|(_, (status, _))| *status == PresenceStatus::Online)
+        .map(|(user, _)| user)
         .collect())
 }
 

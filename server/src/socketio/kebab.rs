@@ -3,7 +3,7 @@
 //! `heartbeat`, `get-online-users`. Payloads are camelCase; ids are Confab's UUIDs and times
 //! RFC 3339 strings.
 
-use super::vocabulary::{self, arg, error_payload, iso, unknown, Emit, Inbound, Memory};
+use super::vocabulary::{self, arg, error_json, iso, unknown, Emit, Inbound, Memory, Vocabulary};
 use crate::error::AppError;
 use protocol::{
     ClientEvent, ConversationId, Message, MessageId, Notification, PresenceStatus, Seq, ServerEvent,
@@ -89,7 +89,7 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
             let mark: Mark = arg(event, value, "{conversationId, upToSeq}")?;
             vocabulary::mark(event == "mark-read", mark.conversation_id, mark.up_to_seq)
         }
-        _ => return Err(unknown(event)),
+        _ => return Err(unknown(event, Vocabulary::Kebab)),
     }))
 }
 
@@ -182,9 +182,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
             notification_json(notification, *unread_notifications),
         ),
         E::Resync => vec![Emit::many("resync", Vec::new())],
-        E::Error { .. } => error_payload(event)
-            .map(|payload| one("error", payload))
-            .unwrap_or_default(),
+        E::Error { code, message } => one("error", error_json(*code, message)),
         // No word for these in this vocabulary.
         E::Authenticated { .. }
         | E::UnreadSnapshot { .. }
@@ -272,7 +270,9 @@ mod tests {
         assert_eq!(err.code(), protocol::ErrorCode::InvalidPayload);
         assert!(err.public_message().contains("join-room"));
         let err = parse("new_message", json!({})).unwrap_err();
+        // A snake_case event on a kebab-case socket: the error says which vocabulary it speaks.
         assert!(err.public_message().contains("unknown event"));
+        assert!(err.public_message().contains("kebab-case"));
     }
 
     #[test]

@@ -9,21 +9,21 @@
 //! are the fast path). Socket.IO's own per-socket buffer is bounded too: a full one closes the
 //! session as a slow consumer.
 
-use super::vocabulary::{Emit, Inbound, Memory, Vocabulary};
+use super::vocabulary::{ack_error, app_error_json, error_json, Emit, Inbound, Memory, Vocabulary};
 use crate::auth;
 use crate::domain::{self, presence, sessions};
 use crate::error::AppError;
 use crate::hub::{CloseReason, Outbox, OutboxReceiver, Received};
-use crate::metrics::{Limit, Metrics};
+use crate::metrics::{Limit, Metrics, OpenConnection};
 use crate::state::AppState;
 use crate::typing::TypingState;
 use crate::ws::context::{send_error, Context};
 use crate::ws::handlers;
+use crate::ws::rate::{EventRate, Rate};
 use axum::extract::ws::Utf8Bytes;
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use protocol::{
-    close, ClientEvent, ClientFrame, ConversationId, ErrorCode, PresenceStatus, ServerEvent,
-    ServerFrame, SessionId, User,
+    close, ClientEvent, ClientFrame, ConversationId, ErrorCode, ServerEvent, ServerFrame,
+    SessionId, User,
 };
 use serde_json::{json, Value};
 use socketioxide::adapter::Adapter;
@@ -34,16 +34,12 @@ use socketioxide::{SendError, SocketError};
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::future::poll_fn;
-use std::num::NonZeroU32;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit};
 use tokio::time::{sleep_until, Instant};
-
-/// At most one `RATE_LIMITED` error event per second; acknowledgements always get theirs.
-const RATE_NOTICE_WINDOW: Duration = Duration::from_secs(1);
 
 /// How long a server-side disconnect is retried while the socket's buffer is full.
 const DISCONNECT_RETRY: Duration = Duration::from_secs(60);
@@ -118,7 +114,7 @@ pub fn start(socket: SocketRef, state: AppState, admission: Admission) {
             async move {
                 if let Some((error, ack)) = refused {
                     let _ = ack.send(&ack_error(&error));
-                    let _ = socket.emit("error", &error_json(&error));
+                    let _ = socket.emit("error", &app_error_json(&error));
                 }
             }
         },
@@ -140,8 +136,7 @@ async fn run(
 ) {
     let _permit = admission.permit;
     let metrics = state.hub.metrics().clone();
-    metrics.connections_opened.increment(1);
-    metrics.connections.increment(1.0);
+    let open = OpenConnection::new(&metrics);
     let mut link = Link::new(socket, admission.vocabulary, &state, metrics.clone());
     let user = match admission.user {
         Some(user) => Ok(user),
@@ -160,7 +155,7 @@ async fn run(
         metrics.slow_consumers.increment(1);
     }
     metrics.connection_closed(code);
-    metrics.connections.decrement(1.0);
+    drop(open);
     if code.is_some() {
         disconnect(&link.socket, &gone).await;
     }
@@ -218,7 +213,7 @@ async fn serve(
     let reason = reason?;
     link.emit(&Emit::one(
         "error",
-        json!({ "code": reason.error, "message": reason.message }),
+        error_json(reason.error, &reason.message),
     ));
     Some(reason.close_code)
 }
@@ -264,8 +259,7 @@ struct Link {
     /// Acknowledgements whose reply was rendered, to send when their request is done.
     answered: Vec<(AckSender, Value)>,
     next_request: u64,
-    limiter: DefaultDirectRateLimiter,
-    rate_notice_at: Option<Instant>,
+    rate: EventRate,
     metrics: Arc<Metrics>,
 }
 
@@ -276,8 +270,6 @@ impl Link {
         state: &AppState,
         metrics: Arc<Metrics>,
     ) -> Self {
-        let per_second = NonZeroU32::new(state.config.events_per_second).unwrap_or(NonZeroU32::MIN);
-        let burst = NonZeroU32::new(state.config.event_burst).unwrap_or(per_second);
         Self {
             socket,
             vocabulary,
@@ -285,8 +277,7 @@ impl Link {
             acks: HashMap::new(),
             answered: Vec::new(),
             next_request: 0,
-            limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
-            rate_notice_at: None,
+            rate: EventRate::new(state.config.events_per_second, state.config.event_burst),
             metrics,
         }
     }
@@ -304,11 +295,8 @@ impl Link {
             let request = tokio::select! {
                 _ = gone.notified() => return Err(None),
                 _ = sleep_until(deadline) => {
-                    let error = json!({
-                        "code": ErrorCode::AuthTimeout,
-                        "message": "no authentication within the deadline",
-                    });
-                    self.emit(&Emit::one("error", error));
+                    let message = "no authentication within the deadline";
+                    self.emit(&Emit::one("error", error_json(ErrorCode::AuthTimeout, message)));
                     return Err(Some(close::AUTH_TIMEOUT));
                 }
                 request = inbound.recv() => request.ok_or(None)?,
@@ -344,19 +332,13 @@ impl Link {
     /// Checks the event rate; a refused event is answered `RATE_LIMITED` (its acknowledgement
     /// always, the error event at most once a second).
     fn admit(&mut self, request: Request) -> Option<Request> {
-        if self.limiter.check().is_ok() {
+        let Rate::Refused { notice } = self.rate.check(&self.metrics) else {
             return Some(request);
-        }
-        self.metrics.rate_limited(Limit::Events);
+        };
         let error = AppError::RateLimited;
         let _ = request.ack.send(&ack_error(&error));
-        let now = Instant::now();
-        if self
-            .rate_notice_at
-            .is_none_or(|at| now.duration_since(at) >= RATE_NOTICE_WINDOW)
-        {
-            self.rate_notice_at = Some(now);
-            self.emit(&Emit::one("error", error_json(&error)));
+        if notice {
+            self.emit(&Emit::one("error", app_error_json(&error)));
         }
         None
     }
@@ -376,9 +358,10 @@ impl Link {
             Ok(Inbound::Event(event)) => event,
             Ok(Inbound::Auth(_)) => return self.fail(request.ack, &AppError::AlreadyAuthenticated),
             Ok(Inbound::OnlineUsers(conversation)) => {
-                return match online_users(cx, conversation).await {
+                let online = presence::online_members(&cx.state, cx.actor(), conversation);
+                return match online.await {
                     Ok(users) => {
-                        let emit = self.online_users(conversation, users);
+                        let emit = self.vocabulary.online_users(conversation, &users);
                         self.emit(&emit);
                         let data = emit.args.into_iter().next().unwrap_or_default();
                         let _ = request.ack.send(&json!({ "ok": true, "data": data }));
@@ -476,19 +459,6 @@ impl Link {
         }
     }
 
-    fn online_users(&self, conversation: ConversationId, users: Vec<protocol::UserId>) -> Emit {
-        match self.vocabulary {
-            Vocabulary::Kebab => Emit::one(
-                "online-users",
-                json!({ "conversationId": conversation, "users": users }),
-            ),
-            Vocabulary::Snake => Emit::one(
-                "online_users",
-                json!({ "conversation_id": conversation, "users": users }),
-            ),
-        }
-    }
-
     /// Renders queued frames; a socket whose own buffer is full is closed as a slow consumer.
     fn deliver(&mut self, outbox: &Outbox, pending: &mut VecDeque<Utf8Bytes>) {
         for bytes in pending.drain(..) {
@@ -512,34 +482,8 @@ impl Link {
             }
             if let Some(ack) = frame.id.and_then(|id| self.acks.remove(&id)) {
                 // Sent once the request is wholly handled (see `handle`).
-                let data = self.ack_data(&frame.event, &emits);
+                let data = self.vocabulary.ack_data(&frame.event, &emits);
                 self.answered.push((ack, data));
-            }
-        }
-    }
-
-    /// An acknowledgement: `{ok: false, error: {code, message}}`, or `{ok: true, data}` with
-    /// what the reply event carries.
-    fn ack_data(&self, event: &ServerEvent, emits: &[Emit]) -> Value {
-        match event {
-            ServerEvent::Error { code, message } => {
-                json!({ "ok": false, "error": { "code": code, "message": message } })
-            }
-            ServerEvent::MessageAck { temp_id, message }
-                if self.vocabulary == Vocabulary::Kebab =>
-            {
-                json!({
-                    "ok": true,
-                    "data": {
-                        "tempId": temp_id,
-                        "messageId": message.id,
-                        "message": super::kebab::message_json(message),
-                    }
-                })
-            }
-            _ => {
-                let data = emits.first().and_then(|e| e.args.first()).cloned();
-                json!({ "ok": true, "data": data })
             }
         }
     }
@@ -547,7 +491,7 @@ impl Link {
     /// Emits an error event and answers the acknowledgement with it.
     fn fail(&mut self, ack: AckSender, error: &AppError) {
         let _ = ack.send(&ack_error(error));
-        self.emit(&Emit::one("error", error_json(error)));
+        self.emit(&Emit::one("error", app_error_json(error)));
     }
 
     /// Emits an event, ignoring failures (the session loop notices a closed socket).
@@ -566,30 +510,4 @@ impl Link {
             [a, b, c, d, ..] => s.emit(emit.event, &(a, b, c, d)),
         }
     }
-}
-
-/// The members of a conversation who are online now (`NOT_A_MEMBER` unless the caller is one).
-async fn online_users(
-    cx: &Context,
-    conversation: ConversationId,
-) -> Result<Vec<protocol::UserId>, AppError> {
-    domain::require_member(&cx.state, cx.actor(), conversation).await?;
-    let members = cx.state.store.member_ids(conversation).await?;
-    let statuses = cx.state.broker.statuses(&members).await;
-    Ok(members
-        .into_iter()
-        .zip(statuses)
-        .filter(|(_, (status, _))| *status == PresenceStatus::Online)
-        .map(|(user, _)| user)
-        .collect())
-}
-
-/// `{code, message}` of an error.
-fn error_json(error: &AppError) -> Value {
-    json!({ "code": error.code(), "message": error.public_message() })
-}
-
-/// The acknowledgement of a failed request.
-fn ack_error(error: &AppError) -> Value {
-    json!({ "ok": false, "error": error_json(error) })
 }

@@ -3,8 +3,9 @@
 //! `notification`, `like_update`, `comment_update`. Payloads are objects with snake_case keys;
 //! ids are Confab's UUIDs and times RFC 3339 strings.
 
-use super::vocabulary::{self, arg, error_payload, iso, now, unknown, Emit, Inbound, Memory};
+use super::vocabulary::{self, arg, error_json, iso, unknown, Emit, Inbound, Memory, Vocabulary};
 use crate::error::AppError;
+use crate::store::now_ms;
 use protocol::{
     ClientEvent, ConversationId, Message, MessageId, Notification, PostId, PresenceStatus, Seq,
     ServerEvent, UserId,
@@ -123,7 +124,7 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
         "set_status" => ClientEvent::SetPresence {
             status: arg::<Status>(event, value, "{status}")?.status,
         },
-        _ => return Err(unknown(event)),
+        _ => return Err(unknown(event, Vocabulary::Snake)),
     }))
 }
 
@@ -191,7 +192,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
                         "user_id": p.user_id,
                         "status": p.status,
                         "last_seen_at": p.last_seen_at.map(iso),
-                        "timestamp": iso(now()),
+                        "timestamp": iso(now_ms()),
                     }),
                 )
             })
@@ -220,7 +221,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         }
         E::PostCountsChanged { counts } => {
             let before = memory.counts(counts);
-            let at = iso(now());
+            let at = iso(now_ms());
             let mut emits = Vec::new();
             if before
                 .as_ref()
@@ -271,9 +272,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
             json!({ "conversation_id": conversation_id }),
         ),
         E::Resync => vec![Emit::many("resync", Vec::new())],
-        E::Error { .. } => error_payload(event)
-            .map(|payload| one("error", payload))
-            .unwrap_or_default(),
+        E::Error { code, message } => one("error", error_json(*code, message)),
         // No word for these in this vocabulary.
         E::Authenticated { .. }
         | E::UnreadSnapshot { .. }

@@ -8,12 +8,13 @@
 
 use super::{kebab, snake};
 use crate::error::AppError;
+use crate::store::now_ms;
 use protocol::{
-    ClientEvent, ConversationId, Message, MessageId, Millis, PostCounts, PostId, Seq, ServerEvent,
-    UserId,
+    ClientEvent, ConversationId, ErrorCode, Message, MessageId, Millis, PostCounts, PostId, Seq,
+    ServerEvent, UserId,
 };
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 
 /// Entries kept in a session's [`Memory`] maps before they are cleared.
@@ -64,13 +65,51 @@ impl Vocabulary {
         }
     }
 
+    /// The acknowledgement of a request whose reply is `event` (rendered as `emits`):
+    /// `{ok: false, error: {code, message}}`, or `{ok: true, data}` with what the reply
+    /// carries (for a kebab-case send: `{tempId, messageId, message}`, which `message-ack`
+    /// spreads over two arguments).
+    pub fn ack_data(self, event: &ServerEvent, emits: &[Emit]) -> Value {
+        match event {
+            ServerEvent::Error { code, message } => {
+                json!({ "ok": false, "error": error_json(*code, message) })
+            }
+            ServerEvent::MessageAck { temp_id, message } if self == Self::Kebab => json!({
+                "ok": true,
+                "data": {
+                    "tempId": temp_id,
+                    "messageId": message.id,
+                    "message": kebab::message_json(message),
+                }
+            }),
+            _ => {
+                let data = emits.first().and_then(|e| e.args.first()).cloned();
+                json!({ "ok": true, "data": data })
+            }
+        }
+    }
+
+    /// `get-online-users` / `get_online_users`'s answer.
+    pub fn online_users(self, conversation: ConversationId, users: &[UserId]) -> Emit {
+        match self {
+            Self::Kebab => Emit::one(
+                "online-users",
+                json!({ "conversationId": conversation, "users": users }),
+            ),
+            Self::Snake => Emit::one(
+                "online_users",
+                json!({ "conversation_id": conversation, "users": users }),
+            ),
+        }
+    }
+
     /// The event announcing that a session is ready, and its payload.
     pub fn ready(self, user: UserId, sid: &str) -> Emit {
         match self {
-            Self::Kebab => Emit::one("auth-success", serde_json::json!({ "userId": user })),
+            Self::Kebab => Emit::one("auth-success", json!({ "userId": user })),
             Self::Snake => Emit::one(
                 "connected",
-                serde_json::json!({ "sid": sid, "user_id": user, "timestamp": iso(now()) }),
+                json!({ "sid": sid, "user_id": user, "timestamp": iso(now_ms()) }),
             ),
         }
     }
@@ -193,9 +232,17 @@ pub fn mark(read: bool, conversation_id: ConversationId, up_to_seq: Seq) -> Clie
     }
 }
 
-/// The error for an event name the vocabulary does not have.
-pub fn unknown(event: &str) -> AppError {
-    AppError::InvalidPayload(format!("unknown event {event:?}"))
+/// The error for an event name the vocabulary does not have. Naming the socket's vocabulary
+/// tells a client that mixes the two (`join_conversation` on a kebab-case socket) what is wrong.
+pub fn unknown(event: &str, vocabulary: Vocabulary) -> AppError {
+    let name = match vocabulary {
+        Vocabulary::Kebab => "kebab-case (`auth` after connecting)",
+        Vocabulary::Snake => "snake_case (token in the handshake)",
+    };
+    AppError::InvalidPayload(format!(
+        "unknown event {event:?}: this socket speaks the {name} vocabulary; see the README's \
+         Socket.IO event tables"
+    ))
 }
 
 /// A Confab timestamp as RFC 3339 (`2025-01-15T12:00:00.000Z`), as both vocabularies send them.
@@ -206,19 +253,19 @@ pub fn iso(at: Millis) -> String {
         .unwrap_or_default()
 }
 
-/// Now, in Confab milliseconds.
-pub fn now() -> Millis {
-    crate::store::now_ms()
+/// `{code, message}`: the payload of every `error` event.
+pub fn error_json(code: ErrorCode, message: &str) -> Value {
+    json!({ "code": code, "message": message })
 }
 
-/// `{code, message}`, the payload of every `error` event.
-pub fn error_payload(event: &ServerEvent) -> Option<Value> {
-    match event {
-        ServerEvent::Error { code, message } => {
-            Some(serde_json::json!({ "code": code, "message": message }))
-        }
-        _ => None,
-    }
+/// [`error_json`] of an [`AppError`].
+pub fn app_error_json(error: &AppError) -> Value {
+    error_json(error.code(), &error.public_message())
+}
+
+/// The acknowledgement of a failed request: `{ok: false, error: {code, message}}`.
+pub fn ack_error(error: &AppError) -> Value {
+    json!({ "ok": false, "error": app_error_json(error) })
 }
 
 #[cfg(test)]

@@ -7,18 +7,17 @@
 //! a client event is being handled, [`Connection::drive`] keeps writing queued frames, so a slow
 //! database call never holds up deliveries to that client.
 
+use super::rate::{EventRate, Rate};
 use crate::codec::{decode, encode_event, request_id};
 use crate::error::AppError;
 use crate::hub::{CloseReason, OutboxReceiver, Received};
-use crate::metrics::{Limit, Metrics};
+use crate::metrics::Metrics;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::task::AtomicWaker;
 use futures_util::{SinkExt, StreamExt};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use protocol::{close, ClientFrame, ErrorCode, ServerEvent};
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
-use std::num::NonZeroU32;
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -33,10 +32,6 @@ pub(crate) const HARD_FRAME_CAP: usize = 1 << 20;
 
 /// How long a connection closed with unread input stays open after its close frame.
 const RESET_LINGER: Duration = Duration::from_millis(500);
-
-/// At most one `RATE_LIMITED` answer per connection per this window; the other refused frames
-/// in it are dropped unanswered.
-const RATE_NOTICE_WINDOW: Duration = Duration::from_secs(1);
 
 /// How long a closing connection may take to write its last frames.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -87,9 +82,7 @@ pub(super) struct Connection {
     last_activity: Instant,
     heartbeat: Duration,
     idle_timeout: Duration,
-    limiter: DefaultDirectRateLimiter,
-    /// When the last `RATE_LIMITED` answer was sent.
-    rate_notice_at: Option<Instant>,
+    rate: EventRate,
     max_frame_bytes: usize,
     metrics: Arc<Metrics>,
 }
@@ -102,8 +95,6 @@ impl Connection {
         limits: Limits,
         metrics: Arc<Metrics>,
     ) -> Self {
-        let per_second = NonZeroU32::new(limits.events_per_second).unwrap_or(NonZeroU32::MIN);
-        let burst = NonZeroU32::new(limits.event_burst).unwrap_or(per_second);
         let now = Instant::now();
         let next_ping = now + limits.heartbeat;
         Self {
@@ -121,8 +112,7 @@ impl Connection {
             last_activity: now,
             heartbeat: limits.heartbeat,
             idle_timeout: limits.idle_timeout,
-            limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
-            rate_notice_at: None,
+            rate: EventRate::new(limits.events_per_second, limits.event_burst),
             max_frame_bytes: limits.max_frame_bytes,
             metrics,
         }
@@ -277,22 +267,16 @@ impl Connection {
                 )),
             });
         }
-        if self.limiter.check().is_err() {
-            self.metrics.rate_limited(Limit::Events);
-            // Answered once per window (with the request's id), never per refused frame: a
-            // flood must not fill the client's own queue with errors and get it closed.
-            let now = Instant::now();
-            if self
-                .rate_notice_at
-                .is_some_and(|at| now.duration_since(at) < RATE_NOTICE_WINDOW)
-            {
-                return None;
+        match self.rate.check(&self.metrics) {
+            Rate::Allowed => {}
+            // Answered once per window (with the request's id), never per refused frame.
+            Rate::Refused { notice: false } => return None,
+            Rate::Refused { notice: true } => {
+                return Some(Next::Refused {
+                    id: request_id(&text),
+                    error: AppError::RateLimited,
+                })
             }
-            self.rate_notice_at = Some(now);
-            return Some(Next::Refused {
-                id: request_id(&text),
-                error: AppError::RateLimited,
-            });
         }
         Some(match decode(&text) {
             Ok(frame) => {

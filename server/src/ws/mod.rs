@@ -5,6 +5,7 @@
 mod connection;
 pub(crate) mod context;
 pub(crate) mod handlers;
+pub(crate) mod rate;
 mod session;
 pub mod upgrade;
 

@@ -8,7 +8,7 @@ use crate::auth;
 use crate::domain::sessions;
 use crate::error::AppError;
 use crate::hub::{CloseReason, Outbox};
-use crate::metrics::Metrics;
+use crate::metrics::OpenConnection;
 use crate::state::AppState;
 use crate::store::now_ms;
 use crate::typing::TypingState;
@@ -57,23 +57,6 @@ pub fn run(
             metrics.slow_consumers.increment(1);
         }
         metrics.connection_closed(code);
-    }
-}
-
-/// Counts an open WebSocket for as long as it lives (also if its task is dropped).
-struct OpenConnection<'a>(&'a Metrics);
-
-impl<'a> OpenConnection<'a> {
-    fn new(metrics: &'a Metrics) -> Self {
-        metrics.connections_opened.increment(1);
-        metrics.connections.increment(1.0);
-        Self(metrics)
-    }
-}
-
-impl Drop for OpenConnection<'_> {
-    fn drop(&mut self) {
-        self.0.connections.decrement(1.0);
     }
 }
 

@@ -580,3 +580,44 @@ pub fn metric_in(text: &str, series: &str) -> f64 {
         })
         .unwrap_or(0.0)
 }
+
+/// Server flags for [`flood_until_dropped`]: an 8-frame queue, no practical event rate limit,
+/// 8,000-character messages.
+pub const FIREHOSE: &[&str] = &[
+    "--outbound-queue",
+    "8",
+    "--events-per-second",
+    "100000",
+    "--event-burst",
+    "100000",
+    "--max-message-chars",
+    "8000",
+    "--max-frame-bytes",
+    "65536",
+];
+
+/// Sends 8,000-character messages from `sender` into `group`, each acknowledged, until the
+/// server has dropped a slow consumer (checked every 100); false if 3,000 were not enough.
+pub async fn flood_until_dropped(
+    app: &TestApp,
+    sender: &mut TestClient,
+    group: protocol::ConversationId,
+) -> bool {
+    let body = "x".repeat(8000);
+    for i in 0..3000 {
+        sender
+            .send(ClientEvent::SendMessage {
+                conversation_id: group,
+                temp_id: format!("t{i}"),
+                body: body.clone(),
+            })
+            .await;
+        sender
+            .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
+            .await;
+        if i % 100 == 99 && app.metric("confab_slow_consumer_closes_total").await >= 1.0 {
+            return true;
+        }
+    }
+    false
+}

@@ -175,46 +175,16 @@ async fn silent_connections_are_closed_after_the_idle_timeout() {
 
 #[tokio::test]
 async fn a_client_that_stops_reading_is_dropped_and_memory_stays_bounded() {
-    let app = spawn_app_with(&[
-        "--outbound-queue",
-        "8",
-        "--events-per-second",
-        "100000",
-        "--event-burst",
-        "100000",
-        "--max-message-chars",
-        "8000",
-        "--max-frame-bytes",
-        "65536",
-    ])
-    .await;
+    let app = spawn_app_with(FIREHOSE).await;
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);
     let group = app.group(&alice, "Firehose", &[&bob]).await;
     let mut sender = app.connect(&alice).await;
     // Bob connects and then never reads: the kernel buffers fill, then his 8-frame queue.
     let mut stalled = app.connect(&bob).await;
-    let body = "x".repeat(8000);
-    let mut dropped = false;
-    for i in 0..3000 {
-        sender
-            .send(protocol::ClientEvent::SendMessage {
-                conversation_id: group,
-                temp_id: format!("t{i}"),
-                body: body.clone(),
-            })
-            .await;
-        sender
-            .expect(|e| matches!(e, protocol::ServerEvent::MessageAck { .. }))
-            .await;
-        if i % 100 == 99 {
-            let (_, health) = app.get("/health", &alice.token).await;
-            if health["connections"] == 1 {
-                dropped = true;
-                break;
-            }
-        }
-    }
-    assert!(dropped, "the stalled client was never dropped");
+    assert!(
+        flood_until_dropped(&app, &mut sender, group).await,
+        "the stalled client was never dropped"
+    );
     // The stalled socket ends; the last thing it may get is the SLOW_CONSUMER close.
     if let Some(frame) = stalled.expect_close().await {
         assert_eq!(u16::from(frame.code), protocol::close::SLOW_CONSUMER);

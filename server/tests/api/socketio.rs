@@ -57,19 +57,7 @@ async fn next_text(stream: &mut Stream) -> String {
 
 #[tokio::test]
 async fn a_socketio_client_that_stops_reading_is_dropped_and_memory_stays_bounded() {
-    let app = spawn_app_with(&[
-        "--outbound-queue",
-        "8",
-        "--events-per-second",
-        "100000",
-        "--event-burst",
-        "100000",
-        "--max-message-chars",
-        "8000",
-        "--max-frame-bytes",
-        "65536",
-    ])
-    .await;
+    let app = spawn_app_with(FIREHOSE).await;
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);
     let group = app.group(&alice, "Firehose", &[&bob]).await;
     let mut sender = app.connect(&alice).await;
@@ -78,25 +66,10 @@ async fn a_socketio_client_that_stops_reading_is_dropped_and_memory_stays_bounde
     let (stalled, connected) = socketio(&app, &serde_json::json!({ "token": bob.token })).await;
     assert_eq!(connected[0], "connected");
     assert_eq!(connected[1]["user_id"], bob.id().to_string());
-    let body = "x".repeat(8000);
-    let mut dropped = false;
-    for i in 0..3000 {
-        sender
-            .send(protocol::ClientEvent::SendMessage {
-                conversation_id: group,
-                temp_id: format!("t{i}"),
-                body: body.clone(),
-            })
-            .await;
-        sender
-            .expect(|e| matches!(e, protocol::ServerEvent::MessageAck { .. }))
-            .await;
-        if i % 100 == 99 && app.metric("confab_slow_consumer_closes_total").await >= 1.0 {
-            dropped = true;
-            break;
-        }
-    }
-    assert!(dropped, "the stalled Socket.IO client was never dropped");
+    assert!(
+        flood_until_dropped(&app, &mut sender, group).await,
+        "the stalled Socket.IO client was never dropped"
+    );
     sender.assert_alive().await;
     // The close is counted with its code.
     app.wait_for_metric("confab_websocket_closed_total{code=\"4008\"}", 1.0)
