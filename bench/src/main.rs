@@ -7,6 +7,7 @@
 //! reconnect storm that resyncs by sequence number). A connect storm is `group --senders 0`.
 
 mod client;
+mod listener;
 mod proc;
 mod report;
 mod scenarios;
@@ -70,6 +71,18 @@ pub enum Scenario {
         /// vocabulary) instead of the native WebSocket.
         #[arg(long)]
         socketio: bool,
+        /// Listeners behave like the web app: open their group (`join_conversation`) before
+        /// the sending starts, report every message as delivered and read, type now and then,
+        /// and watch the presence of some members.
+        #[arg(long)]
+        app: bool,
+        /// With `--app`: seconds between one listener's typing bursts (0: never).
+        #[arg(long, default_value_t = 30)]
+        typing_every: u64,
+        /// With `--app`: members whose presence each listener watches (native only: the
+        /// gateway watches a conversation's members itself when it is joined).
+        #[arg(long, default_value_t = 20)]
+        watch: usize,
     },
     /// Both members of each seeded direct conversation connect; one side sends.
     Direct {

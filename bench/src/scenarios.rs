@@ -1,10 +1,10 @@
 //! The scenarios and their reports.
 
 use crate::client::{self, now_us, Frame, Sink, Stream};
+use crate::listener::{App, Listener, Seen};
 use crate::proc;
-use crate::report::Latencies;
 use crate::{Args, Scenario};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use protocol::ConversationId;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -24,6 +24,7 @@ struct Seeded {
 
 #[derive(Debug, Deserialize)]
 struct SeededUser {
+    id: protocol::UserId,
     token: String,
 }
 
@@ -80,7 +81,24 @@ pub async fn run(args: Args) -> Result<(), String> {
             duration,
             groups,
             socketio,
-        } => group(&cx, rate, senders, msg_rate, duration, groups, socketio).await,
+            app,
+            typing_every,
+            watch,
+        } => {
+            let load = GroupLoad {
+                rate,
+                senders,
+                msg_rate,
+                duration,
+                groups,
+                socketio,
+                app: app.then_some(AppLoad {
+                    typing_every,
+                    watch,
+                }),
+            };
+            group(&cx, load).await
+        }
         Scenario::Direct {
             rate,
             duration,
@@ -212,76 +230,19 @@ async fn idle(cx: &Ctx, users: usize, rate: u32, hold: u64) -> Result<(), String
     Ok(())
 }
 
-/// What one reader saw.
-#[derive(Default)]
-struct Seen {
-    deliveries: u64,
-    latency: Latencies,
-    acks: Latencies,
-    errors: u64,
-}
-
 /// Reads until `stop`: counts `message_new` sent after `since` and their latency, and acks.
 fn spawn_reader(
     stream: Stream,
     stop: watch::Receiver<bool>,
     since: Arc<AtomicU64>,
 ) -> tokio::task::JoinHandle<Seen> {
-    spawn_reader_with(stream, None, stop, since)
-}
-
-/// As [`spawn_reader`]; with the sending half of a Socket.IO connection, it reads Socket.IO
-/// packets and answers the Engine.IO pings.
-fn spawn_reader_with(
-    mut stream: Stream,
-    mut socketio: Option<Sink>,
-    mut stop: watch::Receiver<bool>,
-    since: Arc<AtomicU64>,
-) -> tokio::task::JoinHandle<Seen> {
-    tokio::spawn(async move {
-        let mut seen = Seen::default();
-        loop {
-            let message = tokio::select! {
-                _ = stop.changed() => return seen,
-                m = stream.next() => m,
-            };
-            let Some(Ok(Message::Text(text))) = message else {
-                if message.is_none() {
-                    return seen;
-                }
-                continue;
-            };
-            let frame = match socketio.as_mut() {
-                Some(sink) if text.as_str() == "2" => {
-                    let _ = sink.send(Message::text("3")).await;
-                    continue;
-                }
-                Some(_) => Frame::parse_socketio(&text),
-                None => Frame::parse(&text),
-            };
-            let Some(frame) = frame else {
-                continue;
-            };
-            let now = now_us();
-            match frame.kind.as_str() {
-                "message_new" => {
-                    if let Some(at) = frame.sent_at() {
-                        if at >= since.load(Ordering::Relaxed) {
-                            seen.deliveries += 1;
-                            seen.latency.0.push(now.saturating_sub(at));
-                        }
-                    }
-                }
-                "message_ack" => {
-                    if let Some(at) = frame.sent_at() {
-                        seen.acks.0.push(now.saturating_sub(at));
-                    }
-                }
-                "error" => seen.errors += 1,
-                _ => {}
-            }
-        }
-    })
+    let listener = Listener {
+        stream,
+        sink: None,
+        socketio: false,
+        app: None,
+    };
+    listener.spawn(stop, since)
 }
 
 /// Sends `rate` messages per second for `duration`; returns how many were sent.
@@ -315,10 +276,7 @@ async fn collect(readers: Vec<tokio::task::JoinHandle<Seen>>) -> Seen {
     let mut seen = Seen::default();
     for r in readers {
         if let Ok(s) = r.await {
-            seen.deliveries += s.deliveries;
-            seen.errors += s.errors;
-            seen.latency.extend(s.latency);
-            seen.acks.extend(s.acks);
+            seen.add(s);
         }
     }
     seen
@@ -353,15 +311,34 @@ fn print_delivery(cx: &Ctx, seen: &mut Seen, expected: u64, secs: f64, cpu0: Opt
     }
 }
 
-async fn group(
-    cx: &Ctx,
+/// The `group` scenario's settings.
+struct GroupLoad {
     rate: u32,
     senders: usize,
     msg_rate: u32,
     duration: u64,
     groups: Option<usize>,
     socketio: bool,
-) -> Result<(), String> {
+    app: Option<AppLoad>,
+}
+
+/// How listeners behave like the web app (`--app`).
+#[derive(Clone, Copy)]
+struct AppLoad {
+    typing_every: u64,
+    watch: usize,
+}
+
+async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
+    let GroupLoad {
+        rate,
+        senders,
+        msg_rate,
+        duration,
+        groups,
+        socketio,
+        app,
+    } = load;
     let groups: Vec<&SeededConversation> = cx
         .seed
         .groups
@@ -393,13 +370,10 @@ async fn group(
             socketio && listed[g] > senders
         })
         .collect();
-    let rss0 = server_line(cx).map(|l| l.0);
+    let server0 = server_line(cx);
     let conns = connect_all_with(cx, tokens, rate, gateway.clone()).await;
-    if let (Some(rss0), Some(rss1)) = (rss0, server_line(cx).map(|l| l.0)) {
+    if let (Some((rss0, _)), Some((rss1, _))) = (server0, server_line(cx)) {
         println!("server RSS {rss0} KiB → {rss1} KiB after connecting");
-    }
-    if senders == 0 {
-        return Ok(());
     }
     let mut connected_in = vec![0u64; groups.len()];
     let (stop_tx, stop) = watch::channel(false);
@@ -407,24 +381,74 @@ async fn group(
     let mut readers = Vec::new();
     let mut sender_sinks: Vec<(Sink, usize)> = Vec::new();
     let mut per_group_senders = vec![0usize; groups.len()];
+    let joined = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut opening = 0usize;
+    let join_cpu0 = server_line(cx).map(|l| l.1);
+    let join_started = Instant::now();
     for ((conn, user), through_gateway) in conns.into_iter().zip(&order).zip(gateway) {
         let Some((sink, stream)) = conn else { continue };
         let g = group_of[user];
         connected_in[g] += 1;
-        if through_gateway {
-            readers.push(spawn_reader_with(
-                stream,
-                Some(sink),
-                stop.clone(),
-                since.clone(),
-            ));
-            continue;
-        }
-        readers.push(spawn_reader(stream, stop.clone(), since.clone()));
-        if per_group_senders[g] < senders {
+        if !through_gateway && per_group_senders[g] < senders {
             per_group_senders[g] += 1;
             sender_sinks.push((sink, g));
+            readers.push(spawn_reader(stream, stop.clone(), since.clone()));
+            continue;
         }
+        let app = app.map(|a| {
+            opening += 1;
+            let members = &groups[g].members;
+            App {
+                conversation: groups[g].id,
+                watch: members
+                    .iter()
+                    .filter(|&&m| m != *user)
+                    .take(a.watch)
+                    .map(|&m| cx.seed.users[m].id)
+                    .collect(),
+                typing_every: (a.typing_every > 0).then(|| Duration::from_secs(a.typing_every)),
+                joined: joined.clone(),
+            }
+        });
+        // A bare native listener never writes: its sending half is dropped.
+        let sink = (through_gateway || app.is_some()).then_some(sink);
+        let listener = Listener {
+            stream,
+            sink,
+            socketio: through_gateway,
+            app,
+        };
+        readers.push(listener.spawn(stop.clone(), since.clone()));
+    }
+    if opening > 0 {
+        // Everyone opens their conversation before the measurement starts.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while joined.load(Ordering::Relaxed) < opening && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let secs = join_started.elapsed().as_secs_f64();
+        let done = joined.load(Ordering::Relaxed);
+        print!("opened {done}/{opening} conversations in {secs:.2} s");
+        if let (Some(cpu0), Some((rss, cpu1))) = (join_cpu0, server_line(cx)) {
+            print!(
+                "; server CPU {:.2} s ({:.0} µs per open), RSS {rss} KiB",
+                cpu1 - cpu0,
+                (cpu1 - cpu0) * 1e6 / done.max(1) as f64
+            );
+        }
+        println!();
+    }
+    if senders == 0 {
+        let _ = stop_tx.send(true);
+        let mut totals = collect(readers).await;
+        if !totals.joins.0.is_empty() {
+            println!(
+                "join reply: {}; {:.0} bytes per reply",
+                totals.joins.summary(),
+                totals.join_reply_bytes as f64 / totals.joins.0.len() as f64
+            );
+        }
+        return Ok(());
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let cpu0 = server_line(cx).map(|l| l.1);
@@ -456,9 +480,34 @@ async fn group(
     let _ = stop_tx.send(true);
     let mut totals = collect(readers).await;
     println!("sent {sent} messages in {secs:.1} s");
+    if !totals.joins.0.is_empty() {
+        println!(
+            "join reply: {}; {:.0} bytes per reply",
+            totals.joins.summary(),
+            totals.join_reply_bytes as f64 / totals.joins.0.len() as f64
+        );
+    }
+    print_frames(&totals, sent);
     print_delivery(cx, &mut totals, expected, secs, cpu0);
     drop(keep);
     Ok(())
+}
+
+/// Frames received while sending, by type, per message sent: what a client's traffic is made
+/// of (receipts and presence included), and bytes per delivered message.
+fn print_frames(seen: &Seen, sent: u64) {
+    let mut kinds: Vec<_> = seen.kinds.iter().collect();
+    kinds.sort_by(|a, b| b.1.cmp(a.1));
+    let per: Vec<String> = kinds
+        .iter()
+        .map(|(k, n)| format!("{k} {:.1}", **n as f64 / sent.max(1) as f64))
+        .collect();
+    println!("frames received per message sent: {}", per.join(", "));
+    println!(
+        "bytes received: {:.1} MiB ({:.0} per delivered message)",
+        seen.bytes as f64 / 1048576.0,
+        seen.bytes as f64 / seen.deliveries.max(1) as f64
+    );
 }
 
 async fn direct(cx: &Ctx, rate: u32, duration: u64, connect_rate: u32) -> Result<(), String> {

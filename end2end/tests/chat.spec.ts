@@ -187,6 +187,27 @@ test('groups: create with members, who is here, member presence; phone layout', 
   await composer(erin).pressSequentially('ok');
   await expect(carol.getByTestId('typing')).toHaveText(/(dave and erin|erin and dave) are typing…/);
 
+  // Ticks and unread counts in a group stay exact: "delivered" while the others' tabs are
+  // hidden, "seen" as soon as one of them looks, and each person's count is their own.
+  const setHidden = (page: Page, hidden: boolean) =>
+    page.evaluate((h) => {
+      Object.defineProperty(document, 'hidden', { value: h, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+  await setHidden(dave, true);
+  await setHidden(erin, true);
+  await send(carol, 'Tick check');
+  await expect(message(carol, 'Tick check').getByTestId('delivery')).toHaveText('delivered');
+  await expect(dave.getByTestId('total-unread')).toHaveText('1');
+  await expect(erin.getByTestId('total-unread')).toHaveText('1');
+  await setHidden(dave, false);
+  await expect(message(carol, 'Tick check').getByTestId('delivery')).toHaveText('seen');
+  await expect(dave.getByTestId('total-unread')).toBeHidden();
+  await expect(erin.getByTestId('total-unread')).toHaveText('1');
+  await setHidden(erin, false);
+  await expect(erin.getByTestId('total-unread')).toBeHidden();
+  await expect(conversation(erin, 'Book club').getByTestId('unread')).toHaveCount(0);
+
   // Away: set by hand, seen by the others.
   await erin.getByTestId('presence-toggle').click();
   await expect(members.getByRole('listitem').filter({ hasText: 'erin' })).toContainText('away');

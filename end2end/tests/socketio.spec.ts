@@ -131,7 +131,7 @@ test('kebab-case vocabulary: auth, rooms, messages, acks, receipts, typing, pres
 
   const joined = await a.ack('join-room', room.id);
   expect(joined).toMatchObject({ ok: true, data: { conversationId: room.id } });
-  expect(await a.next('room-joined')).toEqual([{ conversationId: room.id, viewers: [alice.user.id] }]);
+  expect(await a.next('room-joined')).toEqual([{ conversationId: room.id, viewers: [alice.user.id], viewerCount: 1 }]);
   await b.ack('join-room', room.id);
   // Joining watches the members' presence: each learns the other is online.
   await a.next('presence', (user, status) => user === bob.user.id && status === 'online');

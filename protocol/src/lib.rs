@@ -29,7 +29,11 @@ pub use model::*;
 pub use server::{ServerEvent, ServerFrame};
 
 /// The protocol version, sent in `authenticated`. Bumped on any incompatible wire change.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
+
+/// Most viewers of a conversation named one by one (`conversation_joined`, `viewer_joined`,
+/// `viewer_left`, `viewers_changed`); beyond it clients get a count.
+pub const MAX_LISTED_VIEWERS: usize = 20;
 
 /// The WebSocket subprotocol name. A client that authenticates through `Sec-WebSocket-Protocol`
 /// offers `confab` followed by its token; the server selects `confab`.

@@ -79,8 +79,11 @@ pub enum ServerEvent {
     ConversationJoined {
         /// The conversation.
         conversation_id: ConversationId,
-        /// Users currently viewing it (including the caller).
+        /// Users currently viewing it (including the caller), sorted, when they are at most
+        /// [`crate::MAX_LISTED_VIEWERS`]; empty when more view it (see `viewer_count`).
         viewers: Vec<UserId>,
+        /// How many users view it now (including the caller).
+        viewer_count: u32,
     },
     /// Reply to `leave_conversation`.
     ConversationLeft {
@@ -88,7 +91,7 @@ pub enum ServerEvent {
         conversation_id: ConversationId,
     },
     /// Another user started viewing a conversation this session views (their first session
-    /// to view it).
+    /// to view it), while at most [`crate::MAX_LISTED_VIEWERS`] users view it.
     ViewerJoined {
         /// The conversation.
         conversation_id: ConversationId,
@@ -96,12 +99,24 @@ pub enum ServerEvent {
         user_id: UserId,
     },
     /// A user stopped viewing a conversation this session views (left, or their last session
-    /// viewing it closed).
+    /// viewing it closed), when at most [`crate::MAX_LISTED_VIEWERS`] users viewed it.
     ViewerLeft {
         /// The conversation.
         conversation_id: ConversationId,
         /// Who stopped viewing.
         user_id: UserId,
+    },
+    /// Who views a conversation this session views changed, in a conversation viewed by more
+    /// than [`crate::MAX_LISTED_VIEWERS`] users (or just back to that many): instead of a
+    /// `viewer_joined`/`viewer_left` per change, at most one of these a second, with the count
+    /// at the time it is sent.
+    ViewersChanged {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// How many users view it.
+        count: u32,
+        /// Who, sorted, when they are at most [`crate::MAX_LISTED_VIEWERS`]; else empty.
+        viewers: Vec<UserId>,
     },
     /// Reply to `send_message`/`send_direct_message`, sent only after the message is committed.
     MessageAck {
@@ -138,15 +153,15 @@ pub enum ServerEvent {
         /// Messages up to and including this sequence number.
         up_to_seq: Seq,
     },
-    /// The user read a conversation (on any device): its exact unread count and total, sent to
-    /// all of the user's sessions.
+    /// The user read a conversation (on any device): its exact unread count, sent to all of the
+    /// user's sessions. The total is the sum of the conversations' counts, which the client
+    /// keeps (since protocol version 3 it is not sent: computing it costs all of the reader's
+    /// conversations).
     UnreadChanged {
         /// The conversation whose count changed.
         conversation_id: ConversationId,
         /// Its new unread count.
         unread: i64,
-        /// The user's new total over all conversations.
-        total: i64,
         /// The user's read position in the conversation now.
         read_seq: Seq,
     },
@@ -156,6 +171,9 @@ pub enum ServerEvent {
         conversation_id: ConversationId,
         /// Who is typing.
         user_id: UserId,
+        /// Their display name (since protocol version 3), so that a client can name a typist
+        /// it has not loaded.
+        display_name: String,
     },
     /// A member stopped typing (explicitly, by timeout, by sending, or by disconnecting).
     TypingStopped {

@@ -120,9 +120,10 @@ fn server_index(e: &ServerEvent) -> usize {
         CommentDeleted { .. } => 26,
         PostDeleted { .. } => 27,
         Resync => 28,
+        ViewersChanged { .. } => 29,
     }
 }
-const SERVER_VARIANTS: usize = 29;
+const SERVER_VARIANTS: usize = 30;
 
 fn client_examples() -> Vec<ClientFrame> {
     use ClientEvent::*;
@@ -225,6 +226,7 @@ fn server_examples() -> Vec<ServerFrame> {
             ConversationJoined {
                 conversation_id: c,
                 viewers: vec![user_id()],
+                viewer_count: 1,
             },
         ),
         ServerFrame::new(ConversationLeft { conversation_id: c }),
@@ -235,6 +237,11 @@ fn server_examples() -> Vec<ServerFrame> {
         ServerFrame::new(ViewerLeft {
             conversation_id: c,
             user_id: other_id(),
+        }),
+        ServerFrame::new(ViewersChanged {
+            conversation_id: c,
+            count: 2,
+            viewers: vec![user_id(), other_id()],
         }),
         ServerFrame::reply(
             Some("r3".into()),
@@ -267,12 +274,12 @@ fn server_examples() -> Vec<ServerFrame> {
         ServerFrame::new(UnreadChanged {
             conversation_id: c,
             unread: 3,
-            total: 5,
             read_seq: 4,
         }),
         ServerFrame::new(TypingStarted {
             conversation_id: c,
             user_id: other_id(),
+            display_name: "Bob".into(),
         }),
         ServerFrame::new(TypingStopped {
             conversation_id: c,

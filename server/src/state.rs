@@ -6,6 +6,8 @@ use crate::broker::Broker;
 use crate::config::Config;
 use crate::counters::Coalescer;
 use crate::domain::like_writer::LikeWriter;
+use crate::domain::receipt_writer::ReceiptWriter;
+use crate::domain::views::ViewerCounts;
 use crate::domain::writer::MessageWriter;
 use crate::error::AppError;
 use crate::hub::Hub;
@@ -53,6 +55,10 @@ pub struct Shared {
     pub writer: MessageWriter,
     /// The like writer (batches likes into one transaction).
     pub likes: LikeWriter,
+    /// The receipt writer (batches delivered/read positions; bounds the receipts published).
+    pub receipts: ReceiptWriter,
+    /// Coalesced viewer counts of conversations with many viewers.
+    pub viewer_counts: Arc<ViewerCounts>,
     /// Token keys.
     pub jwt: Arc<JwtKeys>,
     /// Leptos site options.
@@ -82,6 +88,8 @@ impl AppState {
         // Room for a burst of sends from every connection at once before senders wait.
         let writer = MessageWriter::start(store.clone(), broker.clone(), 8192);
         let likes = LikeWriter::start(store.clone(), 8192);
+        let receipts = ReceiptWriter::start(store.clone(), broker.clone(), 8192);
+        let viewer_counts = ViewerCounts::start(broker.clone());
         let per_minute =
             NonZeroU32::new(config.auth_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
         let per_second = NonZeroU32::new(config.api_requests_per_second).unwrap_or(NonZeroU32::MIN);
@@ -90,6 +98,8 @@ impl AppState {
             broker,
             writer,
             likes,
+            receipts,
+            viewer_counts,
             hub,
             connections: Arc::new(Semaphore::new(config.max_connections)),
             counters: Arc::new(Coalescer::new()),

@@ -58,6 +58,15 @@ pub fn viewers_line(names: &[String]) -> Option<String> {
     names_line(names, "is here", "are here")
 }
 
+/// "42 others here": who else has a conversation open, when too many do to be named.
+pub fn viewers_count_line(others: usize) -> Option<String> {
+    match others {
+        0 => None,
+        1 => Some("1 other here".into()),
+        n => Some(format!("{n} others here")),
+    }
+}
+
 /// People and what they do, with the verb agreeing: at most two names, then a count.
 fn names_line(names: &[String], one: &str, many: &str) -> Option<String> {
     match names {
@@ -167,6 +176,13 @@ mod tests {
             typing_line(&n(&["A", "B", "C", "D"])).unwrap(),
             "A, B and 2 others are typing…"
         );
+    }
+
+    #[test]
+    fn viewers_count_lines() {
+        assert_eq!(viewers_count_line(0), None);
+        assert_eq!(viewers_count_line(1).unwrap(), "1 other here");
+        assert_eq!(viewers_count_line(42).unwrap(), "42 others here");
     }
 
     #[test]

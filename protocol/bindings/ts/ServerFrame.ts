@@ -71,9 +71,14 @@ server_time: number, } | { "type": "conversation_joined",
  */
 conversation_id: ConversationId, 
 /**
- * Users currently viewing it (including the caller).
+ * Users currently viewing it (including the caller), sorted, when they are at most
+ * [`crate::MAX_LISTED_VIEWERS`]; empty when more view it (see `viewer_count`).
  */
-viewers: Array<UserId>, } | { "type": "conversation_left", 
+viewers: Array<UserId>, 
+/**
+ * How many users view it now (including the caller).
+ */
+viewer_count: number, } | { "type": "conversation_left", 
 /**
  * The conversation.
  */
@@ -93,7 +98,19 @@ conversation_id: ConversationId,
 /**
  * Who stopped viewing.
  */
-user_id: UserId, } | { "type": "message_ack", 
+user_id: UserId, } | { "type": "viewers_changed", 
+/**
+ * The conversation.
+ */
+conversation_id: ConversationId, 
+/**
+ * How many users view it.
+ */
+count: number, 
+/**
+ * Who, sorted, when they are at most [`crate::MAX_LISTED_VIEWERS`]; else empty.
+ */
+viewers: Array<UserId>, } | { "type": "message_ack", 
 /**
  * The `temp_id` the client chose.
  */
@@ -139,10 +156,6 @@ conversation_id: ConversationId,
  */
 unread: number, 
 /**
- * The user's new total over all conversations.
- */
-total: number, 
-/**
  * The user's read position in the conversation now.
  */
 read_seq: number, } | { "type": "typing_started", 
@@ -153,7 +166,12 @@ conversation_id: ConversationId,
 /**
  * Who is typing.
  */
-user_id: UserId, } | { "type": "typing_stopped", 
+user_id: UserId, 
+/**
+ * Their display name (since protocol version 3), so that a client can name a typist
+ * it has not loaded.
+ */
+display_name: string, } | { "type": "typing_stopped", 
 /**
  * The conversation.
  */

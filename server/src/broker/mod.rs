@@ -252,21 +252,23 @@ impl Broker {
         }
     }
 
-    /// Everyone viewing a conversation, sorted.
-    pub async fn viewers(&self, conversation: ConversationId) -> Vec<UserId> {
+    /// How many users view a conversation, and who (sorted) when they are at most `limit`
+    /// (else an empty list). Constant work when they are more.
+    pub async fn viewers(
+        &self,
+        conversation: ConversationId,
+        limit: usize,
+    ) -> (usize, Vec<UserId>) {
         match self {
-            Self::Local(b) => b.hub().users_in(Topic::Viewers(conversation)),
-            Self::Redis(b) => b.viewers(conversation).await,
+            Self::Local(b) => b.hub().users_upto(Topic::Viewers(conversation), limit),
+            Self::Redis(b) => b.viewers(conversation, limit).await,
         }
     }
 
     /// Whether a user views a conversation on some session.
     pub async fn is_viewing(&self, conversation: ConversationId, user: UserId) -> bool {
         match self {
-            Self::Local(b) => b
-                .hub()
-                .users_in(Topic::Viewers(conversation))
-                .contains(&user),
+            Self::Local(b) => b.hub().has_user(Topic::Viewers(conversation), user),
             Self::Redis(b) => b.is_viewing(conversation, user).await,
         }
     }

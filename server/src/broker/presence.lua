@@ -111,7 +111,14 @@ elseif op == 'view_forget' then
   redis.call('HDEL', prefix .. 'vc:' .. ARGV[3], ARGV[4])
   return 0
 elseif op == 'viewers' then
-  return redis.call('HKEYS', prefix .. 'vc:' .. ARGV[3])
+  -- {count, user...}: the users only when they are at most ARGV[4].
+  local key = prefix .. 'vc:' .. ARGV[3]
+  local n = redis.call('HLEN', key)
+  local out = {tostring(n)}
+  if n <= tonumber(ARGV[4]) then
+    for _, user in ipairs(redis.call('HKEYS', key)) do out[#out + 1] = user end
+  end
+  return out
 elseif op == 'is_viewing' then
   return redis.call('HEXISTS', prefix .. 'vc:' .. ARGV[3], ARGV[4])
 elseif op == 'connect' then

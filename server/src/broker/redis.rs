@@ -641,26 +641,36 @@ impl RedisBroker {
         let _ = self.script::<i64>(&args).await;
     }
 
-    /// Everyone viewing a conversation, on any instance (this instance's while Redis is away).
-    pub async fn viewers(&self, conversation: ConversationId) -> Vec<UserId> {
-        let args = ["viewers".to_owned(), conversation.to_string()];
+    /// How many users view a conversation on any instance, and who (sorted) when they are at
+    /// most `limit` (this instance's while Redis is away).
+    pub async fn viewers(
+        &self,
+        conversation: ConversationId,
+        limit: usize,
+    ) -> (usize, Vec<UserId>) {
+        let args = [
+            "viewers".to_owned(),
+            conversation.to_string(),
+            limit.to_string(),
+        ];
         match self.script::<Vec<String>>(&args).await {
-            Some(ids) => {
-                let mut users: Vec<UserId> = ids.iter().filter_map(|id| id.parse().ok()).collect();
+            Some(reply) => {
+                let count = reply.first().and_then(|n| n.parse().ok()).unwrap_or(0);
+                let mut users: Vec<UserId> = reply
+                    .iter()
+                    .skip(1)
+                    .filter_map(|id| id.parse().ok())
+                    .collect();
                 users.sort();
-                users
+                (count, users)
             }
-            None => self.hub.users_in(Topic::Viewers(conversation)),
+            None => self.hub.users_upto(Topic::Viewers(conversation), limit),
         }
     }
 
     /// Whether a user views a conversation on any instance (here first: no Redis call then).
     pub async fn is_viewing(&self, conversation: ConversationId, user: UserId) -> bool {
-        if self
-            .hub
-            .users_in(Topic::Viewers(conversation))
-            .contains(&user)
-        {
+        if self.hub.has_user(Topic::Viewers(conversation), user) {
             return true;
         }
         let args = [
@@ -670,10 +680,7 @@ impl RedisBroker {
         ];
         match self.script::<i64>(&args).await {
             Some(n) => n == 1,
-            None => self
-                .hub
-                .users_in(Topic::Viewers(conversation))
-                .contains(&user),
+            None => false,
         }
     }
 }

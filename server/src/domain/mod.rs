@@ -3,7 +3,8 @@
 //! translate. Fan-out goes to [`Topic`]s through the broker, one serialized frame per event.
 //!
 //! - [`messages`]: send (through the batching [`writer`]), send direct, edit, delete.
-//! - [`receipts`]: delivered/read positions and the reader's exact unread counts.
+//! - [`receipts`]: delivered/read positions and the reader's exact unread counts, written in
+//!   batches by the [`receipt_writer`].
 //! - [`conversations`]: direct conversations, groups and their members (moving sessions in
 //!   and out of conversation topics).
 //! - [`views`]: who is viewing a conversation.
@@ -21,6 +22,7 @@ pub mod messages;
 pub mod notifications;
 pub mod posts;
 pub mod presence;
+pub mod receipt_writer;
 pub mod receipts;
 pub mod sessions;
 pub mod typing;

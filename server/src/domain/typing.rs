@@ -3,14 +3,16 @@
 use super::publish;
 use crate::state::AppState;
 use crate::topic::{Except, Topic};
-use protocol::{ConversationId, ServerEvent, UserId};
+use protocol::{ConversationId, ServerEvent, User, UserId};
 
-/// Tells the other members that `user` is typing.
-pub async fn started(state: &AppState, user: UserId, conversation: ConversationId) {
+/// Tells the other members that `user` is typing (naming them: no client has to look it up).
+pub async fn started(state: &AppState, user: &User, conversation: ConversationId) {
     let event = ServerEvent::TypingStarted {
         conversation_id: conversation,
-        user_id: user,
+        user_id: user.id,
+        display_name: user.display_name.clone(),
     };
+    let user = user.id;
     publish(
         state,
         Topic::Conversation(conversation),

@@ -328,6 +328,30 @@ impl Hub {
         users
     }
 
+    /// How many distinct users have a local session in a topic, and who (sorted) when they
+    /// are at most `limit` (else an empty list): costs the list only when it is short.
+    pub fn users_upto(&self, topic: Topic, limit: usize) -> (usize, Vec<UserId>) {
+        let topics = self.topics.read(&topic);
+        let Some(entry) = topics.get(&topic) else {
+            return (0, Vec::new());
+        };
+        let count = entry.users.len();
+        if count > limit {
+            return (count, Vec::new());
+        }
+        let mut users: Vec<UserId> = entry.users.keys().copied().collect();
+        users.sort();
+        (count, users)
+    }
+
+    /// Whether `user` has a local session in a topic.
+    pub fn has_user(&self, topic: Topic, user: UserId) -> bool {
+        self.topics
+            .read(&topic)
+            .get(&topic)
+            .is_some_and(|t| t.users.contains_key(&user))
+    }
+
     /// Queues a shared frame to every local session in a topic but the excluded ones; returns
     /// how many sessions it was queued for.
     pub fn deliver(&self, topic: Topic, except: Except, frame: &Utf8Bytes) -> usize {

@@ -101,9 +101,14 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         E::ConversationJoined {
             conversation_id,
             viewers,
+            viewer_count,
         } => one(
             "room-joined",
-            json!({ "conversationId": conversation_id, "viewers": viewers }),
+            json!({
+                "conversationId": conversation_id,
+                "viewers": viewers,
+                "viewerCount": viewer_count,
+            }),
         ),
         E::ConversationLeft { conversation_id } => {
             one("room-left", json!({ "conversationId": conversation_id }))
@@ -142,6 +147,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         E::TypingStarted {
             conversation_id,
             user_id,
+            ..
         } => vec![Emit::many(
             "typing",
             vec![json!(user_id), json!(conversation_id)],
@@ -189,6 +195,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         | E::PresenceSnapshot { .. }
         | E::ViewerJoined { .. }
         | E::ViewerLeft { .. }
+        | E::ViewersChanged { .. }
         | E::UnreadChanged { .. }
         | E::NotificationsRead { .. }
         | E::NotificationRemoved { .. }
@@ -284,6 +291,7 @@ mod tests {
             &ServerEvent::TypingStarted {
                 conversation_id: conversation,
                 user_id: user,
+                display_name: "Bob".into(),
             },
             &mut memory,
         );

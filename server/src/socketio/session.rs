@@ -41,6 +41,12 @@ use std::time::Duration;
 use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit};
 use tokio::time::{sleep_until, Instant};
 
+/// Conversations of at most this many members have their members' presence watched and sent
+/// when a Socket.IO client joins them (one `user_status` / `presence` event each); bigger ones
+/// answer `get_online_users` / `get-online-users` instead, so that a join costs the same
+/// whatever the group's size.
+pub const PRESENCE_ON_JOIN: usize = 50;
+
 /// How long a server-side disconnect is retried while the socket's buffer is full.
 const DISCONNECT_RETRY: Duration = Duration::from_secs(60);
 
@@ -425,28 +431,24 @@ impl Link {
         }
     }
 
-    /// After joining a conversation: learn its members' names (typing events name the typer)
-    /// and watch their presence, sending where they are now. One read per join, within the
-    /// connection's presence allowance (past it, presence is left as it was).
+    /// After joining a conversation of at most [`PRESENCE_ON_JOIN`] members: watch their
+    /// presence and send where they are now (one bounded read; within the connection's presence
+    /// allowance, past which presence is left as it was). A bigger conversation's presence is
+    /// not pushed member by member: `get_online_users` / `get-online-users` asks for it.
     async fn watch_members(&mut self, cx: &Context, conversation: ConversationId) {
-        let Ok(header) = cx
+        let members = cx
             .state
             .store
-            .conversation_for(conversation, cx.user.id)
-            .await
-        else {
-            return;
+            .members_upto(conversation, PRESENCE_ON_JOIN)
+            .await;
+        let ids: Vec<_> = match members {
+            Ok(Some(members)) => members.into_iter().filter(|m| *m != cx.user.id).collect(),
+            Ok(None) => return,
+            Err(e) => {
+                tracing::debug!(error = %e, "presence of the members not watched");
+                return;
+            }
         };
-        let ids: Vec<_> = header
-            .members
-            .iter()
-            .filter(|m| m.id != cx.user.id)
-            .map(|m| m.id)
-            .take(presence::MAX_PER_REQUEST)
-            .collect();
-        for member in &header.members {
-            self.memory.name(member.id, &member.display_name);
-        }
         match presence::subscribe(&cx.state, cx.user.id, cx.id, &ids).await {
             Ok(users) if !users.is_empty() => {
                 let event = ServerEvent::PresenceChanged { users };

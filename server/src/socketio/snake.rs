@@ -137,9 +137,14 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         E::ConversationJoined {
             conversation_id,
             viewers,
+            viewer_count,
         } => one(
             "conversation_joined",
-            json!({ "conversation_id": conversation_id, "viewers": viewers }),
+            json!({
+                "conversation_id": conversation_id,
+                "viewers": viewers,
+                "viewer_count": viewer_count,
+            }),
         ),
         E::ConversationLeft { conversation_id } => one(
             "conversation_left",
@@ -172,10 +177,15 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         E::TypingStarted {
             conversation_id,
             user_id,
-        } => one(
-            "typing",
-            typing_json(memory, *conversation_id, *user_id, true),
-        ),
+            display_name,
+        } => {
+            // Remembered for the stop, which does not carry it.
+            memory.name(*user_id, display_name);
+            one(
+                "typing",
+                typing_json(memory, *conversation_id, *user_id, true),
+            )
+        }
         E::TypingStopped {
             conversation_id,
             user_id,
@@ -200,11 +210,10 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         E::UnreadChanged {
             conversation_id,
             unread,
-            total,
             ..
         } => one(
             "unread_update",
-            json!({ "conversation_id": conversation_id, "unread": unread, "total": total }),
+            json!({ "conversation_id": conversation_id, "unread": unread }),
         ),
         E::NotificationNew {
             notification,
@@ -279,6 +288,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         | E::PresenceSnapshot { .. }
         | E::ViewerJoined { .. }
         | E::ViewerLeft { .. }
+        | E::ViewersChanged { .. }
         | E::NotificationsRead { .. }
         | E::NotificationRemoved { .. }
         | E::CommentDeleted { .. } => Vec::new(),
@@ -339,16 +349,25 @@ mod tests {
         );
         let mut memory = Memory::default();
         let user = UserId::new();
-        memory.name(user, "Bob");
         let emits = render(
             &ServerEvent::TypingStarted {
                 conversation_id: conversation,
                 user_id: user,
+                display_name: "Bob".into(),
             },
             &mut memory,
         );
         assert_eq!(emits[0].args[0]["user_name"], "Bob");
         assert_eq!(emits[0].args[0]["is_typing"], true);
+        let stop = render(
+            &ServerEvent::TypingStopped {
+                conversation_id: conversation,
+                user_id: user,
+            },
+            &mut memory,
+        );
+        assert_eq!(stop[0].args[0]["user_name"], "Bob");
+        assert_eq!(stop[0].args[0]["is_typing"], false);
     }
 
     #[test]

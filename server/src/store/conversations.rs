@@ -192,6 +192,29 @@ impl Store {
         Ok(row.is_some())
     }
 
+    /// The members of a conversation when it has at most `limit` (`None` when it has more): one
+    /// indexed read of at most `limit + 1` rows, whatever the conversation's size.
+    pub async fn members_upto(
+        &self,
+        conversation: ConversationId,
+        limit: usize,
+    ) -> Result<Option<Vec<UserId>>, AppError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT user_id FROM conversation_members WHERE conversation_id = $1 LIMIT $2",
+        )
+        .bind(conversation.to_string())
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.len() > limit {
+            return Ok(None);
+        }
+        rows.iter()
+            .map(|(id,)| parse_id(id))
+            .collect::<Result<_, _>>()
+            .map(Some)
+    }
+
     /// Fails with `NOT_A_MEMBER` unless `user` belongs to `conversation`.
     pub async fn require_member(
         &self,

@@ -20,7 +20,7 @@ pub use likes::{LikeBatch, LikeChange, LikeRequest, MAX_LIKE_BATCH};
 pub use messages::{NewMessage, PageCursor, MAX_BATCH};
 pub use notifications::{LikeNotification, NotificationDraft};
 pub use posts::{CountsChange, PostSource, RemovedNotifications};
-pub use receipts::{Position, UnreadState};
+pub use receipts::{MovedPosition, Position, PositionMark, UnreadState, MAX_POSITION_BATCH};
 pub use users::{Credentials, UserAuthState};
 
 use crate::error::AppError;

@@ -23,7 +23,8 @@ pub(crate) async fn handle(cx: &mut Context, frame: ClientFrame) -> Result<(), A
             let viewers = views::join(&cx.state, &cx.user, cx.id, conversation_id).await?;
             let event = ServerEvent::ConversationJoined {
                 conversation_id,
-                viewers,
+                viewers: viewers.users,
+                viewer_count: viewers.count,
             };
             cx.reply(id, event);
             notifications::read_about(&cx.state, cx.user.id, conversation_id).await
@@ -104,7 +105,7 @@ pub(crate) async fn handle(cx: &mut Context, frame: ClientFrame) -> Result<(), A
         ClientEvent::TypingStart { conversation_id } => {
             domain::require_member(&cx.state, cx.actor(), conversation_id).await?;
             if cx.typing.start(conversation_id, Instant::now()) {
-                domain::typing::started(&cx.state, cx.user.id, conversation_id).await;
+                domain::typing::started(&cx.state, &cx.user, conversation_id).await;
             }
             Ok(())
         }

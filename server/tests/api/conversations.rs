@@ -29,7 +29,8 @@ async fn joining_and_leaving_a_view_notifies_the_other_viewers() {
         joined.event,
         ServerEvent::ConversationJoined {
             conversation_id: group,
-            viewers: vec![alice.id()]
+            viewers: vec![alice.id()],
+            viewer_count: 1,
         }
     );
 

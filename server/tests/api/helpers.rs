@@ -505,6 +505,22 @@ impl TestClient {
         }
     }
 
+    /// Every event that arrives within `window`, in order.
+    pub async fn collect_for(&mut self, window: Duration) -> Vec<ServerEvent> {
+        let deadline = tokio::time::Instant::now() + window;
+        let mut events = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return events;
+            }
+            match self.next_frame(left).await {
+                Ok(Some(frame)) => events.push(frame.event),
+                Ok(None) | Err(()) => return events,
+            }
+        }
+    }
+
     /// Reads until the server closes; returns the close frame.
     pub async fn expect_close(&mut self) -> Option<CloseFrame> {
         let deadline = tokio::time::Instant::now() + EXPECT_TIMEOUT;

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod auth;
+mod big_rooms;
 mod cluster;
 mod conversations;
 mod fanout;

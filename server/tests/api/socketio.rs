@@ -130,3 +130,94 @@ async fn the_engine_io_handshake_and_a_refusal_look_as_socket_io_clients_expect(
         "{error}"
     );
 }
+
+/// Joins a conversation over a snake_case socket; returns the acknowledgement and every event
+/// (`[name, payload]`) that arrived before it or within a moment after.
+async fn join_and_listen(
+    stream: &mut Stream,
+    conversation: protocol::ConversationId,
+) -> (Value, Vec<Value>) {
+    let join = serde_json::json!(["join_conversation", { "conversation_id": conversation }]);
+    stream
+        .send(Message::text(format!("427{join}")))
+        .await
+        .unwrap();
+    let mut events = Vec::new();
+    let mut ack = None;
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(800);
+    while ack.is_none() || tokio::time::Instant::now() < deadline {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let packet = if ack.is_none() {
+            next_text(stream).await
+        } else {
+            match tokio::time::timeout(left, next_text(stream)).await {
+                Ok(p) => p,
+                Err(_) => break,
+            }
+        };
+        if let Some(body) = packet.strip_prefix("437") {
+            ack = Some(serde_json::from_str::<Value>(body).unwrap());
+        } else if let Some(body) = packet.strip_prefix("42") {
+            events.push(serde_json::from_str(body).unwrap());
+        }
+    }
+    (ack.unwrap(), events)
+}
+
+#[tokio::test]
+async fn a_socketio_client_joins_a_2000_member_group_with_the_default_queue() {
+    let app = spawn_app().await;
+    let (users, big) = app.seed_group(2000).await;
+    // Half the group is online: joining must not push their presence one by one.
+    let mut online = Vec::new();
+    for chunk in users[1..1000].chunks(50) {
+        online.extend(futures_util::future::join_all(chunk.iter().map(|u| app.connect(u))).await);
+    }
+    let (mut stream, connected) =
+        socketio(&app, &serde_json::json!({ "token": users[0].token })).await;
+    assert_eq!(connected[0], "connected");
+    let (ack, events) = join_and_listen(&mut stream, big).await;
+    assert_eq!(ack[0]["ok"], true, "{ack}");
+    assert_eq!(ack[0]["data"]["viewer_count"], 1, "{ack}");
+    // (The user's own status may come: it is theirs, not the members'.)
+    let me = users[0].id().to_string();
+    let statuses = events
+        .iter()
+        .filter(|e| e[0] == "user_status" && e[1]["user_id"] != me.as_str())
+        .count();
+    assert_eq!(
+        statuses, 0,
+        "presence of a big group is asked for, not pushed: {events:?}"
+    );
+    // It is asked for in one event, however many are online.
+    let ask = serde_json::json!(["get_online_users", { "conversation_id": big }]);
+    stream
+        .send(Message::text(format!("428{ask}")))
+        .await
+        .unwrap();
+    let answer = loop {
+        let packet = next_text(&mut stream).await;
+        if let Some(body) = packet.strip_prefix("438") {
+            break serde_json::from_str::<Value>(body).unwrap();
+        }
+    };
+    assert_eq!(answer[0]["ok"], true, "{answer}");
+    // The 999 members connected natively and the asker.
+    assert_eq!(answer[0]["data"]["users"].as_array().unwrap().len(), 1000);
+
+    // A small group's members' presence still comes on join.
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    let small = app.group(&alice, "Small", &[&bob]).await;
+    let _bob_online = app.connect(&bob).await;
+    let (mut alice_io, _) = socketio(&app, &serde_json::json!({ "token": alice.token })).await;
+    let (ack, events) = join_and_listen(&mut alice_io, small).await;
+    assert_eq!(ack[0]["ok"], true, "{ack}");
+    let bob_id = bob.id().to_string();
+    assert!(
+        events
+            .iter()
+            .any(|e| e[0] == "user_status" && e[1]["user_id"] == bob_id.as_str()),
+        "{events:?}"
+    );
+    drop(online);
+}

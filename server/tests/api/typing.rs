@@ -26,7 +26,8 @@ async fn typing_reaches_others_is_throttled_and_expires() {
         started,
         ServerEvent::TypingStarted {
             conversation_id: group,
-            user_id: alice.id()
+            user_id: alice.id(),
+            display_name: "ALICE".into(),
         }
     );
     let since = Instant::now();

@@ -69,8 +69,10 @@ pub struct Conv {
     pub pending: Vec<Pending>,
     /// Users typing now.
     pub typing: BTreeSet<UserId>,
-    /// Users viewing now (while I view it).
+    /// Users viewing now (while I view it), when few enough to be named.
     pub viewers: Vec<UserId>,
+    /// How many users view it now, me included (while I view it).
+    pub viewer_count: u32,
     /// Membership lines ("Dave joined the group").
     pub system: Vec<SystemLine>,
 }
@@ -85,6 +87,7 @@ impl Conv {
             pending: Vec::new(),
             typing: BTreeSet::new(),
             viewers: Vec::new(),
+            viewer_count: 0,
             system: Vec::new(),
         }
     }

@@ -260,9 +260,16 @@ impl ChatState {
             ServerEvent::ConversationJoined {
                 conversation_id,
                 viewers,
+                viewer_count,
+            }
+            | ServerEvent::ViewersChanged {
+                conversation_id,
+                viewers,
+                count: viewer_count,
             } => {
                 if let Some(c) = self.conversations.get_mut(&conversation_id) {
                     c.viewers = viewers;
+                    c.viewer_count = viewer_count;
                     self.touch(Slice::Activity);
                 }
             }
@@ -326,17 +333,17 @@ impl ChatState {
             ServerEvent::UnreadChanged {
                 conversation_id,
                 unread,
-                total,
                 read_seq,
             } => {
                 let me = self.me.id;
                 if let Some(c) = self.conversations.get_mut(&conversation_id) {
+                    // The total is the sum of the conversations' counts.
+                    self.total_unread = (self.total_unread + unread - c.info.unread).max(0);
                     c.info.unread = unread;
                     let pos = c.position_mut(me);
                     pos.read_seq = pos.read_seq.max(read_seq);
                     pos.delivered_seq = pos.delivered_seq.max(read_seq);
                 }
-                self.total_unread = total;
                 self.touch(Slice::List);
                 // A message I am looking at right now is read.
                 actions.extend(self.mark_read_if_viewing(conversation_id));
@@ -344,6 +351,7 @@ impl ChatState {
             ServerEvent::TypingStarted {
                 conversation_id,
                 user_id,
+                ..
             } => {
                 if let Some(c) = self.conversations.get_mut(&conversation_id) {
                     c.typing.insert(user_id);
@@ -441,11 +449,13 @@ impl ChatState {
     /// indicator, not a line in the history.
     fn viewers_changed(&mut self, conversation: ConversationId, user: UserId, joined: bool) {
         if let Some(c) = self.conversations.get_mut(&conversation) {
+            // Sent by name only while few view it, so the list is whole.
             c.viewers.retain(|v| *v != user);
             if joined {
                 c.viewers.push(user);
                 c.viewers.sort();
             }
+            c.viewer_count = u32::try_from(c.viewers.len()).unwrap_or(u32::MAX);
             self.touch(Slice::Activity);
         }
     }
@@ -609,9 +619,14 @@ impl ChatState {
         format::typing_line(&self.others_names(c.typing.iter()))
     }
 
-    /// "Bob is here" for the open conversation: who else has it open right now.
+    /// "Bob is here" for the open conversation: who else has it open right now ("42 others
+    /// here" when too many view it to be named).
     pub fn viewers_line(&self, conversation: ConversationId) -> Option<String> {
         let c = self.conversations.get(&conversation)?;
+        if c.viewers.is_empty() && c.viewer_count as usize > protocol::MAX_LISTED_VIEWERS {
+            // The count includes me.
+            return format::viewers_count_line(c.viewer_count.saturating_sub(1) as usize);
+        }
         format::viewers_line(&self.others_names(c.viewers.iter()))
     }
 

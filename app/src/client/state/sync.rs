@@ -245,6 +245,7 @@ impl ChatState {
         self.touch(Slice::List);
         if let Some(c) = self.conversations.get_mut(&previous) {
             c.viewers.clear();
+            c.viewer_count = 0;
             self.touch(Slice::Activity);
         }
         let mut actions = vec![send(ClientEvent::LeaveConversation {

@@ -178,7 +178,6 @@ fn unread_counts_follow_reads_elsewhere_and_deletions() {
     s.apply(ev(ServerEvent::UnreadChanged {
         conversation_id: id,
         unread: 2,
-        total: 2,
         read_seq: 1,
     }));
     assert_eq!((s.conversations[&id].info.unread, s.total_unread), (2, 2));
@@ -319,6 +318,7 @@ fn typing_viewers_and_presence() {
     s.apply(ev(ServerEvent::TypingStarted {
         conversation_id: id,
         user_id: bob.id,
+        display_name: "BOB".into(),
     }));
     assert_eq!(s.typing_line(id).unwrap(), "BOB is typing…");
     s.apply(ev(ServerEvent::MessageNew {
@@ -340,6 +340,25 @@ fn typing_viewers_and_presence() {
         s.conversations[&id].system.is_empty(),
         "opening a page is not a membership change: no line in the history"
     );
+    s.apply(ev(ServerEvent::ViewerLeft {
+        conversation_id: id,
+        user_id: bob.id,
+    }));
+    assert_eq!(s.viewers_line(id), None);
+
+    // A crowd is counted, not named; back within the limit, the names return.
+    s.apply(ev(ServerEvent::ViewersChanged {
+        conversation_id: id,
+        count: 43,
+        viewers: Vec::new(),
+    }));
+    assert_eq!(s.viewers_line(id).as_deref(), Some("42 others here"));
+    s.apply(ev(ServerEvent::ViewersChanged {
+        conversation_id: id,
+        count: 2,
+        viewers: vec![s.me.id, bob.id],
+    }));
+    assert_eq!(s.viewers_line(id).as_deref(), Some("BOB is here"));
     s.apply(ev(ServerEvent::ViewerLeft {
         conversation_id: id,
         user_id: bob.id,
@@ -511,6 +530,7 @@ fn an_event_touches_only_the_slices_it_changes() {
     s.apply(ev(ServerEvent::TypingStarted {
         conversation_id: id,
         user_id: bob.id,
+        display_name: "BOB".into(),
     }));
     assert_eq!(changed(&mut s), vec![Slice::Activity]);
 
