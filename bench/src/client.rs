@@ -79,6 +79,13 @@ impl Frame {
                 }),
                 ..frame("message_new")
             }),
+            "message_sent" => Some(Self {
+                message: Some(FrameMessage {
+                    seq: payload["message"]["seq"].as_i64()?,
+                    body: payload["message"]["content"].as_str()?.to_owned(),
+                }),
+                ..frame("message_ack")
+            }),
             "error" => Some(Self {
                 code: payload["code"].as_str().map(str::to_owned),
                 ..frame("error")
@@ -179,6 +186,22 @@ fn run_id() -> u128 {
             .map(|d| d.as_millis())
             .unwrap_or_default()
     })
+}
+
+/// Sends one benchmark message over Socket.IO (`send_message` of the snake_case vocabulary).
+pub async fn send_message_socketio(
+    sink: &mut Sink,
+    conversation: protocol::ConversationId,
+    temp_id: String,
+) -> Result<(), String> {
+    let event = serde_json::json!(["send_message", {
+        "conversation_id": conversation,
+        "temp_id": format!("{}-{temp_id}", run_id()),
+        "content": format!("b{}", now_us()),
+    }]);
+    sink.send(Message::text(format!("42{event}")))
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Sends one benchmark message (its body carries the send time; its temp id is unique to the

@@ -71,6 +71,10 @@ pub enum Scenario {
         /// vocabulary) instead of the native WebSocket.
         #[arg(long)]
         socketio: bool,
+        /// With `--socketio`, the senders go through Socket.IO too (needed for a server that
+        /// speaks only Socket.IO, such as the Node reference peer in `bench/peers/`).
+        #[arg(long)]
+        all_socketio: bool,
         /// Listeners behave like the web app: open their group (`join_conversation`) before
         /// the sending starts, report every message as delivered and read, type now and then,
         /// and watch the presence of some members.

@@ -81,6 +81,7 @@ pub async fn run(args: Args) -> Result<(), String> {
             duration,
             groups,
             socketio,
+            all_socketio,
             app,
             typing_every,
             watch,
@@ -92,6 +93,7 @@ pub async fn run(args: Args) -> Result<(), String> {
                 duration,
                 groups,
                 socketio,
+                all_socketio,
                 app: app.then_some(AppLoad {
                     typing_every,
                     watch,
@@ -272,6 +274,60 @@ fn spawn_sender(
     })
 }
 
+/// Sends `rate` messages per second for `duration` over Socket.IO while reading its own
+/// socket (answering pings, timing acks); returns how many were sent and what it saw.
+fn spawn_socketio_sender(
+    mut sink: Sink,
+    mut stream: Stream,
+    conversation: ConversationId,
+    rate: u32,
+    duration: Duration,
+    tag: usize,
+) -> tokio::task::JoinHandle<(u64, Seen)> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate.max(1))));
+        let end = tokio::time::Instant::now() + duration;
+        // After the last send, acks still arrive for a moment.
+        let drain = end + Duration::from_secs(2);
+        let mut sent = 0u64;
+        let mut seen = Seen::default();
+        loop {
+            tokio::select! {
+                _ = tick.tick(), if tokio::time::Instant::now() < end => {
+                    let temp = format!("{tag}-{sent}");
+                    if client::send_message_socketio(&mut sink, conversation, temp).await.is_err() {
+                        break;
+                    }
+                    sent += 1;
+                }
+                _ = tokio::time::sleep_until(drain) => break,
+                m = stream.next() => {
+                    let Some(Ok(Message::Text(text))) = m else {
+                        if m.is_none() { break; }
+                        continue;
+                    };
+                    if text.as_str() == "2" {
+                        let _ = futures_util::SinkExt::send(&mut sink, Message::text("3")).await;
+                        continue;
+                    }
+                    if let Some(frame) = Frame::parse_socketio(&text) {
+                        match frame.kind.as_str() {
+                            "message_ack" => {
+                                if let Some(at) = frame.sent_at() {
+                                    seen.acks.0.push(now_us().saturating_sub(at));
+                                }
+                            }
+                            "error" => seen.errors += 1,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        (sent, seen)
+    })
+}
+
 async fn collect(readers: Vec<tokio::task::JoinHandle<Seen>>) -> Seen {
     let mut seen = Seen::default();
     for r in readers {
@@ -319,6 +375,7 @@ struct GroupLoad {
     duration: u64,
     groups: Option<usize>,
     socketio: bool,
+    all_socketio: bool,
     app: Option<AppLoad>,
 }
 
@@ -337,6 +394,7 @@ async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
         duration,
         groups,
         socketio,
+        all_socketio,
         app,
     } = load;
     let groups: Vec<&SeededConversation> = cx
@@ -367,7 +425,7 @@ async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
         .map(|u| {
             let g = group_of[u];
             listed[g] += 1;
-            socketio && listed[g] > senders
+            socketio && (all_socketio || listed[g] > senders)
         })
         .collect();
     let server0 = server_line(cx);
@@ -380,6 +438,7 @@ async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
     let since = Arc::new(AtomicU64::new(u64::MAX));
     let mut readers = Vec::new();
     let mut sender_sinks: Vec<(Sink, usize)> = Vec::new();
+    let mut socketio_senders: Vec<(Sink, Stream, usize)> = Vec::new();
     let mut per_group_senders = vec![0usize; groups.len()];
     let joined = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut opening = 0usize;
@@ -389,10 +448,15 @@ async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
         let Some((sink, stream)) = conn else { continue };
         let g = group_of[user];
         connected_in[g] += 1;
-        if !through_gateway && per_group_senders[g] < senders {
+        if per_group_senders[g] < senders {
             per_group_senders[g] += 1;
-            sender_sinks.push((sink, g));
-            readers.push(spawn_reader(stream, stop.clone(), since.clone()));
+            if through_gateway {
+                // The sending task reads too: it answers Engine.IO pings on its own socket.
+                socketio_senders.push((sink, stream, g));
+            } else {
+                sender_sinks.push((sink, g));
+                readers.push(spawn_reader(stream, stop.clone(), since.clone()));
+            }
             continue;
         }
         let app = app.map(|a| {
@@ -465,6 +529,19 @@ async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
         );
         sending.push((task, g));
     }
+    let base = sending.len();
+    let mut socketio_sending = Vec::new();
+    for (i, (sink, stream, g)) in socketio_senders.into_iter().enumerate() {
+        let task = spawn_socketio_sender(
+            sink,
+            stream,
+            groups[g].id,
+            msg_rate,
+            Duration::from_secs(duration),
+            base + i,
+        );
+        socketio_sending.push((task, g));
+    }
     let mut expected = 0u64;
     let mut sent = 0u64;
     let mut keep = Vec::new();
@@ -474,11 +551,20 @@ async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
         expected += n * connected_in[g].saturating_sub(1);
         keep.push(sink);
     }
+    let mut sender_seen = Seen::default();
+    for (task, g) in socketio_sending {
+        let (n, seen) = task.await.map_err(|e| e.to_string())?;
+        sent += n;
+        expected += n * connected_in[g].saturating_sub(1);
+        sender_seen.add(seen);
+    }
     let secs = started.elapsed().as_secs_f64();
     // Let the last messages arrive.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let _ = stop_tx.send(true);
     let mut totals = collect(readers).await;
+    // A Socket.IO sender's own deliveries and acks.
+    totals.add(sender_seen);
     println!("sent {sent} messages in {secs:.1} s");
     if !totals.joins.0.is_empty() {
         println!(

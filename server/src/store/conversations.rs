@@ -52,19 +52,37 @@ impl Store {
         conversation: ConversationId,
         me: UserId,
     ) -> Result<Option<UserId>, AppError> {
-        let key: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT direct_key FROM conversations WHERE id = $1")
-                .bind(conversation.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
-        let Some((Some(key),)) = key else {
-            return Ok(None);
+        let pair = match self.direct_pairs.get(conversation) {
+            Some(pair) => pair,
+            None => {
+                let key: Option<(Option<String>,)> =
+                    sqlx::query_as("SELECT direct_key FROM conversations WHERE id = $1")
+                        .bind(conversation.to_string())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                let Some((key,)) = key else {
+                    return Ok(None);
+                };
+                let pair = match key {
+                    Some(key) => {
+                        let ids: Vec<UserId> =
+                            key.split(':').map(parse_id).collect::<Result<_, _>>()?;
+                        match ids.as_slice() {
+                            [a, b] => Some((*a, *b)),
+                            _ => return Err(AppError::Internal(format!("bad direct key {key:?}"))),
+                        }
+                    }
+                    None => None,
+                };
+                self.direct_pairs.insert(conversation, pair);
+                pair
+            }
         };
-        let me = me.to_string();
-        key.split(':')
-            .find(|id| *id != me)
-            .map(parse_id)
-            .transpose()
+        Ok(pair.and_then(|(a, b)| match (a == me, b == me) {
+            (true, _) => Some(b),
+            (_, true) => Some(a),
+            _ => None,
+        }))
     }
 
     /// The 1:1 conversation of two users, created on first use. Returns it and whether it was

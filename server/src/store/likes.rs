@@ -5,7 +5,7 @@
 
 use super::notifications::{refresh_like_entry, LikeNotification};
 use super::posts::{counts_of, CountsChange, CountsRow};
-use super::{now_ms, parse_id, value_rows, Store};
+use super::{now_ms, parse_id, value_rows, Backend, Store};
 use crate::error::AppError;
 use protocol::{PostCounts, PostId, User, UserId};
 use std::collections::{BTreeMap, HashMap};
@@ -77,7 +77,7 @@ impl Store {
 
         let mut tx = self.pool.begin().await?;
         // Writes first: the transaction takes the write lock at once (SQLite).
-        let added = insert_likes(&mut tx, &likes).await?;
+        let added = insert_likes(&mut tx, self.backend, &likes).await?;
         let removed = delete_likes(&mut tx, &unlikes).await?;
 
         // Per post: the net change, and the newest liker who is not the author (by arrival).
@@ -161,6 +161,7 @@ fn pairs(wanted: &BTreeMap<(PostId, UserId), Wanted>, like: bool) -> Vec<(PostId
 /// Inserts the likes that are not there yet, for posts that exist; returns those inserted.
 async fn insert_likes(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
     likes: &[(PostId, UserId)],
 ) -> Result<Vec<(PostId, UserId)>, AppError> {
     if likes.is_empty() {
@@ -171,7 +172,7 @@ async fn insert_likes(
         "INSERT INTO post_likes (post_id, user_id, created_at) \
          SELECT p.id, v.column2, v.column3 FROM (VALUES {}) AS v JOIN posts p ON p.id = v.column1 \
          WHERE true ON CONFLICT DO NOTHING RETURNING post_id, user_id",
-        value_rows(likes.len(), 3)
+        value_rows(backend, likes.len(), 3)
     );
     let now = now_ms();
     let mut query = sqlx::query_as::<_, (String, String)>(&sql);

@@ -161,7 +161,7 @@ impl Store {
             "UPDATE conversations SET last_seq = last_seq + v.column2 FROM (VALUES {}) AS v \
              WHERE conversations.id = v.column1 \
              RETURNING conversations.id, conversations.last_seq",
-            value_rows(counts.len(), 2)
+            value_rows(self.backend, counts.len(), 2)
         );
         let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
         for (conversation, n) in &counts {
@@ -203,7 +203,7 @@ impl Store {
         let sql = format!(
             "INSERT INTO messages (id, conversation_id, seq, sender_id, temp_id, body, created_at) \
              VALUES {} ON CONFLICT (conversation_id, sender_id, temp_id) DO NOTHING",
-            value_rows(order.len(), 7)
+            value_rows(self.backend, order.len(), 7)
         );
         let mut query = sqlx::query(&sql);
         for i in &order {
@@ -238,7 +238,7 @@ impl Store {
              FROM (VALUES {}) AS v \
              WHERE conversation_members.conversation_id = v.column1 \
                AND conversation_members.user_id = v.column2",
-            value_rows(reads.len(), 3)
+            value_rows(self.backend, reads.len(), 3)
         );
         let mut query = sqlx::query(&sql);
         for ((conversation, sender), seq) in &reads {
@@ -258,7 +258,7 @@ impl Store {
             "SELECT {MESSAGE_COLUMNS}, m.temp_id FROM messages m \
              JOIN (VALUES {}) AS v ON m.conversation_id = v.column1 \
                AND m.sender_id = v.column2 AND m.temp_id = v.column3",
-            value_rows(keys.len(), 3)
+            value_rows(self.backend, keys.len(), 3)
         );
         let mut query = sqlx::query_as::<_, KeyedMessageRow>(&sql);
         for (conversation, sender, temp_id) in keys {

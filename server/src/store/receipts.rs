@@ -97,7 +97,7 @@ impl Store {
              JOIN conversation_members cm ON cm.conversation_id = v.column1 \
                AND cm.user_id = v.column2 \
              JOIN conversations c ON c.id = cm.conversation_id",
-            value_rows(marks.len(), 2)
+            value_rows(self.backend, marks.len(), 2)
         );
         let mut query = sqlx::query_as::<_, (String, String, i64, i64, i64)>(&sql);
         for m in marks {
@@ -144,7 +144,7 @@ impl Store {
              FROM (VALUES {}) AS v \
              WHERE conversation_members.conversation_id = v.column1 \
                AND conversation_members.user_id = v.column2",
-            value_rows(moved.len(), 4)
+            value_rows(self.backend, moved.len(), 4)
         );
         let mut query = sqlx::query(&sql);
         for m in &moved {
@@ -167,7 +167,7 @@ impl Store {
                      AND d.seq > v.column3 AND d.deleted_at IS NOT NULL \
                      AND d.sender_id <> v.column2) \
                  FROM (VALUES {}) AS v JOIN conversations c ON c.id = v.column1",
-                value_rows(reads.len(), 3)
+                value_rows(self.backend, reads.len(), 3)
             );
             let mut query = sqlx::query_as::<_, (String, String, i64)>(&sql);
             for &i in &reads {

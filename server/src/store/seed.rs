@@ -22,7 +22,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO users (id, username, display_name, password_hash, created_at) \
                  VALUES {}",
-                value_rows(chunk.len(), 5)
+                value_rows(self.backend, chunk.len(), 5)
             );
             let mut query = sqlx::query(&sql);
             for (id, username, display) in chunk {
@@ -78,7 +78,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO conversation_members (conversation_id, user_id, role, joined_at) \
                  VALUES {}",
-                value_rows(chunk.len(), 4)
+                value_rows(self.backend, chunk.len(), 4)
             );
             let mut query = sqlx::query(&sql);
             for (i, user) in chunk.iter().enumerate() {
