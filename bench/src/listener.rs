@@ -1,7 +1,7 @@
 //! A listening client: reads frames until told to stop, counts deliveries and their latency,
 //! and, as [`App`], behaves like Confab's web app: it opens its conversation, reports every
-//! message it receives as delivered and (since it is viewing) as read, types now and then, and
-//! watches the presence of the members it shows.
+//! message it receives as read (it is viewing it: the app then sends `mark_read` alone, which
+//! says delivered too), types now and then, and watches the presence of the members it shows.
 
 use crate::client::{now_us, Frame, Sink, Stream};
 use crate::report::Latencies;
@@ -55,8 +55,11 @@ impl Seen {
 /// How a listener that behaves like the web app acts.
 #[derive(Clone, Debug)]
 pub struct App {
-    /// The conversation it opens.
+    /// The conversation it is in.
     pub conversation: ConversationId,
+    /// Whether it has the conversation open (else it only confirms delivery, as the app does
+    /// for a conversation in the background).
+    pub viewing: bool,
     /// Members whose presence it watches (the app shows them).
     pub watch: Vec<UserId>,
     /// How often it types (its first time at a random point of the first period).
@@ -109,13 +112,12 @@ impl Listener {
             let mut joined_at = None;
             let mut typing = None;
             if let Some(app) = self.app.clone() {
-                joined_at = Some(now_us());
                 let conversation_id = app.conversation;
-                self.request(
-                    Some("join"),
-                    ClientEvent::JoinConversation { conversation_id },
-                )
-                .await;
+                if app.viewing {
+                    joined_at = Some(now_us());
+                    let join = ClientEvent::JoinConversation { conversation_id };
+                    self.request(Some("join"), join).await;
+                }
                 if !app.watch.is_empty() && !self.socketio {
                     let user_ids = app.watch.clone();
                     self.request(None, ClientEvent::SubscribePresence { user_ids })
@@ -179,19 +181,22 @@ impl Listener {
                         let (Some(app), Some(m)) = (&self.app, &frame.message) else {
                             continue;
                         };
-                        // What the web app does for a message from someone else in the
-                        // conversation it views.
+                        // What the web app does for a message from someone else: reads it
+                        // when the conversation is open (which says delivered too), else
+                        // confirms delivery.
                         let (conversation_id, up_to_seq) = (app.conversation, m.seq);
-                        let delivered = ClientEvent::MarkDelivered {
-                            conversation_id,
-                            up_to_seq,
+                        let receipt = if app.viewing {
+                            ClientEvent::MarkRead {
+                                conversation_id,
+                                up_to_seq,
+                            }
+                        } else {
+                            ClientEvent::MarkDelivered {
+                                conversation_id,
+                                up_to_seq,
+                            }
                         };
-                        self.request(None, delivered).await;
-                        let read = ClientEvent::MarkRead {
-                            conversation_id,
-                            up_to_seq,
-                        };
-                        self.request(None, read).await;
+                        self.request(None, receipt).await;
                     }
                     "message_ack" => {
                         if let Some(at) = frame.sent_at() {

@@ -75,13 +75,15 @@ pub enum Scenario {
         /// speaks only Socket.IO, such as the Node reference peer in `bench/peers/`).
         #[arg(long)]
         all_socketio: bool,
-        /// Listeners behave like the web app: open their group (`join_conversation`) before
-        /// the sending starts, report every message as delivered and read, type now and then,
-        /// and watch the presence of some members.
+        /// Listeners behave like the web app: three in four have their group open
+        /// (`join_conversation` before the sending starts) and report every message as read,
+        /// the others have it in the background and confirm delivery; all type now and then and
+        /// watch the presence of some members.
         #[arg(long)]
         app: bool,
-        /// With `--app`: seconds between one listener's typing bursts (0: never).
-        #[arg(long, default_value_t = 30)]
+        /// With `--app`: seconds between one listener's typing bursts (0: never). Each burst
+        /// is one `typing_start` that the server ends after 5 s.
+        #[arg(long, default_value_t = 120)]
         typing_every: u64,
         /// With `--app`: members whose presence each listener watches (native only: the
         /// gateway watches a conversation's members itself when it is joined).

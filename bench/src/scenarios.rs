@@ -460,10 +460,13 @@ async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
             continue;
         }
         let app = app.map(|a| {
-            opening += 1;
+            // One in four has the app in the background.
+            let viewing = connected_in[g] % 4 != 0;
+            opening += usize::from(viewing);
             let members = &groups[g].members;
             App {
                 conversation: groups[g].id,
+                viewing,
                 watch: members
                     .iter()
                     .filter(|&&m| m != *user)

@@ -513,13 +513,15 @@ impl ChatState {
         if was_typing {
             self.touch(Slice::Activity);
         }
-        if from_other {
+        // Reading it says it was delivered too: one receipt, not two, while I look at it.
+        let read = self.mark_read_if_viewing(conv_id);
+        if from_other && read.is_empty() {
             actions.push(send(ClientEvent::MarkDelivered {
                 conversation_id: conv_id,
                 up_to_seq: seq,
             }));
         }
-        actions.extend(self.mark_read_if_viewing(conv_id));
+        actions.extend(read);
         actions
     }
 
