@@ -461,7 +461,7 @@ async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
         }
         let app = app.map(|a| {
             // One in four has the app in the background.
-            let viewing = connected_in[g] % 4 != 0;
+            let viewing = !connected_in[g].is_multiple_of(4);
             opening += usize::from(viewing);
             let members = &groups[g].members;
             App {

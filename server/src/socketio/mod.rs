@@ -14,6 +14,7 @@
 
 mod kebab;
 mod session;
+mod shared;
 mod snake;
 mod vocabulary;
 
@@ -93,11 +94,15 @@ pub fn layer(state: &AppState) -> SocketIoLayer {
         }
     };
     let start_state = state.clone();
+    // One per server: every gateway session renders a shared frame through it.
+    let renders = Arc::new(shared::SharedRenders::default());
     let connected = move |socket: SocketRef| {
         // Synchronously, as the library calls this right after sending the CONNECT packet:
         // the socket's event handlers are in place before any event of the client is read.
         match socket.extensions.remove::<Admission>() {
-            Some(admission) => session::start(socket, start_state.clone(), admission),
+            Some(admission) => {
+                session::start(socket, start_state.clone(), admission, renders.clone())
+            }
             None => {
                 let _ = socket.disconnect();
             }

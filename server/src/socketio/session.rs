@@ -9,6 +9,7 @@
 //! are the fast path). Socket.IO's own per-socket buffer is bounded too: a full one closes the
 //! session as a slow consumer.
 
+use super::shared::{SharedEmit, SharedRenders};
 use super::vocabulary::{ack_error, app_error_json, error_json, Emit, Inbound, Memory, Vocabulary};
 use crate::auth;
 use crate::domain::{self, presence, sessions};
@@ -85,7 +86,12 @@ impl<A: Adapter> FromMessageParts<A> for Size {
 }
 
 /// Registers the socket's handlers and starts its task.
-pub fn start(socket: SocketRef, state: AppState, admission: Admission) {
+pub fn start(
+    socket: SocketRef,
+    state: AppState,
+    admission: Admission,
+    renders: Arc<SharedRenders>,
+) {
     let capacity = usize::try_from(state.config.event_burst)
         .unwrap_or(64)
         .clamp(8, 1024);
@@ -130,7 +136,7 @@ pub fn start(socket: SocketRef, state: AppState, admission: Admission) {
         signal.notify_one();
         async {}
     });
-    tokio::spawn(run(socket, state, admission, inbound, gone));
+    tokio::spawn(run(socket, state, admission, inbound, gone, renders));
 }
 
 async fn run(
@@ -139,11 +145,18 @@ async fn run(
     admission: Admission,
     mut inbound: mpsc::Receiver<Request>,
     gone: Arc<Notify>,
+    renders: Arc<SharedRenders>,
 ) {
     let _permit = admission.permit;
     let metrics = state.hub.metrics().clone();
     let open = OpenConnection::new(&metrics);
-    let mut link = Link::new(socket, admission.vocabulary, &state, metrics.clone());
+    let mut link = Link::new(
+        socket,
+        admission.vocabulary,
+        &state,
+        metrics.clone(),
+        renders,
+    );
     let user = match admission.user {
         Some(user) => Ok(user),
         // Boxed, like every phase that awaits the database: an idle session's task is then
@@ -267,6 +280,8 @@ struct Link {
     next_request: u64,
     rate: EventRate,
     metrics: Arc<Metrics>,
+    /// Renderings shared with the other gateway sessions.
+    renders: Arc<SharedRenders>,
 }
 
 impl Link {
@@ -275,6 +290,7 @@ impl Link {
         vocabulary: Vocabulary,
         state: &AppState,
         metrics: Arc<Metrics>,
+        renders: Arc<SharedRenders>,
     ) -> Self {
         Self {
             socket,
@@ -285,6 +301,7 @@ impl Link {
             next_request: 0,
             rate: EventRate::new(state.config.events_per_second, state.config.event_burst),
             metrics,
+            renders,
         }
     }
 
@@ -464,6 +481,17 @@ impl Link {
     /// Renders queued frames; a socket whose own buffer is full is closed as a slow consumer.
     fn deliver(&mut self, outbox: &Outbox, pending: &mut VecDeque<Utf8Bytes>) {
         for bytes in pending.drain(..) {
+            if let Some(shared) = self.renders.get(&bytes, self.vocabulary) {
+                shared.remember(&mut self.memory);
+                for emit in &shared.emits {
+                    if let Err(SendError::Socket(SocketError::InternalChannelFull)) =
+                        self.send_shared(emit)
+                    {
+                        return slow_consumer(outbox);
+                    }
+                }
+                continue;
+            }
             let frame = match serde_json::from_str::<ServerFrame>(bytes.as_str()) {
                 Ok(frame) => frame,
                 Err(e) => {
@@ -474,12 +502,7 @@ impl Link {
             let emits = self.vocabulary.render(&frame.event, &mut self.memory);
             for emit in &emits {
                 if let Err(SendError::Socket(SocketError::InternalChannelFull)) = self.send(emit) {
-                    outbox.close(CloseReason::new(
-                        close::SLOW_CONSUMER,
-                        ErrorCode::SlowConsumer,
-                        "you were not reading events fast enough",
-                    ));
-                    return;
+                    return slow_consumer(outbox);
                 }
             }
             if let Some(ack) = frame.id.and_then(|id| self.acks.remove(&id)) {
@@ -501,6 +524,18 @@ impl Link {
         let _ = self.send(emit);
     }
 
+    /// Sends a shared rendering (its arguments are copied as they are).
+    fn send_shared(&self, emit: &SharedEmit) -> Result<(), SendError> {
+        self.metrics.frames_out.increment(1);
+        let s = &self.socket;
+        match emit.args.as_slice() {
+            [] => s.emit(emit.event, &[(); 0]),
+            [a] => s.emit(emit.event, &(a,)),
+            [a, b] => s.emit(emit.event, &(a, b)),
+            [a, b, c, ..] => s.emit(emit.event, &(a, b, c)),
+        }
+    }
+
     fn send(&self, emit: &Emit) -> Result<(), SendError> {
         self.metrics.frames_out.increment(1);
         let s = &self.socket;
@@ -512,4 +547,13 @@ impl Link {
             [a, b, c, d, ..] => s.emit(emit.event, &(a, b, c, d)),
         }
     }
+}
+
+/// Closes a session whose Socket.IO buffer is full.
+fn slow_consumer(outbox: &Outbox) {
+    outbox.close(CloseReason::new(
+        close::SLOW_CONSUMER,
+        ErrorCode::SlowConsumer,
+        "you were not reading events fast enough",
+    ));
 }

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 const MEMORY_BOUND: usize = 4096;
 
 /// Which event names a Socket.IO session uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Vocabulary {
     /// kebab-case, authenticated by an `auth` event after connecting: `join-room`,
     /// `message-new`, `typing`, `presence`, `receipt`, `heartbeat`, `get-online-users`…

@@ -205,6 +205,27 @@ async fn a_socketio_client_joins_a_2000_member_group_with_the_default_queue() {
     // The 999 members connected natively and the asker.
     assert_eq!(answer[0]["data"]["users"].as_array().unwrap().len(), 1000);
 
+    // A message from a native member arrives rendered (shared by every gateway socket).
+    online[0]
+        .send(protocol::ClientEvent::SendMessage {
+            conversation_id: big,
+            temp_id: "t1".into(),
+            body: "hello big room".into(),
+        })
+        .await;
+    let message = loop {
+        let packet = next_text(&mut stream).await;
+        if let Some(body) = packet.strip_prefix("42") {
+            let event: Value = serde_json::from_str(body).unwrap();
+            if event[0] == "new_message" {
+                break event;
+            }
+        }
+    };
+    assert_eq!(message[1]["content"], "hello big room");
+    assert_eq!(message[1]["sender_id"], users[1].id().to_string());
+    assert_eq!(message[1]["seq"], 1);
+
     // A small group's members' presence still comes on join.
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);
     let small = app.group(&alice, "Small", &[&bob]).await;
