@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::hub::Hub;
 use crate::metrics::Limit;
 use crate::store::Store;
+use crate::typing::Typists;
 use axum::extract::FromRef;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use leptos::config::LeptosOptions;
@@ -59,6 +60,8 @@ pub struct Shared {
     pub receipts: ReceiptWriter,
     /// Coalesced viewer counts of conversations with many viewers.
     pub viewer_counts: Arc<ViewerCounts>,
+    /// The typists each conversation announces now (a bounded number).
+    pub typists: Typists,
     /// Token keys.
     pub jwt: Arc<JwtKeys>,
     /// Leptos site options.
@@ -100,6 +103,7 @@ impl AppState {
             likes,
             receipts,
             viewer_counts,
+            typists: Typists::new(config.typing_timeout()),
             hub,
             connections: Arc::new(Semaphore::new(config.max_connections)),
             counters: Arc::new(Coalescer::new()),

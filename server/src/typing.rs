@@ -1,10 +1,18 @@
-//! Typing indicators of one session: which conversations it is typing in, when each expires
-//! without a refresh, and when a refresh is worth re-broadcasting (throttling).
+//! Typing indicators: which conversations one session is typing in, when each expires without
+//! a refresh, and when a refresh is worth re-broadcasting (throttling) ([`TypingState`]); and
+//! how many typists a conversation announces at a time ([`Typists`]).
 
-use protocol::ConversationId;
+use protocol::{ConversationId, UserId};
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 use tokio::time::Instant;
+
+/// Most typists a conversation announces at a time (per instance). Every typist is one frame
+/// to every member, so in a big group where many type at once the frames would grow with the
+/// typists times the members; an indicator names a few people anyway. A typist beyond the limit
+/// is announced at a refresh after a slot frees.
+pub const MAX_ANNOUNCED_TYPISTS: usize = 5;
 
 /// A refresh within this interval of the last broadcast only extends the deadline.
 const REBROADCAST_AFTER: Duration = Duration::from_secs(3);
@@ -82,9 +90,84 @@ impl TypingState {
     }
 }
 
+/// The typists each conversation announces now, at most [`MAX_ANNOUNCED_TYPISTS`] each.
+#[derive(Debug)]
+pub struct Typists {
+    /// Past this since its last start, an entry no longer counts (a stop that never came).
+    stale: Duration,
+    announced: Mutex<HashMap<ConversationId, Vec<(UserId, Instant)>>>,
+}
+
+impl Typists {
+    /// No typists yet; `typing_timeout` is how long typing lasts without a refresh.
+    pub fn new(typing_timeout: Duration) -> Self {
+        Self {
+            stale: typing_timeout * 2,
+            announced: Mutex::default(),
+        }
+    }
+
+    /// `user` starts (or refreshes) typing in `conversation`: whether to announce it, i.e. the
+    /// user is one of the conversation's announced typists (now).
+    pub fn admit(&self, conversation: ConversationId, user: UserId, now: Instant) -> bool {
+        // Never held across an await.
+        let mut announced = self.announced.lock().unwrap_or_else(|p| p.into_inner());
+        let typists = announced.entry(conversation).or_default();
+        typists.retain(|(_, at)| now.duration_since(*at) < self.stale);
+        if let Some(entry) = typists.iter_mut().find(|(u, _)| *u == user) {
+            entry.1 = now;
+            return true;
+        }
+        if typists.len() >= MAX_ANNOUNCED_TYPISTS {
+            return false;
+        }
+        typists.push((user, now));
+        true
+    }
+
+    /// `user` stopped typing: whether they were announced (so their stop must be too).
+    pub fn release(&self, conversation: ConversationId, user: UserId) -> bool {
+        let mut announced = self.announced.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(typists) = announced.get_mut(&conversation) else {
+            return false;
+        };
+        let before = typists.len();
+        typists.retain(|(u, _)| *u != user);
+        let was = typists.len() < before;
+        if typists.is_empty() {
+            announced.remove(&conversation);
+        }
+        was
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_conversation_announces_a_bounded_number_of_typists() {
+        let t0 = Instant::now();
+        let c = ConversationId::new();
+        let typists = Typists::new(Duration::from_secs(5));
+        let users: Vec<UserId> = (0..MAX_ANNOUNCED_TYPISTS + 3)
+            .map(|_| UserId::new())
+            .collect();
+        let admitted = users.iter().filter(|u| typists.admit(c, **u, t0)).count();
+        assert_eq!(admitted, MAX_ANNOUNCED_TYPISTS);
+        let waiting = users[MAX_ANNOUNCED_TYPISTS];
+        // A refresh of an announced typist stays announced; a stop frees a slot for the next.
+        assert!(typists.admit(c, users[0], t0 + Duration::from_secs(1)));
+        assert!(
+            !typists.release(c, waiting),
+            "never announced: no stop to announce"
+        );
+        assert!(typists.release(c, users[0]));
+        assert!(typists.admit(c, waiting, t0 + Duration::from_secs(3)));
+        // Other conversations have their own slots; entries without a refresh go stale.
+        assert!(typists.admit(ConversationId::new(), users[1], t0));
+        assert!(typists.admit(c, users[0], t0 + Duration::from_secs(11)));
+    }
 
     #[test]
     fn refreshes_are_throttled_but_extend_the_deadline() {

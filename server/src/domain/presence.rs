@@ -130,7 +130,7 @@ async fn announce_departures(state: &AppState, departures: crate::broker::Depart
         super::views::left(state, user, conversation).await;
     }
     for (conversation, user) in departures.typing {
-        super::typing::stopped(state, user, conversation).await;
+        super::typing::stopped_elsewhere(state, user, conversation).await;
     }
 }
 

@@ -114,3 +114,72 @@ async fn typing_stops_on_explicit_stop_send_and_disconnect() {
     b.expect(|e| matches!(e, ServerEvent::TypingStopped { user_id, .. } if *user_id == alice.id()))
         .await;
 }
+
+#[tokio::test]
+async fn a_conversation_announces_a_bounded_number_of_typists_at_a_time() {
+    let app = spawn_app().await;
+    let (users, group) = app.seed_group(9).await;
+    let mut watcher = app.connect(&users[0]).await;
+    let mut typists = Vec::new();
+    for u in &users[1..] {
+        typists.push(app.connect(u).await);
+    }
+    for t in typists.iter_mut() {
+        t.send(ClientEvent::TypingStart {
+            conversation_id: group,
+        })
+        .await;
+    }
+    let seen = watcher.collect_for(Duration::from_millis(700)).await;
+    let started: Vec<_> = seen
+        .iter()
+        .filter_map(|e| match e {
+            ServerEvent::TypingStarted { user_id, .. } => Some(*user_id),
+            _ => None,
+        })
+        .collect();
+    let limit = confab_server::typing::MAX_ANNOUNCED_TYPISTS;
+    assert_eq!(started.len(), limit, "{seen:?}");
+    // One announced typist stops: announced, and their slot goes to a waiting typist at its
+    // next refresh (refreshes are re-broadcast after 3 s).
+    let first = users[1..]
+        .iter()
+        .position(|u| u.id() == started[0])
+        .unwrap();
+    typists[first]
+        .send(ClientEvent::TypingStop {
+            conversation_id: group,
+        })
+        .await;
+    watcher
+        .expect(
+            |e| matches!(e, ServerEvent::TypingStopped { user_id, .. } if *user_id == started[0]),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    let waiting: Vec<usize> = (0..typists.len())
+        .filter(|&i| !started.contains(&users[i + 1].id()))
+        .collect();
+    for &i in &waiting {
+        typists[i]
+            .send(ClientEvent::TypingStart {
+                conversation_id: group,
+            })
+            .await;
+    }
+    let later = watcher.collect_for(Duration::from_millis(700)).await;
+    let newly: Vec<_> = later
+        .iter()
+        .filter_map(|e| match e {
+            ServerEvent::TypingStarted { user_id, .. } if !started.contains(user_id) => {
+                Some(*user_id)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        newly.len(),
+        1,
+        "one freed slot, one newly announced typist: {later:?}"
+    );
+}
