@@ -526,25 +526,24 @@ impl Link {
 
     /// Sends a shared rendering (its arguments are copied as they are).
     fn send_shared(&self, emit: &SharedEmit) -> Result<(), SendError> {
-        self.metrics.frames_out.increment(1);
-        let s = &self.socket;
-        match emit.args.as_slice() {
-            [] => s.emit(emit.event, &[(); 0]),
-            [a] => s.emit(emit.event, &(a,)),
-            [a, b] => s.emit(emit.event, &(a, b)),
-            [a, b, c, ..] => s.emit(emit.event, &(a, b, c)),
-        }
+        self.emit_args(emit.event, &emit.args)
     }
 
     fn send(&self, emit: &Emit) -> Result<(), SendError> {
+        self.emit_args(emit.event, &emit.args)
+    }
+
+    /// Emits an event with its arguments (Socket.IO spreads them over the listener's
+    /// parameters; at most four).
+    fn emit_args<T: serde::Serialize>(&self, event: &str, args: &[T]) -> Result<(), SendError> {
         self.metrics.frames_out.increment(1);
         let s = &self.socket;
-        match emit.args.as_slice() {
-            [] => s.emit(emit.event, &[(); 0]),
-            [a] => s.emit(emit.event, &(a,)),
-            [a, b] => s.emit(emit.event, &(a, b)),
-            [a, b, c] => s.emit(emit.event, &(a, b, c)),
-            [a, b, c, d, ..] => s.emit(emit.event, &(a, b, c, d)),
+        match args {
+            [] => s.emit(event, &[(); 0]),
+            [a] => s.emit(event, &(a,)),
+            [a, b] => s.emit(event, &(a, b)),
+            [a, b, c] => s.emit(event, &(a, b, c)),
+            [a, b, c, d, ..] => s.emit(event, &(a, b, c, d)),
         }
     }
 }
