@@ -6,6 +6,7 @@ use crate::broker::Broker;
 use crate::config::Config;
 use crate::counters::Coalescer;
 use crate::domain::like_writer::LikeWriter;
+use crate::domain::message_bell::MessageBell;
 use crate::domain::receipt_writer::ReceiptWriter;
 use crate::domain::views::ViewerCounts;
 use crate::domain::writer::MessageWriter;
@@ -58,6 +59,8 @@ pub struct Shared {
     pub likes: LikeWriter,
     /// The receipt writer (batches delivered/read positions; bounds the receipts published).
     pub receipts: ReceiptWriter,
+    /// Rings the bell for direct messages (checked in batches).
+    pub message_bell: MessageBell,
     /// Coalesced viewer counts of conversations with many viewers.
     pub viewer_counts: Arc<ViewerCounts>,
     /// The typists each conversation announces now (a bounded number).
@@ -93,6 +96,7 @@ impl AppState {
         let likes = LikeWriter::start(store.clone(), 8192);
         let receipts = ReceiptWriter::start(store.clone(), broker.clone(), 8192);
         let viewer_counts = ViewerCounts::start(broker.clone());
+        let message_bell = MessageBell::start(store.clone(), broker.clone(), 8192);
         let per_minute =
             NonZeroU32::new(config.auth_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
         let per_second = NonZeroU32::new(config.api_requests_per_second).unwrap_or(NonZeroU32::MIN);
@@ -102,6 +106,7 @@ impl AppState {
             writer,
             likes,
             receipts,
+            message_bell,
             viewer_counts,
             typists: Typists::new(config.typing_timeout()),
             hub,

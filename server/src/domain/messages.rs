@@ -1,6 +1,6 @@
 //! Sending, editing and deleting messages.
 
-use super::{conversations, notifications, publish, require_member, Actor};
+use super::{conversations, publish, require_member, Actor};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::NewMessage;
@@ -58,13 +58,8 @@ async fn submit(
     };
     let sent = state.writer.submit(message, actor.session).await?;
     if sent.1 {
-        // After the ack, off its path: a direct message may also ring the recipient's bell.
-        let (state, sender, message) = (state.clone(), actor.user.clone(), sent.0.clone());
-        tokio::spawn(async move {
-            if let Err(e) = notifications::message_received(&state, &sender, &message).await {
-                tracing::warn!(error = %e, "message notification failed");
-            }
-        });
+        // Off the ack's path: a direct message may also ring the recipient's bell.
+        state.message_bell.ring(actor.user, &sent.0);
     }
     Ok(sent)
 }

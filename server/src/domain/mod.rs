@@ -10,7 +10,7 @@
 //! - [`views`]: who is viewing a conversation.
 //! - [`typing`]: typing indicators.
 //! - [`presence`]: announcing presence, watching it, appearing offline.
-//! - [`notifications`]: the bell.
+//! - [`notifications`]: the bell; [`message_bell`] rings it for direct messages, in batches.
 //! - [`posts`]: posts, likes and comments with live, coalesced counters.
 //! - [`follows`]: following people.
 //! - [`sessions`]: what opening and closing a WebSocket session does.
@@ -18,6 +18,7 @@
 pub mod conversations;
 pub mod follows;
 pub mod like_writer;
+pub mod message_bell;
 pub mod messages;
 pub mod notifications;
 pub mod posts;

@@ -1,13 +1,15 @@
 //! The bell: notifications stored per recipient and pushed to all of their sessions.
 
 use super::publish;
+use crate::broker::Broker;
+use crate::codec::encode_event;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::NotificationDraft;
+use crate::store::{NotificationDraft, Store};
 use crate::topic::{Except, Topic};
 use protocol::{
-    ConversationId, Message, Notification, NotificationId, NotificationKind, ReadNotifications,
-    ServerEvent, User, UserId,
+    ConversationId, Notification, NotificationId, NotificationKind, ReadNotifications, ServerEvent,
+    User, UserId,
 };
 
 /// Stores a notification about a conversation (with its title) for each recipient and pushes
@@ -36,6 +38,16 @@ pub async fn notify_all(
     draft: &NotificationDraft<'_>,
     recipients: &[UserId],
 ) -> Result<(), AppError> {
+    notify_with(&state.store, &state.broker, draft, recipients).await
+}
+
+/// [`notify_all`] with the store and broker alone (for the writers, which hold no state).
+pub async fn notify_with(
+    store: &Store,
+    broker: &Broker,
+    draft: &NotificationDraft<'_>,
+    recipients: &[UserId],
+) -> Result<(), AppError> {
     let recipients: Vec<UserId> = recipients
         .iter()
         .copied()
@@ -44,14 +56,17 @@ pub async fn notify_all(
     if recipients.is_empty() {
         return Ok(());
     }
-    let created = state.store.create_notifications(draft, &recipients).await?;
-    let counts = state.store.unread_notifications(&recipients).await?;
+    let created = store.create_notifications(draft, &recipients).await?;
+    let counts = store.unread_notifications(&recipients).await?;
     for (recipient, notification) in created {
         let event = ServerEvent::NotificationNew {
             notification,
             unread_notifications: counts.get(&recipient).copied().unwrap_or(0),
         };
-        publish(state, Topic::User(recipient), Except::Nobody, event).await;
+        let frame = encode_event(event);
+        broker
+            .publish(Topic::User(recipient), Except::Nobody, frame)
+            .await;
     }
     Ok(())
 }
@@ -171,37 +186,4 @@ async fn read_everywhere(state: &AppState, user: UserId, read: ReadNotifications
 }
 
 /// Characters of a message quoted in its notification.
-const EXCERPT_CHARS: usize = 100;
-
-/// A direct message arrived: unless the recipient has a session viewing that conversation, or
-/// already has an unread "sent you a message" entry for it, they get one (so a burst of messages
-/// rings the bell once until they read it). Group messages are counted by unread badges only: a
-/// notification per member per message would cost every send the size of the group.
-pub async fn message_received(
-    state: &AppState,
-    sender: &User,
-    message: &Message,
-) -> Result<(), AppError> {
-    let conversation = message.conversation_id;
-    let Some(recipient) = state.store.direct_partner(conversation, sender.id).await? else {
-        return Ok(());
-    };
-    if state.broker.is_viewing(conversation, recipient).await {
-        return Ok(());
-    }
-    if state
-        .store
-        .has_unread_message_notification(recipient, conversation)
-        .await?
-    {
-        return Ok(());
-    }
-    let draft = NotificationDraft {
-        kind: NotificationKind::MessageReceived,
-        actor: sender,
-        conversation: Some((conversation, None)),
-        post: None,
-        text: Some(message.body.chars().take(EXCERPT_CHARS).collect()),
-    };
-    notify_all(state, &draft, &[recipient]).await
-}
+pub const EXCERPT_CHARS: usize = 100;

@@ -1,12 +1,12 @@
 //! Notifications: created for several recipients at once, listed newest first, read up to an id.
 
 use super::rows::USER_COLUMNS;
-use super::{now_ms, parse_id, placeholders, Store};
+use super::{now_ms, parse_id, placeholders, value_rows, Store};
 use crate::error::AppError;
 use protocol::{
     ConversationId, Notification, NotificationId, NotificationKind, PostId, User, UserId,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 const KINDS: [(NotificationKind, &str); 7] = [
     (
@@ -250,21 +250,31 @@ impl Store {
         Ok(unread)
     }
 
-    /// Whether `user` has an unread "sent you a message" entry about `conversation`.
-    pub async fn has_unread_message_notification(
+    /// Which of these (recipient, conversation) pairs already have an unread "sent you a
+    /// message" notification: one query for a whole batch of direct messages.
+    pub async fn unread_message_notifications(
         &self,
-        user: UserId,
-        conversation: ConversationId,
-    ) -> Result<bool, AppError> {
-        let found: Option<(i64,)> = sqlx::query_as(
-            "SELECT 1 FROM notifications WHERE user_id = $1 AND conversation_id = $2 \
-             AND read_at IS NULL AND kind = 'message_received' LIMIT 1",
-        )
-        .bind(user.to_string())
-        .bind(conversation.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(found.is_some())
+        pairs: &[(UserId, ConversationId)],
+    ) -> Result<HashSet<(UserId, ConversationId)>, AppError> {
+        if pairs.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let sql = format!(
+            "SELECT DISTINCT n.user_id, n.conversation_id FROM notifications n \
+             JOIN (VALUES {}) AS v ON n.user_id = v.column1 AND n.conversation_id = v.column2 \
+             WHERE n.read_at IS NULL AND n.kind = 'message_received'",
+            value_rows(self.backend, pairs.len(), 2)
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+        for (user, conversation) in pairs {
+            query = query.bind(user.to_string()).bind(conversation.to_string());
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|(user, conversation)| Ok((parse_id(user)?, parse_id(conversation)?)))
+            .collect()
     }
 
     /// Marks a user's unread notifications about one conversation read; returns how many stay

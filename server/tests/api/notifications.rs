@@ -389,3 +389,31 @@ async fn one_is_read_everywhere_older_ones_page_and_a_deleted_post_leaves_the_be
         (json!(0), json!([]))
     );
 }
+
+#[tokio::test]
+async fn a_burst_of_direct_messages_rings_the_bell_once() {
+    let app = spawn_app().await;
+    let (carol, dan) = (app.register("carol").await, app.register("dan").await);
+    let mut c = app.connect(&carol).await;
+    let mut d = app.connect(&dan).await;
+    for i in 0..6 {
+        d.send(protocol::ClientEvent::SendDirectMessage {
+            recipient_id: carol.id(),
+            temp_id: format!("burst-{i}"),
+            body: format!("message {i}"),
+        })
+        .await;
+    }
+    let seen = c.collect_for(Duration::from_millis(1500)).await;
+    let messages = seen
+        .iter()
+        .filter(|e| matches!(e, ServerEvent::MessageNew { .. }))
+        .count();
+    let rings = seen
+        .iter()
+        .filter(|e| matches!(e, ServerEvent::NotificationNew { .. }))
+        .count();
+    assert_eq!((messages, rings), (6, 1), "{seen:?}");
+    let (_, list) = app.get("/api/notifications", &carol.token).await;
+    assert_eq!(list["unread"], 1, "{list}");
+}
