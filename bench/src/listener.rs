@@ -1,12 +1,13 @@
-//! A listening client: reads frames until told to stop, counts deliveries and their latency,
-//! and, as [`App`], behaves like Confab's web app: it opens its conversation, reports every
+//! A client: reads frames until told to stop, counts deliveries and their latency, sends
+//! benchmark messages at a steady rate if it is a sender ([`Sending`]), and, as [`App`],
+//! behaves like Confab's web app: it opens its conversation, reports every
 //! message it receives as read (it is viewing it: the app then sends `mark_read` alone, which
 //! says delivered too), types now and then, and watches the presence of the members it shows.
 
-use crate::client::{now_us, Frame, Sink, Stream};
+use crate::client::{self, now_us, Frame, Sink, Stream};
 use crate::report::Latencies;
 use futures_util::{SinkExt, StreamExt};
-use protocol::{ClientEvent, ClientFrame, ConversationId, UserId};
+use protocol::{ClientEvent, ClientFrame, ConversationId, ReceiptKind, UserId};
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -34,6 +35,8 @@ pub struct Seen {
     pub kinds: HashMap<String, u64>,
     /// Bytes received while measuring.
     pub bytes: u64,
+    /// Benchmark messages this client sent.
+    pub sent: u64,
 }
 
 impl Seen {
@@ -49,6 +52,7 @@ impl Seen {
             *self.kinds.entry(kind).or_default() += n;
         }
         self.bytes += other.bytes;
+        self.sent += other.sent;
     }
 }
 
@@ -68,6 +72,20 @@ pub struct App {
     pub joined: Arc<AtomicUsize>,
 }
 
+/// What a sending client sends: benchmark messages to one conversation, `rate` a second for
+/// `duration` from when it starts.
+#[derive(Clone, Copy, Debug)]
+pub struct Sending {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// Messages per second.
+    pub rate: u32,
+    /// For how long.
+    pub duration: Duration,
+    /// Makes its temp ids unique among the senders.
+    pub tag: usize,
+}
+
 /// A connection to read from.
 pub struct Listener {
     /// The receiving half.
@@ -78,6 +96,8 @@ pub struct Listener {
     pub socketio: bool,
     /// How it behaves like the web app, if it does.
     pub app: Option<App>,
+    /// What it sends, if it is a sender (it needs `sink`).
+    pub sending: Option<Sending>,
 }
 
 impl Listener {
@@ -132,10 +152,26 @@ impl Listener {
                     typing = Some(tick);
                 }
             }
+            let mut sends = self.sending.map(|plan| {
+                let gap = Duration::from_secs_f64(1.0 / f64::from(plan.rate.max(1)));
+                (
+                    plan,
+                    tokio::time::interval(gap),
+                    tokio::time::Instant::now() + plan.duration,
+                )
+            });
             loop {
                 let message = tokio::select! {
                     _ = stop.changed() => return seen,
                     m = stream_next(&mut self.stream) => m,
+                    _ = next_send(&mut sends) => {
+                        if self.send_message(sends.as_ref(), seen.sent).await {
+                            seen.sent += 1;
+                        } else {
+                            sends = None;
+                        }
+                        continue;
+                    }
                     _ = tick(&mut typing) => {
                         if let Some(app) = &self.app {
                             let conversation_id = app.conversation;
@@ -185,17 +221,12 @@ impl Listener {
                         // when the conversation is open (which says delivered too), else
                         // confirms delivery.
                         let (conversation_id, up_to_seq) = (app.conversation, m.seq);
-                        let receipt = if app.viewing {
-                            ClientEvent::MarkRead {
-                                conversation_id,
-                                up_to_seq,
-                            }
+                        let kind = if app.viewing {
+                            ReceiptKind::Seen
                         } else {
-                            ClientEvent::MarkDelivered {
-                                conversation_id,
-                                up_to_seq,
-                            }
+                            ReceiptKind::Delivered
                         };
+                        let receipt = ClientEvent::receipt(kind, conversation_id, up_to_seq);
                         self.request(None, receipt).await;
                     }
                     "message_ack" => {
@@ -215,6 +246,38 @@ impl Listener {
                 }
             }
         })
+    }
+}
+
+impl Listener {
+    /// Sends the next benchmark message of `sends`; whether it went out.
+    async fn send_message(&mut self, sends: Option<&SendTimer>, n: u64) -> bool {
+        let (Some((plan, _, end)), Some(sink)) = (sends, self.sink.as_mut()) else {
+            return false;
+        };
+        if tokio::time::Instant::now() >= *end {
+            return false;
+        }
+        let temp = format!("{}-{n}", plan.tag);
+        let sent = if self.socketio {
+            client::send_message_socketio(sink, plan.conversation, temp).await
+        } else {
+            client::send_message(sink, plan.conversation, temp).await
+        };
+        sent.is_ok()
+    }
+}
+
+/// A sender's plan, its timer and when it stops.
+type SendTimer = (Sending, tokio::time::Interval, tokio::time::Instant);
+
+/// Waits for the next send, or forever when not sending (or done).
+async fn next_send(sends: &mut Option<SendTimer>) {
+    match sends {
+        Some((_, tick, end)) if tokio::time::Instant::now() < *end => {
+            tick.tick().await;
+        }
+        _ => std::future::pending().await,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The scenarios and their reports.
 
 use crate::client::{self, now_us, Frame, Sink, Stream};
-use crate::listener::{App, Listener, Seen};
+use crate::listener::{App, Listener, Seen, Sending};
 use crate::proc;
 use crate::{Args, Scenario};
 use futures_util::StreamExt;
@@ -243,89 +243,9 @@ fn spawn_reader(
         sink: None,
         socketio: false,
         app: None,
+        sending: None,
     };
     listener.spawn(stop, since)
-}
-
-/// Sends `rate` messages per second for `duration`; returns how many were sent.
-fn spawn_sender(
-    mut sink: Sink,
-    conversation: ConversationId,
-    rate: u32,
-    duration: Duration,
-    tag: usize,
-) -> tokio::task::JoinHandle<(u64, Sink)> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate.max(1))));
-        let end = tokio::time::Instant::now() + duration;
-        let mut sent = 0u64;
-        while tokio::time::Instant::now() < end {
-            tick.tick().await;
-            let temp = format!("{tag}-{sent}");
-            if client::send_message(&mut sink, conversation, temp)
-                .await
-                .is_err()
-            {
-                break;
-            }
-            sent += 1;
-        }
-        (sent, sink)
-    })
-}
-
-/// Sends `rate` messages per second for `duration` over Socket.IO while reading its own
-/// socket (answering pings, timing acks); returns how many were sent and what it saw.
-fn spawn_socketio_sender(
-    mut sink: Sink,
-    mut stream: Stream,
-    conversation: ConversationId,
-    rate: u32,
-    duration: Duration,
-    tag: usize,
-) -> tokio::task::JoinHandle<(u64, Seen)> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate.max(1))));
-        let end = tokio::time::Instant::now() + duration;
-        // After the last send, acks still arrive for a moment.
-        let drain = end + Duration::from_secs(2);
-        let mut sent = 0u64;
-        let mut seen = Seen::default();
-        loop {
-            tokio::select! {
-                _ = tick.tick(), if tokio::time::Instant::now() < end => {
-                    let temp = format!("{tag}-{sent}");
-                    if client::send_message_socketio(&mut sink, conversation, temp).await.is_err() {
-                        break;
-                    }
-                    sent += 1;
-                }
-                _ = tokio::time::sleep_until(drain) => break,
-                m = stream.next() => {
-                    let Some(Ok(Message::Text(text))) = m else {
-                        if m.is_none() { break; }
-                        continue;
-                    };
-                    if text.as_str() == "2" {
-                        let _ = futures_util::SinkExt::send(&mut sink, Message::text("3")).await;
-                        continue;
-                    }
-                    if let Some(frame) = Frame::parse_socketio(&text) {
-                        match frame.kind.as_str() {
-                            "message_ack" => {
-                                if let Some(at) = frame.sent_at() {
-                                    seen.acks.0.push(now_us().saturating_sub(at));
-                                }
-                            }
-                            "error" => seen.errors += 1,
-                            _ => {}
-                        }
-                    }
-                }
-            }
-        }
-        (sent, seen)
-    })
 }
 
 async fn collect(readers: Vec<tokio::task::JoinHandle<Seen>>) -> Seen {
@@ -437,8 +357,9 @@ async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
     let (stop_tx, stop) = watch::channel(false);
     let since = Arc::new(AtomicU64::new(u64::MAX));
     let mut readers = Vec::new();
-    let mut sender_sinks: Vec<(Sink, usize)> = Vec::new();
-    let mut socketio_senders: Vec<(Sink, Stream, usize)> = Vec::new();
+    // Senders' connections, with their group and whether they speak Socket.IO: their clients
+    // start with the sending.
+    let mut sender_conns: Vec<(Sink, Stream, usize, bool)> = Vec::new();
     let mut per_group_senders = vec![0usize; groups.len()];
     let joined = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut opening = 0usize;
@@ -450,13 +371,7 @@ async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
         connected_in[g] += 1;
         if per_group_senders[g] < senders {
             per_group_senders[g] += 1;
-            if through_gateway {
-                // The sending task reads too: it answers Engine.IO pings on its own socket.
-                socketio_senders.push((sink, stream, g));
-            } else {
-                sender_sinks.push((sink, g));
-                readers.push(spawn_reader(stream, stop.clone(), since.clone()));
-            }
+            sender_conns.push((sink, stream, g, through_gateway));
             continue;
         }
         let app = app.map(|a| {
@@ -484,6 +399,7 @@ async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
             sink,
             socketio: through_gateway,
             app,
+            sending: None,
         };
         readers.push(listener.spawn(stop.clone(), since.clone()));
     }
@@ -522,52 +438,35 @@ async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
     since.store(now_us(), Ordering::Relaxed);
     let started = Instant::now();
     let mut sending = Vec::new();
-    for (i, (sink, g)) in sender_sinks.into_iter().enumerate() {
-        let task = spawn_sender(
-            sink,
-            groups[g].id,
-            msg_rate,
-            Duration::from_secs(duration),
-            i,
-        );
-        sending.push((task, g));
-    }
-    let base = sending.len();
-    let mut socketio_sending = Vec::new();
-    for (i, (sink, stream, g)) in socketio_senders.into_iter().enumerate() {
-        let task = spawn_socketio_sender(
-            sink,
+    for (tag, (sink, stream, g, socketio)) in sender_conns.into_iter().enumerate() {
+        // A sender reads its own connection too (acks; Engine.IO pings on Socket.IO).
+        let sender = Listener {
             stream,
-            groups[g].id,
-            msg_rate,
-            Duration::from_secs(duration),
-            base + i,
-        );
-        socketio_sending.push((task, g));
+            sink: Some(sink),
+            socketio,
+            app: None,
+            sending: Some(Sending {
+                conversation: groups[g].id,
+                rate: msg_rate,
+                duration: Duration::from_secs(duration),
+                tag,
+            }),
+        };
+        sending.push((sender.spawn(stop.clone(), since.clone()), g));
     }
-    let mut expected = 0u64;
-    let mut sent = 0u64;
-    let mut keep = Vec::new();
-    for (task, g) in sending {
-        let (n, sink) = task.await.map_err(|e| e.to_string())?;
-        sent += n;
-        expected += n * connected_in[g].saturating_sub(1);
-        keep.push(sink);
-    }
-    let mut sender_seen = Seen::default();
-    for (task, g) in socketio_sending {
-        let (n, seen) = task.await.map_err(|e| e.to_string())?;
-        sent += n;
-        expected += n * connected_in[g].saturating_sub(1);
-        sender_seen.add(seen);
-    }
+    tokio::time::sleep(Duration::from_secs(duration)).await;
     let secs = started.elapsed().as_secs_f64();
     // Let the last messages arrive.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let _ = stop_tx.send(true);
     let mut totals = collect(readers).await;
-    // A Socket.IO sender's own deliveries and acks.
-    totals.add(sender_seen);
+    let (mut sent, mut expected) = (0u64, 0u64);
+    for (task, g) in sending {
+        let seen = task.await.map_err(|e| e.to_string())?;
+        sent += seen.sent;
+        expected += seen.sent * connected_in[g].saturating_sub(1);
+        totals.add(seen);
+    }
     println!("sent {sent} messages in {secs:.1} s");
     if !totals.joins.0.is_empty() {
         println!(
@@ -578,7 +477,6 @@ async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
     }
     print_frames(&totals, sent);
     print_delivery(cx, &mut totals, expected, secs, cpu0);
-    drop(keep);
     Ok(())
 }
 

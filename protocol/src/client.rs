@@ -1,7 +1,7 @@
 //! Events a client sends to the server over the WebSocket.
 
 use crate::ids::{ConversationId, MessageId, PostId, UserId};
-use crate::model::{PresenceStatus, Seq};
+use crate::model::{PresenceStatus, ReceiptKind, Seq};
 use serde::{Deserialize, Serialize};
 
 /// One client→server frame: an optional correlation `id` plus the event.
@@ -161,6 +161,21 @@ pub enum ClientEvent {
 }
 
 impl ClientEvent {
+    /// The receipt a client sends for messages up to `up_to_seq`: `mark_delivered` for
+    /// [`ReceiptKind::Delivered`], `mark_read` for [`ReceiptKind::Seen`].
+    pub fn receipt(kind: ReceiptKind, conversation_id: ConversationId, up_to_seq: Seq) -> Self {
+        match kind {
+            ReceiptKind::Delivered => Self::MarkDelivered {
+                conversation_id,
+                up_to_seq,
+            },
+            ReceiptKind::Seen => Self::MarkRead {
+                conversation_id,
+                up_to_seq,
+            },
+        }
+    }
+
     /// The event's `type` on the wire (`send_message`, …), without serializing it.
     pub fn name(&self) -> &'static str {
         match self {

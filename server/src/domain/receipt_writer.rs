@@ -32,6 +32,9 @@ use tokio::time::Instant;
 /// cost fewer statements.
 const GATHER: Duration = Duration::from_millis(10);
 
+/// How long to wait before trying a failed batch once more.
+const RETRY_AFTER: Duration = Duration::from_millis(100);
+
 /// A receipt arriving within this long of the previous batch's end means a burst.
 const BURST_GAP: Duration = Duration::from_millis(50);
 
@@ -73,12 +76,18 @@ async fn run(store: Store, broker: Broker, mut rx: mpsc::Receiver<PositionMark>)
             gather_more(&mut rx, &mut marks, MAX_POSITION_BATCH, GATHER).await;
         }
         let batch = coalesce(&mut marks);
-        match store.advance_positions(&batch).await {
+        let mut stored = store.advance_positions(&batch).await;
+        if stored.is_err() {
+            // Once more after a pause: a busy pool or a lock timeout usually passes.
+            tokio::time::sleep(RETRY_AFTER).await;
+            stored = store.advance_positions(&batch).await;
+        }
+        match stored {
             Ok(moved) => publish(&broker, &mut leaders, moved).await,
             Err(e) => {
-                // Receipts are reports, not content: the client reports again with its next
-                // one (positions only move forward, so a later one covers this).
-                tracing::warn!(error = %e, size = batch.len(), "could not store a batch of receipts");
+                // Receipts are reports, not content: positions only move forward, so the
+                // client's next receipt in the conversation covers these.
+                tracing::error!(error = %e, size = batch.len(), "could not store a batch of receipts");
             }
         }
         last_end = Some(Instant::now());

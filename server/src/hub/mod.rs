@@ -316,18 +316,6 @@ impl Hub {
             .map_or(0, |e| e.topics.iter().filter(|t| kind(t)).count())
     }
 
-    /// The distinct users with a local session in a topic, sorted.
-    pub fn users_in(&self, topic: Topic) -> Vec<UserId> {
-        let mut users: Vec<UserId> = self
-            .topics
-            .read(&topic)
-            .get(&topic)
-            .map(|t| t.users.keys().copied().collect())
-            .unwrap_or_default();
-        users.sort();
-        users
-    }
-
     /// How many distinct users have a local session in a topic, and who (sorted) when they
     /// are at most `limit` (else an empty list): costs the list only when it is short.
     pub fn users_upto(&self, topic: Topic, limit: usize) -> (usize, Vec<UserId>) {

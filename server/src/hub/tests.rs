@@ -42,7 +42,7 @@ fn unregister_leaves_only_the_sessions_topics_and_reports_last_departures() {
     let (a2, _rx2) = connect(&hub, alice, 4);
     assert_eq!(hub.subscribe(a1, Topic::Viewers(c)), Some(true));
     assert_eq!(hub.subscribe(a2, Topic::Viewers(c)), Some(false));
-    assert_eq!(hub.users_in(Topic::Viewers(c)), vec![alice]);
+    assert_eq!(hub.users_upto(Topic::Viewers(c), 10), (1, vec![alice]));
     let watch = hub.watch_topics();
     let mut watch = watch.expect("first watcher");
     assert!(

@@ -3,10 +3,11 @@
 //! `heartbeat`, `get-online-users`. Payloads are camelCase; ids are Confab's UUIDs and times
 //! RFC 3339 strings.
 
-use super::vocabulary::{self, arg, error_json, iso, unknown, Emit, Inbound, Memory, Vocabulary};
+use super::vocabulary::{arg, error_json, iso, unknown, Emit, Inbound, Memory, Vocabulary};
 use crate::error::AppError;
 use protocol::{
-    ClientEvent, ConversationId, Message, MessageId, Notification, PresenceStatus, Seq, ServerEvent,
+    ClientEvent, ConversationId, Message, MessageId, Notification, PresenceStatus, ReceiptKind,
+    Seq, ServerEvent,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -87,7 +88,12 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
         },
         "mark-delivered" | "mark-read" => {
             let mark: Mark = arg(event, value, "{conversationId, upToSeq}")?;
-            vocabulary::mark(event == "mark-read", mark.conversation_id, mark.up_to_seq)
+            let kind = if event == "mark-read" {
+                ReceiptKind::Seen
+            } else {
+                ReceiptKind::Delivered
+            };
+            ClientEvent::receipt(kind, mark.conversation_id, mark.up_to_seq)
         }
         _ => return Err(unknown(event, Vocabulary::Kebab)),
     }))

@@ -3,12 +3,12 @@
 //! `notification`, `like_update`, `comment_update`. Payloads are objects with snake_case keys;
 //! ids are Confab's UUIDs and times RFC 3339 strings.
 
-use super::vocabulary::{self, arg, error_json, iso, unknown, Emit, Inbound, Memory, Vocabulary};
+use super::vocabulary::{arg, error_json, iso, unknown, Emit, Inbound, Memory, Vocabulary};
 use crate::error::AppError;
 use crate::store::now_ms;
 use protocol::{
-    ClientEvent, ConversationId, Message, MessageId, Notification, PostId, PresenceStatus, Seq,
-    ServerEvent, UserId,
+    ClientEvent, ConversationId, Message, MessageId, Notification, PostId, PresenceStatus,
+    ReceiptKind, Seq, ServerEvent, UserId,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -113,7 +113,12 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
         },
         "mark_delivered" | "mark_read" => {
             let mark: Mark = arg(event, value, "{conversation_id, up_to_seq}")?;
-            vocabulary::mark(event == "mark_read", mark.conversation_id, mark.up_to_seq)
+            let kind = if event == "mark_read" {
+                ReceiptKind::Seen
+            } else {
+                ReceiptKind::Delivered
+            };
+            ClientEvent::receipt(kind, mark.conversation_id, mark.up_to_seq)
         }
         "subscribe_posts" => ClientEvent::SubscribePosts {
             post_ids: arg::<Posts>(event, value, "{post_ids}")?.post_ids,

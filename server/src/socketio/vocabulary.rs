@@ -217,21 +217,6 @@ pub fn arg<T: DeserializeOwned>(event: &str, arg: Value, expected: &str) -> Resu
         .map_err(|e| AppError::InvalidPayload(format!("{event} takes {expected}: {e}")))
 }
 
-/// `mark_read` (when `read`) or `mark_delivered`.
-pub fn mark(read: bool, conversation_id: ConversationId, up_to_seq: Seq) -> ClientEvent {
-    if read {
-        ClientEvent::MarkRead {
-            conversation_id,
-            up_to_seq,
-        }
-    } else {
-        ClientEvent::MarkDelivered {
-            conversation_id,
-            up_to_seq,
-        }
-    }
-}
-
 /// The error for an event name the vocabulary does not have. Naming the socket's vocabulary
 /// tells a client that mixes the two (`join_conversation` on a kebab-case socket) what is wrong.
 pub fn unknown(event: &str, vocabulary: Vocabulary) -> AppError {

@@ -229,20 +229,14 @@ impl Store {
             let entry = reads.entry((&keys[*i].0, &keys[*i].1)).or_default();
             *entry = (*entry).max(seq);
         }
-        let sql = format!(
-            "UPDATE conversation_members SET \
-               last_read_seq = CASE WHEN last_read_seq > v.column3 THEN last_read_seq \
-                 ELSE v.column3 END, \
-               last_delivered_seq = CASE WHEN last_delivered_seq > v.column3 \
-                 THEN last_delivered_seq ELSE v.column3 END \
-             FROM (VALUES {}) AS v \
-             WHERE conversation_members.conversation_id = v.column1 \
-               AND conversation_members.user_id = v.column2",
-            value_rows(self.backend, reads.len(), 3)
-        );
+        let sql = super::receipts::move_positions_sql(self.backend, reads.len());
         let mut query = sqlx::query(&sql);
         for ((conversation, sender), seq) in &reads {
-            query = query.bind(*conversation).bind(*sender).bind(*seq);
+            query = query
+                .bind(*conversation)
+                .bind(*sender)
+                .bind(*seq)
+                .bind(*seq);
         }
         query.execute(&mut *tx).await?;
         tx.commit().await?;

@@ -1,6 +1,6 @@
 //! Read positions, delivery positions and unread counts.
 
-use super::{parse_id, value_rows, Store};
+use super::{parse_id, value_rows, Backend, Store};
 use crate::error::AppError;
 use protocol::{ConversationId, Seq, UnreadCount, UserId};
 use std::collections::HashMap;
@@ -44,25 +44,39 @@ pub enum Position {
     Read,
 }
 
-/// Unread messages of a member in each of their conversations: the messages after their read
-/// position minus the deleted ones from others (sending moves the sender's own read position, so
-/// none of their own messages is after it). Costs the member's conversations and the deletions
-/// after their read positions, never the backlog of unread messages.
-const UNREAD_SELECT: &str = "SELECT cm.conversation_id, c.last_seq, \
-       c.last_seq - cm.last_read_seq - (SELECT COUNT(*) FROM messages d \
-         WHERE d.conversation_id = cm.conversation_id AND d.seq > cm.last_read_seq \
-           AND d.deleted_at IS NOT NULL AND d.sender_id <> cm.user_id), \
-       cm.last_read_seq \
-     FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id \
-     WHERE cm.user_id = $1";
+/// A member's unread messages in a conversation `c` (joined as `c`), as SQL over the given
+/// column expressions: the messages after their read position minus the deleted ones from others
+/// (sending moves the sender's own read position, so none of their own messages is after it).
+/// Costs the deletions after the read position, never the backlog of unread messages.
+fn unread_sql(conversation: &str, user: &str, read_seq: &str) -> String {
+    format!(
+        "c.last_seq - {read_seq} - (SELECT COUNT(*) FROM messages d \
+           WHERE d.conversation_id = {conversation} AND d.seq > {read_seq} \
+             AND d.deleted_at IS NOT NULL AND d.sender_id <> {user})"
+    )
+}
+
+/// `UPDATE` of many members' positions from a `VALUES` list of (conversation, user, delivered,
+/// read) rows: each position only moves forward, also against a concurrent writer.
+pub(super) fn move_positions_sql(backend: Backend, rows: usize) -> String {
+    format!(
+        "UPDATE conversation_members SET \
+           last_delivered_seq = CASE WHEN last_delivered_seq > v.column3 \
+             THEN last_delivered_seq ELSE v.column3 END, \
+           last_read_seq = CASE WHEN last_read_seq > v.column4 \
+             THEN last_read_seq ELSE v.column4 END \
+         FROM (VALUES {}) AS v \
+         WHERE conversation_members.conversation_id = v.column1 \
+           AND conversation_members.user_id = v.column2",
+        value_rows(backend, rows, 4)
+    )
+}
 
 /// A member's unread counts, from one query.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UnreadState {
     /// Per conversation: its count and its newest sequence number.
     pub conversations: Vec<UnreadCount>,
-    /// The member's read position in each conversation.
-    pub read_seqs: HashMap<ConversationId, Seq>,
     /// Sum over all conversations.
     pub total: i64,
 }
@@ -133,19 +147,8 @@ impl Store {
         if moved.is_empty() {
             return Ok(moved);
         }
-        // Positions only move forward, also against a concurrent writer (a send moves the
-        // sender's own positions).
-        let sql = format!(
-            "UPDATE conversation_members SET \
-               last_delivered_seq = CASE WHEN last_delivered_seq > v.column3 \
-                 THEN last_delivered_seq ELSE v.column3 END, \
-               last_read_seq = CASE WHEN last_read_seq > v.column4 \
-                 THEN last_read_seq ELSE v.column4 END \
-             FROM (VALUES {}) AS v \
-             WHERE conversation_members.conversation_id = v.column1 \
-               AND conversation_members.user_id = v.column2",
-            value_rows(self.backend, moved.len(), 4)
-        );
+        // A send moves the sender's own positions concurrently: forward only.
+        let sql = move_positions_sql(self.backend, moved.len());
         let mut query = sqlx::query(&sql);
         for m in &moved {
             query = query
@@ -162,11 +165,9 @@ impl Store {
             // The unread count of each conversation read: newer messages minus deleted ones from
             // others (this conversation only, never the reader's others).
             let sql = format!(
-                "SELECT v.column1, v.column2, c.last_seq - v.column3 - \
-                   (SELECT COUNT(*) FROM messages d WHERE d.conversation_id = v.column1 \
-                     AND d.seq > v.column3 AND d.deleted_at IS NOT NULL \
-                     AND d.sender_id <> v.column2) \
+                "SELECT v.column1, v.column2, {} \
                  FROM (VALUES {}) AS v JOIN conversations c ON c.id = v.column1",
+                unread_sql("v.column1", "v.column2", "v.column3"),
                 value_rows(self.backend, reads.len(), 3)
             );
             let mut query = sqlx::query_as::<_, (String, String, i64)>(&sql);
@@ -193,16 +194,21 @@ impl Store {
 
     /// Unread counts of every conversation of `user`, including zeros, and the total.
     pub async fn unread_state(&self, user: UserId) -> Result<UnreadState, AppError> {
-        let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(UNREAD_SELECT)
+        let sql = format!(
+            "SELECT cm.conversation_id, c.last_seq, {} \
+             FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id \
+             WHERE cm.user_id = $1",
+            unread_sql("cm.conversation_id", "cm.user_id", "cm.last_read_seq")
+        );
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(&sql)
             .bind(user.to_string())
             .fetch_all(&self.pool)
             .await?;
         let mut state = UnreadState::default();
-        for (conversation, last_seq, unread, read_seq) in rows {
+        for (conversation, last_seq, unread) in rows {
             let conversation_id = parse_id(&conversation)?;
             let unread = unread.max(0);
             state.total += unread;
-            state.read_seqs.insert(conversation_id, read_seq);
             state.conversations.push(UnreadCount {
                 conversation_id,
                 unread,

@@ -131,13 +131,7 @@ async fn a_conversation_announces_a_bounded_number_of_typists_at_a_time() {
         .await;
     }
     let seen = watcher.collect_for(Duration::from_millis(700)).await;
-    let started: Vec<_> = seen
-        .iter()
-        .filter_map(|e| match e {
-            ServerEvent::TypingStarted { user_id, .. } => Some(*user_id),
-            _ => None,
-        })
-        .collect();
+    let started = typists_started(&seen);
     let limit = confab_server::typing::MAX_ANNOUNCED_TYPISTS;
     assert_eq!(started.len(), limit, "{seen:?}");
     // One announced typist stops: announced, and their slot goes to a waiting typist at its
@@ -168,18 +162,24 @@ async fn a_conversation_announces_a_bounded_number_of_typists_at_a_time() {
             .await;
     }
     let later = watcher.collect_for(Duration::from_millis(700)).await;
-    let newly: Vec<_> = later
-        .iter()
-        .filter_map(|e| match e {
-            ServerEvent::TypingStarted { user_id, .. } if !started.contains(user_id) => {
-                Some(*user_id)
-            }
-            _ => None,
-        })
+    let newly: Vec<_> = typists_started(&later)
+        .into_iter()
+        .filter(|u| !started.contains(u))
         .collect();
     assert_eq!(
         newly.len(),
         1,
         "one freed slot, one newly announced typist: {later:?}"
     );
+}
+
+/// Who a list of events announces as starting to type, in order.
+fn typists_started(events: &[ServerEvent]) -> Vec<protocol::UserId> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ServerEvent::TypingStarted { user_id, .. } => Some(*user_id),
+            _ => None,
+        })
+        .collect()
 }
