@@ -51,45 +51,7 @@ pub enum Scenario {
         hold: u64,
     },
     /// Connect every member of the seeded groups, then senders in each group send messages.
-    Group {
-        /// Connects per second.
-        #[arg(long, default_value_t = 1000)]
-        rate: u32,
-        /// Senders per group (0: a connect storm only).
-        #[arg(long, default_value_t = 1)]
-        senders: usize,
-        /// Messages per second per sender.
-        #[arg(long, default_value_t = 10)]
-        msg_rate: u32,
-        /// Seconds of sending.
-        #[arg(long, default_value_t = 20)]
-        duration: u64,
-        /// Use only the first N groups.
-        #[arg(long)]
-        groups: Option<usize>,
-        /// Members other than the senders listen through the Socket.IO gateway (snake_case
-        /// vocabulary) instead of the native WebSocket.
-        #[arg(long)]
-        socketio: bool,
-        /// With `--socketio`, the senders go through Socket.IO too (needed for a server that
-        /// speaks only Socket.IO, such as the Node reference peer in `bench/peers/`).
-        #[arg(long)]
-        all_socketio: bool,
-        /// Listeners behave like the web app: three in four have their group open
-        /// (`join_conversation` before the sending starts) and report every message as read,
-        /// the others have it in the background and confirm delivery; all type now and then and
-        /// watch the presence of some members.
-        #[arg(long)]
-        app: bool,
-        /// With `--app`: seconds between one listener's typing bursts (0: never). Each burst
-        /// is one `typing_start` that the server ends after 5 s.
-        #[arg(long, default_value_t = 120)]
-        typing_every: u64,
-        /// With `--app`: members whose presence each listener watches (native only: the
-        /// gateway watches a conversation's members itself when it is joined).
-        #[arg(long, default_value_t = 20)]
-        watch: usize,
-    },
+    Group(GroupArgs),
     /// Both members of each seeded direct conversation connect; one side sends.
     Direct {
         /// Persisted sends per second over all pairs.
@@ -132,6 +94,48 @@ pub enum Scenario {
         #[arg(long, default_value_t = 20)]
         missed: usize,
     },
+}
+
+/// The `group` scenario's settings.
+#[derive(Clone, Copy, Debug, clap::Args)]
+pub struct GroupArgs {
+    /// Connects per second.
+    #[arg(long, default_value_t = 1000)]
+    pub rate: u32,
+    /// Senders per group (0: a connect storm only).
+    #[arg(long, default_value_t = 1)]
+    pub senders: usize,
+    /// Messages per second per sender.
+    #[arg(long, default_value_t = 10)]
+    pub msg_rate: u32,
+    /// Seconds of sending.
+    #[arg(long, default_value_t = 20)]
+    pub duration: u64,
+    /// Use only the first N groups.
+    #[arg(long)]
+    pub groups: Option<usize>,
+    /// Members other than the senders listen through the Socket.IO gateway (snake_case
+    /// vocabulary) instead of the native WebSocket.
+    #[arg(long)]
+    pub socketio: bool,
+    /// With `--socketio`, the senders go through Socket.IO too (needed for a server that
+    /// speaks only Socket.IO, such as the Node reference peer in `bench/peers/`).
+    #[arg(long)]
+    pub all_socketio: bool,
+    /// Listeners behave like the web app: three in four have their group open
+    /// (`join_conversation` before the sending starts) and report every message as read,
+    /// the others have it in the background and confirm delivery; all type now and then and
+    /// watch the presence of some members.
+    #[arg(long)]
+    pub app: bool,
+    /// With `--app`: seconds between one listener's typing bursts (0: never). Each burst
+    /// is one `typing_start` that the server ends after 5 s.
+    #[arg(long, default_value_t = 120)]
+    pub typing_every: u64,
+    /// With `--app`: members whose presence each listener watches (native only: the
+    /// gateway watches a conversation's members itself when it is joined).
+    #[arg(long, default_value_t = 20)]
+    pub watch: usize,
 }
 
 #[tokio::main]

@@ -3,7 +3,7 @@
 use crate::client::{self, now_us, Frame, Sink, Stream};
 use crate::listener::{App, Listener, Seen, Sending};
 use crate::proc;
-use crate::{Args, Scenario};
+use crate::{Args, GroupArgs, Scenario};
 use futures_util::StreamExt;
 use protocol::ConversationId;
 use serde::Deserialize;
@@ -74,33 +74,7 @@ pub async fn run(args: Args) -> Result<(), String> {
     };
     match args.scenario {
         Scenario::Idle { users, rate, hold } => idle(&cx, users, rate, hold).await,
-        Scenario::Group {
-            rate,
-            senders,
-            msg_rate,
-            duration,
-            groups,
-            socketio,
-            all_socketio,
-            app,
-            typing_every,
-            watch,
-        } => {
-            let load = GroupLoad {
-                rate,
-                senders,
-                msg_rate,
-                duration,
-                groups,
-                socketio,
-                all_socketio,
-                app: app.then_some(AppLoad {
-                    typing_every,
-                    watch,
-                }),
-            };
-            group(&cx, load).await
-        }
+        Scenario::Group(load) => group(&cx, &load).await,
         Scenario::Direct {
             rate,
             duration,
@@ -287,27 +261,8 @@ fn print_delivery(cx: &Ctx, seen: &mut Seen, expected: u64, secs: f64, cpu0: Opt
     }
 }
 
-/// The `group` scenario's settings.
-struct GroupLoad {
-    rate: u32,
-    senders: usize,
-    msg_rate: u32,
-    duration: u64,
-    groups: Option<usize>,
-    socketio: bool,
-    all_socketio: bool,
-    app: Option<AppLoad>,
-}
-
-/// How listeners behave like the web app (`--app`).
-#[derive(Clone, Copy)]
-struct AppLoad {
-    typing_every: u64,
-    watch: usize,
-}
-
-async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
-    let GroupLoad {
+async fn group(cx: &Ctx, load: &GroupArgs) -> Result<(), String> {
+    let GroupArgs {
         rate,
         senders,
         msg_rate,
@@ -315,8 +270,11 @@ async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
         groups,
         socketio,
         all_socketio,
-        app,
-    } = load;
+        ..
+    } = *load;
+    // How listeners behave like the web app (`--app`): every how many seconds they type, and
+    // how many members' presence they watch.
+    let app = load.app.then_some((load.typing_every, load.watch));
     let groups: Vec<&SeededConversation> = cx
         .seed
         .groups
@@ -374,7 +332,7 @@ async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
             sender_conns.push((sink, stream, g, through_gateway));
             continue;
         }
-        let app = app.map(|a| {
+        let app = app.map(|(typing_every, watch)| {
             // One in four has the app in the background.
             let viewing = !connected_in[g].is_multiple_of(4);
             opening += usize::from(viewing);
@@ -385,10 +343,10 @@ async fn group(cx: &Ctx, load: GroupLoad) -> Result<(), String> {
                 watch: members
                     .iter()
                     .filter(|&&m| m != *user)
-                    .take(a.watch)
+                    .take(watch)
                     .map(|&m| cx.seed.users[m].id)
                     .collect(),
-                typing_every: (a.typing_every > 0).then(|| Duration::from_secs(a.typing_every)),
+                typing_every: (typing_every > 0).then(|| Duration::from_secs(typing_every)),
                 joined: joined.clone(),
             }
         });
