@@ -97,6 +97,30 @@ pub struct Config {
     #[arg(long, env = "CONFAB_IDLE_TIMEOUT_MS", default_value_t = 60_000)]
     pub idle_timeout_ms: u64,
 
+    /// Socket.IO gateway: Engine.IO `pingInterval`, milliseconds between the server's pings.
+    #[arg(
+        long,
+        env = "CONFAB_SOCKETIO_PING_INTERVAL_MS",
+        default_value_t = 25_000
+    )]
+    pub socketio_ping_interval_ms: u64,
+
+    /// Socket.IO gateway: Engine.IO `pingTimeout`, milliseconds the client has to answer a ping
+    /// before the connection is closed.
+    #[arg(
+        long,
+        env = "CONFAB_SOCKETIO_PING_TIMEOUT_MS",
+        default_value_t = 20_000
+    )]
+    pub socketio_ping_timeout_ms: u64,
+
+    /// Socket.IO gateway: Engine.IO `maxPayload`, the largest HTTP long-polling request body
+    /// and WebSocket message read, in bytes (events over `--max-frame-bytes` are refused one by
+    /// one with `PAYLOAD_TOO_LARGE`; beyond this the transport is closed). At most 1 MiB.
+    #[arg(long, env = "CONFAB_SOCKETIO_MAX_PAYLOAD", default_value_t = 1_000_000,
+          value_parser = clap::value_parser!(u64).range(1024..=1_048_576))]
+    pub socketio_max_payload: u64,
+
     /// Milliseconds a user stays online after their last session closes (reconnect grace).
     #[arg(long, env = "CONFAB_PRESENCE_GRACE_MS", default_value_t = 5_000)]
     pub presence_grace_ms: u64,

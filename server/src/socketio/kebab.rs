@@ -6,8 +6,8 @@
 use super::vocabulary::{arg, error_json, iso, unknown, Emit, Inbound, Memory, Vocabulary};
 use crate::error::AppError;
 use protocol::{
-    ClientEvent, ConversationId, Message, MessageId, Notification, PresenceStatus, ReceiptKind,
-    Seq, ServerEvent,
+    ClientEvent, ConversationId, ErrorCode, Message, MessageId, Notification, PresenceStatus,
+    ReceiptKind, Seq, ServerEvent,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -97,6 +97,21 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
         }
         _ => return Err(unknown(event, Vocabulary::Kebab)),
     }))
+}
+
+/// The reference's own code for a failed request, where it has one: a `join-room` refused
+/// (not a member, no such conversation, a malformed id) is `JOIN_ROOM_FAILED`.
+pub fn error_code(event: &str, code: ErrorCode) -> Option<&'static str> {
+    match (event, code) {
+        (
+            "join-room",
+            ErrorCode::NotAMember
+            | ErrorCode::NotFound
+            | ErrorCode::Forbidden
+            | ErrorCode::InvalidPayload,
+        ) => Some("JOIN_ROOM_FAILED"),
+        _ => None,
+    }
 }
 
 /// The kebab-case events for a Confab event.
@@ -286,6 +301,20 @@ mod tests {
         // A snake_case event on a kebab-case socket: the error says which vocabulary it speaks.
         assert!(err.public_message().contains("unknown event"));
         assert!(err.public_message().contains("kebab-case"));
+    }
+
+    #[test]
+    fn a_refused_join_is_join_room_failed_and_other_failures_keep_their_codes() {
+        assert_eq!(
+            error_code("join-room", ErrorCode::NotAMember),
+            Some("JOIN_ROOM_FAILED")
+        );
+        assert_eq!(
+            error_code("join-room", ErrorCode::InvalidPayload),
+            Some("JOIN_ROOM_FAILED")
+        );
+        assert_eq!(error_code("join-room", ErrorCode::RateLimited), None);
+        assert_eq!(error_code("typing-start", ErrorCode::NotAMember), None);
     }
 
     #[test]

@@ -31,6 +31,7 @@ use socketioxide::layer::SocketIoLayer;
 use socketioxide::SocketIo;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 pub use vocabulary::Vocabulary;
 
 /// The handshake's `auth` object (all optional).
@@ -73,14 +74,20 @@ impl fmt::Display for Refusal {
 /// other request on).
 pub fn layer(state: &AppState) -> SocketIoLayer {
     let config = &state.config;
+    // As on `/ws`: events over `max_frame_bytes` are refused one by one (the session goes on);
+    // beyond `maxPayload` (at most the hard cap) the transport is closed.
+    let max_payload = config
+        .socketio_max_payload
+        .min(u64::try_from(HARD_FRAME_CAP).unwrap_or(u64::MAX));
+    let max_message = usize::try_from(max_payload).unwrap_or(HARD_FRAME_CAP);
     let (layer, io) = SocketIo::builder()
-        // As on `/ws`: events over `max_frame_bytes` are refused one by one (the session
-        // goes on); beyond the hard cap the transport is closed.
-        .max_payload(u64::try_from(HARD_FRAME_CAP).unwrap_or(u64::MAX))
+        .ping_interval(Duration::from_millis(config.socketio_ping_interval_ms))
+        .ping_timeout(Duration::from_millis(config.socketio_ping_timeout_ms))
+        .max_payload(max_payload)
         // Chat events are small; a larger one is read in several chunks.
         .ws_read_buffer_size(1024)
-        .ws_max_message_size(HARD_FRAME_CAP)
-        .ws_max_frame_size(HARD_FRAME_CAP)
+        .ws_max_message_size(max_message)
+        .ws_max_frame_size(max_message)
         .max_buffer_size(config.outbound_queue)
         .connect_timeout(config.auth_timeout())
         .build_layer();

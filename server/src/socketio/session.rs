@@ -18,7 +18,7 @@ use crate::hub::{CloseReason, Outbox, OutboxReceiver, Received};
 use crate::metrics::{Limit, Metrics, OpenConnection};
 use crate::state::AppState;
 use crate::typing::TypingState;
-use crate::ws::context::{send_error, Context};
+use crate::ws::context::Context;
 use crate::ws::handlers;
 use crate::ws::rate::{EventRate, Rate};
 use axum::extract::ws::Utf8Bytes;
@@ -338,15 +338,15 @@ impl Link {
                             return Ok(user);
                         }
                         Err(error) => {
-                            self.fail(request.ack, &error);
+                            self.fail(&request.event, request.ack, &error);
                             return Err(Some(close::AUTH_FAILED));
                         }
                     }
                 }
-                Ok(_) => self.fail(request.ack, &AppError::NotAuthenticated),
+                Ok(_) => self.fail(&request.event, request.ack, &AppError::NotAuthenticated),
                 Err(error) => {
                     self.metrics.invalid_event();
-                    self.fail(request.ack, &error);
+                    self.fail(&request.event, request.ack, &error);
                 }
             }
         }
@@ -379,7 +379,9 @@ impl Link {
         };
         let event = match self.vocabulary.parse(&request.event, request.arg) {
             Ok(Inbound::Event(event)) => event,
-            Ok(Inbound::Auth(_)) => return self.fail(request.ack, &AppError::AlreadyAuthenticated),
+            Ok(Inbound::Auth(_)) => {
+                return self.fail(&request.event, request.ack, &AppError::AlreadyAuthenticated)
+            }
             Ok(Inbound::OnlineUsers(conversation)) => {
                 let online = presence::online_members(&cx.state, cx.actor(), conversation);
                 return match online.await {
@@ -389,12 +391,12 @@ impl Link {
                         let data = emit.args.into_iter().next().unwrap_or_default();
                         let _ = request.ack.send(&json!({ "ok": true, "data": data }));
                     }
-                    Err(error) => self.fail(request.ack, &error),
+                    Err(error) => self.fail(&request.event, request.ack, &error),
                 };
             }
             Err(error) => {
                 self.metrics.invalid_event();
-                return self.fail(request.ack, &error);
+                return self.fail(&request.event, request.ack, &error);
             }
         };
         self.metrics.event(event.name());
@@ -431,7 +433,12 @@ impl Link {
                     self.watch_members(cx, conversation).await;
                 }
             }
-            Err(error) => send_error(&outbox, Some(id.clone()), &error),
+            Err(error) => {
+                // Answered here, in the vocabulary's words for what failed.
+                if let Some(ack) = self.acks.remove(&id) {
+                    self.fail(&request.event, ack, &error);
+                }
+            }
         }
         // The reply (or error) is queued by now: render it, so its acknowledgement goes with it.
         let drained = poll_fn(|c| Poll::Ready(receiver.poll_recv(c, pending))).await;
@@ -513,10 +520,12 @@ impl Link {
         }
     }
 
-    /// Emits an error event and answers the acknowledgement with it.
-    fn fail(&mut self, ack: AckSender, error: &AppError) {
-        let _ = ack.send(&ack_error(error));
-        self.emit(&Emit::one("error", app_error_json(error)));
+    /// Answers a failed request (`event`) with an error event and its acknowledgement, both
+    /// with the vocabulary's code for the failure.
+    fn fail(&mut self, event: &str, ack: AckSender, error: &AppError) {
+        let error = self.vocabulary.request_error(event, error);
+        let _ = ack.send(&json!({ "ok": false, "error": error }));
+        self.emit(&Emit::one("error", error));
     }
 
     /// Emits an event, ignoring failures (the session loop notices a closed socket).

@@ -89,6 +89,20 @@ impl Vocabulary {
         }
     }
 
+    /// The error for a failed request (`event`): `{code, message}`, with the code the
+    /// vocabulary's reference gives that failure where it has its own (a kebab-case
+    /// `join-room` refused is `JOIN_ROOM_FAILED`), else Confab's.
+    pub fn request_error(self, event: &str, error: &AppError) -> Value {
+        let own = match self {
+            Self::Kebab => kebab::error_code(event, error.code()),
+            Self::Snake => None,
+        };
+        match own {
+            Some(code) => json!({ "code": code, "message": error.public_message() }),
+            None => app_error_json(error),
+        }
+    }
+
     /// `get-online-users` / `get_online_users`'s answer.
     pub fn online_users(self, conversation: ConversationId, users: &[UserId]) -> Emit {
         match self {

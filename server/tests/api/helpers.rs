@@ -8,6 +8,7 @@ use protocol::rest::AuthResponse;
 use protocol::{ClientEvent, ClientFrame, ErrorCode, ServerEvent, ServerFrame, User};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -20,6 +21,9 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// The secret tests sign with (the server is configured with it).
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+/// Seedings so far in this process, to name each one's users apart.
+static SEEDS: AtomicUsize = AtomicUsize::new(0);
 
 /// How long `expect` waits for a matching frame.
 const EXPECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -40,7 +44,8 @@ fn init_tracing() {
         if std::env::var_os("TEST_LOG").is_some() {
             tracing_subscriber::fmt()
                 .with_env_filter("info,confab_server=debug")
-                .init();
+                .try_init()
+                .ok();
         }
     });
 }
@@ -176,7 +181,12 @@ impl TestApp {
             groups: 1,
             group_size: users,
             directs: 0,
-            prefix: format!("s{}x", self.addr.port()),
+            // Distinct per call: a test may seed several groups.
+            prefix: format!(
+                "s{}n{}x",
+                self.addr.port(),
+                SEEDS.fetch_add(1, Ordering::Relaxed)
+            ),
             password: "password".into(),
             out: "unused".into(),
         };
@@ -636,4 +646,83 @@ pub async fn flood_until_dropped(
         }
     }
     false
+}
+
+/// A raw Engine.IO v4 WebSocket.
+pub type Stream = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens an Engine.IO WebSocket and connects to the `/` namespace with `auth`; returns the
+/// socket after the first event (`connected`, with a handshake token).
+pub async fn socketio(app: &TestApp, auth: &Value) -> (Stream, Value) {
+    let url = format!(
+        "ws://{}/socket.io/?EIO=4&transport=websocket",
+        app.url("").trim_start_matches("http://")
+    );
+    let (mut stream, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("upgrade");
+    let open = next_text(&mut stream).await;
+    assert!(open.starts_with('0'), "Engine.IO open packet, got {open}");
+    stream
+        .send(Message::text(format!("40{auth}")))
+        .await
+        .unwrap();
+    let connect = next_text(&mut stream).await;
+    assert!(
+        connect.starts_with("40"),
+        "namespace connect, got {connect}"
+    );
+    let first = next_text(&mut stream).await;
+    let event: Value = serde_json::from_str(first.strip_prefix("42").expect("an event")).unwrap();
+    (stream, event)
+}
+
+/// The next Engine.IO packet other than a ping (which is answered).
+pub async fn next_text(stream: &mut Stream) -> String {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("a packet within 10 s")
+            .expect("the stream is open")
+            .expect("a message");
+        let text = message.into_text().expect("text").to_string();
+        if text == "2" {
+            stream.send(Message::text("3")).await.unwrap();
+            continue;
+        }
+        return text;
+    }
+}
+
+/// Joins a conversation over a snake_case socket; returns the acknowledgement and every event
+/// (`[name, payload]`) that arrived before it or within a moment after.
+pub async fn join_and_listen(
+    stream: &mut Stream,
+    conversation: protocol::ConversationId,
+) -> (Value, Vec<Value>) {
+    let join = serde_json::json!(["join_conversation", { "conversation_id": conversation }]);
+    stream
+        .send(Message::text(format!("427{join}")))
+        .await
+        .unwrap();
+    let mut events = Vec::new();
+    let mut ack = None;
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(800);
+    while ack.is_none() || tokio::time::Instant::now() < deadline {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let packet = if ack.is_none() {
+            next_text(stream).await
+        } else {
+            match tokio::time::timeout(left, next_text(stream)).await {
+                Ok(p) => p,
+                Err(_) => break,
+            }
+        };
+        if let Some(body) = packet.strip_prefix("437") {
+            ack = Some(serde_json::from_str::<Value>(body).unwrap());
+        } else if let Some(body) = packet.strip_prefix("42") {
+            events.push(serde_json::from_str(body).unwrap());
+        }
+    }
+    (ack.unwrap(), events)
 }

@@ -4,56 +4,10 @@
 //! `end2end/tests/socketio.spec.ts`.
 
 use crate::helpers::*;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use serde_json::Value;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Stream = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// Opens an Engine.IO WebSocket and connects to the `/` namespace with `auth`; returns the
-/// socket after the first event (`connected`, with a handshake token).
-async fn socketio(app: &TestApp, auth: &Value) -> (Stream, Value) {
-    let url = format!(
-        "ws://{}/socket.io/?EIO=4&transport=websocket",
-        app.url("").trim_start_matches("http://")
-    );
-    let (mut stream, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .expect("upgrade");
-    let open = next_text(&mut stream).await;
-    assert!(open.starts_with('0'), "Engine.IO open packet, got {open}");
-    stream
-        .send(Message::text(format!("40{auth}")))
-        .await
-        .unwrap();
-    let connect = next_text(&mut stream).await;
-    assert!(
-        connect.starts_with("40"),
-        "namespace connect, got {connect}"
-    );
-    let first = next_text(&mut stream).await;
-    let event: Value = serde_json::from_str(first.strip_prefix("42").expect("an event")).unwrap();
-    (stream, event)
-}
-
-/// The next Engine.IO packet other than a ping (which is answered).
-async fn next_text(stream: &mut Stream) -> String {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), stream.next())
-            .await
-            .expect("a packet within 10 s")
-            .expect("the stream is open")
-            .expect("a message");
-        let text = message.into_text().expect("text").to_string();
-        if text == "2" {
-            stream.send(Message::text("3")).await.unwrap();
-            continue;
-        }
-        return text;
-    }
-}
 
 #[tokio::test]
 async fn a_socketio_client_that_stops_reading_is_dropped_and_memory_stays_bounded() {
@@ -129,39 +83,6 @@ async fn the_engine_io_handshake_and_a_refusal_look_as_socket_io_clients_expect(
             .starts_with("AUTH_FAILED: "),
         "{error}"
     );
-}
-
-/// Joins a conversation over a snake_case socket; returns the acknowledgement and every event
-/// (`[name, payload]`) that arrived before it or within a moment after.
-async fn join_and_listen(
-    stream: &mut Stream,
-    conversation: protocol::ConversationId,
-) -> (Value, Vec<Value>) {
-    let join = serde_json::json!(["join_conversation", { "conversation_id": conversation }]);
-    stream
-        .send(Message::text(format!("427{join}")))
-        .await
-        .unwrap();
-    let mut events = Vec::new();
-    let mut ack = None;
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(800);
-    while ack.is_none() || tokio::time::Instant::now() < deadline {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let packet = if ack.is_none() {
-            next_text(stream).await
-        } else {
-            match tokio::time::timeout(left, next_text(stream)).await {
-                Ok(p) => p,
-                Err(_) => break,
-            }
-        };
-        if let Some(body) = packet.strip_prefix("437") {
-            ack = Some(serde_json::from_str::<Value>(body).unwrap());
-        } else if let Some(body) = packet.strip_prefix("42") {
-            events.push(serde_json::from_str(body).unwrap());
-        }
-    }
-    (ack.unwrap(), events)
 }
 
 #[tokio::test]
@@ -241,4 +162,47 @@ async fn a_socketio_client_joins_a_2000_member_group_with_the_default_queue() {
         "{events:?}"
     );
     drop(online);
+}
+
+#[tokio::test]
+async fn engine_io_timings_and_payload_limit_are_configurable() {
+    let app = spawn_app_with(&[
+        "--socketio-ping-interval-ms",
+        "300",
+        "--socketio-ping-timeout-ms",
+        "200",
+        "--socketio-max-payload",
+        "100000",
+    ])
+    .await;
+    // The open packet announces them, as the Engine.IO protocol's handshake does.
+    let url = format!(
+        "ws://{}/socket.io/?EIO=4&transport=websocket",
+        app.url("").trim_start_matches("http://")
+    );
+    let (mut stream, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let open = next_text(&mut stream).await;
+    let open: Value = serde_json::from_str(open.strip_prefix('0').expect("open")).unwrap();
+    assert_eq!(open["pingInterval"], 300, "{open}");
+    assert_eq!(open["pingTimeout"], 200, "{open}");
+    assert_eq!(open["maxPayload"], 100000, "{open}");
+    // A client that never answers pings is closed after about interval + timeout.
+    let started = std::time::Instant::now();
+    loop {
+        match tokio::time::timeout(
+            Duration::from_secs(5),
+            futures_util::StreamExt::next(&mut stream),
+        )
+        .await
+        .expect("closed within 5 s")
+        {
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+            Some(Ok(_)) => {}
+        }
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
