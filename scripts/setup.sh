@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent tool setup shared by run.sh and test.sh. Each step is skipped when already done.
-# Usage: scripts/setup.sh [wasm] [leptos] [npm] [e2e] [redis]
+# Usage: scripts/setup.sh [wasm] [leptos] [npm] [e2e] [redis] [python]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,6 +69,27 @@ setup_redis() {
   fi
 }
 
+# python-socketio, the Flask-SocketIO systems' Python client, in a virtualenv outside the clone
+# (end2end/tests/python.ts runs it); installed again whenever its requirements change.
+python_env() {
+  echo "${CONFAB_PYTHON_ENV:-${XDG_CACHE_HOME:-$HOME/.cache}/confab/python}"
+}
+
+setup_python() {
+  local env
+  env=$(python_env)
+  if ! cmp -s end2end/python/requirements.txt "$env/.confab-installed-requirements"; then
+    say "installing python-socketio for the Flask-SocketIO client tests"
+    if ! python3 -m venv --help >/dev/null 2>&1; then
+      as_root apt-get update -qq
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv
+    fi
+    python3 -m venv "$env"
+    "$env/bin/pip" install -q -r end2end/python/requirements.txt
+    cp end2end/python/requirements.txt "$env/.confab-installed-requirements"
+  fi
+}
+
 for step in "${@:-wasm}"; do
   case "$step" in
     wasm) setup_wasm ;;
@@ -76,6 +97,7 @@ for step in "${@:-wasm}"; do
     npm) setup_npm ;;
     e2e) setup_e2e ;;
     redis) setup_redis ;;
+    python) setup_python ;;
     *) echo "unknown setup step: $step" >&2; exit 2 ;;
   esac
 done

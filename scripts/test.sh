@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 say() { printf '\033[1;32m[test]\033[0m %s\n' "$*"; }
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 
-scripts/setup.sh wasm e2e redis
+scripts/setup.sh wasm e2e redis python
 
 say "formatting"
 cargo fmt --all -- --check

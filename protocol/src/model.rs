@@ -54,6 +54,10 @@ pub struct Conversation {
     pub kind: ConversationKind,
     /// The group's name; `None` for direct conversations.
     pub title: Option<String>,
+    /// Where the conversation comes from when a product aggregates several (`whatsapp`,
+    /// `telegram`…); `None` for Confab's own (since protocol version 4).
+    #[serde(default)]
+    pub platform: Option<String>,
     /// Current members.
     pub members: Vec<User>,
     /// The sequence number of the newest message (0 when empty).

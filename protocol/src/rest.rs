@@ -18,6 +18,10 @@ pub struct RegisterRequest {
     /// Optional display name (defaults to the username), at most 64 characters.
     #[serde(default)]
     pub display_name: Option<String>,
+    /// Optional email address (unique; told back to the user only, e.g. by the Socket.IO
+    /// gateway's `authenticated {userId, email}`).
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// `POST /api/auth/login`.
@@ -81,6 +85,10 @@ pub enum CreateConversationRequest {
         /// Other initial members.
         #[serde(default)]
         member_ids: Vec<UserId>,
+        /// Where the conversation comes from when a product aggregates several (`whatsapp`,
+        /// `telegram`…): 1–32 of `a-z 0-9 _ -`. Absent for Confab's own.
+        #[serde(default)]
+        platform: Option<String>,
     },
 }
 
@@ -183,6 +191,44 @@ pub struct Health {
     pub version: String,
     /// [`crate::PROTOCOL_VERSION`].
     pub protocol_version: u32,
+    /// When this answer was made, RFC 3339 in UTC (the messaging hub's `/health` carries it).
+    #[serde(default)]
+    pub timestamp: String,
+    /// The same state in the messaging hub's shape (`../shared/reference/04`), so that its
+    /// monitoring keeps working.
+    #[serde(default)]
+    pub services: HealthServices,
+}
+
+/// `/health`'s `services`: the messaging hub's names for the same facts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct HealthServices {
+    /// `connected` or `disconnected`.
+    pub database: String,
+    /// `connected`, `disconnected`, or `not_configured` (one instance, in-process fan-out).
+    pub redis: String,
+    /// The WebSocket and Socket.IO connections of this instance.
+    pub websocket: HealthWebSocket,
+}
+
+/// `/health`'s `services.websocket` (camelCase, as the messaging hub names it).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthWebSocket {
+    /// `active` while this instance accepts connections.
+    pub status: String,
+    /// Open connections (native WebSocket and Socket.IO).
+    pub connections: usize,
+    /// Distinct authenticated users among them.
+    pub authenticated_users: usize,
 }
 
 /// `POST /api/admin/users/{id}/kick`.

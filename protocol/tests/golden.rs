@@ -300,6 +300,7 @@ fn server_examples() -> Vec<ServerFrame> {
                 id: c,
                 kind: ConversationKind::Group,
                 title: Some("Team".into()),
+                platform: None,
                 members: vec![user()],
                 last_seq: 7,
                 last_message: Some(message()),
@@ -484,7 +485,8 @@ fn rest_bodies_round_trip() {
         req,
         rest::CreateConversationRequest::Group {
             title: "Team".into(),
-            member_ids: vec![]
+            member_ids: vec![],
+            platform: None,
         }
     );
     let body = ErrorBody {

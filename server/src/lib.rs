@@ -19,6 +19,7 @@
 //! - [`counters`]: coalescing of live post counters.
 //! - [`store`]: every SQL statement (SQLite or PostgreSQL through portable SQL).
 //! - [`validate`]: input validation.
+//! - [`clock`]: timestamps in other systems' shapes (RFC 3339).
 //! - [`seed`]: `confab seed`, bulk demo and load-test data.
 //!
 //! Dependencies point one way: `http`, `ws`, `socketio` → `domain` → `broker` → `hub`; everything may use
@@ -29,6 +30,7 @@
 
 pub mod auth;
 pub mod broker;
+pub mod clock;
 pub mod codec;
 pub mod config;
 pub mod counters;

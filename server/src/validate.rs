@@ -37,6 +37,45 @@ pub fn label(what: &str, raw: &str, max: usize) -> Result<String, AppError> {
     Ok(text.to_owned())
 }
 
+/// An email address: trimmed and lowercased, at most 254 characters, one `@` with something
+/// on each side and a dot in the domain, no spaces or control characters.
+pub fn email(raw: &str) -> Result<String, AppError> {
+    let email = raw.trim().to_lowercase();
+    let well_formed = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if !well_formed {
+        return Err(AppError::validation(
+            "email must look like name@example.com (at most 254 characters)",
+        ));
+    }
+    Ok(email)
+}
+
+/// A platform label (`whatsapp`, `telegram`…): 1–32 of `a-z 0-9 _ -`, lowercased.
+pub fn platform(raw: &str) -> Result<String, AppError> {
+    let name = raw.trim().to_lowercase();
+    let ok = (1..=32).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
+    if !ok {
+        return Err(AppError::validation(
+            "platform must be 1-32 characters: letters, digits, '_' or '-'",
+        ));
+    }
+    Ok(name)
+}
+
 /// A message body: not blank, at most `max` characters.
 pub fn body(raw: &str, max: usize) -> Result<(), AppError> {
     if raw.trim().is_empty() {
@@ -65,6 +104,25 @@ pub fn temp_id(raw: &str) -> Result<(), AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emails_and_platforms_are_normalised_and_checked() {
+        assert_eq!(email(" Ann@Example.COM ").unwrap(), "ann@example.com");
+        for bad in [
+            "",
+            "ann",
+            "@example.com",
+            "ann@",
+            "ann@example",
+            "a b@x.io",
+            "a@b@c.io",
+        ] {
+            assert!(email(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(platform("WhatsApp").unwrap(), "whatsapp");
+        assert!(platform("").is_err());
+        assert!(platform("what's app").is_err());
+    }
 
     #[test]
     fn usernames_are_normalised_and_checked() {

@@ -24,6 +24,7 @@ pub fn SignIn(auth: RwSignal<Auth>, reason: Option<String>) -> impl IntoView {
                         username: u,
                         password: p,
                         display_name: None,
+                        email: None,
                     })
                     .await
                 } else {

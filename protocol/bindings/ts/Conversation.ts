@@ -22,6 +22,11 @@ kind: ConversationKind,
  */
 title: string | null, 
 /**
+ * Where the conversation comes from when a product aggregates several (`whatsapp`,
+ * `telegram`…); `None` for Confab's own (since protocol version 4).
+ */
+platform: string | null, 
+/**
  * Current members.
  */
 members: Array<User>, 

@@ -16,4 +16,9 @@ title: string,
 /**
  * Other initial members.
  */
-member_ids: Array<UserId>, };
+member_ids: Array<UserId>, 
+/**
+ * Where the conversation comes from when a product aggregates several (`whatsapp`,
+ * `telegram`…): 1–32 of `a-z 0-9 _ -`. Absent for Confab's own.
+ */
+platform: string | null, };

@@ -15,4 +15,9 @@ password: string,
 /**
  * Optional display name (defaults to the username), at most 64 characters.
  */
-display_name: string | null, };
+display_name: string | null, 
+/**
+ * Optional email address (unique; told back to the user only, e.g. by the Socket.IO
+ * gateway's `authenticated {userId, email}`).
+ */
+email: string | null, };

@@ -16,6 +16,8 @@ export * from "./ErrorBody";
 export * from "./ErrorCode";
 export * from "./ErrorDetail";
 export * from "./Health";
+export * from "./HealthServices";
+export * from "./HealthWebSocket";
 export * from "./KickRequest";
 export * from "./KickResponse";
 export * from "./Liveness";

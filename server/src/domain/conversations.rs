@@ -52,8 +52,10 @@ pub async fn create_group(
     me: &User,
     title: &str,
     member_ids: &[UserId],
+    platform: Option<&str>,
 ) -> Result<ConversationId, AppError> {
     let title = validate::label("title", title, 64)?;
+    let platform = platform.map(validate::platform).transpose()?;
     if member_ids.len() > MAX_INITIAL_MEMBERS {
         return Err(AppError::validation(format!(
             "a group can start with at most {MAX_INITIAL_MEMBERS} members"
@@ -65,7 +67,10 @@ pub async fn create_group(
     if state.store.count_existing_users(&distinct).await? != distinct.len() {
         return Err(AppError::NotFound("user"));
     }
-    let id = state.store.create_group(me.id, &title, &distinct).await?;
+    let id = state
+        .store
+        .create_group(me.id, &title, &distinct, platform.as_deref())
+        .await?;
     let mut everyone = distinct.clone();
     everyone.push(me.id);
     state.broker.members_added(id, &everyone).await;

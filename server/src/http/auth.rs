@@ -60,7 +60,7 @@ fn signed_in(
 }
 
 /// Creates an account and signs it in.
-#[utoipa::path(post, path = "/auth/register", tag = "auth", security(()), request_body = RegisterRequest, responses((status = 201, description = "Registered and signed in; the token is also set as the httpOnly `confab_token` cookie", body = AuthResponse), (status = 409, description = "`CONFLICT`: the username is taken", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: username, password or display name out of bounds", body = ErrorBody)))]
+#[utoipa::path(post, path = "/auth/register", tag = "auth", security(()), request_body = RegisterRequest, responses((status = 201, description = "Registered and signed in; the token is also set as the httpOnly `confab_token` cookie", body = AuthResponse), (status = 409, description = "`CONFLICT`: the username or the email is taken", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: username, password, display name or email out of bounds", body = ErrorBody)))]
 async fn register(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -73,10 +73,11 @@ async fn register(
         Some(name) => validate::label("display name", name, 64)?,
         None => username.clone(),
     };
+    let email = req.email.as_deref().map(validate::email).transpose()?;
     let hash = hash_password(req.password).await?;
     let user = state
         .store
-        .create_user(&username, &display_name, &hash)
+        .create_user(&username, &display_name, email.as_deref(), &hash)
         .await?;
     tracing::info!(user = %user.id, %username, "registered");
     signed_in(&state, StatusCode::CREATED, user, 0)

@@ -47,8 +47,13 @@ async fn create(
         CreateConversationRequest::Direct { user_id } => {
             conversations::direct(&state, &me, user_id).await?
         }
-        CreateConversationRequest::Group { title, member_ids } => (
-            conversations::create_group(&state, &me, &title, &member_ids).await?,
+        CreateConversationRequest::Group {
+            title,
+            member_ids,
+            platform,
+        } => (
+            conversations::create_group(&state, &me, &title, &member_ids, platform.as_deref())
+                .await?,
             true,
         ),
     };

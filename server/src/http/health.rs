@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use protocol::rest::{Health, Liveness};
+use protocol::rest::{Health, HealthServices, HealthWebSocket, Liveness};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -86,6 +86,21 @@ async fn check(state: &AppState) -> Health {
         post_subscriptions: stats.post_subscriptions,
         version: env!("CARGO_PKG_VERSION").into(),
         protocol_version: protocol::PROTOCOL_VERSION,
+        timestamp: crate::clock::iso(crate::store::now_ms()),
+        services: HealthServices {
+            database: if db_ok { "connected" } else { "disconnected" }.into(),
+            redis: match (state.broker.name(), &broker_problem) {
+                ("redis", None) => "connected",
+                ("redis", Some(_)) => "disconnected",
+                _ => "not_configured",
+            }
+            .into(),
+            websocket: HealthWebSocket {
+                status: "active".into(),
+                connections: stats.connections,
+                authenticated_users: stats.users,
+            },
+        },
     }
 }
 

@@ -4,15 +4,18 @@
 //! through the native handlers ([`crate::ws::handlers`]) and the domain layer, with the same
 //! authentication, Origin check, connection limit, membership checks, rate and size limits and
 //! error codes. Gateway and native sessions share the hub, so each side sees the other's
-//! messages, typing and presence. Two event vocabularies are spoken ([`vocabulary`]): the
-//! kebab-case one of Node Socket.IO chat servers ([`kebab`]) and the snake_case one of
-//! Flask-SocketIO apps ([`snake`]).
+//! messages, typing and presence. Four event vocabularies are spoken ([`vocabulary`]): the
+//! kebab-case one of Node Socket.IO chat servers ([`kebab`]), the snake_case ones of
+//! Flask-SocketIO social apps ([`snake`]) and messengers ([`messenger`]), and the listening
+//! inbox of multi-platform messaging hubs ([`hub`]).
 //!
 //! Connecting: the connect middleware checks the Origin and the connection limit, picks the
 //! vocabulary, and verifies a handshake token (`auth: {token}`); a refusal is a
 //! `connect_error` whose message starts with the error code (`AUTH_FAILED: …`).
 
+mod hub;
 mod kebab;
+mod messenger;
 mod session;
 mod shared;
 mod snake;
@@ -40,7 +43,7 @@ struct Handshake {
     /// A Confab access token: the session is authenticated at once (snake_case vocabulary
     /// unless another is named).
     token: Option<String>,
-    /// `"kebab"` or `"snake"`, to choose the vocabulary explicitly.
+    /// `"kebab"`, `"snake"` or `"hub"`, to choose the vocabulary explicitly.
     vocabulary: Option<String>,
 }
 
@@ -156,6 +159,7 @@ async fn admit(
     Ok(Admission {
         permit: Arc::new(permit),
         vocabulary,
+        named: named.is_some(),
         user,
     })
 }

@@ -10,13 +10,15 @@
 //! session as a slow consumer.
 
 use super::shared::{SharedEmit, SharedRenders};
-use super::vocabulary::{ack_error, app_error_json, error_json, Emit, Inbound, Memory, Vocabulary};
+use super::vocabulary::{Emit, Inbound, Memory, Vocabulary};
+use super::{hub, messenger};
 use crate::auth;
 use crate::domain::{self, presence, sessions};
 use crate::error::AppError;
 use crate::hub::{CloseReason, Outbox, OutboxReceiver, Received};
 use crate::metrics::{Limit, Metrics, OpenConnection};
 use crate::state::AppState;
+use crate::topic::Topic;
 use crate::typing::TypingState;
 use crate::ws::context::Context;
 use crate::ws::handlers;
@@ -24,7 +26,7 @@ use crate::ws::rate::{EventRate, Rate};
 use axum::extract::ws::Utf8Bytes;
 use protocol::{
     close, ClientEvent, ClientFrame, ConversationId, ErrorCode, ServerEvent, ServerFrame,
-    SessionId, User,
+    SessionId, User, UserId,
 };
 use serde_json::{json, Value};
 use socketioxide::adapter::Adapter;
@@ -36,7 +38,7 @@ use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::future::poll_fn;
 use std::pin::pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit};
@@ -48,6 +50,11 @@ use tokio::time::{sleep_until, Instant};
 /// whatever the group's size.
 pub const PRESENCE_ON_JOIN: usize = 50;
 
+/// A messenger session is handed the presence of at most this many direct contacts (those of
+/// its most active direct conversations) when it starts: one bounded read whatever the
+/// user's number of conversations.
+pub const CONTACTS_ON_CONNECT: usize = 200;
+
 /// How long a server-side disconnect is retried while the socket's buffer is full.
 const DISCONNECT_RETRY: Duration = Duration::from_secs(60);
 
@@ -58,6 +65,9 @@ pub struct Admission {
     pub permit: Arc<OwnedSemaphorePermit>,
     /// The socket's vocabulary.
     pub vocabulary: Vocabulary,
+    /// Whether the handshake named it (else a socket that authenticates after connecting
+    /// speaks the vocabulary of its authentication event).
+    pub named: bool,
     /// The user, when the handshake carried a valid token.
     pub user: Option<User>,
 }
@@ -99,6 +109,9 @@ pub fn start(
     let gone = Arc::new(Notify::new());
     let max_bytes = state.config.max_frame_bytes;
     let metrics = state.hub.metrics().clone();
+    // The session settles the vocabulary at authentication; refusals here speak it too.
+    let spoken = Arc::new(Mutex::new(admission.vocabulary));
+    let said = spoken.clone();
     socket.on_fallback(
         move |socket: SocketRef,
               Size(size): Size,
@@ -110,23 +123,28 @@ pub fn start(
                 let error = AppError::PayloadTooLarge(format!(
                     "an event may be at most {max_bytes} bytes; this one is {size}"
                 ));
-                Some((error, ack))
+                Some((error, ack, event))
             } else {
                 let arg = arg.unwrap_or(Value::Null);
                 match requests.try_send(Request { event, arg, ack }) {
                     Ok(()) => None,
                     Err(mpsc::error::TrySendError::Full(request)) => {
                         metrics.rate_limited(Limit::Events);
-                        Some((AppError::RateLimited, request.ack))
+                        Some((AppError::RateLimited, request.ack, request.event))
                     }
                     // The session is over.
                     Err(mpsc::error::TrySendError::Closed(_)) => None,
                 }
             };
+            let refusal = refused.map(|(error, ack, event)| {
+                let vocabulary = *said.lock().unwrap_or_else(|p| p.into_inner());
+                (vocabulary.failure(&event, &error), ack)
+            });
             async move {
-                if let Some((error, ack)) = refused {
-                    let _ = ack.send(&ack_error(&error));
-                    let _ = socket.emit("error", &app_error_json(&error));
+                if let Some((emit, ack)) = refusal {
+                    let error = emit.args.first().cloned().unwrap_or_default();
+                    let _ = ack.send(&json!({ "ok": false, "error": error }));
+                    let _ = socket.emit(emit.event, &error);
                 }
             }
         },
@@ -136,7 +154,9 @@ pub fn start(
         signal.notify_one();
         async {}
     });
-    tokio::spawn(run(socket, state, admission, inbound, gone, renders));
+    tokio::spawn(run(
+        socket, state, admission, inbound, gone, renders, spoken,
+    ));
 }
 
 async fn run(
@@ -146,6 +166,7 @@ async fn run(
     mut inbound: mpsc::Receiver<Request>,
     gone: Arc<Notify>,
     renders: Arc<SharedRenders>,
+    spoken: Arc<Mutex<Vocabulary>>,
 ) {
     let _permit = admission.permit;
     let metrics = state.hub.metrics().clone();
@@ -157,6 +178,11 @@ async fn run(
         metrics.clone(),
         renders,
     );
+    // A handshake token settles the vocabulary, except which of the two Flask-SocketIO ones
+    // it is: the socket's first event only one of them has tells.
+    link.settled =
+        admission.named || (admission.user.is_some() && admission.vocabulary != Vocabulary::Flask);
+    link.spoken = spoken;
     let user = match admission.user {
         Some(user) => Ok(user),
         // Boxed, like every phase that awaits the database: an idle session's task is then
@@ -211,10 +237,24 @@ async fn serve(
         outbox,
     };
     let opened = Box::pin(sessions::open(&cx.state, cx.user.id, id, cx.outbox.clone())).await;
+    let opened = match opened {
+        Ok(snapshot) if link.vocabulary == Vocabulary::Hub => {
+            Box::pin(link.start_inbox(&cx, snapshot)).await
+        }
+        other => other.map(|_| None),
+    };
     let reason = match opened {
-        Ok(_) => {
+        Ok(email) => {
             let sid = link.socket.id.to_string();
-            link.emit(&link.vocabulary.ready(cx.user.id, &sid));
+            if let Some(ready) = link.vocabulary.ready(cx.user.id, &sid, email.as_deref()) {
+                link.emit(&ready);
+            }
+            if link.vocabulary == Vocabulary::Hub {
+                link.emit(&hub::unread_update(&link.memory));
+            }
+            if link.vocabulary.announces_contacts() {
+                Box::pin(link.announce_contacts(&cx)).await;
+            }
             tracing::debug!(user = %cx.user.id, session = %id, "Socket.IO session started");
             session_loop(link, &mut cx, &mut receiver, inbound, gone).await
         }
@@ -230,10 +270,7 @@ async fn serve(
     let typing_in = cx.typing.clear();
     Box::pin(sessions::close(&cx.state, cx.user.id, cx.id, typing_in)).await;
     let reason = reason?;
-    link.emit(&Emit::one(
-        "error",
-        error_json(reason.error, &reason.message),
-    ));
+    link.emit(&link.vocabulary.error(None, reason.error, &reason.message));
     Some(reason.close_code)
 }
 
@@ -278,6 +315,10 @@ struct Link {
     /// Acknowledgements whose reply was rendered, to send when their request is done.
     answered: Vec<(AckSender, Value)>,
     next_request: u64,
+    /// Whether the vocabulary is settled (named in the handshake, or authenticated).
+    settled: bool,
+    /// The vocabulary as the socket's event handler reads it for its refusals.
+    spoken: Arc<Mutex<Vocabulary>>,
     rate: EventRate,
     metrics: Arc<Metrics>,
     /// Renderings shared with the other gateway sessions.
@@ -299,6 +340,8 @@ impl Link {
             acks: HashMap::new(),
             answered: Vec::new(),
             next_request: 0,
+            settled: true,
+            spoken: Arc::new(Mutex::new(vocabulary)),
             rate: EventRate::new(state.config.events_per_second, state.config.event_burst),
             metrics,
             renders,
@@ -319,11 +362,22 @@ impl Link {
                 _ = gone.notified() => return Err(None),
                 _ = sleep_until(deadline) => {
                     let message = "no authentication within the deadline";
-                    self.emit(&Emit::one("error", error_json(ErrorCode::AuthTimeout, message)));
+                    self.emit(&self.vocabulary.error(None, ErrorCode::AuthTimeout, message));
+                    if !self.settled && self.vocabulary != Vocabulary::Hub {
+                        // A silent socket may be either kind of client that authenticates
+                        // after connecting: each hears it in its own words.
+                        let hub = Vocabulary::Hub.error(None, ErrorCode::AuthTimeout, message);
+                        self.emit(&hub);
+                    }
                     return Err(Some(close::AUTH_TIMEOUT));
                 }
                 request = inbound.recv() => request.ok_or(None)?,
             };
+            if !self.settled {
+                if let Some(vocabulary) = Vocabulary::of_auth_event(&request.event) {
+                    self.speak(vocabulary);
+                }
+            }
             let Some(request) = self.admit(request) else {
                 continue;
             };
@@ -332,6 +386,7 @@ impl Link {
                 Ok(Inbound::Auth(token)) => {
                     match auth::authenticate(&state.jwt, &state.store, &token).await {
                         Ok(user) => {
+                            self.settled = true;
                             let _ = request
                                 .ack
                                 .send(&json!({ "ok": true, "data": { "userId": user.id } }));
@@ -358,10 +413,14 @@ impl Link {
         let Rate::Refused { notice } = self.rate.check(&self.metrics) else {
             return Some(request);
         };
-        let error = AppError::RateLimited;
-        let _ = request.ack.send(&ack_error(&error));
+        let error = self
+            .vocabulary
+            .failure(&request.event, &AppError::RateLimited);
+        let _ = request
+            .ack
+            .send(&json!({ "ok": false, "error": error.args[0] }));
         if notice {
-            self.emit(&Emit::one("error", app_error_json(&error)));
+            self.emit(&error);
         }
         None
     }
@@ -377,8 +436,33 @@ impl Link {
         let Some(request) = self.admit(request) else {
             return;
         };
+        if !self.settled {
+            if let Some(vocabulary) = Vocabulary::settled_by(&request.event, &request.arg) {
+                self.settled = true;
+                self.speak(vocabulary);
+            }
+        }
         let event = match self.vocabulary.parse(&request.event, request.arg) {
             Ok(Inbound::Event(event)) => event,
+            Ok(Inbound::Signed { sender, event }) => match own(cx, Some(sender)) {
+                Ok(()) => event,
+                Err(error) => return self.fail(&request.event, request.ack, &error),
+            },
+            Ok(Inbound::TypingTo {
+                sender,
+                recipient,
+                typing,
+            }) => {
+                let conversation = match own(cx, sender) {
+                    Ok(()) => self.direct_with(cx, recipient).await,
+                    Err(error) => Err(error),
+                };
+                match conversation {
+                    Ok(conversation_id) if typing => ClientEvent::TypingStart { conversation_id },
+                    Ok(conversation_id) => ClientEvent::TypingStop { conversation_id },
+                    Err(error) => return self.fail(&request.event, request.ack, &error),
+                }
+            }
             Ok(Inbound::Auth(_)) => {
                 return self.fail(&request.event, request.ack, &AppError::AlreadyAuthenticated)
             }
@@ -402,6 +486,14 @@ impl Link {
         self.metrics.event(event.name());
         let joined = match &event {
             ClientEvent::JoinConversation { conversation_id } => Some(*conversation_id),
+            _ => None,
+        };
+        let messaged = match &event {
+            ClientEvent::SendDirectMessage { recipient_id, .. }
+                if self.vocabulary.announces_contacts() =>
+            {
+                Some(*recipient_id)
+            }
             _ => None,
         };
         self.next_request += 1;
@@ -431,6 +523,9 @@ impl Link {
             Ok(()) => {
                 if let Some(conversation) = joined {
                     self.watch_members(cx, conversation).await;
+                }
+                if let Some(contact) = messaged {
+                    self.watch_contact(cx, contact).await;
                 }
             }
             Err(error) => {
@@ -485,6 +580,62 @@ impl Link {
         }
     }
 
+    /// The direct conversation with `other` (remembered once looked up); `NOT_FOUND` when the
+    /// two have none yet (a first message creates it).
+    async fn direct_with(
+        &mut self,
+        cx: &Context,
+        other: UserId,
+    ) -> Result<ConversationId, AppError> {
+        if let Some(conversation) = self.memory.direct_with(other) {
+            return Ok(conversation);
+        }
+        let found = cx.state.store.find_direct(cx.user.id, other).await?;
+        let conversation = found.ok_or(AppError::NotFound("conversation with this user"))?;
+        self.memory.remember_direct(other, conversation);
+        Ok(conversation)
+    }
+
+    /// A messenger session starts with `online_users {users}`: who of the user's direct
+    /// contacts is online, whose changes it then gets as `user_online` / `user_offline`
+    /// (at most [`CONTACTS_ON_CONNECT`] contacts, within the connection's presence allowance).
+    async fn announce_contacts(&mut self, cx: &Context) {
+        let limit = CONTACTS_ON_CONNECT.min(cx.state.config.max_presence_subscriptions);
+        let contacts = match cx.state.store.direct_partners(cx.user.id, limit).await {
+            Ok(contacts) => contacts,
+            Err(e) => {
+                tracing::debug!(error = %e, "the contacts' presence not watched");
+                Vec::new()
+            }
+        };
+        let users = match presence::subscribe(&cx.state, cx.user.id, cx.id, &contacts).await {
+            Ok(users) => users,
+            Err(e) => {
+                tracing::debug!(error = %e, "the contacts' presence not watched");
+                Vec::new()
+            }
+        };
+        self.emit(&messenger::online_users(&users));
+    }
+
+    /// After a messenger's private message: the recipient is a contact now, whose presence the
+    /// session watches from then on (nothing to do when it already does).
+    async fn watch_contact(&mut self, cx: &Context, contact: UserId) {
+        if cx.state.hub.is_subscribed(cx.id, Topic::Presence(contact)) {
+            return;
+        }
+        match presence::subscribe(&cx.state, cx.user.id, cx.id, &[contact]).await {
+            Ok(users) if !users.is_empty() => {
+                let event = ServerEvent::PresenceChanged { users };
+                for emit in self.vocabulary.render(&event, &mut self.memory) {
+                    self.emit(&emit);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "the contact's presence not watched"),
+        }
+    }
+
     /// Renders queued frames; a socket whose own buffer is full is closed as a slow consumer.
     fn deliver(&mut self, outbox: &Outbox, pending: &mut VecDeque<Utf8Bytes>) {
         for bytes in pending.drain(..) {
@@ -521,11 +672,35 @@ impl Link {
     }
 
     /// Answers a failed request (`event`) with an error event and its acknowledgement, both
-    /// with the vocabulary's code for the failure.
+    /// in the vocabulary's words for the failure.
     fn fail(&mut self, event: &str, ack: AckSender, error: &AppError) {
-        let error = self.vocabulary.request_error(event, error);
-        let _ = ack.send(&json!({ "ok": false, "error": error }));
-        self.emit(&Emit::one("error", error));
+        let emit = self.vocabulary.failure(event, error);
+        let _ = ack.send(&json!({ "ok": false, "error": emit.args[0] }));
+        self.emit(&emit);
+    }
+
+    /// Switches to the vocabulary the socket turned out to speak.
+    fn speak(&mut self, vocabulary: Vocabulary) {
+        self.vocabulary = vocabulary;
+        *self.spoken.lock().unwrap_or_else(|p| p.into_inner()) = vocabulary;
+    }
+
+    /// Loads a hub session's inbox: the unread counts just counted for the session, the
+    /// platforms of the user's conversations, and the email `authenticated` names.
+    async fn start_inbox(
+        &mut self,
+        cx: &Context,
+        snapshot: sessions::Snapshot,
+    ) -> Result<Option<String>, AppError> {
+        let store = &cx.state.store;
+        let platforms = store.conversation_platforms(cx.user.id).await?;
+        let counts = snapshot
+            .unread
+            .conversations
+            .iter()
+            .map(|c| (c.conversation_id, c.unread, c.last_seq));
+        self.memory.start_inbox(cx.user.id, counts, platforms);
+        store.email_of(cx.user.id).await
     }
 
     /// Emits an event, ignoring failures (the session loop notices a closed socket).
@@ -554,6 +729,16 @@ impl Link {
             [a, b, c] => s.emit(event, &(a, b, c)),
             [a, b, c, d, ..] => s.emit(event, &(a, b, c, d)),
         }
+    }
+}
+
+/// Refuses an event whose payload names another user as its sender or typist.
+fn own(cx: &Context, sender: Option<UserId>) -> Result<(), AppError> {
+    match sender {
+        Some(sender) if sender != cx.user.id => Err(AppError::Forbidden(
+            "sender_id / user_id must be your own user id (the token's)".into(),
+        )),
+        _ => Ok(()),
     }
 }
 

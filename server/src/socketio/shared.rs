@@ -37,7 +37,12 @@ fn shareable(text: &str, vocabulary: Vocabulary) -> bool {
         text.starts_with(prefix)
             && match vocabulary {
                 Vocabulary::Kebab => *kebab,
-                Vocabulary::Snake => *snake,
+                // Both Flask-SocketIO vocabularies' renderings depend on the same memory (the
+                // messenger's on none).
+                Vocabulary::Snake | Vocabulary::Flask => *snake,
+                Vocabulary::Messenger => true,
+                // A hub session counts each message into its own unread totals.
+                Vocabulary::Hub => false,
             }
     })
 }

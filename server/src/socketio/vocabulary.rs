@@ -1,4 +1,4 @@
-//! The two Socket.IO event vocabularies the gateway speaks, and what they share.
+//! The Socket.IO event vocabularies the gateway speaks, and what they share.
 //!
 //! A vocabulary turns a Socket.IO event (its name and first argument) into a Confab
 //! [`ClientEvent`] (or one of the few gateway-only requests, [`Inbound`]), and a Confab
@@ -6,11 +6,12 @@
 //! differs between a gateway session and a native one: the same handlers run the same domain
 //! calls, with the same checks, limits and error codes.
 
-use super::{kebab, snake};
+use super::{hub, kebab, messenger, snake};
+pub use crate::clock::iso;
 use crate::error::AppError;
 use crate::store::now_ms;
 use protocol::{
-    ClientEvent, ConversationId, ErrorCode, Message, MessageId, Millis, PostCounts, PostId, Seq,
+    ClientEvent, ConversationId, ErrorCode, Message, MessageId, PostCounts, PostId, Seq,
     ServerEvent, UserId,
 };
 use serde::de::DeserializeOwned;
@@ -29,8 +30,22 @@ pub enum Vocabulary {
     Kebab,
     /// snake_case, authenticated in the handshake (`auth: {token}`): `join_conversation`,
     /// `new_message`, `typing`, `user_status`, `notification`, `like_update`, `ping`…
-    /// (Flask-SocketIO).
+    /// (Flask-SocketIO social apps).
     Snake,
+    /// snake_case, authenticated in the handshake: `private_message`, `conversation_message`,
+    /// `message_delivered`, `user_online` / `user_offline` / `online_users`, `user_typing`
+    /// (Flask-SocketIO messengers).
+    Messenger,
+    /// A handshake-authenticated socket that has not yet sent an event only one of the two
+    /// Flask-SocketIO vocabularies has ([`Vocabulary::Snake`], [`Vocabulary::Messenger`]): it
+    /// takes the events they share and gets both's events, until [`Vocabulary::settled_by`]
+    /// tells which it speaks.
+    Flask,
+    /// camelCase, authenticated by an `authenticate {token}` event after connecting; the
+    /// socket listens to all of its user's conversations: `new_message`,
+    /// `message_status_update`, `unread_count_update`, `conversation_update` (multi-platform
+    /// messaging hubs).
+    Hub,
 }
 
 impl Vocabulary {
@@ -40,12 +55,44 @@ impl Vocabulary {
         match named {
             Some("kebab") => Ok(Self::Kebab),
             Some("snake") => Ok(Self::Snake),
+            Some("hub") => Ok(Self::Hub),
+            Some("messenger") => Ok(Self::Messenger),
             Some(other) => Err(AppError::validation(format!(
-                "unknown vocabulary {other:?}: use \"kebab\" or \"snake\""
+                "unknown vocabulary {other:?}: use \"kebab\", \"snake\", \"messenger\" or \"hub\""
             ))),
-            None if handshake_token => Ok(Self::Snake),
+            None if handshake_token => Ok(Self::Flask),
             None => Ok(Self::Kebab),
         }
+    }
+
+    /// The vocabulary a socket that authenticates after connecting turns out to speak, from
+    /// its authentication event: `auth` (kebab-case) or `authenticate` (hub).
+    pub fn of_auth_event(event: &str) -> Option<Self> {
+        match event {
+            "auth" => Some(Self::Kebab),
+            "authenticate" => Some(Self::Hub),
+            _ => None,
+        }
+    }
+
+    /// The Flask-SocketIO vocabulary an event shows a [`Vocabulary::Flask`] socket to speak, if
+    /// only one of the two has it.
+    pub fn settled_by(event: &str, arg: &Value) -> Option<Self> {
+        if messenger::distinctive(event, arg) {
+            return Some(Self::Messenger);
+        }
+        match event {
+            "ping" | "send_message" | "edit_message" | "delete_message" | "mark_delivered"
+            | "mark_read" | "subscribe_posts" | "unsubscribe_posts" | "set_status"
+            | "get_online_users" => Some(Self::Snake),
+            _ => None,
+        }
+    }
+
+    /// Whether the session is handed the presence of the user's direct contacts when it
+    /// starts (`online_users {users}`, then their changes).
+    pub fn announces_contacts(self) -> bool {
+        matches!(self, Self::Messenger | Self::Flask)
     }
 
     /// The Confab request behind a Socket.IO event.
@@ -53,6 +100,11 @@ impl Vocabulary {
         match self {
             Self::Kebab => kebab::parse(event, arg),
             Self::Snake => snake::parse(event, arg),
+            Self::Messenger => messenger::parse(event, arg),
+            // Only the events both have reach it: the others settle the socket first.
+            Self::Flask if SHARED_FLASK_EVENTS.contains(&event) => snake::parse(event, arg),
+            Self::Flask => Err(unknown(event, Self::Flask)),
+            Self::Hub => hub::parse(event, arg),
         }
     }
 
@@ -62,6 +114,17 @@ impl Vocabulary {
         match self {
             Self::Kebab => kebab::render(event, memory),
             Self::Snake => snake::render(event, memory),
+            Self::Messenger => messenger::render(event, memory),
+            Self::Flask => {
+                let mut emits = snake::render(event, memory);
+                for emit in messenger::render(event, memory) {
+                    if !emits.iter().any(|e| e.event == emit.event) {
+                        emits.push(emit);
+                    }
+                }
+                emits
+            }
+            Self::Hub => hub::render(event, memory),
         }
     }
 
@@ -89,18 +152,28 @@ impl Vocabulary {
         }
     }
 
-    /// The error for a failed request (`event`): `{code, message}`, with the code the
-    /// vocabulary's reference gives that failure where it has its own (a kebab-case
-    /// `join-room` refused is `JOIN_ROOM_FAILED`), else Confab's.
-    pub fn request_error(self, event: &str, error: &AppError) -> Value {
-        let own = match self {
-            Self::Kebab => kebab::error_code(event, error.code()),
-            Self::Snake => None,
-        };
-        match own {
-            Some(code) => json!({ "code": code, "message": error.public_message() }),
-            None => app_error_json(error),
+    /// The error event for a failure (`code`, `message`) of the request `request` (if it was
+    /// one), in this vocabulary's shape: `error {code, message}` for kebab- and snake_case,
+    /// with the code the reference gives that failure where it has its own (a kebab-case
+    /// `join-room` refused is `JOIN_ROOM_FAILED`), else Confab's; the hub's `auth_error
+    /// {message}` or `error {error, code, timestamp}`.
+    pub fn error(self, request: Option<&str>, code: ErrorCode, message: &str) -> Emit {
+        match self {
+            Self::Kebab => {
+                let own = request.and_then(|event| kebab::error_code(event, code));
+                let code = own.unwrap_or(code.as_str());
+                Emit::one("error", json!({ "code": code, "message": message }))
+            }
+            Self::Snake | Self::Messenger | Self::Flask => {
+                Emit::one("error", error_json(code, message))
+            }
+            Self::Hub => hub::error(request, code, message),
         }
+    }
+
+    /// [`Vocabulary::error`] for a failed request.
+    pub fn failure(self, request: &str, error: &AppError) -> Emit {
+        self.error(Some(request), error.code(), &error.public_message())
     }
 
     /// `get-online-users` / `get_online_users`'s answer.
@@ -110,21 +183,24 @@ impl Vocabulary {
                 "online-users",
                 json!({ "conversationId": conversation, "users": users }),
             ),
-            Self::Snake => Emit::one(
+            Self::Snake | Self::Messenger | Self::Flask | Self::Hub => Emit::one(
                 "online_users",
                 json!({ "conversation_id": conversation, "users": users }),
             ),
         }
     }
 
-    /// The event announcing that a session is ready, and its payload.
-    pub fn ready(self, user: UserId, sid: &str) -> Emit {
+    /// The event announcing that a session is ready, and its payload (the hub's names the
+    /// user's email); a messenger has none (its `online_users` follows).
+    pub fn ready(self, user: UserId, sid: &str, email: Option<&str>) -> Option<Emit> {
         match self {
-            Self::Kebab => Emit::one("auth-success", json!({ "userId": user })),
-            Self::Snake => Emit::one(
+            Self::Kebab => Some(Emit::one("auth-success", json!({ "userId": user }))),
+            Self::Hub => Some(hub::ready(user, email)),
+            Self::Snake | Self::Flask => Some(Emit::one(
                 "connected",
                 json!({ "sid": sid, "user_id": user, "timestamp": iso(now_ms()) }),
-            ),
+            )),
+            Self::Messenger => None,
         }
     }
 }
@@ -138,7 +214,26 @@ pub enum Inbound {
     Auth(String),
     /// `get-online-users`: the members of a conversation who are online.
     OnlineUsers(ConversationId),
+    /// A Confab client event whose payload names its sender, who must be the user.
+    Signed {
+        /// The sender the payload names.
+        sender: UserId,
+        /// The request.
+        event: ClientEvent,
+    },
+    /// Typing to a person (in the direct conversation with them).
+    TypingTo {
+        /// The typist the payload names, if it does (must be the user).
+        sender: Option<UserId>,
+        /// The other person.
+        recipient: UserId,
+        /// Started (`true`) or stopped.
+        typing: bool,
+    },
 }
+
+/// The events both Flask-SocketIO vocabularies have.
+const SHARED_FLASK_EVENTS: [&str; 3] = ["join_conversation", "leave_conversation", "typing"];
 
 /// One Socket.IO event to send: its name and arguments.
 #[derive(Debug, PartialEq)]
@@ -167,15 +262,102 @@ impl Emit {
 /// What a session remembers to render events its vocabulary shapes differently from Confab:
 /// display names (typing events name the typer), the last counters of each watched post (likes
 /// and comments are separate events) and the ids of the messages it saw by position (receipts
-/// name a message). All bounded; nothing here costs a query.
+/// name a message), all bounded; for the hub's inbox, the user and the unread count and platform
+/// of each of their conversations (as many as they are in). Nothing here costs a query.
 #[derive(Debug, Default)]
 pub struct Memory {
     names: HashMap<UserId, String>,
     counts: HashMap<PostId, PostCounts>,
     messages: HashMap<(ConversationId, Seq), MessageId>,
+    me: Option<UserId>,
+    /// Per conversation: the unread count and the newest message it includes.
+    unread: HashMap<ConversationId, (i64, Seq)>,
+    platforms: HashMap<ConversationId, String>,
+    /// The direct conversation with each person the user typed to.
+    directs: HashMap<UserId, ConversationId>,
 }
 
 impl Memory {
+    /// Starts an inbox: the user, their conversations' unread counts (with the newest message
+    /// each includes) and the platforms of those that have one.
+    pub fn start_inbox(
+        &mut self,
+        me: UserId,
+        unread: impl IntoIterator<Item = (ConversationId, i64, Seq)>,
+        platforms: impl IntoIterator<Item = (ConversationId, String)>,
+    ) {
+        self.me = Some(me);
+        self.unread = unread
+            .into_iter()
+            .map(|(c, n, seq)| (c, (n, seq)))
+            .collect();
+        self.platforms = platforms.into_iter().collect();
+    }
+
+    /// The direct conversation with `user`, if looked up before.
+    pub fn direct_with(&self, user: UserId) -> Option<ConversationId> {
+        self.directs.get(&user).copied()
+    }
+
+    /// Remembers the direct conversation with `user`.
+    pub fn remember_direct(&mut self, user: UserId, conversation: ConversationId) {
+        if self.directs.len() >= MEMORY_BOUND {
+            self.directs.clear();
+        }
+        self.directs.insert(user, conversation);
+    }
+
+    /// The user, once an inbox is started.
+    pub fn me(&self) -> Option<UserId> {
+        self.me
+    }
+
+    /// Counts a new message from someone else as unread, unless the count already includes
+    /// it; whether it changed the count.
+    pub fn count_unread(&mut self, conversation: ConversationId, seq: Seq) -> bool {
+        let (count, through) = self.unread.entry(conversation).or_default();
+        if seq <= *through {
+            return false;
+        }
+        *count += 1;
+        *through = seq;
+        true
+    }
+
+    /// Sets a conversation's unread count.
+    pub fn set_unread(&mut self, conversation: ConversationId, unread: i64) {
+        self.unread.entry(conversation).or_default().0 = unread;
+    }
+
+    /// A conversation's unread count.
+    pub fn unread_of(&self, conversation: ConversationId) -> i64 {
+        self.unread.get(&conversation).map_or(0, |(n, _)| *n)
+    }
+
+    /// Every conversation's unread count.
+    pub fn unread_counts(&self) -> impl Iterator<Item = (ConversationId, i64)> + '_ {
+        self.unread.iter().map(|(c, (n, _))| (*c, *n))
+    }
+
+    /// Records where a conversation comes from (`None`: Confab's own).
+    pub fn set_platform(&mut self, conversation: ConversationId, platform: Option<&str>) {
+        match platform {
+            Some(p) => self.platforms.insert(conversation, p.to_owned()),
+            None => self.platforms.remove(&conversation),
+        };
+    }
+
+    /// Where a conversation comes from, if elsewhere.
+    pub fn platform_of(&self, conversation: ConversationId) -> Option<&str> {
+        self.platforms.get(&conversation).map(String::as_str)
+    }
+
+    /// Forgets a conversation the user left.
+    pub fn forget_conversation(&mut self, conversation: ConversationId) {
+        self.unread.remove(&conversation);
+        self.platforms.remove(&conversation);
+    }
+
     /// Remembers a user's display name.
     pub fn name(&mut self, user: UserId, name: &str) {
         if self.names.len() >= MEMORY_BOUND {
@@ -237,6 +419,11 @@ pub fn unknown(event: &str, vocabulary: Vocabulary) -> AppError {
     let name = match vocabulary {
         Vocabulary::Kebab => "kebab-case (`auth` after connecting)",
         Vocabulary::Snake => "snake_case (token in the handshake)",
+        Vocabulary::Messenger => "messenger (token in the handshake, `private_message`)",
+        Vocabulary::Flask => {
+            "snake_case or messenger (token in the handshake; neither has this event)"
+        }
+        Vocabulary::Hub => "hub (`authenticate` after connecting, then listen)",
     };
     AppError::InvalidPayload(format!(
         "unknown event {event:?}: this socket speaks the {name} vocabulary; see the README's \
@@ -244,27 +431,9 @@ pub fn unknown(event: &str, vocabulary: Vocabulary) -> AppError {
     ))
 }
 
-/// A Confab timestamp as RFC 3339 (`2025-01-15T12:00:00.000Z`), as both vocabularies send them.
-pub fn iso(at: Millis) -> String {
-    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
-/// `{code, message}`: the payload of every `error` event.
+/// `{code, message}`: the payload of kebab- and snake_case `error` events.
 pub fn error_json(code: ErrorCode, message: &str) -> Value {
     json!({ "code": code, "message": message })
-}
-
-/// [`error_json`] of an [`AppError`].
-pub fn app_error_json(error: &AppError) -> Value {
-    error_json(error.code(), &error.public_message())
-}
-
-/// The acknowledgement of a failed request: `{ok: false, error: {code, message}}`.
-pub fn ack_error(error: &AppError) -> Value {
-    json!({ "ok": false, "error": app_error_json(error) })
 }
 
 #[cfg(test)]
@@ -272,14 +441,55 @@ mod tests {
     use super::*;
 
     #[test]
-    fn timestamps_are_rfc3339_in_utc() {
-        assert_eq!(iso(1_736_942_400_123), "2025-01-15T12:00:00.123Z");
-        assert_eq!(iso(0), "1970-01-01T00:00:00Z");
+    fn a_flask_socket_speaks_both_until_an_event_only_one_has() {
+        let settled = |event, arg: Value| Vocabulary::settled_by(event, &arg);
+        assert_eq!(
+            settled("private_message", json!({})),
+            Some(Vocabulary::Messenger)
+        );
+        let typist = json!({ "user_id": UserId::new(), "conversation_id": ConversationId::new(), "is_typing": true });
+        assert_eq!(settled("typing", typist), Some(Vocabulary::Messenger));
+        assert_eq!(settled("ping", Value::Null), Some(Vocabulary::Snake));
+        assert_eq!(settled("mark_read", json!({})), Some(Vocabulary::Snake));
+        let shared = json!({ "conversation_id": ConversationId::new(), "is_typing": true });
+        assert_eq!(settled("typing", shared.clone()), None);
+        assert_eq!(settled("join_conversation", json!({})), None);
+        // Meanwhile: the shared events work, and each event goes out in both's words once.
+        assert!(matches!(
+            Vocabulary::Flask.parse("typing", shared),
+            Ok(Inbound::Event(ClientEvent::TypingStart { .. }))
+        ));
+        assert!(Vocabulary::Flask.parse("send_message", json!({})).is_err());
+        let typing = ServerEvent::TypingStarted {
+            conversation_id: ConversationId::new(),
+            user_id: UserId::new(),
+            display_name: "Bob".into(),
+        };
+        let names: Vec<_> = Vocabulary::Flask
+            .render(&typing, &mut Memory::default())
+            .into_iter()
+            .map(|e| e.event)
+            .collect();
+        assert_eq!(names, ["typing", "user_typing"]);
+        let error = ServerEvent::Error {
+            code: ErrorCode::NotAMember,
+            message: "no".into(),
+        };
+        assert_eq!(
+            Vocabulary::Flask
+                .render(&error, &mut Memory::default())
+                .len(),
+            1
+        );
     }
 
     #[test]
     fn the_handshake_decides_unless_a_vocabulary_is_named() {
-        assert_eq!(Vocabulary::choose(None, true).unwrap(), Vocabulary::Snake);
+        assert_eq!(Vocabulary::choose(None, true).unwrap(), Vocabulary::Flask);
+        assert_eq!(
+            Vocabulary::choose(Some("messenger"), true).unwrap(),
+            Vocabulary::Messenger
+        );
         assert_eq!(Vocabulary::choose(None, false).unwrap(), Vocabulary::Kebab);
         assert_eq!(
             Vocabulary::choose(Some("kebab"), true).unwrap(),

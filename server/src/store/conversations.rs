@@ -11,6 +11,7 @@ struct ConversationRow {
     id: String,
     kind: String,
     title: Option<String>,
+    platform: Option<String>,
     last_seq: i64,
     created_at: i64,
 }
@@ -134,6 +135,36 @@ impl Store {
         Ok((id, true))
     }
 
+    /// The 1:1 conversation of two users, if they have one (never creates it).
+    pub async fn find_direct(
+        &self,
+        me: UserId,
+        other: UserId,
+    ) -> Result<Option<ConversationId>, AppError> {
+        self.direct_by_key(&direct_key(me, other)).await
+    }
+
+    /// The other members of `user`'s direct conversations, the most active conversations
+    /// first, at most `limit` (one indexed read).
+    pub async fn direct_partners(
+        &self,
+        user: UserId,
+        limit: usize,
+    ) -> Result<Vec<UserId>, AppError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT theirs.user_id FROM conversation_members mine \
+             JOIN conversations c ON c.id = mine.conversation_id AND c.kind = 'direct' \
+             JOIN conversation_members theirs ON theirs.conversation_id = mine.conversation_id \
+               AND theirs.user_id <> mine.user_id \
+             WHERE mine.user_id = $1 ORDER BY c.last_seq DESC, c.id LIMIT $2",
+        )
+        .bind(user.to_string())
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(|(id,)| parse_id(&id)).collect()
+    }
+
     async fn direct_by_key(&self, key: &str) -> Result<Option<ConversationId>, AppError> {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT id FROM conversations WHERE direct_key = $1")
@@ -143,24 +174,45 @@ impl Store {
         row.map(|(id,)| parse_id(&id)).transpose()
     }
 
-    /// Creates a group owned by `owner` with the given other members.
+    /// The platforms of `user`'s conversations that have one (one indexed read).
+    pub async fn conversation_platforms(
+        &self,
+        user: UserId,
+    ) -> Result<Vec<(ConversationId, String)>, AppError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT c.id, c.platform FROM conversations c \
+             JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1 \
+             WHERE c.platform IS NOT NULL",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, platform)| Ok((parse_id(&id)?, platform)))
+            .collect()
+    }
+
+    /// Creates a group owned by `owner` with the given other members (and the platform it
+    /// comes from, if any).
     pub async fn create_group(
         &self,
         owner: UserId,
         title: &str,
         members: &[UserId],
+        platform: Option<&str>,
     ) -> Result<ConversationId, AppError> {
         let id = ConversationId::new();
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO conversations (id, kind, title, created_by, created_at) \
-             VALUES ($1, 'group', $2, $3, $4)",
+            "INSERT INTO conversations (id, kind, title, created_by, created_at, platform) \
+             VALUES ($1, 'group', $2, $3, $4, $5)",
         )
         .bind(id.to_string())
         .bind(title)
         .bind(owner.to_string())
         .bind(now)
+        .bind(platform)
         .execute(&mut *tx)
         .await?;
         let others = members.iter().filter(|m| **m != owner);
@@ -357,7 +409,8 @@ impl Store {
         // `$2` is NULL for "all conversations".
         let filter = "($2 IS NULL OR c.id = $2)";
         let convs: Vec<ConversationRow> = sqlx::query_as(&format!(
-            "SELECT c.id, c.kind, c.title, c.last_seq, c.created_at FROM conversations c \
+            "SELECT c.id, c.kind, c.title, c.platform, c.last_seq, c.created_at \
+             FROM conversations c \
              JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1 \
              WHERE {filter}"
         ))
@@ -427,6 +480,7 @@ impl Store {
                     id,
                     kind: parse_kind(&c.kind)?,
                     title: c.title,
+                    platform: c.platform,
                     members: members_by_conv.remove(&c.id).unwrap_or_default(),
                     last_seq: c.last_seq,
                     last_message: last_by_conv.remove(&id),

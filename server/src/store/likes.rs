@@ -234,7 +234,12 @@ mod tests {
         let (store, _dir) = store().await;
         let mut people = Vec::new();
         for name in ["author", "ann", "bob", "cid"] {
-            people.push(store.create_user(name, name, "x").await.expect("user"));
+            people.push(
+                store
+                    .create_user(name, name, None, "x")
+                    .await
+                    .expect("user"),
+            );
         }
         let [author, ann, bob, cid] = &people[..] else {
             unreachable!()

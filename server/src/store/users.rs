@@ -50,11 +50,12 @@ impl CredentialsRow {
 }
 
 impl Store {
-    /// Creates an account. `username` must already be normalised (lowercase).
+    /// Creates an account. `username` (and `email`) must already be normalised (lowercase).
     pub async fn create_user(
         &self,
         username: &str,
         display_name: &str,
+        email: Option<&str>,
         password_hash: &str,
     ) -> Result<User, AppError> {
         let user = User {
@@ -63,23 +64,39 @@ impl Store {
             display_name: display_name.to_owned(),
         };
         let result = sqlx::query(
-            "INSERT INTO users (id, username, display_name, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO users (id, username, display_name, password_hash, created_at, email) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(user.id.to_string())
         .bind(username)
         .bind(display_name)
         .bind(password_hash)
         .bind(now_ms())
+        .bind(email)
         .execute(&self.pool)
         .await;
         match result {
             Ok(_) => Ok(user),
             Err(e) if is_unique_violation(&e) => {
-                Err(AppError::Conflict("that username is taken".into()))
+                let what = if e.to_string().contains("email") {
+                    "that email is taken"
+                } else {
+                    "that username is taken"
+                };
+                Err(AppError::Conflict(what.into()))
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// An account's email, if it has one.
+    pub async fn email_of(&self, user: UserId) -> Result<Option<String>, AppError> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT email FROM users WHERE id = $1")
+                .bind(user.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|(email,)| email))
     }
 
     /// Looks up an account by (normalised) username for sign-in.

@@ -93,6 +93,57 @@ async fn register_login_and_me() {
 }
 
 #[tokio::test]
+async fn an_email_is_optional_unique_and_checked_and_a_group_may_name_its_platform() {
+    let app = spawn_app().await;
+    let register = |name: &str, email: serde_json::Value| {
+        let body = json!({ "username": name, "password": "password-long", "email": email });
+        app.request(Method::POST, "/api/auth/register", None, Some(body))
+    };
+    let (status, ann) = register("ann", json!("Ann@Example.com")).await;
+    assert_eq!(status, 201, "{ann}");
+    // The email is not part of the public user.
+    assert!(ann["user"].get("email").is_none(), "{ann}");
+    let (status, body) = register("ann2", json!("ann@example.COM")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("CONFLICT"))
+    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("email"));
+    let (status, body) = register("ann3", json!("not an email")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("VALIDATION_FAILED"))
+    );
+    // Without one, as before (any number of accounts).
+    assert_eq!(register("bob", json!(null)).await.0, 201);
+    assert_eq!(register("carol", json!(null)).await.0, 201);
+
+    let token = ann["token"].as_str().unwrap();
+    let group = |platform: serde_json::Value| {
+        let body = json!({ "kind": "group", "title": "Imported", "platform": platform });
+        app.post("/api/conversations", token, body)
+    };
+    let (status, conversation) = group(json!("WhatsApp")).await;
+    assert_eq!(status, 201, "{conversation}");
+    assert_eq!(conversation["platform"], "whatsapp");
+    let (status, body) = group(json!("what's app")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("VALIDATION_FAILED"))
+    );
+    let (_, own) = group(json!(null)).await;
+    assert_eq!(own["platform"], serde_json::Value::Null);
+    let (_, listed) = app.get("/api/conversations", token).await;
+    let platforms: Vec<_> = listed["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["platform"].clone())
+        .collect();
+    assert!(platforms.contains(&json!("whatsapp")), "{listed}");
+}
+
+#[tokio::test]
 async fn bad_bodies_get_json_errors() {
     let app = spawn_app().await;
     let response = app
@@ -292,6 +343,18 @@ async fn health_reports_database_and_live_stats() {
     assert_eq!(health["authenticated_users"], 2);
     assert_eq!(health["rooms"], 0);
     assert_eq!(health["protocol_version"], protocol::PROTOCOL_VERSION);
+    // The messaging hub's shape of the same facts, for its monitoring.
+    let services = &health["services"];
+    assert_eq!(services["database"], "connected");
+    assert_eq!(services["redis"], "not_configured");
+    assert_eq!(services["websocket"]["status"], "active");
+    assert_eq!(services["websocket"]["connections"], 3);
+    assert_eq!(services["websocket"]["authenticatedUsers"], 2);
+    let stamp = health["timestamp"].as_str().expect("timestamp");
+    assert!(
+        stamp.len() >= 20 && stamp.ends_with('Z') && stamp.contains('T'),
+        "{stamp}"
+    );
 }
 
 #[tokio::test]

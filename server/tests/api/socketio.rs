@@ -206,3 +206,118 @@ async fn engine_io_timings_and_payload_limit_are_configurable() {
         started.elapsed()
     );
 }
+
+/// Emits `[event, arg]` on a raw Engine.IO socket.
+async fn emit(stream: &mut Stream, event: &str, arg: Value) {
+    let packet = serde_json::json!([event, arg]);
+    stream
+        .send(Message::text(format!("42{packet}")))
+        .await
+        .unwrap();
+}
+
+/// The next event named `name` (`[name, payload]`), skipping others.
+async fn expect_event(stream: &mut Stream, name: &str) -> Value {
+    loop {
+        let packet = next_text(stream).await;
+        if let Some(body) = packet.strip_prefix("42") {
+            let event: Value = serde_json::from_str(body).unwrap();
+            if event[0] == name {
+                return event[1].clone();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_messenger_client_messages_a_person_types_to_them_and_sees_them_come_and_go() {
+    let app = spawn_app_with(&["--presence-grace-ms", "100"]).await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    // No contacts yet: an empty list, after the snake_case `connected` (the socket has not
+    // said yet which Flask-SocketIO vocabulary it speaks).
+    let (mut a, first) = socketio(&app, &serde_json::json!({ "token": alice.token })).await;
+    assert_eq!(first[0], "connected");
+    let online = expect_event(&mut a, "online_users").await;
+    assert_eq!(online["users"], serde_json::json!([]));
+
+    // Naming someone else as the sender is refused, and settles the socket as a messenger.
+    let forged =
+        serde_json::json!({ "sender_id": bob.id(), "recipient_id": bob.id(), "content": "x" });
+    emit(&mut a, "private_message", forged).await;
+    assert_eq!(expect_event(&mut a, "error").await["code"], "FORBIDDEN");
+    // A first private message creates the conversation; the sender gets it back delivered and
+    // now watches the recipient (offline).
+    let hello = serde_json::json!({ "sender_id": alice.id(), "recipient_id": bob.id(), "content": "hi bob", "temp_id": "t1" });
+    emit(&mut a, "private_message", hello).await;
+    // (The two come in either order: the acknowledgement waits for the write batch.)
+    let (mut delivered, mut offline) = (None, None);
+    while delivered.is_none() || offline.is_none() {
+        let event = next_event_of(&mut a).await;
+        match event[0].as_str() {
+            Some("message_delivered") => delivered = Some(event[1].clone()),
+            Some("user_offline") => offline = Some(event[1].clone()),
+            _ => {}
+        }
+    }
+    let (delivered, offline) = (delivered.unwrap(), offline.unwrap());
+    assert_eq!(
+        (
+            &delivered["content"],
+            &delivered["temp_id"],
+            &delivered["sender_id"]
+        ),
+        (
+            &Value::from("hi bob"),
+            &Value::from("t1"),
+            &serde_json::json!(alice.id())
+        )
+    );
+    let conversation = delivered["conversation_id"].clone();
+    assert_eq!(offline["user_id"], serde_json::json!(bob.id()));
+
+    // Bob connects: Alice is among his online contacts, and she sees him come.
+    let (mut b, _) = socketio(&app, &serde_json::json!({ "token": bob.token })).await;
+    let online = expect_event(&mut b, "online_users").await;
+    assert_eq!(online["users"], serde_json::json!([alice.id()]));
+    let came = expect_event(&mut a, "user_online").await;
+    assert_eq!(came["user_id"], serde_json::json!(bob.id()));
+
+    // Typing to a person is typing in the direct conversation; Alice's messenger socket gets
+    // `user_typing` only (no snake_case `typing` any more).
+    let typing =
+        serde_json::json!({ "user_id": bob.id(), "recipient_id": alice.id(), "is_typing": true });
+    emit(&mut b, "typing", typing).await;
+    let typed = expect_event(&mut a, "user_typing").await;
+    assert_eq!(
+        (&typed["user_id"], &typed["is_typing"]),
+        (&serde_json::json!(bob.id()), &Value::Bool(true))
+    );
+    // A conversation message reaches Alice, delivered, with no `new_message` beside it.
+    let reply = serde_json::json!({ "sender_id": bob.id(), "conversation_id": conversation, "content": "hello alice" });
+    emit(&mut b, "conversation_message", reply).await;
+    let got = [next_event_of(&mut a).await, next_event_of(&mut a).await];
+    let delivered = got.iter().find(|e| e[0] == "message_delivered");
+    assert_eq!(delivered.expect("delivered")[1]["content"], "hello alice");
+    let stopped = got.iter().find(|e| e[0] == "user_typing");
+    assert_eq!(stopped.expect("sending ends typing")[1]["is_typing"], false);
+    // Typing to someone Bob has no conversation with is NOT_FOUND.
+    let carol = app.register("carol").await;
+    let typing =
+        serde_json::json!({ "user_id": bob.id(), "recipient_id": carol.id(), "is_typing": true });
+    emit(&mut b, "typing", typing).await;
+    assert_eq!(expect_event(&mut b, "error").await["code"], "NOT_FOUND");
+
+    // Bob leaves: Alice sees him go.
+    drop(b);
+    let gone = expect_event(&mut a, "user_offline").await;
+    assert_eq!(gone["user_id"], serde_json::json!(bob.id()));
+}
+
+/// The next event (`[name, payload]`).
+async fn next_event_of(stream: &mut Stream) -> Value {
+    loop {
+        if let Some(body) = next_text(stream).await.strip_prefix("42") {
+            return serde_json::from_str(body).unwrap();
+        }
+    }
+}

@@ -14,6 +14,7 @@ fn conversation(me: &User, other: &User) -> Conversation {
         id: ConversationId::new(),
         kind: ConversationKind::Direct,
         title: None,
+        platform: None,
         members: vec![me.clone(), other.clone()],
         last_seq: 0,
         last_message: None,
