@@ -1,7 +1,7 @@
 //! Request and response bodies of the REST API (all JSON). Errors use [`crate::ErrorBody`].
 
 use crate::ids::{NotificationId, UserId};
-use crate::model::{Message, Millis, User};
+use crate::model::{Message, Millis, Notification, PostCounts, User};
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/auth/register`.
@@ -355,4 +355,60 @@ pub struct TestNotificationRequest {
     /// The text shown (default "Test notification"; at most 200 characters).
     #[serde(default)]
     pub message: Option<String>,
+}
+
+/// `POST /api/posts/{id}/like`: the like button's answer (in the shape Flask-SocketIO social
+/// apps give it: `likes_count`), beside the post's counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct LikeToggled {
+    /// Always `true` (errors are error bodies).
+    pub success: bool,
+    /// Whether the caller likes the post now.
+    pub liked: bool,
+    /// The post's likes (the same as `like_count`).
+    pub likes_count: i64,
+    /// The post's counts after the change.
+    #[serde(flatten)]
+    pub counts: PostCounts,
+}
+
+/// `GET /api/ws/status`: this instance's real-time service, in the shape Flask-SocketIO
+/// social apps report it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct RealtimeStatus {
+    /// Always `true`.
+    pub success: bool,
+    /// Always `true`: the WebSocket and Socket.IO endpoints are part of the server.
+    pub websocket_enabled: bool,
+    /// Open connections on this instance (native WebSocket and Socket.IO).
+    pub active_connections: usize,
+    /// Distinct authenticated users among them.
+    pub online_users: usize,
+    /// Whether instances share events through Redis.
+    pub redis_enabled: bool,
+}
+
+/// `POST /api/ws/test-notification`'s answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct TestNotificationSent {
+    /// Always `true`.
+    pub success: bool,
+    /// `Test notification sent`.
+    pub message: String,
+    /// The caller, to whom it was sent.
+    pub user_id: UserId,
+    /// The notification, as the bell shows it.
+    pub notification: Notification,
 }

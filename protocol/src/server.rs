@@ -240,6 +240,9 @@ pub enum ServerEvent {
     CommentNew {
         /// The comment.
         comment: Comment,
+        /// The post's counts with this comment (versioned like `post_counts_changed`: a
+        /// client keeps the highest version it has seen).
+        counts: PostCounts,
     },
     /// A comment on a watched post was deleted.
     CommentDeleted {

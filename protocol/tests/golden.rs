@@ -355,6 +355,7 @@ fn server_examples() -> Vec<ServerFrame> {
                 body: "Nice one".into(),
                 created_at: 1_700_000_000_000,
             },
+            counts: counts(),
         }),
         ServerFrame::new(CommentDeleted {
             post_id: post_id(),

@@ -227,7 +227,12 @@ counts: PostCounts, } | { "type": "comment_new",
 /**
  * The comment.
  */
-comment: Comment, } | { "type": "comment_deleted", 
+comment: Comment, 
+/**
+ * The post's counts with this comment (versioned like `post_counts_changed`: a
+ * client keeps the highest version it has seen).
+ */
+counts: PostCounts, } | { "type": "comment_deleted", 
 /**
  * The post.
  */

@@ -94,6 +94,7 @@ pub async fn comment(
         .ok_or(AppError::NotFound("post"))?;
     let event = ServerEvent::CommentNew {
         comment: comment.clone(),
+        counts: change.counts,
     };
     publish(state, Topic::Post(post), Except::Nobody, event).await;
     publish_counts(state, change.counts);

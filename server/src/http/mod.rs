@@ -9,6 +9,7 @@ mod health;
 mod notifications;
 mod openapi;
 mod posts;
+mod realtime;
 mod users;
 
 pub use self::client::{client_ip, parse_proxy, ClientAddr};
@@ -55,6 +56,7 @@ fn routes_and_description() -> (Router<AppState>, OpenApi) {
         .merge(conversations::router())
         .merge(notifications::router())
         .merge(posts::router())
+        .merge(realtime::router())
         .merge(admin::router())
         .merge(openapi::router())
         .split_for_parts();

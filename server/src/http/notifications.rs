@@ -12,7 +12,7 @@ use protocol::rest::{
     MarkNotificationsRead, NotificationList, NotificationsUnread, TestNotificationRequest,
 };
 use protocol::ErrorBody;
-use protocol::{Notification, NotificationId};
+use protocol::{Notification, NotificationId, User};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -98,6 +98,16 @@ async fn test(
     AuthUser(me): AuthUser,
     ApiJson(req): ApiJson<TestNotificationRequest>,
 ) -> AppResult<(StatusCode, Json<Notification>)> {
+    let notification = send_test(&state, &me, req).await?;
+    Ok((StatusCode::CREATED, Json(notification)))
+}
+
+/// Checks the rate and the text of a test notification, then sends it to `me`.
+pub(super) async fn send_test(
+    state: &AppState,
+    me: &User,
+    req: TestNotificationRequest,
+) -> AppResult<Notification> {
     state.check_test_notification_rate(me.id).await?;
     let text = req.message.unwrap_or_else(|| "Test notification".into());
     let text = text.trim();
@@ -106,6 +116,5 @@ async fn test(
             "message must be 1 to {TEST_TEXT_CHARS} characters"
         )));
     }
-    let notification = notifications::test(&state, &me, text.to_owned()).await?;
-    Ok((StatusCode::CREATED, Json(notification)))
+    notifications::test(state, me, text.to_owned()).await
 }

@@ -11,7 +11,7 @@ use crate::store::PostSource;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use protocol::rest::{CommentPage, CreateCommentRequest, CreatePostRequest, PostPage};
+use protocol::rest::{CommentPage, CreateCommentRequest, CreatePostRequest, LikeToggled, PostPage};
 use protocol::ErrorBody;
 use protocol::{Comment, CommentId, Post, PostCounts, PostId, UserId};
 use serde::Deserialize;
@@ -25,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(by_author))
         .routes(routes!(create))
         .routes(routes!(show, remove))
-        .routes(routes!(like, unlike))
+        .routes(routes!(like, unlike, toggle_like))
         .routes(routes!(comments, comment))
         .routes(routes!(remove_comment))
 }
@@ -148,6 +148,26 @@ async fn unlike(
 ) -> AppResult<Json<PostCounts>> {
     let id: PostId = path_id(&id, "post")?;
     Ok(Json(posts::set_like(&state, &me, id, false).await?))
+}
+
+/// The like button: likes the post, or takes the like back if the caller already likes it
+/// (as Flask-SocketIO social apps' `POST …/like` does); answers `likes_count` with the counts.
+#[utoipa::path(post, path = "/posts/{id}/like", tag = "posts", params(("id" = Uuid, Path, description = "The post's id")), responses((status = 200, description = "Whether the caller likes it now, and the counts", body = LikeToggled), (status = 404, description = "`NOT_FOUND`: no such post", body = ErrorBody)))]
+async fn toggle_like(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> AppResult<Json<LikeToggled>> {
+    let id: PostId = path_id(&id, "post")?;
+    let post = state.store.post(me.id, id).await?;
+    let liked = !post.ok_or(AppError::NotFound("post"))?.liked_by_me;
+    let counts = posts::set_like(&state, &me, id, liked).await?;
+    Ok(Json(LikeToggled {
+        success: true,
+        liked,
+        likes_count: counts.like_count,
+        counts,
+    }))
 }
 
 /// A post's comments, oldest first.

@@ -13,11 +13,12 @@ use super::shared::{SharedEmit, SharedRenders};
 use super::vocabulary::{Emit, Inbound, Memory, Vocabulary};
 use super::{hub, messenger};
 use crate::auth;
-use crate::domain::{self, presence, sessions};
+use crate::domain::{self, posts, presence, sessions};
 use crate::error::AppError;
 use crate::hub::{CloseReason, Outbox, OutboxReceiver, Received};
 use crate::metrics::{Limit, Metrics, OpenConnection};
 use crate::state::AppState;
+use crate::store::PostSource;
 use crate::topic::Topic;
 use crate::typing::TypingState;
 use crate::ws::context::Context;
@@ -25,7 +26,7 @@ use crate::ws::handlers;
 use crate::ws::rate::{EventRate, Rate};
 use axum::extract::ws::Utf8Bytes;
 use protocol::{
-    close, ClientEvent, ClientFrame, ConversationId, ErrorCode, ServerEvent, ServerFrame,
+    close, ClientEvent, ClientFrame, ConversationId, ErrorCode, PostId, ServerEvent, ServerFrame,
     SessionId, User, UserId,
 };
 use serde_json::{json, Value};
@@ -54,6 +55,11 @@ pub const PRESENCE_ON_JOIN: usize = 50;
 /// its most active direct conversations) when it starts: one bounded read whatever the
 /// user's number of conversations.
 pub const CONTACTS_ON_CONNECT: usize = 200;
+
+/// A snake_case session watches the newest posts of its user's feed (theirs and the people
+/// they follow), at most this many, from the start: their `like_update` and `comment_update`
+/// come without a `subscribe_posts`, as a page showing the feed expects.
+pub const FEED_ON_CONNECT: usize = 50;
 
 /// How long a server-side disconnect is retried while the socket's buffer is full.
 const DISCONNECT_RETRY: Duration = Duration::from_secs(60);
@@ -254,6 +260,9 @@ async fn serve(
             }
             if link.vocabulary.announces_contacts() {
                 Box::pin(link.announce_contacts(&cx)).await;
+            }
+            if link.vocabulary.watches_feed() {
+                Box::pin(link.watch_feed(&cx)).await;
             }
             tracing::debug!(user = %cx.user.id, session = %id, "Socket.IO session started");
             session_loop(link, &mut cx, &mut receiver, inbound, gone).await
@@ -633,6 +642,36 @@ impl Link {
             }
             Ok(_) => {}
             Err(e) => tracing::debug!(error = %e, "the contact's presence not watched"),
+        }
+    }
+
+    /// A snake_case session starts watching the newest posts of the user's feed (at most
+    /// [`FEED_ON_CONNECT`], within the connection's post allowance), remembering their counts
+    /// so that only changes are announced.
+    async fn watch_feed(&mut self, cx: &Context) {
+        let limit = FEED_ON_CONNECT.min(cx.state.config.max_post_subscriptions);
+        let limit = i64::try_from(limit).unwrap_or(0);
+        let feed = cx
+            .state
+            .store
+            .posts(cx.user.id, PostSource::Feed, None, limit);
+        let ids: Vec<PostId> = match feed.await {
+            Ok((page, _)) => page.into_iter().map(|p| p.id).collect(),
+            Err(e) => {
+                tracing::debug!(error = %e, "the feed's posts not watched");
+                return;
+            }
+        };
+        if ids.is_empty() {
+            return;
+        }
+        match posts::subscribe(&cx.state, cx.id, &ids).await {
+            Ok(counts) => {
+                for counts in &counts {
+                    self.memory.counts(counts);
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "the feed's posts not watched"),
         }
     }
 

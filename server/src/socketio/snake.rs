@@ -7,8 +7,8 @@ use super::vocabulary::{arg, error_json, iso, unknown, Emit, Inbound, Memory, Vo
 use crate::error::AppError;
 use crate::store::now_ms;
 use protocol::{
-    ClientEvent, ConversationId, Message, MessageId, Notification, PostId, PresenceStatus,
-    ReceiptKind, Seq, ServerEvent, UserId,
+    ClientEvent, ConversationId, Message, MessageId, Notification, NotificationKind, PostId,
+    PresenceStatus, ReceiptKind, Seq, ServerEvent, UserId,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -257,20 +257,26 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
             }
             emits
         }
-        E::CommentNew { comment } => one(
-            "comment_update",
-            json!({
-                "post_id": comment.post_id,
-                "comment_count": memory.comment_count(comment.post_id),
-                "comment": {
-                    "id": comment.id,
-                    "content": comment.body,
-                    "user_id": comment.author.id,
-                    "user_name": comment.author.display_name,
-                },
-                "timestamp": iso(comment.created_at),
-            }),
-        ),
+        E::CommentNew { comment, counts } => {
+            // The counts with this comment: the coalesced counts that follow then change
+            // nothing, and say nothing (one `comment_update` per comment, with its count).
+            memory.counts(counts);
+            let count = memory.comment_count(comment.post_id);
+            one(
+                "comment_update",
+                json!({
+                    "post_id": comment.post_id,
+                    "comment_count": count,
+                    "comment": {
+                        "id": comment.id,
+                        "content": comment.body,
+                        "user_id": comment.author.id,
+                        "user_name": comment.author.display_name,
+                    },
+                    "timestamp": iso(comment.created_at),
+                }),
+            )
+        }
         E::PostDeleted { post_id } => one("post_deleted", json!({ "post_id": post_id })),
         E::ConversationUpdated { conversation } => {
             for member in &conversation.members {
@@ -323,10 +329,22 @@ fn typing_json(memory: &Memory, conversation: ConversationId, user: UserId, on: 
     })
 }
 
+/// A notification's `type` in this vocabulary's words (`like`, `comment`, `follow`,
+/// `message`); the kinds it has no word for keep Confab's names.
+fn notification_type(kind: NotificationKind) -> Value {
+    match kind {
+        NotificationKind::PostLiked => json!("like"),
+        NotificationKind::PostCommented => json!("comment"),
+        NotificationKind::Followed => json!("follow"),
+        NotificationKind::MessageReceived => json!("message"),
+        other => json!(other),
+    }
+}
+
 fn notification_json(n: &Notification, unread: i64) -> Value {
     json!({
         "id": n.id,
-        "type": n.kind,
+        "type": notification_type(n.kind),
         "user_id": n.actor.id,
         "user_name": n.actor.display_name,
         "conversation_id": n.conversation_id,
@@ -402,6 +420,46 @@ mod tests {
         );
         // A stale version says nothing.
         assert!(render(&counts(1, 0, 1), &mut memory).is_empty());
+    }
+
+    #[test]
+    fn a_comment_is_one_comment_update_with_its_count() {
+        let mut memory = Memory::default();
+        let post = PostId::new();
+        let counts = |comments, version| PostCounts {
+            post_id: post,
+            like_count: 4,
+            comment_count: comments,
+            version,
+        };
+        let author = protocol::User {
+            id: UserId::new(),
+            username: "bob".into(),
+            display_name: "Bob".into(),
+        };
+        let comment = protocol::Comment {
+            id: protocol::CommentId::new(),
+            post_id: post,
+            author,
+            body: "Great post!".into(),
+            created_at: 0,
+        };
+        let emits = render(
+            &ServerEvent::CommentNew {
+                comment,
+                counts: counts(1, 2),
+            },
+            &mut memory,
+        );
+        assert_eq!(emits.len(), 1);
+        assert_eq!(emits[0].event, "comment_update");
+        assert_eq!(emits[0].args[0]["comment_count"], 1);
+        assert_eq!(emits[0].args[0]["comment"]["content"], "Great post!");
+        // The coalesced counts that follow say nothing new.
+        let after = ServerEvent::PostCountsChanged {
+            counts: counts(1, 2),
+        };
+        assert!(render(&after, &mut memory).is_empty());
     }
 
     #[test]

@@ -95,6 +95,12 @@ impl Vocabulary {
         matches!(self, Self::Messenger | Self::Flask)
     }
 
+    /// Whether the session watches the newest posts of its user's feed from the start
+    /// (snake_case's `like_update` / `comment_update` need no subscription).
+    pub fn watches_feed(self) -> bool {
+        matches!(self, Self::Snake | Self::Flask)
+    }
+
     /// The Confab request behind a Socket.IO event.
     pub fn parse(self, event: &str, arg: Value) -> Result<Inbound, AppError> {
         match self {

@@ -528,3 +528,61 @@ async fn a_forwarded_for_header_from_an_untrusted_peer_is_ignored() {
         "one address, whatever the header says"
     );
 }
+
+#[tokio::test]
+async fn the_social_apps_like_button_toggles_and_its_realtime_routes_answer() {
+    let app = spawn_app().await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    let (_, post) = app
+        .post(
+            "/api/posts",
+            &alice.token,
+            serde_json::json!({"body": "hi"}),
+        )
+        .await;
+    let like = format!("/api/posts/{}/like", post["id"].as_str().unwrap());
+    let (status, liked) = app.post(&like, &bob.token, serde_json::json!({})).await;
+    assert_eq!(status, 200, "{liked}");
+    assert_eq!(
+        (
+            &liked["success"],
+            &liked["liked"],
+            &liked["likes_count"],
+            &liked["like_count"]
+        ),
+        (&json!(true), &json!(true), &json!(1), &json!(1))
+    );
+    let (_, unliked) = app.post(&like, &bob.token, serde_json::json!({})).await;
+    assert_eq!(
+        (&unliked["liked"], &unliked["likes_count"]),
+        (&json!(false), &json!(0))
+    );
+    let missing = format!("/api/posts/{}/like", uuid::Uuid::now_v7());
+    let (status, body) = app.post(&missing, &bob.token, serde_json::json!({})).await;
+    assert_eq!((status, &body["error"]["code"]), (404, &json!("NOT_FOUND")));
+
+    let _socket = app.connect(&bob).await;
+    let (status, state) = app.request(Method::GET, "/api/ws/status", None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        state,
+        json!({ "success": true, "websocket_enabled": true, "active_connections": 1, "online_users": 1, "redis_enabled": false })
+    );
+    let body = serde_json::json!({ "message": "Test notification message" });
+    let (status, sent) = app
+        .post("/api/ws/test-notification", &bob.token, body)
+        .await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!(sent["message"], "Test notification sent");
+    assert_eq!(sent["user_id"], json!(bob.id()));
+    assert_eq!(sent["notification"]["text"], "Test notification message");
+    let (status, _) = app
+        .request(
+            Method::POST,
+            "/api/ws/test-notification",
+            None,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 401);
+}

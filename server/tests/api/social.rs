@@ -130,8 +130,12 @@ async fn counts_and_comments_reach_the_posts_watchers_only_and_bursts_are_coales
         )
         .await;
     assert_eq!(status, 201, "{comment}");
-    b.expect(|e| matches!(e, ServerEvent::CommentNew { comment } if comment.body == "Nice!"))
-        .await;
+    // The comment carries the post's counts with it.
+    b.expect(|e| {
+        matches!(e, ServerEvent::CommentNew { comment, counts }
+            if comment.body == "Nice!" && counts.comment_count == 1)
+    })
+    .await;
     b.expect(
         |e| matches!(e, ServerEvent::PostCountsChanged { counts } if counts.comment_count == 1),
     )

@@ -428,8 +428,9 @@ impl ChatState {
             ServerEvent::PostCountsChanged { counts } => {
                 self.post_event(posts::PostEvent::Counts(counts))
             }
-            ServerEvent::CommentNew { comment } => {
-                self.post_event(posts::PostEvent::Comment(comment))
+            ServerEvent::CommentNew { comment, counts } => {
+                self.post_event(posts::PostEvent::Comment(comment));
+                self.post_event(posts::PostEvent::Counts(counts));
             }
             ServerEvent::CommentDeleted {
                 post_id,

@@ -777,9 +777,19 @@ fn post_counters_keep_the_newest_version_and_are_watched_again_after_a_reconnect
     };
     s.apply(ev(ServerEvent::CommentNew {
         comment: comment.clone(),
+        counts: PostCounts {
+            comment_count: 1,
+            ..counts(7, 10)
+        },
     }));
     s.comment_added(comment.clone());
     assert_eq!(s.posts[&post.id].comments.len(), 1, "kept once");
+    let now = s.posts[&post.id].counts.unwrap();
+    assert_eq!(
+        (now.comment_count, now.version),
+        (1, 10),
+        "counts with the comment"
+    );
     s.apply(ev(ServerEvent::CommentDeleted {
         post_id: post.id,
         comment_id: comment.id,
