@@ -2,6 +2,7 @@
 // event by event, the refusals, and a Socket.IO client talking with a person in the web app.
 import { test, expect } from '@playwright/test';
 import { io, Socket } from 'socket.io-client';
+import * as api from './rest';
 import { serverForFile, shot, TestServer } from './server';
 import { signUp, openDirect, send, message } from './people';
 import type { AuthResponse } from '../../protocol/bindings/ts/AuthResponse';
@@ -14,28 +15,9 @@ const server = serverForFile(['--auth-timeout-ms', '1500', '--typing-timeout-ms'
 
 type Ack = { ok: true; data?: any } | { ok: false; error: { code: ErrorCode; message: string } };
 
-async function rest<T>(method: string, path: string, token?: string, body?: unknown): Promise<T> {
-  const res = await fetch(server().url + path, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (res.status === 204 ? undefined : await res.json()) as T;
-}
-
-let names = 0;
-async function register(prefix: string): Promise<AuthResponse> {
-  names += 1;
-  const username = `${prefix}${names}${Date.now() % 100000}`;
-  return rest<AuthResponse>('POST', '/api/auth/register', undefined, {
-    username,
-    password: `password-${username}`,
-  });
-}
+// The REST helpers, bound to this file's server.
+const rest = <T>(method: string, path: string, token?: string, body?: unknown) => api.rest<T>(server(), method, path, token, body);
+const register = (prefix: string) => api.register(server(), prefix);
 
 async function group(owner: AuthResponse, members: AuthResponse[]): Promise<Conversation> {
   return rest<Conversation>('POST', '/api/conversations', owner.token, {

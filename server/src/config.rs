@@ -1,7 +1,8 @@
 //! Server configuration: command-line flags, each also settable by an environment variable.
 
 use clap::Parser;
-use std::net::SocketAddr;
+use ipnet::IpNet;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -159,9 +160,9 @@ pub struct Config {
         long,
         env = "CONFAB_TRUSTED_PROXIES",
         value_delimiter = ',',
-        value_parser = crate::http::parse_proxy
+        value_parser = parse_proxy
     )]
-    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// Subcommands of `confab`.
@@ -217,6 +218,14 @@ impl Config {
     pub fn typing_timeout(&self) -> Duration {
         Duration::from_millis(self.typing_timeout_ms)
     }
+}
+
+/// Parses a trusted proxy: a network (`10.0.0.0/8`) or one address (`10.0.0.1`).
+pub fn parse_proxy(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{text:?} is neither an IP address nor a network like 10.0.0.0/8"))
 }
 
 #[cfg(test)]

@@ -8,8 +8,10 @@
 //! - [`auth`]: passwords (argon2), JWTs (HS256 pinned), the REST extractor.
 //! - [`http`]: REST resources, one file each.
 //! - [`site`]: the browser app's static files (precompressed) and response compression.
-//! - [`ws`]: WebSocket upgrade, per-connection session loop, event handlers.
-//! - [`socketio`]: the Socket.IO gateway: the same handlers behind two Socket.IO vocabularies.
+//! - [`session`]: the transport-neutral session: admission rules, context, lifecycle, one
+//!   handler per client event, event rate.
+//! - [`ws`]: the native WebSocket transport (`/ws`): upgrade and the connection's loop.
+//! - [`socketio`]: the Socket.IO transport: the same sessions behind four Socket.IO vocabularies.
 //! - [`domain`]: one function per action (validate → persist → publish), used by `http` and `ws`.
 //! - [`codec`]: serializing server frames once, decoding client frames.
 //! - [`topic`]: fan-out keys ([`topic::Topic`]).
@@ -22,8 +24,9 @@
 //! - [`clock`]: timestamps in other systems' shapes (RFC 3339).
 //! - [`seed`]: `confab seed`, bulk demo and load-test data.
 //!
-//! Dependencies point one way: `http`, `ws`, `socketio` → `domain` → `broker` → `hub`; everything may use
-//! `store`, `codec`, `topic`, `error`; `state` only assembles.
+//! Dependencies point one way: `http`, `ws`, `socketio` → `session` → `domain` → `broker` →
+//! `hub`; no transport imports another; everything may use `store`, `codec`, `topic`, `error`;
+//! `state` only assembles.
 
 // Leptos view types nest deeply; the default limit is too small for the whole app.
 #![recursion_limit = "256"]
@@ -41,6 +44,7 @@ pub mod hub;
 pub mod metrics;
 pub mod presence;
 pub mod seed;
+pub mod session;
 pub mod site;
 pub mod socketio;
 pub mod startup;

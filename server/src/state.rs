@@ -8,7 +8,7 @@ use crate::counters::Coalescer;
 use crate::domain::like_writer::LikeWriter;
 use crate::domain::message_bell::MessageBell;
 use crate::domain::receipt_writer::ReceiptWriter;
-use crate::domain::views::ViewerCounts;
+use crate::domain::viewer_counts::ViewerCounts;
 use crate::domain::writer::MessageWriter;
 use crate::error::AppError;
 use crate::hub::Hub;

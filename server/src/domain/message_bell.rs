@@ -8,7 +8,7 @@
 //! last round and asks the database once for all of them which recipients already have an
 //! entry, instead of one query (and one hand-off to the database's thread) per message.
 
-use super::notifications::{notify_with, EXCERPT_CHARS};
+use super::bell::{notify_with, EXCERPT_CHARS};
 use crate::broker::Broker;
 use crate::store::{NotificationDraft, Store};
 use protocol::{Message, NotificationKind, User};

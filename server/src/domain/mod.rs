@@ -1,20 +1,22 @@
 //! The domain layer: one function per action (validate → persist → publish), called by the
-//! REST handlers ([`crate::http`]) and the WebSocket handlers ([`crate::ws`]) alike, which only
-//! translate. Fan-out goes to [`Topic`]s through the broker, one serialized frame per event.
+//! REST handlers ([`crate::http`]) and the session's event handlers ([`crate::session`]) alike,
+//! which only translate. Fan-out goes to [`Topic`]s through the broker, one serialized frame per event.
 //!
 //! - [`messages`]: send (through the batching [`writer`]), send direct, edit, delete.
 //! - [`receipts`]: delivered/read positions and the reader's exact unread counts, written in
 //!   batches by the [`receipt_writer`].
 //! - [`conversations`]: direct conversations, groups and their members (moving sessions in
 //!   and out of conversation topics).
-//! - [`views`]: who is viewing a conversation.
+//! - [`views`]: who is viewing a conversation; [`viewer_counts`] coalesces big rooms' changes.
 //! - [`typing`]: typing indicators.
 //! - [`presence`]: announcing presence, watching it, appearing offline.
-//! - [`notifications`]: the bell; [`message_bell`] rings it for direct messages, in batches.
+//! - [`notifications`]: the bell; [`bell`] rings it with the store and broker alone;
+//!   [`message_bell`] rings it for direct messages, in batches.
 //! - [`posts`]: posts, likes and comments with live, coalesced counters.
 //! - [`follows`]: following people.
 //! - [`sessions`]: what opening and closing a WebSocket session does.
 
+pub mod bell;
 pub mod conversations;
 pub mod follows;
 pub mod like_writer;
@@ -27,6 +29,7 @@ pub mod receipt_writer;
 pub mod receipts;
 pub mod sessions;
 pub mod typing;
+pub mod viewer_counts;
 pub mod views;
 pub mod writer;
 

@@ -1,11 +1,9 @@
 //! The bell: notifications stored per recipient and pushed to all of their sessions.
 
-use super::publish;
-use crate::broker::Broker;
-use crate::codec::encode_event;
+use super::{bell, publish};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{NotificationDraft, Store};
+use crate::store::NotificationDraft;
 use crate::topic::{Except, Topic};
 use protocol::{
     ConversationId, Notification, NotificationId, NotificationKind, ReadNotifications, ServerEvent,
@@ -38,37 +36,7 @@ pub async fn notify_all(
     draft: &NotificationDraft<'_>,
     recipients: &[UserId],
 ) -> Result<(), AppError> {
-    notify_with(&state.store, &state.broker, draft, recipients).await
-}
-
-/// [`notify_all`] with the store and broker alone (for the writers, which hold no state).
-pub async fn notify_with(
-    store: &Store,
-    broker: &Broker,
-    draft: &NotificationDraft<'_>,
-    recipients: &[UserId],
-) -> Result<(), AppError> {
-    let recipients: Vec<UserId> = recipients
-        .iter()
-        .copied()
-        .filter(|r| *r != draft.actor.id)
-        .collect();
-    if recipients.is_empty() {
-        return Ok(());
-    }
-    let created = store.create_notifications(draft, &recipients).await?;
-    let counts = store.unread_notifications(&recipients).await?;
-    for (recipient, notification) in created {
-        let event = ServerEvent::NotificationNew {
-            notification,
-            unread_notifications: counts.get(&recipient).copied().unwrap_or(0),
-        };
-        let frame = encode_event(event);
-        broker
-            .publish(Topic::User(recipient), Except::Nobody, frame)
-            .await;
-    }
-    Ok(())
+    bell::notify_with(&state.store, &state.broker, draft, recipients).await
 }
 
 /// Pushes a changed notification (same id: clients replace it) or its removal, with the bell's
@@ -184,6 +152,3 @@ async fn read_everywhere(state: &AppState, user: UserId, read: ReadNotifications
     };
     publish(state, Topic::User(user), Except::Nobody, event).await;
 }
-
-/// Characters of a message quoted in its notification.
-pub const EXCERPT_CHARS: usize = 100;

@@ -4,6 +4,7 @@
 //! value). The author hears about likes (one grouped entry per post) and comments, never about
 //! their own.
 
+use super::bell::EXCERPT_CHARS;
 use super::notifications::{changed, notify_all};
 use super::publish;
 use crate::counters::offer_and_deliver;
@@ -18,9 +19,6 @@ use protocol::{
 
 /// Most posts one request may (un)subscribe.
 pub const MAX_PER_REQUEST: usize = 500;
-
-/// Characters of a comment quoted in its notification.
-const EXCERPT_CHARS: usize = 100;
 
 /// Writes a post.
 pub async fn create(state: &AppState, author: &User, body: &str) -> Result<Post, AppError> {

@@ -5,23 +5,14 @@
 //! last one leaves) and a joiner gets the list. Beyond that, naming every viewer to every viewer
 //! would cost N frames per change and N² for a room everyone opens: a joiner gets the count,
 //! and changes are coalesced per conversation into at most one `viewers_changed` a second
-//! ([`ViewerCounts`]), carrying the count when it is sent (and the list, once the count is back
+//! ([`super::viewer_counts::ViewerCounts`]), carrying the count when it is sent (and the list, once the count is back
 //! within the limit). Opening a conversation costs the same whatever its size.
 
 use super::{publish, require_member, Actor};
-use crate::broker::Broker;
-use crate::codec::encode_event;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::topic::{Except, Topic};
 use protocol::{ConversationId, ServerEvent, SessionId, User, UserId, MAX_LISTED_VIEWERS};
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tokio::sync::Notify;
-
-/// How often, at most, a conversation's `viewers_changed` is sent.
-pub const VIEWERS_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Who views a conversation as a joiner sees it: the count, and the list when it is short.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,56 +104,5 @@ pub async fn left(state: &AppState, user: UserId, conversation: ConversationId) 
         publish(state, Topic::Viewers(conversation), Except::Nobody, event).await;
     } else {
         state.viewer_counts.changed(conversation);
-    }
-}
-
-/// Conversations whose viewers changed beyond the named limit, sent one `viewers_changed` each
-/// at most every [`VIEWERS_INTERVAL`].
-#[derive(Debug, Default)]
-pub struct ViewerCounts {
-    changed: Mutex<HashSet<ConversationId>>,
-    wake: Notify,
-}
-
-impl ViewerCounts {
-    /// Starts the task that sends the rounds, a round at most every [`VIEWERS_INTERVAL`].
-    pub fn start(broker: Broker) -> Arc<Self> {
-        let counts = Arc::new(Self::default());
-        tokio::spawn(run(counts.clone(), broker));
-        counts
-    }
-
-    /// Notes a change (constant work; the frame goes out with the next round).
-    pub fn changed(&self, conversation: ConversationId) {
-        // Never held across an await: a set insert.
-        let mut changed = self.changed.lock().unwrap_or_else(|p| p.into_inner());
-        if changed.insert(conversation) && changed.len() == 1 {
-            self.wake.notify_one();
-        }
-    }
-
-    fn take(&self) -> Vec<ConversationId> {
-        let mut changed = self.changed.lock().unwrap_or_else(|p| p.into_inner());
-        changed.drain().collect()
-    }
-}
-
-async fn run(counts: Arc<ViewerCounts>, broker: Broker) {
-    loop {
-        counts.wake.notified().await;
-        // The changes of the whole interval go out together.
-        tokio::time::sleep(VIEWERS_INTERVAL).await;
-        for conversation in counts.take() {
-            let (count, viewers) = broker.viewers(conversation, MAX_LISTED_VIEWERS).await;
-            let event = ServerEvent::ViewersChanged {
-                conversation_id: conversation,
-                count: u32::try_from(count).unwrap_or(u32::MAX),
-                viewers,
-            };
-            let topic = Topic::Viewers(conversation);
-            broker
-                .publish(topic, Except::Nobody, encode_event(event))
-                .await;
-        }
     }
 }

@@ -12,7 +12,7 @@ mod posts;
 mod realtime;
 mod users;
 
-pub use self::client::{client_ip, parse_proxy, ClientAddr};
+pub use self::client::{client_ip, ClientAddr};
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};

@@ -9,13 +9,17 @@
 //! Unread counts are kept in the session's [`Memory`] (loaded with the session, kept by its
 //! events): an update costs no query, whatever the number of conversations.
 
+use super::events::{arg, iso, unknown, Emit, Inbound};
 use super::kebab;
-use super::vocabulary::{arg, iso, unknown, Emit, Inbound, Memory, Vocabulary};
+use super::memory::Memory;
 use crate::error::AppError;
 use crate::store::now_ms;
 use protocol::{Conversation, ErrorCode, ReceiptKind, ServerEvent, UserId};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+
+/// This vocabulary as errors name it.
+const SPOKEN: &str = "hub (`authenticate` after connecting, then listen)";
 
 /// The platform a conversation without one is counted under in `unreadCounts`.
 pub const OWN_PLATFORM: &str = "confab";
@@ -32,7 +36,7 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
         "authenticate" => Ok(Inbound::Auth(
             arg::<Authenticate>(event, value, "{token}")?.token,
         )),
-        _ => Err(unknown(event, Vocabulary::Hub)),
+        _ => Err(unknown(event, SPOKEN)),
     }
 }
 

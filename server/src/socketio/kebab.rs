@@ -3,7 +3,8 @@
 //! `heartbeat`, `get-online-users`. Payloads are camelCase; ids are Confab's UUIDs and times
 //! RFC 3339 strings.
 
-use super::vocabulary::{arg, error_json, iso, unknown, Emit, Inbound, Memory, Vocabulary};
+use super::events::{arg, error_json, iso, unknown, Emit, Inbound};
+use super::memory::Memory;
 use crate::error::AppError;
 use protocol::{
     ClientEvent, ConversationId, ErrorCode, Message, MessageId, Notification, PresenceStatus,
@@ -11,6 +12,9 @@ use protocol::{
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
+
+/// This vocabulary as errors name it.
+const SPOKEN: &str = "kebab-case (`auth` after connecting)";
 
 const ROOM: &str = "a conversation id (string)";
 
@@ -95,7 +99,7 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
             };
             ClientEvent::receipt(kind, mark.conversation_id, mark.up_to_seq)
         }
-        _ => return Err(unknown(event, Vocabulary::Kebab)),
+        _ => return Err(unknown(event, SPOKEN)),
     }))
 }
 

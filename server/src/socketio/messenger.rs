@@ -7,14 +7,18 @@
 //! `message_delivered` (the message object, to its sender as confirmation and to every other
 //! member) and `user_typing {user_id, is_typing}`. Payloads are snake_case.
 
+use super::events::{arg, error_json, iso, unknown, Emit, Inbound};
+use super::memory::Memory;
 use super::snake;
-use super::vocabulary::{arg, error_json, iso, unknown, Emit, Inbound, Memory, Vocabulary};
 use crate::error::AppError;
 use protocol::{
     ClientEvent, ConversationId, Message, Presence, PresenceStatus, ServerEvent, UserId,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
+
+/// This vocabulary as errors name it.
+const SPOKEN: &str = "messenger (token in the handshake, `private_message`)";
 
 /// `private_message`.
 #[derive(Deserialize)]
@@ -117,12 +121,12 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
                 ))),
             }
         }
-        _ => Err(unknown(event, Vocabulary::Messenger)),
+        _ => Err(unknown(event, SPOKEN)),
     }
 }
 
 /// The messenger events for a Confab event.
-pub fn render(event: &ServerEvent, _memory: &mut Memory) -> Vec<Emit> {
+pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
     use ServerEvent as E;
     let one = |name, value| vec![Emit::one(name, value)];
     match event {
@@ -143,7 +147,12 @@ pub fn render(event: &ServerEvent, _memory: &mut Memory) -> Vec<Emit> {
             "user_typing",
             typing_json(*conversation_id, *user_id, false),
         ),
-        E::PresenceChanged { users } => users.iter().map(status_change).collect(),
+        // Others' comings and goings (a user's own sessions also hear their own).
+        E::PresenceChanged { users } => users
+            .iter()
+            .filter(|p| Some(p.user_id) != memory.me())
+            .map(status_change)
+            .collect(),
         E::Error { code, message } => one("error", error_json(*code, message)),
         // No word for the rest in this vocabulary.
         _ => Vec::new(),
@@ -324,12 +333,14 @@ mod tests {
             },
         ];
         assert_eq!(online_users(&users).args[0], json!({ "users": [a, b] }));
-        let emits = render(
-            &ServerEvent::PresenceChanged { users },
-            &mut Memory::default(),
-        );
+        let event = ServerEvent::PresenceChanged { users };
+        let emits = render(&event, &mut Memory::default());
         let names: Vec<_> = emits.iter().map(|e| e.event).collect();
         assert_eq!(names, ["user_online", "user_online", "user_offline"]);
+        // The user's own presence is not news to them.
+        let mut mine = Memory::default();
+        mine.set_me(a);
+        assert_eq!(render(&event, &mut mine).len(), 2);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The Socket.IO v4 gateway at `/socket.io/`, for front-ends that already speak Socket.IO.
 //!
-//! It is a transport, like [`crate::ws`]: each socket is a Confab session whose events run
-//! through the native handlers ([`crate::ws::handlers`]) and the domain layer, with the same
+//! It is a transport, like [`crate::ws`]: each socket is a Confab session ([`crate::session`])
+//! whose events run through the same handlers and the domain layer, with the same
 //! authentication, Origin check, connection limit, membership checks, rate and size limits and
 //! error codes. Gateway and native sessions share the hub, so each side sees the other's
 //! messages, typing and presence. Four event vocabularies are spoken ([`vocabulary`]): the
@@ -13,8 +13,10 @@
 //! vocabulary, and verifies a handshake token (`auth: {token}`); a refusal is a
 //! `connect_error` whose message starts with the error code (`AUTH_FAILED: …`).
 
+mod events;
 mod hub;
 mod kebab;
+mod memory;
 mod messenger;
 mod session;
 mod shared;
@@ -22,9 +24,8 @@ mod snake;
 mod vocabulary;
 
 use crate::error::AppError;
+use crate::session::{origin_allowed, HARD_FRAME_CAP};
 use crate::state::AppState;
-use crate::ws::upgrade::origin_allowed;
-use crate::ws::HARD_FRAME_CAP;
 use protocol::ErrorCode;
 use serde::Deserialize;
 use session::Admission;

@@ -9,25 +9,25 @@
 //! are the fast path). Socket.IO's own per-socket buffer is bounded too: a full one closes the
 //! session as a slow consumer.
 
+use super::events::{Emit, Inbound};
+use super::memory::Memory;
 use super::shared::{SharedEmit, SharedRenders};
-use super::vocabulary::{Emit, Inbound, Memory, Vocabulary};
+use super::vocabulary::Vocabulary;
 use super::{hub, messenger};
 use crate::auth;
-use crate::domain::{self, posts, presence, sessions};
+use crate::domain::{posts, presence, sessions};
 use crate::error::AppError;
 use crate::hub::{CloseReason, Outbox, OutboxReceiver, Received};
 use crate::metrics::{Limit, Metrics, OpenConnection};
+use crate::session::rate::{EventRate, Rate};
+use crate::session::{handlers, lifecycle, Context};
 use crate::state::AppState;
 use crate::store::PostSource;
 use crate::topic::Topic;
-use crate::typing::TypingState;
-use crate::ws::context::Context;
-use crate::ws::handlers;
-use crate::ws::rate::{EventRate, Rate};
 use axum::extract::ws::Utf8Bytes;
 use protocol::{
     close, ClientEvent, ClientFrame, ConversationId, ErrorCode, PostId, ServerEvent, ServerFrame,
-    SessionId, User, UserId,
+    User, UserId,
 };
 use serde_json::{json, Value};
 use socketioxide::adapter::Adapter;
@@ -233,16 +233,11 @@ async fn serve(
     inbound: &mut mpsc::Receiver<Request>,
     gone: &Notify,
 ) -> Option<u16> {
-    let id = SessionId::new();
     let (outbox, mut receiver) = Outbox::new(state.config.outbound_queue);
-    let mut cx = Context {
-        typing: TypingState::new(state.config.typing_timeout()),
-        state,
-        user,
-        id,
-        outbox,
-    };
-    let opened = Box::pin(sessions::open(&cx.state, cx.user.id, id, cx.outbox.clone())).await;
+    let mut cx = lifecycle::context(state, user, outbox);
+    let id = cx.id;
+    link.memory.set_me(cx.user.id);
+    let opened = Box::pin(lifecycle::open(&cx)).await;
     let opened = match opened {
         Ok(snapshot) if link.vocabulary == Vocabulary::Hub => {
             Box::pin(link.start_inbox(&cx, snapshot)).await
@@ -276,8 +271,7 @@ async fn serve(
             ),
         )),
     };
-    let typing_in = cx.typing.clear();
-    Box::pin(sessions::close(&cx.state, cx.user.id, cx.id, typing_in)).await;
+    Box::pin(lifecycle::close(&mut cx)).await;
     let reason = reason?;
     link.emit(&link.vocabulary.error(None, reason.error, &reason.message));
     Some(reason.close_code)
@@ -306,9 +300,7 @@ async fn session_loop(
                 Box::pin(link.handle(cx, receiver, &mut pending, request)).await;
             }
             _ = sleep_until(deadline.unwrap_or(far)), if deadline.is_some() => {
-                for conversation in cx.typing.expire(Instant::now()) {
-                    Box::pin(domain::typing::stopped(&cx.state, cx.user.id, conversation)).await;
-                }
+                Box::pin(lifecycle::expire_typing(cx)).await;
             }
         }
     }

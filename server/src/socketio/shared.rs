@@ -10,7 +10,8 @@
 //! only copies the bytes into its own packet. The entry holds the frame, so its address cannot
 //! be reused by another frame while the entry lives; the cache keeps the latest [`CAPACITY`].
 
-use super::vocabulary::{Memory, Vocabulary};
+use super::memory::Memory;
+use super::vocabulary::Vocabulary;
 use axum::extract::ws::Utf8Bytes;
 use protocol::{ServerEvent, ServerFrame};
 use serde_json::value::RawValue;

@@ -3,7 +3,8 @@
 //! `notification`, `like_update`, `comment_update`. Payloads are objects with snake_case keys;
 //! ids are Confab's UUIDs and times RFC 3339 strings.
 
-use super::vocabulary::{arg, error_json, iso, unknown, Emit, Inbound, Memory, Vocabulary};
+use super::events::{arg, error_json, iso, unknown, Emit, Inbound};
+use super::memory::Memory;
 use crate::error::AppError;
 use crate::store::now_ms;
 use protocol::{
@@ -12,6 +13,9 @@ use protocol::{
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
+
+/// This vocabulary as errors name it.
+const SPOKEN: &str = "snake_case (token in the handshake)";
 
 /// `join_conversation`, `leave_conversation`.
 #[derive(Deserialize)]
@@ -129,7 +133,7 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
         "set_status" => ClientEvent::SetPresence {
             status: arg::<Status>(event, value, "{status}")?.status,
         },
-        _ => return Err(unknown(event, Vocabulary::Snake)),
+        _ => return Err(unknown(event, SPOKEN)),
     }))
 }
 

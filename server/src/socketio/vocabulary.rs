@@ -1,4 +1,5 @@
-//! The Socket.IO event vocabularies the gateway speaks, and what they share.
+//! The Socket.IO event vocabularies the gateway speaks: which one a socket uses, and the
+//! dispatch to it.
 //!
 //! A vocabulary turns a Socket.IO event (its name and first argument) into a Confab
 //! [`ClientEvent`] (or one of the few gateway-only requests, [`Inbound`]), and a Confab
@@ -6,20 +7,13 @@
 //! differs between a gateway session and a native one: the same handlers run the same domain
 //! calls, with the same checks, limits and error codes.
 
+use super::events::{error_json, iso, unknown, Emit, Inbound};
+use super::memory::Memory;
 use super::{hub, kebab, messenger, snake};
-pub use crate::clock::iso;
 use crate::error::AppError;
 use crate::store::now_ms;
-use protocol::{
-    ClientEvent, ConversationId, ErrorCode, Message, MessageId, PostCounts, PostId, Seq,
-    ServerEvent, UserId,
-};
-use serde::de::DeserializeOwned;
+use protocol::{ConversationId, ErrorCode, ServerEvent, UserId};
 use serde_json::{json, Value};
-use std::collections::HashMap;
-
-/// Entries kept in a session's [`Memory`] maps before they are cleared.
-const MEMORY_BOUND: usize = 4096;
 
 /// Which event names a Socket.IO session uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -109,7 +103,7 @@ impl Vocabulary {
             Self::Messenger => messenger::parse(event, arg),
             // Only the events both have reach it: the others settle the socket first.
             Self::Flask if SHARED_FLASK_EVENTS.contains(&event) => snake::parse(event, arg),
-            Self::Flask => Err(unknown(event, Self::Flask)),
+            Self::Flask => Err(unknown(event, FLASK)),
             Self::Hub => hub::parse(event, arg),
         }
     }
@@ -211,240 +205,16 @@ impl Vocabulary {
     }
 }
 
-/// What a Socket.IO event asks for.
-#[derive(Debug, PartialEq)]
-pub enum Inbound {
-    /// A Confab client event, run by the native handlers.
-    Event(ClientEvent),
-    /// `auth` with its token (the kebab vocabulary's authentication).
-    Auth(String),
-    /// `get-online-users`: the members of a conversation who are online.
-    OnlineUsers(ConversationId),
-    /// A Confab client event whose payload names its sender, who must be the user.
-    Signed {
-        /// The sender the payload names.
-        sender: UserId,
-        /// The request.
-        event: ClientEvent,
-    },
-    /// Typing to a person (in the direct conversation with them).
-    TypingTo {
-        /// The typist the payload names, if it does (must be the user).
-        sender: Option<UserId>,
-        /// The other person.
-        recipient: UserId,
-        /// Started (`true`) or stopped.
-        typing: bool,
-    },
-}
+/// How an unsettled Flask-SocketIO socket is named in errors.
+const FLASK: &str = "snake_case or messenger (token in the handshake; neither has this event)";
 
 /// The events both Flask-SocketIO vocabularies have.
 const SHARED_FLASK_EVENTS: [&str; 3] = ["join_conversation", "leave_conversation", "typing"];
 
-/// One Socket.IO event to send: its name and arguments.
-#[derive(Debug, PartialEq)]
-pub struct Emit {
-    /// The event name.
-    pub event: &'static str,
-    /// Its arguments (at most four).
-    pub args: Vec<Value>,
-}
-
-impl Emit {
-    /// An event with one argument.
-    pub fn one(event: &'static str, arg: Value) -> Self {
-        Self {
-            event,
-            args: vec![arg],
-        }
-    }
-
-    /// An event with several arguments.
-    pub fn many(event: &'static str, args: Vec<Value>) -> Self {
-        Self { event, args }
-    }
-}
-
-/// What a session remembers to render events its vocabulary shapes differently from Confab:
-/// display names (typing events name the typer), the last counters of each watched post (likes
-/// and comments are separate events) and the ids of the messages it saw by position (receipts
-/// name a message), all bounded; for the hub's inbox, the user and the unread count and platform
-/// of each of their conversations (as many as they are in). Nothing here costs a query.
-#[derive(Debug, Default)]
-pub struct Memory {
-    names: HashMap<UserId, String>,
-    counts: HashMap<PostId, PostCounts>,
-    messages: HashMap<(ConversationId, Seq), MessageId>,
-    me: Option<UserId>,
-    /// Per conversation: the unread count and the newest message it includes.
-    unread: HashMap<ConversationId, (i64, Seq)>,
-    platforms: HashMap<ConversationId, String>,
-    /// The direct conversation with each person the user typed to.
-    directs: HashMap<UserId, ConversationId>,
-}
-
-impl Memory {
-    /// Starts an inbox: the user, their conversations' unread counts (with the newest message
-    /// each includes) and the platforms of those that have one.
-    pub fn start_inbox(
-        &mut self,
-        me: UserId,
-        unread: impl IntoIterator<Item = (ConversationId, i64, Seq)>,
-        platforms: impl IntoIterator<Item = (ConversationId, String)>,
-    ) {
-        self.me = Some(me);
-        self.unread = unread
-            .into_iter()
-            .map(|(c, n, seq)| (c, (n, seq)))
-            .collect();
-        self.platforms = platforms.into_iter().collect();
-    }
-
-    /// The direct conversation with `user`, if looked up before.
-    pub fn direct_with(&self, user: UserId) -> Option<ConversationId> {
-        self.directs.get(&user).copied()
-    }
-
-    /// Remembers the direct conversation with `user`.
-    pub fn remember_direct(&mut self, user: UserId, conversation: ConversationId) {
-        if self.directs.len() >= MEMORY_BOUND {
-            self.directs.clear();
-        }
-        self.directs.insert(user, conversation);
-    }
-
-    /// The user, once an inbox is started.
-    pub fn me(&self) -> Option<UserId> {
-        self.me
-    }
-
-    /// Counts a new message from someone else as unread, unless the count already includes
-    /// it; whether it changed the count.
-    pub fn count_unread(&mut self, conversation: ConversationId, seq: Seq) -> bool {
-        let (count, through) = self.unread.entry(conversation).or_default();
-        if seq <= *through {
-            return false;
-        }
-        *count += 1;
-        *through = seq;
-        true
-    }
-
-    /// Sets a conversation's unread count.
-    pub fn set_unread(&mut self, conversation: ConversationId, unread: i64) {
-        self.unread.entry(conversation).or_default().0 = unread;
-    }
-
-    /// A conversation's unread count.
-    pub fn unread_of(&self, conversation: ConversationId) -> i64 {
-        self.unread.get(&conversation).map_or(0, |(n, _)| *n)
-    }
-
-    /// Every conversation's unread count.
-    pub fn unread_counts(&self) -> impl Iterator<Item = (ConversationId, i64)> + '_ {
-        self.unread.iter().map(|(c, (n, _))| (*c, *n))
-    }
-
-    /// Records where a conversation comes from (`None`: Confab's own).
-    pub fn set_platform(&mut self, conversation: ConversationId, platform: Option<&str>) {
-        match platform {
-            Some(p) => self.platforms.insert(conversation, p.to_owned()),
-            None => self.platforms.remove(&conversation),
-        };
-    }
-
-    /// Where a conversation comes from, if elsewhere.
-    pub fn platform_of(&self, conversation: ConversationId) -> Option<&str> {
-        self.platforms.get(&conversation).map(String::as_str)
-    }
-
-    /// Forgets a conversation the user left.
-    pub fn forget_conversation(&mut self, conversation: ConversationId) {
-        self.unread.remove(&conversation);
-        self.platforms.remove(&conversation);
-    }
-
-    /// Remembers a user's display name.
-    pub fn name(&mut self, user: UserId, name: &str) {
-        if self.names.len() >= MEMORY_BOUND {
-            self.names.clear();
-        }
-        self.names.insert(user, name.to_owned());
-    }
-
-    /// A user's display name, if known.
-    pub fn name_of(&self, user: UserId) -> Option<&str> {
-        self.names.get(&user).map(String::as_str)
-    }
-
-    /// Records a post's counters; returns the previous ones (`None` the first time). A stale
-    /// update (an older version) is not recorded and comes back as its own previous value, so
-    /// that it reads as no change.
-    pub fn counts(&mut self, counts: &PostCounts) -> Option<PostCounts> {
-        if let Some(old) = self.counts.get(&counts.post_id) {
-            if old.version > counts.version {
-                // Stale (counters are coalesced and versioned): keep the newer ones.
-                return Some(*counts);
-            }
-        }
-        if self.counts.len() >= MEMORY_BOUND {
-            self.counts.clear();
-        }
-        self.counts.insert(counts.post_id, *counts)
-    }
-
-    /// Remembers a message this session saw.
-    pub fn message(&mut self, message: &Message) {
-        if self.messages.len() >= MEMORY_BOUND {
-            self.messages.clear();
-        }
-        self.messages
-            .insert((message.conversation_id, message.seq), message.id);
-    }
-
-    /// The id of the message at a position, if this session saw it.
-    pub fn message_at(&self, conversation: ConversationId, seq: Seq) -> Option<MessageId> {
-        self.messages.get(&(conversation, seq)).copied()
-    }
-
-    /// The last known comment count of a post.
-    pub fn comment_count(&self, post: PostId) -> Option<i64> {
-        self.counts.get(&post).map(|c| c.comment_count)
-    }
-}
-
-/// Reads an event's argument as `T`, or `INVALID_PAYLOAD` naming the event and what it takes.
-pub fn arg<T: DeserializeOwned>(event: &str, arg: Value, expected: &str) -> Result<T, AppError> {
-    serde_json::from_value(arg)
-        .map_err(|e| AppError::InvalidPayload(format!("{event} takes {expected}: {e}")))
-}
-
-/// The error for an event name the vocabulary does not have. Naming the socket's vocabulary
-/// tells a client that mixes the two (`join_conversation` on a kebab-case socket) what is wrong.
-pub fn unknown(event: &str, vocabulary: Vocabulary) -> AppError {
-    let name = match vocabulary {
-        Vocabulary::Kebab => "kebab-case (`auth` after connecting)",
-        Vocabulary::Snake => "snake_case (token in the handshake)",
-        Vocabulary::Messenger => "messenger (token in the handshake, `private_message`)",
-        Vocabulary::Flask => {
-            "snake_case or messenger (token in the handshake; neither has this event)"
-        }
-        Vocabulary::Hub => "hub (`authenticate` after connecting, then listen)",
-    };
-    AppError::InvalidPayload(format!(
-        "unknown event {event:?}: this socket speaks the {name} vocabulary; see the README's \
-         Socket.IO event tables"
-    ))
-}
-
-/// `{code, message}`: the payload of kebab- and snake_case `error` events.
-pub fn error_json(code: ErrorCode, message: &str) -> Value {
-    json!({ "code": code, "message": message })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use protocol::ClientEvent;
 
     #[test]
     fn a_flask_socket_speaks_both_until_an_event_only_one_has() {
@@ -502,22 +272,5 @@ mod tests {
             Vocabulary::Kebab
         );
         assert!(Vocabulary::choose(Some("klingon"), false).is_err());
-    }
-
-    #[test]
-    fn counters_keep_the_newest_version() {
-        let post = PostId::new();
-        let counts = |likes, version| PostCounts {
-            post_id: post,
-            like_count: likes,
-            comment_count: 0,
-            version,
-        };
-        let mut memory = Memory::default();
-        assert_eq!(memory.counts(&counts(1, 1)), None);
-        assert_eq!(memory.counts(&counts(3, 3)), Some(counts(1, 1)));
-        // An older version changes nothing.
-        assert_eq!(memory.counts(&counts(2, 2)), Some(counts(2, 2)));
-        assert_eq!(memory.counts.get(&post), Some(&counts(3, 3)));
     }
 }

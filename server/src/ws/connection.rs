@@ -7,11 +7,12 @@
 //! a client event is being handled, [`Connection::drive`] keeps writing queued frames, so a slow
 //! database call never holds up deliveries to that client.
 
-use super::rate::{EventRate, Rate};
 use crate::codec::{decode, encode_event, request_id};
 use crate::error::AppError;
 use crate::hub::{CloseReason, OutboxReceiver, Received};
 use crate::metrics::Metrics;
+use crate::session::rate::{EventRate, Rate};
+use crate::session::HARD_FRAME_CAP;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::task::AtomicWaker;
 use futures_util::{SinkExt, StreamExt};
@@ -24,11 +25,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 use tokio::time::{sleep_until, Instant, Sleep};
-
-/// Hard cap on a WebSocket message at the protocol layer. Frames between the configured
-/// `max_frame_bytes` and this cap are answered with `PAYLOAD_TOO_LARGE` and the connection stays
-/// open; beyond it the connection is closed with 1009 (message too big).
-pub(crate) const HARD_FRAME_CAP: usize = 1 << 20;
 
 /// How long a connection closed with unread input stays open after its close frame.
 const RESET_LINGER: Duration = Duration::from_millis(500);

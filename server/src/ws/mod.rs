@@ -1,12 +1,7 @@
-//! The WebSocket transport: upgrade checks ([`upgrade`]), the per-connection loop
-//! ([`session`]), the narrow context handlers get ([`context`]) and one handler per client event
-//! ([`handlers`]), which only translate events into [`crate::domain`] calls.
+//! The WebSocket transport at `/ws`: upgrade checks ([`upgrade`]), the connection's frames
+//! ([`connection`]) and its loop ([`session`]), adapting to the transport-neutral
+//! [`crate::session`] core.
 
 mod connection;
-pub(crate) mod context;
-pub(crate) mod handlers;
-pub(crate) mod rate;
 mod session;
 pub mod upgrade;
-
-pub(crate) use connection::HARD_FRAME_CAP;

@@ -2,18 +2,15 @@
 //! that owns the socket through a [`Connection`].
 
 use super::connection::{Connection, Limits, Next};
-use super::context::{send_error, Context};
-use super::handlers;
 use crate::auth;
-use crate::domain::sessions;
 use crate::error::AppError;
 use crate::hub::{CloseReason, Outbox};
 use crate::metrics::OpenConnection;
+use crate::session::{handlers, lifecycle, send_error, Context};
 use crate::state::AppState;
 use crate::store::now_ms;
-use crate::typing::TypingState;
 use axum::extract::ws::WebSocket;
-use protocol::{close, ClientEvent, ErrorCode, ServerEvent, SessionId, User};
+use protocol::{close, ClientEvent, ErrorCode, ServerEvent, User};
 use std::future::Future;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
@@ -48,8 +45,7 @@ pub fn run(
             metrics.sessions_authenticated.increment(1);
             let mut cx = Box::pin(start(state, user, outbox, &mut conn)).await;
             run_session(&mut cx, &mut conn).await;
-            let typing_in = cx.typing.clear();
-            Box::pin(sessions::close(&cx.state, cx.user.id, cx.id, typing_in)).await;
+            Box::pin(lifecycle::close(&mut cx)).await;
             tracing::debug!(user = %cx.user.id, session = %cx.id, "session ended");
         }
         let code = Box::pin(conn.finish()).await;
@@ -128,17 +124,9 @@ async fn authenticate(
 
 /// Registers the session and sends `authenticated` and the unread snapshot.
 async fn start(state: AppState, user: User, outbox: Outbox, conn: &mut Connection) -> Context {
-    let id = SessionId::new();
-    let cx = Context {
-        typing: TypingState::new(state.config.typing_timeout()),
-        state,
-        user,
-        id,
-        outbox,
-    };
-    let snapshot = conn
-        .drive(sessions::open(&cx.state, cx.user.id, id, cx.outbox.clone()))
-        .await;
+    let cx = lifecycle::context(state, user, outbox);
+    let id = cx.id;
+    let snapshot = conn.drive(lifecycle::open(&cx)).await;
     cx.reply(
         None,
         ServerEvent::Authenticated {
@@ -185,13 +173,7 @@ async fn run_session(cx: &mut Context, conn: &mut Connection) {
                 }
             }
             Next::Refused { id, error } => send_error(&cx.outbox, id, &error),
-            Next::Deadline => {
-                for conversation in cx.typing.expire(Instant::now()) {
-                    let stopped =
-                        crate::domain::typing::stopped(&cx.state, cx.user.id, conversation);
-                    conn.drive(Box::pin(stopped)).await;
-                }
-            }
+            Next::Deadline => conn.drive(Box::pin(lifecycle::expire_typing(cx))).await,
             Next::Closed => return,
         }
     }

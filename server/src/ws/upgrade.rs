@@ -1,9 +1,9 @@
 //! The WebSocket upgrade: Origin check, connection limit, and where the token may come from.
 
-use super::connection::HARD_FRAME_CAP;
 use super::session;
 use crate::auth::token_from_headers;
 use crate::error::AppError;
+use crate::session::{origin_allowed, HARD_FRAME_CAP};
 use crate::state::AppState;
 use axum::extract::{Query, State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -81,24 +81,6 @@ fn subprotocol_token(headers: &HeaderMap) -> (Option<String>, bool) {
     (token.filter(|_| has_confab), has_confab)
 }
 
-/// Browsers always send Origin on WebSocket upgrades: it must be the page's own origin or an
-/// allowed one. Clients without Origin (servers, CLIs) are not browsers and are let through;
-/// they still need a token.
-pub(crate) fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    if allowed
-        .iter()
-        .any(|a| a == "*" || a.trim_end_matches('/') == origin)
-    {
-        return true;
-    }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
-    matches!((host, origin_host), (Some(h), Some(o)) if h.eq_ignore_ascii_case(o))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,30 +92,6 @@ mod tests {
             h.append(k.clone(), HeaderValue::from_static(v));
         }
         h
-    }
-
-    #[test]
-    fn same_origin_and_listed_origins_pass() {
-        let same = headers(&[
-            (header::ORIGIN, "http://localhost:3000"),
-            (header::HOST, "localhost:3000"),
-        ]);
-        assert!(origin_allowed(&same, &[]));
-        let listed = headers(&[
-            (header::ORIGIN, "https://app.test"),
-            (header::HOST, "api.test"),
-        ]);
-        assert!(origin_allowed(&listed, &["https://app.test".into()]));
-        assert!(origin_allowed(&HeaderMap::new(), &[]));
-    }
-
-    #[test]
-    fn foreign_origins_fail() {
-        let evil = headers(&[
-            (header::ORIGIN, "https://evil.test"),
-            (header::HOST, "localhost:3000"),
-        ]);
-        assert!(!origin_allowed(&evil, &["https://app.test".into()]));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The per-connection event rate, shared by both transports (`/ws` and the Socket.IO gateway).
+//! The per-connection event rate, the same on every transport.
 
 use crate::metrics::{Limit, Metrics};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
