@@ -58,6 +58,9 @@ pub struct Conversation {
     /// `telegram`…); `None` for Confab's own (since protocol version 4).
     #[serde(default)]
     pub platform: Option<String>,
+    /// What the group is about, if its creator said (since protocol version 4).
+    #[serde(default)]
+    pub description: Option<String>,
     /// Current members.
     pub members: Vec<User>,
     /// The sequence number of the newest message (0 when empty).

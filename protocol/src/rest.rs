@@ -1,6 +1,6 @@
 //! Request and response bodies of the REST API (all JSON). Errors use [`crate::ErrorBody`].
 
-use crate::ids::{NotificationId, UserId};
+use crate::ids::{ConversationId, MessageId, NotificationId, UserId};
 use crate::model::{Message, Millis, Notification, PostCounts, User};
 use serde::{Deserialize, Serialize};
 
@@ -89,6 +89,9 @@ pub enum CreateConversationRequest {
         /// `telegram`…): 1–32 of `a-z 0-9 _ -`. Absent for Confab's own.
         #[serde(default)]
         platform: Option<String>,
+        /// What the group is about: at most 500 characters.
+        #[serde(default)]
+        description: Option<String>,
     },
 }
 
@@ -411,4 +414,80 @@ pub struct TestNotificationSent {
     pub user_id: UserId,
     /// The notification, as the bell shows it.
     pub notification: Notification,
+}
+
+/// `POST /api/chat/conversations`: a conversation as FastAPI chat services create it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct ChatConversationRequest {
+    /// A group's name (1–64 characters; "Group conversation" when absent).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What it is about (at most 500 characters).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// A group (`true`), or a 1-on-1 conversation with the one other participant (`false`:
+    /// the existing one is returned if there is one).
+    #[serde(default)]
+    pub is_group: bool,
+    /// The other participants (the caller is always one).
+    #[serde(default)]
+    pub participant_ids: Vec<UserId>,
+}
+
+/// A conversation as `/api/chat/` answers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct ChatConversation {
+    /// Its id.
+    pub id: ConversationId,
+    /// A group's name; `null` for a 1-on-1 conversation.
+    pub name: Option<String>,
+    /// What it is about, if said.
+    pub description: Option<String>,
+    /// Whether it is a group.
+    pub is_group: bool,
+    /// When it was created, RFC 3339.
+    pub created_at: String,
+    /// Its newest message's time (else its creation), RFC 3339.
+    pub updated_at: String,
+    /// Its members' ids.
+    pub participant_ids: Vec<UserId>,
+    /// Its members.
+    pub participants: Vec<User>,
+}
+
+/// A message as `/api/chat/` answers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct ChatMessage {
+    /// Its id.
+    pub id: MessageId,
+    /// Its conversation.
+    pub conversation_id: ConversationId,
+    /// Who sent it.
+    pub sender_id: UserId,
+    /// Their username.
+    pub sender_username: String,
+    /// Its text (empty once deleted).
+    pub content: String,
+    /// Whether it was edited.
+    pub is_edited: bool,
+    /// Whether it was deleted.
+    pub is_deleted: bool,
+    /// Its position in the conversation (1, 2, …).
+    pub seq: i64,
+    /// When it was sent, RFC 3339.
+    pub created_at: String,
+    /// When it was last edited (else sent), RFC 3339.
+    pub updated_at: String,
 }

@@ -301,6 +301,7 @@ fn server_examples() -> Vec<ServerFrame> {
                 kind: ConversationKind::Group,
                 title: Some("Team".into()),
                 platform: None,
+                description: Some("Where the team talks".into()),
                 members: vec![user()],
                 last_seq: 7,
                 last_message: Some(message()),
@@ -488,6 +489,7 @@ fn rest_bodies_round_trip() {
             title: "Team".into(),
             member_ids: vec![],
             platform: None,
+            description: None,
         }
     );
     let body = ErrorBody {

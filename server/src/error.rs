@@ -36,6 +36,9 @@ pub enum AppError {
     /// The caller may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// A browser page from an origin that may not open a socket.
+    #[error("this Origin may not open a Confab WebSocket")]
+    OriginNotAllowed,
     /// Nothing with that id is visible to the caller.
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -71,6 +74,7 @@ impl AppError {
             Self::AlreadyAuthenticated => ErrorCode::AlreadyAuthenticated,
             Self::NotAMember => ErrorCode::NotAMember,
             Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::OriginNotAllowed => ErrorCode::OriginNotAllowed,
             Self::NotFound(_) | Self::MethodNotAllowed(_) => ErrorCode::NotFound,
             Self::Conflict(_) => ErrorCode::Conflict,
             Self::RateLimited => ErrorCode::RateLimited,
@@ -86,7 +90,7 @@ impl AppError {
             Self::InvalidPayload(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotAuthenticated | Self::AuthFailed(_) => StatusCode::UNAUTHORIZED,
-            Self::NotAMember | Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotAMember | Self::Forbidden(_) | Self::OriginNotAllowed => StatusCode::FORBIDDEN,
             Self::AlreadyAuthenticated => StatusCode::CONFLICT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,

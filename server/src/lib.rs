@@ -12,6 +12,7 @@
 //!   handler per client event, event rate.
 //! - [`ws`]: the native WebSocket transport (`/ws`): upgrade and the connection's loop.
 //! - [`socketio`]: the Socket.IO transport: the same sessions behind four Socket.IO vocabularies.
+//! - [`chatws`]: the per-conversation plain WebSocket of FastAPI chat services.
 //! - [`domain`]: one function per action (validate → persist → publish), used by `http` and `ws`.
 //! - [`codec`]: serializing server frames once, decoding client frames.
 //! - [`topic`]: fan-out keys ([`topic::Topic`]).
@@ -33,6 +34,7 @@
 
 pub mod auth;
 pub mod broker;
+pub mod chatws;
 pub mod clock;
 pub mod codec;
 pub mod config;

@@ -158,6 +158,7 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes(&state, routes, move || app::shell(leptos.clone()));
     crate::site::serve(pages, &state)
         .route("/ws", get(ws::upgrade::handler))
+        .merge(crate::chatws::routes())
         .layer(crate::socketio::layer(&state))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -76,6 +76,23 @@ pub fn platform(raw: &str) -> Result<String, AppError> {
     Ok(name)
 }
 
+/// Optional free text (a description): trimmed, at most `max` characters; blank is none.
+pub fn optional_text(
+    what: &str,
+    raw: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, AppError> {
+    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > max {
+        return Err(AppError::validation(format!(
+            "{what} must be at most {max} characters"
+        )));
+    }
+    Ok(Some(text.to_owned()))
+}
+
 /// A message body: not blank, at most `max` characters.
 pub fn body(raw: &str, max: usize) -> Result<(), AppError> {
     if raw.trim().is_empty() {

@@ -137,6 +137,7 @@ pub fn NewGroup() -> impl IntoView {
             title: title.get_untracked(),
             member_ids: members.get_untracked().iter().map(|u| u.id).collect(),
             platform: None,
+            description: None,
         };
         create_and_open(client, go_to, req);
         title.set(String::new());

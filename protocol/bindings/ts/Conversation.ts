@@ -27,6 +27,10 @@ title: string | null,
  */
 platform: string | null, 
 /**
+ * What the group is about, if its creator said (since protocol version 4).
+ */
+description: string | null, 
+/**
  * Current members.
  */
 members: Array<User>, 

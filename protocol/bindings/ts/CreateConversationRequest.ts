@@ -21,4 +21,8 @@ member_ids: Array<UserId>,
  * Where the conversation comes from when a product aggregates several (`whatsapp`,
  * `telegram`…): 1–32 of `a-z 0-9 _ -`. Absent for Confab's own.
  */
-platform: string | null, };
+platform: string | null, 
+/**
+ * What the group is about: at most 500 characters.
+ */
+description: string | null, };

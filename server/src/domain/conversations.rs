@@ -6,6 +6,7 @@ use super::notifications::notify;
 use super::{publish, views};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::store::NewGroup;
 use crate::topic::{Except, Topic};
 use crate::validate;
 use protocol::{
@@ -46,16 +47,17 @@ pub async fn direct(
     Ok((id, created))
 }
 
-/// Creates a group owned by `me`; the members are told and notified.
+/// Creates a group owned by `me` (`group` as given: it is validated here); the members are
+/// told and notified.
 pub async fn create_group(
     state: &AppState,
     me: &User,
-    title: &str,
+    group: NewGroup<'_>,
     member_ids: &[UserId],
-    platform: Option<&str>,
 ) -> Result<ConversationId, AppError> {
-    let title = validate::label("title", title, 64)?;
-    let platform = platform.map(validate::platform).transpose()?;
+    let title = validate::label("title", group.title, 64)?;
+    let platform = group.platform.map(validate::platform).transpose()?;
+    let description = validate::optional_text("description", group.description, 500)?;
     if member_ids.len() > MAX_INITIAL_MEMBERS {
         return Err(AppError::validation(format!(
             "a group can start with at most {MAX_INITIAL_MEMBERS} members"
@@ -69,7 +71,15 @@ pub async fn create_group(
     }
     let id = state
         .store
-        .create_group(me.id, &title, &distinct, platform.as_deref())
+        .create_group(
+            me.id,
+            &NewGroup {
+                title: &title,
+                platform: platform.as_deref(),
+                description: description.as_deref(),
+            },
+            &distinct,
+        )
         .await?;
     let mut everyone = distinct.clone();
     everyone.push(me.id);

@@ -47,6 +47,23 @@ pub async fn open(
     })
 }
 
+/// Registers a session that hears one conversation only (a per-conversation socket): its
+/// user's topic and that conversation's, and announces the user online if they were not. The
+/// caller checked membership; the session's actions are checked again as every session's are.
+pub async fn open_in(
+    state: &AppState,
+    user: UserId,
+    session: SessionId,
+    outbox: Outbox,
+    conversation: ConversationId,
+) {
+    state.hub.register(session, user, outbox);
+    state
+        .hub
+        .subscribe(session, Topic::Conversation(conversation));
+    presence::session_started(state, user, session).await;
+}
+
 /// Unregisters a session: its typing stops, views it was the user's last one in are left, and
 /// presence follows. Costs the session's own topics.
 pub async fn close(

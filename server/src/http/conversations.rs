@@ -5,6 +5,7 @@ use crate::auth::AuthUser;
 use crate::domain::conversations;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::store::NewGroup;
 use crate::store::PageCursor;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -51,11 +52,16 @@ async fn create(
             title,
             member_ids,
             platform,
-        } => (
-            conversations::create_group(&state, &me, &title, &member_ids, platform.as_deref())
-                .await?,
-            true,
-        ),
+            description,
+        } => {
+            let group = NewGroup {
+                title: &title,
+                platform: platform.as_deref(),
+                description: description.as_deref(),
+            };
+            let id = conversations::create_group(&state, &me, group, &member_ids).await?;
+            (id, true)
+        }
     };
     let conversation = state.store.conversation_for(id, me.id).await?;
     let status = if created {

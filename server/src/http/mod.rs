@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod chat;
 mod client;
 mod conversations;
 mod health;
@@ -54,6 +55,7 @@ fn routes_and_description() -> (Router<AppState>, OpenApi) {
         .merge(auth::router())
         .merge(users::router())
         .merge(conversations::router())
+        .merge(chat::router())
         .merge(notifications::router())
         .merge(posts::router())
         .merge(realtime::router())

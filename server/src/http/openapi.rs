@@ -79,6 +79,10 @@ pub fn base() -> OpenApi {
             "conversations",
             "Conversations, members and message history",
         ),
+        (
+            "chat",
+            "Conversations and history in the shape FastAPI chat services give them",
+        ),
         ("notifications", "The bell"),
         ("posts", "Posts, likes, comments and feeds"),
         ("admin", "Operator actions"),

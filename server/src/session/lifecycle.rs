@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::hub::Outbox;
 use crate::state::AppState;
 use crate::typing::TypingState;
-use protocol::{SessionId, User};
+use protocol::{ConversationId, SessionId, User};
 use tokio::time::Instant;
 
 /// The context of a new session of `user`, delivering through `outbox`.
@@ -24,6 +24,18 @@ pub(crate) fn context(state: AppState, user: User, outbox: Outbox) -> Context {
 /// Opens the session: registers it and loads what it starts with.
 pub(crate) async fn open(cx: &Context) -> Result<sessions::Snapshot, AppError> {
     sessions::open(&cx.state, cx.user.id, cx.id, cx.outbox.clone()).await
+}
+
+/// Opens a session that hears one conversation only (its user's own events aside).
+pub(crate) async fn open_in(cx: &Context, conversation: ConversationId) {
+    sessions::open_in(
+        &cx.state,
+        cx.user.id,
+        cx.id,
+        cx.outbox.clone(),
+        conversation,
+    )
+    .await;
 }
 
 /// Stops the typing that ran out (the transport calls this at [`TypingState::next_deadline`]).

@@ -44,7 +44,7 @@ struct Handshake {
     /// A Confab access token: the session is authenticated at once (snake_case vocabulary
     /// unless another is named).
     token: Option<String>,
-    /// `"kebab"`, `"snake"` or `"hub"`, to choose the vocabulary explicitly.
+    /// `"kebab"`, `"snake"`, `"messenger"` or `"hub"`, to choose the vocabulary explicitly.
     vocabulary: Option<String>,
 }
 

@@ -6,12 +6,24 @@ use crate::error::AppError;
 use protocol::{Conversation, ConversationId, ConversationKind, MemberPosition, UserId};
 use std::collections::HashMap;
 
+/// A group as it is created (validated).
+#[derive(Clone, Copy, Debug)]
+pub struct NewGroup<'a> {
+    /// Its name.
+    pub title: &'a str,
+    /// The platform it comes from, if any.
+    pub platform: Option<&'a str>,
+    /// What it is about, if said.
+    pub description: Option<&'a str>,
+}
+
 #[derive(sqlx::FromRow)]
 struct ConversationRow {
     id: String,
     kind: String,
     title: Option<String>,
     platform: Option<String>,
+    description: Option<String>,
     last_seq: i64,
     created_at: i64,
 }
@@ -192,27 +204,27 @@ impl Store {
             .collect()
     }
 
-    /// Creates a group owned by `owner` with the given other members (and the platform it
-    /// comes from, if any).
+    /// Creates a group owned by `owner` with the given other members.
     pub async fn create_group(
         &self,
         owner: UserId,
-        title: &str,
+        group: &NewGroup<'_>,
         members: &[UserId],
-        platform: Option<&str>,
     ) -> Result<ConversationId, AppError> {
         let id = ConversationId::new();
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO conversations (id, kind, title, created_by, created_at, platform) \
-             VALUES ($1, 'group', $2, $3, $4, $5)",
+            "INSERT INTO conversations \
+             (id, kind, title, created_by, created_at, platform, description) \
+             VALUES ($1, 'group', $2, $3, $4, $5, $6)",
         )
         .bind(id.to_string())
-        .bind(title)
+        .bind(group.title)
         .bind(owner.to_string())
         .bind(now)
-        .bind(platform)
+        .bind(group.platform)
+        .bind(group.description)
         .execute(&mut *tx)
         .await?;
         let others = members.iter().filter(|m| **m != owner);
@@ -230,6 +242,16 @@ impl Store {
         }
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// A conversation's newest sequence number (`None`: no such conversation).
+    pub async fn last_seq(&self, id: ConversationId) -> Result<Option<i64>, AppError> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT last_seq FROM conversations WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(seq,)| seq))
     }
 
     /// The kind and title of a conversation, if it exists.
@@ -409,7 +431,7 @@ impl Store {
         // `$2` is NULL for "all conversations".
         let filter = "($2 IS NULL OR c.id = $2)";
         let convs: Vec<ConversationRow> = sqlx::query_as(&format!(
-            "SELECT c.id, c.kind, c.title, c.platform, c.last_seq, c.created_at \
+            "SELECT c.id, c.kind, c.title, c.platform, c.description, c.last_seq, c.created_at \
              FROM conversations c \
              JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1 \
              WHERE {filter}"
@@ -481,6 +503,7 @@ impl Store {
                     kind: parse_kind(&c.kind)?,
                     title: c.title,
                     platform: c.platform,
+                    description: c.description,
                     members: members_by_conv.remove(&c.id).unwrap_or_default(),
                     last_seq: c.last_seq,
                     last_message: last_by_conv.remove(&id),

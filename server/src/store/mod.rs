@@ -16,6 +16,7 @@ mod rows;
 mod seed;
 mod users;
 
+pub use conversations::NewGroup;
 pub use likes::{LikeBatch, LikeChange, LikeRequest, MAX_LIKE_BATCH};
 pub use messages::{NewMessage, PageCursor, MAX_BATCH};
 pub use notifications::{LikeNotification, NotificationDraft};

@@ -4,6 +4,7 @@ use super::rows::{UserRow, USER_COLUMNS};
 use super::{is_unique_violation, now_ms, parse_id, Store};
 use crate::error::AppError;
 use protocol::{User, UserId};
+use std::collections::HashMap;
 
 /// What sign-in needs to know about an account.
 #[derive(Debug)]
@@ -167,6 +168,30 @@ impl Store {
         }
         let (count,) = query.fetch_one(&self.pool).await?;
         Ok(count as usize)
+    }
+
+    /// The usernames of `ids` (deduplicated; unknown ids left out), in one query.
+    pub async fn usernames(&self, ids: &[UserId]) -> Result<HashMap<UserId, String>, AppError> {
+        let mut unique: Vec<UserId> = ids.to_vec();
+        unique.sort();
+        unique.dedup();
+        if unique.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = format!(
+            "SELECT id, username FROM users WHERE id IN ({})",
+            super::placeholders(1, unique.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+        for id in &unique {
+            query = query.bind(id.to_string());
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|(id, name)| Ok((parse_id(&id)?, name)))
+            .collect()
     }
 
     /// Users whose username or display name contains `query` (case-insensitive).

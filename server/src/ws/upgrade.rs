@@ -6,11 +6,9 @@ use crate::error::AppError;
 use crate::session::{origin_allowed, HARD_FRAME_CAP};
 use crate::state::AppState;
 use axum::extract::{Query, State, WebSocketUpgrade};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
-use protocol::error::{ErrorBody, ErrorDetail};
-use protocol::{ErrorCode, SUBPROTOCOL};
+use protocol::SUBPROTOCOL;
 use serde::Deserialize;
 
 /// Initial read buffer of a connection. Chat frames are small; the buffer grows for the rare
@@ -35,13 +33,7 @@ pub async fn handler(
     ws: WebSocketUpgrade,
 ) -> Response {
     if !origin_allowed(&headers, &state.config.allowed_origins) {
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: ErrorCode::OriginNotAllowed,
-                message: "this Origin may not open a Confab WebSocket".into(),
-            },
-        };
-        return (StatusCode::FORBIDDEN, Json(body)).into_response();
+        return AppError::OriginNotAllowed.into_response();
     }
     let Ok(permit) = state.connections.clone().try_acquire_owned() else {
         return AppError::Unavailable("the server is at its connection limit; retry later".into())

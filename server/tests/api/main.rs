@@ -7,6 +7,7 @@ mod helpers;
 
 mod auth;
 mod big_rooms;
+mod chat;
 mod cluster;
 mod conversations;
 mod fanout;

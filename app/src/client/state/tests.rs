@@ -15,6 +15,7 @@ fn conversation(me: &User, other: &User) -> Conversation {
         kind: ConversationKind::Direct,
         title: None,
         platform: None,
+        description: None,
         members: vec![me.clone(), other.clone()],
         last_seq: 0,
         last_message: None,

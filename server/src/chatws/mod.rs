@@ -1,0 +1,94 @@
+//! The per-conversation plain WebSocket of FastAPI chat services (`../shared/reference/03`),
+//! a transport like [`crate::ws`] and [`crate::socketio`]: `GET
+//! /api/chat/ws/{conversation_id}?token=…` opens a Confab session that hears that one
+//! conversation, speaking [`dialect`]'s frames. The token and the membership are checked
+//! before the upgrade (a refusal is a JSON error with its HTTP status); everything after runs
+//! through the same session core, handlers and limits as every other session.
+
+mod dialect;
+mod names;
+mod session;
+
+use crate::auth::{self, token_from_headers};
+use crate::error::AppError;
+use crate::session::{origin_allowed, HARD_FRAME_CAP};
+use crate::state::AppState;
+use axum::extract::{Path, Query, State, WebSocketUpgrade};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use names::Names;
+use protocol::ConversationId;
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// Where the socket is served.
+pub const PATH: &str = "/api/chat/ws/{conversation_id}";
+
+/// The route, with the usernames its sockets share.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(PATH, get(handler))
+        .layer(Extension(Arc::new(Names::default())))
+}
+
+/// `?token=`.
+#[derive(Debug, Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+/// `GET /api/chat/ws/{conversation_id}`: checks the Origin, the token and the membership, then
+/// upgrades.
+async fn handler(
+    State(state): State<AppState>,
+    Extension(names): Extension<Arc<Names>>,
+    Path(conversation): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    match admit(&state, &conversation, query.token, &headers).await {
+        Ok((user, conversation, permit)) => ws
+            .max_message_size(HARD_FRAME_CAP)
+            .max_frame_size(HARD_FRAME_CAP)
+            .on_upgrade(move |socket| {
+                session::run(socket, state, names, user, conversation, permit)
+            })
+            .into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// Who may open the socket: an allowed Origin, room under the connection limit, a valid token
+/// (query or `Authorization`), and a member of the conversation.
+async fn admit(
+    state: &AppState,
+    conversation: &str,
+    token: Option<String>,
+    headers: &HeaderMap,
+) -> Result<
+    (
+        protocol::User,
+        ConversationId,
+        tokio::sync::OwnedSemaphorePermit,
+    ),
+    AppError,
+> {
+    if !origin_allowed(headers, &state.config.allowed_origins) {
+        return Err(AppError::OriginNotAllowed);
+    }
+    let conversation: ConversationId = conversation
+        .parse()
+        .map_err(|_| AppError::NotFound("conversation"))?;
+    let token = token
+        .or_else(|| token_from_headers(headers))
+        .ok_or(AppError::NotAuthenticated)?;
+    let user = auth::authenticate(&state.jwt, &state.store, &token).await?;
+    state.store.require_member(conversation, user.id).await?;
+    let permit = state.connections.clone().try_acquire_owned().map_err(|_| {
+        AppError::Unavailable("the server is at its connection limit; retry later".into())
+    })?;
+    Ok((user, conversation, permit))
+}
