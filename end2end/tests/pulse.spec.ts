@@ -108,6 +108,7 @@ test('chat service (plain WebSocket): the document\'s ChatClient and REST API wi
 
   // The person opens the group in the app: the client is told, with who is here.
   await conversation(page, 'Team Discussion').click();
+  await expect(page.getByTestId('chat-description')).toHaveText('Discuss project plans');
   await heard((m) => m.type === 'system' && m.content === 'User pulsefriend joined the conversation' && m.active_users.length === 2);
 
   // The client writes; the person reads it in the app and answers; typing both ways.

@@ -76,6 +76,13 @@ fn Conversation(id: ConversationId) -> impl IntoView {
                 .map(|p| p.id)
         })
     });
+    let description = Memo::new(move |_| {
+        client.read(conv, |s| {
+            s.conversations
+                .get(&id)
+                .and_then(|c| c.info.description.clone())
+        })
+    });
     let members = Memo::new(move |_| {
         client.read(conv, |s| {
             s.conversations.get(&id).map_or(0, |c| c.info.members.len())
@@ -109,6 +116,12 @@ fn Conversation(id: ConversationId) -> impl IntoView {
                     </span>
                     {move || here().map(|line| view! {
                         <span class="here muted" data-testid="viewers">" · "{line}</span>
+                    })}
+                    {move || description.get().map(|about| {
+                        let full = about.clone();
+                        view! {
+                            <p class="about muted" data-testid="chat-description" title=full>{about}</p>
+                        }
                     })}
                 </div>
                 <Members id/>
