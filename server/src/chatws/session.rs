@@ -234,10 +234,13 @@ impl Link {
             ServerEvent::ConversationRemoved { conversation_id }
                 if conversation_id == self.conversation =>
             {
-                Some(dialect::error(
+                // The socket was for this conversation only: it ends, saying why.
+                cx.outbox.close(CloseReason::new(
+                    protocol::close::KICKED,
                     ErrorCode::NotAMember,
                     "you are no longer a member of this conversation",
-                ))
+                ));
+                None
             }
             ServerEvent::Error { code, message } => Some(dialect::error(code, &message)),
             _ => None,

@@ -44,7 +44,8 @@ pub enum Vocabulary {
 
 impl Vocabulary {
     /// The vocabulary named in the handshake (`auth.vocabulary` or `?vocabulary=`), else the one
-    /// that goes with how the client authenticates: a handshake token means snake_case.
+    /// that goes with how the client authenticates: a handshake token means one of the two
+    /// Flask-SocketIO vocabularies ([`Vocabulary::Flask`] until an event tells which).
     pub fn choose(named: Option<&str>, handshake_token: bool) -> Result<Self, AppError> {
         match named {
             Some("kebab") => Ok(Self::Kebab),

@@ -250,9 +250,31 @@ async fn the_per_conversation_socket_carries_messages_typing_and_who_is_here() {
     assert_eq!(left["content"], "User bob left the conversation");
     assert_eq!(left["active_users"], json!([alice.id()]));
 
+    // Removed from the group, Carol's socket for it ends, saying why.
+    let mut c_socket = chat_socket(&app, &id, &carol.token).await.unwrap();
+    assert_eq!(frame(&mut c_socket).await["type"], "system");
+    let (status, _) = app.remove_member(&alice, group_id, carol.id()).await;
+    assert!(status < 300, "{status}");
+    let mut error = frame(&mut c_socket).await;
+    while error["type"] != "error" {
+        error = frame(&mut c_socket).await;
+    }
+    assert_eq!(error["code"], "NOT_A_MEMBER");
+    let closed = loop {
+        match tokio::time::timeout(Duration::from_secs(10), c_socket.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame,
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("no close frame: {other:?}"),
+        }
+    };
+    assert_eq!(
+        u16::from(closed.expect("a close frame").code),
+        protocol::close::KICKED
+    );
+
     // What was said is stored.
     let history = format!("/api/chat/conversations/{group_id}/messages");
-    let (_, messages) = app.get(&history, &carol.token).await;
+    let (_, messages) = app.get(&history, &alice.token).await;
     let said: Vec<_> = messages
         .as_array()
         .unwrap()
