@@ -26,8 +26,8 @@ use crate::store::PostSource;
 use crate::topic::Topic;
 use axum::extract::ws::Utf8Bytes;
 use protocol::{
-    close, ClientEvent, ClientFrame, ConversationId, ErrorCode, PostId, ServerEvent, ServerFrame,
-    User, UserId,
+    close, ClientEvent, ClientFrame, ConversationId, ConversationKind, ErrorCode, PostId,
+    ServerEvent, ServerFrame, User, UserId,
 };
 use serde_json::{json, Value};
 use socketioxide::adapter::Adapter;
@@ -292,7 +292,10 @@ async fn session_loop(
             biased;
             _ = gone.notified() => return None,
             received = poll_fn(|c| receiver.poll_recv(c, &mut pending)) => match received {
-                Received::Frames => link.deliver(&cx.outbox, &mut pending),
+                Received::Frames => {
+                    link.deliver(&cx.outbox, &mut pending);
+                    Box::pin(link.watch_new_contacts(cx)).await;
+                }
                 Received::Closed(reason) => return Some(reason),
             },
             request = inbound.recv() => {
@@ -324,6 +327,8 @@ struct Link {
     metrics: Arc<Metrics>,
     /// Renderings shared with the other gateway sessions.
     renders: Arc<SharedRenders>,
+    /// Direct contacts that appeared since the last delivery, to start watching.
+    new_contacts: Vec<UserId>,
 }
 
 impl Link {
@@ -346,6 +351,7 @@ impl Link {
             rate: EventRate::new(state.config.events_per_second, state.config.event_burst),
             metrics,
             renders,
+            new_contacts: Vec::new(),
         }
     }
 
@@ -619,6 +625,29 @@ impl Link {
         self.emit(&messenger::online_users(&users));
     }
 
+    /// Notes the other member of a direct conversation that just appeared (someone wrote to the
+    /// user first): a messenger session watches them from then on.
+    fn note_new_contact(&mut self, event: &ServerEvent) {
+        let ServerEvent::ConversationUpdated { conversation } = event else {
+            return;
+        };
+        if !self.vocabulary.announces_contacts() || conversation.kind != ConversationKind::Direct {
+            return;
+        }
+        let me = self.memory.me();
+        let other = conversation.members.iter().find(|m| Some(m.id) != me);
+        if let Some(other) = other {
+            self.new_contacts.push(other.id);
+        }
+    }
+
+    /// Watches the contacts [`Link::note_new_contact`] noted.
+    async fn watch_new_contacts(&mut self, cx: &Context) {
+        for contact in std::mem::take(&mut self.new_contacts) {
+            self.watch_contact(cx, contact).await;
+        }
+    }
+
     /// After a messenger's private message: the recipient is a contact now, whose presence the
     /// session watches from then on (nothing to do when it already does).
     async fn watch_contact(&mut self, cx: &Context, contact: UserId) {
@@ -688,6 +717,7 @@ impl Link {
                     continue;
                 }
             };
+            self.note_new_contact(&frame.event);
             let emits = self.vocabulary.render(&frame.event, &mut self.memory);
             for emit in &emits {
                 if let Err(SendError::Socket(SocketError::InternalChannelFull)) = self.send(emit) {

@@ -311,6 +311,22 @@ async fn a_messenger_client_messages_a_person_types_to_them_and_sees_them_come_a
     drop(b);
     let gone = expect_event(&mut a, "user_offline").await;
     assert_eq!(gone["user_id"], serde_json::json!(bob.id()));
+
+    // Someone writes to a messenger first: it watches them from then on too.
+    let (mut c, _) = socketio(&app, &serde_json::json!({ "token": carol.token })).await;
+    let online = expect_event(&mut c, "online_users").await;
+    assert_eq!(online["users"], serde_json::json!([]));
+    let hello = serde_json::json!({ "recipient_id": carol.id(), "content": "hi carol" });
+    emit(&mut a, "private_message", hello).await;
+    let (mut delivered, mut came) = (false, false);
+    while !(delivered && came) {
+        let event = next_event_of(&mut c).await;
+        match event[0].as_str() {
+            Some("message_delivered") => delivered = event[1]["content"] == "hi carol",
+            Some("user_online") => came = event[1]["user_id"] == serde_json::json!(alice.id()),
+            _ => {}
+        }
+    }
 }
 
 /// The next event (`[name, payload]`).
