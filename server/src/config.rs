@@ -98,6 +98,12 @@ pub struct Config {
     #[arg(long, env = "CONFAB_IDLE_TIMEOUT_MS", default_value_t = 60_000)]
     pub idle_timeout_ms: u64,
 
+    /// Socket.IO gateway: the path it answers (`/socket.io` is socket.io-client's default; a
+    /// client configured with another `path` needs the same here).
+    #[arg(long, env = "CONFAB_SOCKETIO_PATH", default_value = "/socket.io",
+          value_parser = parse_socketio_path)]
+    pub socketio_path: String,
+
     /// Socket.IO gateway: Engine.IO `pingInterval`, milliseconds between the server's pings.
     #[arg(
         long,
@@ -220,6 +226,24 @@ impl Config {
     }
 }
 
+/// A Socket.IO path: `/` and then letters, digits, `-`, `_`, `.` or `/`, without a trailing
+/// slash (`/socket.io`, `/realtime/socket.io`).
+fn parse_socketio_path(text: &str) -> Result<String, String> {
+    let path = text.trim().trim_end_matches('/');
+    let ok = path.starts_with('/')
+        && path.len() > 1
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
+    if ok {
+        Ok(path.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not a path like /socket.io (letters, digits, - _ . /)"
+        ))
+    }
+}
+
 /// Parses a trusted proxy: a network (`10.0.0.0/8`) or one address (`10.0.0.1`).
 pub fn parse_proxy(text: &str) -> Result<IpNet, String> {
     let text = text.trim();
@@ -239,6 +263,18 @@ mod tests {
         assert_eq!(config.database_url(), "sqlite://data/confab.db?mode=rwc");
         assert_eq!(config.auth_timeout(), Duration::from_secs(10));
         assert_eq!(config.typing_timeout(), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_socketio_path_is_checked() {
+        assert_eq!(parse_socketio_path("/engine.io/").unwrap(), "/engine.io");
+        assert_eq!(
+            parse_socketio_path("/rt/socket.io").unwrap(),
+            "/rt/socket.io"
+        );
+        for bad in ["socket.io", "/", "/a b", "/x?y"] {
+            assert!(parse_socketio_path(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

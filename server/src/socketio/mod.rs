@@ -74,8 +74,8 @@ impl fmt::Display for Refusal {
     }
 }
 
-/// The Socket.IO layer, to wrap the app's router (it answers `/socket.io/` and passes every
-/// other request on).
+/// The Socket.IO layer, to wrap the app's router (it answers `--socketio-path`, `/socket.io/` by
+/// default, and passes every other request on).
 pub fn layer(state: &AppState) -> SocketIoLayer {
     let config = &state.config;
     // As on `/ws`: events over `max_frame_bytes` are refused one by one (the session goes on);
@@ -85,6 +85,7 @@ pub fn layer(state: &AppState) -> SocketIoLayer {
         .min(u64::try_from(HARD_FRAME_CAP).unwrap_or(u64::MAX));
     let max_message = usize::try_from(max_payload).unwrap_or(HARD_FRAME_CAP);
     let (layer, io) = SocketIo::builder()
+        .req_path(config.socketio_path.clone())
         .ping_interval(Duration::from_millis(config.socketio_ping_interval_ms))
         .ping_timeout(Duration::from_millis(config.socketio_ping_timeout_ms))
         .max_payload(max_payload)
