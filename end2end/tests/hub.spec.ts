@@ -60,6 +60,12 @@ test('messaging hub: authenticate → authenticated {userId, email}; a bad token
   const counts = await client.next('unread_count_update');
   expect(counts).toMatchObject({ unreadCounts: {}, totalUnread: 0 });
   expect(Date.parse(counts.timestamp)).not.toBeNaN();
+  // Anything but `authenticate` is not the hub's to send: `error {error, code, timestamp}`.
+  client.socket.emit('mark_read', {});
+  const error = await client.next('error');
+  expect(error).toMatchObject({ code: 'INVALID_PAYLOAD' });
+  expect(error.error).toContain('mark_read');
+  expect(Date.parse(error.timestamp)).not.toBeNaN();
   // The hub's monitoring reads /health's services.
   const health = await (await fetch(server().url + '/health')).json();
   expect(health.status).toBe('ok');

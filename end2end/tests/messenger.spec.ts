@@ -5,7 +5,7 @@
 // against Confab unchanged, talking with a person in the web app.
 import { test, expect } from '@playwright/test';
 import { serverForFile, shot } from './server';
-import { signUp, composer, message, conversation } from './people';
+import { signUp, composer, message, conversation, send } from './people';
 import { register, userId } from './rest';
 import { PythonClient } from './python';
 
@@ -52,6 +52,13 @@ test('messenger (python-socketio): private and conversation messages, typing bot
   client.emit('conversation_message', { sender_id: py.user.id, conversation_id: direct, content: 'in the room' });
   await expect(message(page, 'in the room')).toBeVisible();
   await client.next('message_delivered', (m) => m.content === 'in the room');
+  // Typing in the conversation (by its id) shows too; leaving the room keeps the messages
+  // coming (the user is still a member), as a messenger's inbox expects.
+  client.emit('typing', { user_id: py.user.id, conversation_id: direct, is_typing: true });
+  await expect(page.getByTestId('typing')).toHaveText(`${py.user.username} is typing…`);
+  client.emit('leave_conversation', { conversation_id: direct });
+  await send(page, 'still here?');
+  await client.next('message_delivered', (m) => m.content === 'still here?');
 
   // Bad input gets an error event with a stable code: another sender, a missing field, a
   // conversation the user is not in.

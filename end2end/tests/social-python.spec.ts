@@ -87,6 +87,12 @@ test('social app (python-socketio): feed counters and notifications live, chat w
   const typing = await client.next('typing', (t) => t.user_id === friend && t.is_typing === true);
   expect(typing).toMatchObject({ conversation_id: conversation, user_name: 'webfriend' });
 
+  // Leaving the room is accepted (no error); as a member the user still gets its messages.
+  client.emit('leave_conversation', { conversation_id: conversation });
+  await send(page, 'after leaving');
+  await client.next('new_message', (m) => m.content === 'after leaving');
+  expect(client.heard.filter((e) => e.event === 'error')).toEqual([]);
+
   // The service's own REST routes.
   const status = await rest<any>(s, 'GET', '/api/ws/status');
   expect(status).toMatchObject({ success: true, websocket_enabled: true, redis_enabled: false });
