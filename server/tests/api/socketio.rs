@@ -207,6 +207,63 @@ async fn engine_io_timings_and_payload_limit_are_configurable() {
     );
 }
 
+#[tokio::test]
+async fn long_polling_pings_after_the_interval_and_refuses_a_duplicate_poll() {
+    let app = spawn_app_with(&[
+        "--socketio-ping-interval-ms",
+        "300",
+        "--socketio-ping-timeout-ms",
+        "200",
+        "--socketio-path",
+        "/engine.io",
+    ])
+    .await;
+    let base = app.url("/engine.io/?EIO=4&transport=polling");
+    let open_session = || async {
+        let open = app
+            .http
+            .get(&base)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let open: Value = serde_json::from_str(open.strip_prefix('0').expect("open")).unwrap();
+        format!("{base}&sid={}", open["sid"].as_str().unwrap())
+    };
+    // The first ping comes one pingInterval after the open packet, not at once: the first
+    // poll waits for it.
+    let session = open_session().await;
+    let started = std::time::Instant::now();
+    let first = app
+        .http
+        .get(&session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(first, "2");
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "the first ping came after {:?}",
+        started.elapsed()
+    );
+    // A second poll while one is pending closes the session: the pending one gets the close
+    // packet, the duplicate and every later request are refused.
+    let session = open_session().await;
+    let (pending, duplicate) = tokio::join!(app.http.get(&session).send(), async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        app.http.get(format!("{session}&t=burst")).send().await
+    });
+    assert!([400, 500].contains(&duplicate.unwrap().status().as_u16()));
+    assert_eq!(pending.unwrap().text().await.unwrap(), "1");
+    let after = app.http.get(&session).send().await.unwrap();
+    assert_eq!(after.status().as_u16(), 400);
+}
+
 /// Emits `[event, arg]` on a raw Engine.IO socket.
 async fn emit(stream: &mut Stream, event: &str, arg: Value) {
     let packet = serde_json::json!([event, arg]);
