@@ -142,8 +142,13 @@ pub async fn connect(ws_url: &str, token: &str) -> Result<(Sink, Stream), String
 
 /// Opens a Socket.IO connection through the gateway (Engine.IO v4 over a WebSocket, the
 /// snake_case vocabulary with the token in the handshake) and waits for `connected`; returns
-/// the halves. `ws_url` is the native endpoint (`ws://host/ws`).
-pub async fn connect_socketio(ws_url: &str, token: &str) -> Result<(Sink, Stream), String> {
+/// the halves. `ws_url` is the native endpoint (`ws://host/ws`); `vocabulary`, if given, is
+/// named in the handshake.
+pub async fn connect_socketio(
+    ws_url: &str,
+    token: &str,
+    vocabulary: Option<&str>,
+) -> Result<(Sink, Stream), String> {
     let base = ws_url.strip_suffix("/ws").unwrap_or(ws_url);
     let (mut sink, mut stream) =
         open(format!("{base}/socket.io/?EIO=4&transport=websocket")).await?;
@@ -155,7 +160,10 @@ pub async fn connect_socketio(ws_url: &str, token: &str) -> Result<(Sink, Stream
         match next {
             Some(Ok(Message::Text(text))) => {
                 if text.starts_with('0') {
-                    let auth = serde_json::json!({ "token": token });
+                    let mut auth = serde_json::json!({ "token": token });
+                    if let Some(vocabulary) = vocabulary {
+                        auth["vocabulary"] = serde_json::json!(vocabulary);
+                    }
                     sink.send(Message::text(format!("40{auth}")))
                         .await
                         .map_err(|e| e.to_string())?;

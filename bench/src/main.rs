@@ -30,6 +30,11 @@ pub struct Args {
     /// added up.
     #[arg(long, value_delimiter = ',')]
     pub server_pid: Vec<u32>,
+    /// Name the gateway's vocabulary in the Socket.IO handshake (`auth.vocabulary`, e.g.
+    /// `snake`). Without it a client with a handshake token may be either Flask-SocketIO
+    /// system's, and gets both's events until it sends an event only one of them has.
+    #[arg(long, global = true)]
+    pub socketio_vocabulary: Option<String>,
     /// The scenario.
     #[command(subcommand)]
     pub scenario: Scenario,

@@ -42,6 +42,8 @@ struct Ctx {
     http_url: String,
     pids: Vec<u32>,
     seed: Seeded,
+    /// The vocabulary Socket.IO clients name in their handshake, if any.
+    socketio_vocabulary: Option<String>,
 }
 
 impl Ctx {
@@ -71,6 +73,7 @@ pub async fn run(args: Args) -> Result<(), String> {
         http_url: bases[0].clone(),
         pids: args.server_pid,
         seed,
+        socketio_vocabulary: args.socketio_vocabulary,
     };
     match args.scenario {
         Scenario::Idle { users, rate, hold } => idle(&cx, users, rate, hold).await,
@@ -116,9 +119,10 @@ async fn connect_all_with(
         tick.tick().await;
         let url = cx.ws_url_for(i).to_owned();
         let gateway = socketio[i];
+        let vocabulary = cx.socketio_vocabulary.clone();
         handles.push(tokio::spawn(async move {
             if gateway {
-                client::connect_socketio(&url, &token).await
+                client::connect_socketio(&url, &token, vocabulary.as_deref()).await
             } else {
                 client::connect(&url, &token).await
             }
