@@ -1,7 +1,7 @@
 //! `confab seed`: many users, groups and direct conversations for demos and load tests, with a
 //! token per user written to a JSON file (the load generator reads it).
 
-use crate::auth::{hash_password, JwtKeys};
+use crate::auth::{JwtKeys, Passwords};
 use crate::error::AppError;
 use crate::store::{now_ms, Store};
 use protocol::{ConversationId, UserId};
@@ -68,7 +68,7 @@ pub struct Seeded {
 /// direct conversations.
 pub async fn seed(store: &Store, jwt: &JwtKeys, plan: &SeedPlan) -> Result<Seeded, AppError> {
     let now = now_ms();
-    let hash = hash_password(plan.password.clone()).await?;
+    let hash = Passwords::start(1, 1).hash(plan.password.clone()).await?;
     let users: Vec<(UserId, String, String)> = (0..plan.users)
         .map(|i| {
             let name = format!("{}{i}", plan.prefix);

@@ -2,6 +2,7 @@
 //! connection and request holds one) is a reference count and a pointer.
 
 use crate::auth::JwtKeys;
+use crate::auth::Passwords;
 use crate::broker::Broker;
 use crate::config::Config;
 use crate::counters::Coalescer;
@@ -63,6 +64,8 @@ pub struct Shared {
     pub message_bell: MessageBell,
     /// Coalesced viewer counts of conversations with many viewers.
     pub viewer_counts: Arc<ViewerCounts>,
+    /// Password hashing, bounded ([`crate::auth::Passwords`]).
+    pub passwords: Passwords,
     /// The typists each conversation announces now (a bounded number).
     pub typists: Typists,
     /// Token keys.
@@ -97,6 +100,7 @@ impl AppState {
         let receipts = ReceiptWriter::start(store.clone(), broker.clone(), 8192);
         let viewer_counts = ViewerCounts::start(broker.clone());
         let message_bell = MessageBell::start(store.clone(), broker.clone(), 8192);
+        let passwords = Passwords::start(config.password_workers(), config.password_queue);
         let per_minute =
             NonZeroU32::new(config.auth_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
         let per_second = NonZeroU32::new(config.api_requests_per_second).unwrap_or(NonZeroU32::MIN);
@@ -108,6 +112,7 @@ impl AppState {
             receipts,
             message_bell,
             viewer_counts,
+            passwords,
             typists: Typists::new(config.typing_timeout()),
             hub,
             connections: Arc::new(Semaphore::new(config.max_connections)),

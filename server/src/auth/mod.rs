@@ -1,4 +1,5 @@
-//! Authentication: password hashing, JWT issue/verification, and the REST extractor.
+//! Authentication: password hashing (a bounded pool), JWT issue/verification, and the REST
+//! extractor.
 //!
 //! A token is accepted only if its signature (HS256, pinned) and expiry check out *and* the
 //! account still exists, is not banned, and has not revoked its tokens since (logout bumps the
@@ -10,7 +11,7 @@ mod password;
 
 pub use extract::{token_from_headers, AuthUser};
 pub use jwt::{Claims, JwtKeys};
-pub use password::{hash_password, verify_password};
+pub use password::Passwords;
 
 use crate::error::AppError;
 use crate::store::Store;

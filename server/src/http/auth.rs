@@ -2,7 +2,7 @@
 //! as an httpOnly cookie (for browsers, so page scripts never see them).
 
 use super::{ApiJson, ClientAddr};
-use crate::auth::{hash_password, token_from_headers, verify_password, AuthUser};
+use crate::auth::{token_from_headers, AuthUser};
 use crate::error::{AppError, AppResult};
 use crate::hub::CloseReason;
 use crate::state::AppState;
@@ -74,7 +74,7 @@ async fn register(
         None => username.clone(),
     };
     let email = req.email.as_deref().map(validate::email).transpose()?;
-    let hash = hash_password(req.password).await?;
+    let hash = state.passwords.hash(req.password).await?;
     let user = state
         .store
         .create_user(&username, &display_name, email.as_deref(), &hash)
@@ -96,7 +96,11 @@ async fn login(
     let Some(creds) = state.store.credentials(&username).await? else {
         return Err(wrong());
     };
-    if !verify_password(req.password, creds.password_hash).await? {
+    if !state
+        .passwords
+        .verify(req.password, creds.password_hash)
+        .await?
+    {
         return Err(wrong());
     }
     if creds.banned {

@@ -208,3 +208,38 @@ async fn operators_can_kick_and_ban() {
         (401, Some("AUTH_FAILED"))
     );
 }
+
+#[tokio::test]
+async fn a_sign_in_storm_is_served_by_a_bounded_pool_and_the_rest_refused_at_once() {
+    // One password worker and room for two waiting: of 24 sign-ins at once, the ones past the
+    // queue are answered 503 UNAVAILABLE without waiting; the others succeed.
+    let app = spawn_app_with(&[
+        "--password-workers",
+        "1",
+        "--password-queue",
+        "2",
+        "--auth-attempts-per-minute",
+        "1000",
+    ])
+    .await;
+    app.register("storm").await;
+    let attempts: Vec<_> = (0..24).map(|_| app.login("storm")).collect();
+    let answers = futures_util::future::join_all(attempts).await;
+    let ok = answers.iter().filter(|(status, _)| *status == 200).count();
+    let refused: Vec<_> = answers
+        .iter()
+        .filter(|(status, _)| *status == 503)
+        .collect();
+    assert_eq!(ok + refused.len(), 24, "{answers:?}");
+    assert!(
+        ok >= 1 && !refused.is_empty(),
+        "ok {ok}, refused {}",
+        refused.len()
+    );
+    for (_, body) in &refused {
+        assert_eq!(body["error"]["code"], "UNAVAILABLE");
+    }
+    // The pool is free again afterwards.
+    let (status, _) = app.login("storm").await;
+    assert_eq!(status, 200);
+}
