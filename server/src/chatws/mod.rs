@@ -11,7 +11,7 @@ mod session;
 
 use crate::auth::{self, token_from_headers};
 use crate::error::AppError;
-use crate::session::{origin_allowed, HARD_FRAME_CAP};
+use crate::session::HARD_FRAME_CAP;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
@@ -61,8 +61,8 @@ async fn handler(
     }
 }
 
-/// Who may open the socket: an allowed Origin, room under the connection limit, a valid token
-/// (query or `Authorization`), and a member of the conversation.
+/// Who may open the socket: admitted as every connection is ([`crate::session::admit`]), with
+/// a valid token (query or `Authorization`), a member of the conversation.
 async fn admit(
     state: &AppState,
     conversation: &str,
@@ -76,9 +76,7 @@ async fn admit(
     ),
     AppError,
 > {
-    if !origin_allowed(headers, &state.config.allowed_origins) {
-        return Err(AppError::OriginNotAllowed);
-    }
+    let permit = crate::session::admit(state, headers)?;
     let conversation: ConversationId = conversation
         .parse()
         .map_err(|_| AppError::NotFound("conversation"))?;
@@ -87,8 +85,5 @@ async fn admit(
         .ok_or(AppError::NotAuthenticated)?;
     let user = auth::authenticate(&state.jwt, &state.store, &token).await?;
     state.store.require_member(conversation, user.id).await?;
-    let permit = state.connections.clone().try_acquire_owned().map_err(|_| {
-        AppError::Unavailable("the server is at its connection limit; retry later".into())
-    })?;
     Ok((user, conversation, permit))
 }

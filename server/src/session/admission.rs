@@ -1,7 +1,22 @@
-//! Who may open a session, whatever the transport: the Origin rule and the hard cap on one
-//! inbound frame.
+//! Who may open a session, whatever the transport: the Origin rule, the connection limit and
+//! the hard cap on one inbound frame.
 
+use crate::error::AppError;
+use crate::state::AppState;
 use axum::http::{header, HeaderMap};
+use tokio::sync::OwnedSemaphorePermit;
+
+/// A new connection's admission, the same on every transport: an allowed Origin
+/// (`ORIGIN_NOT_ALLOWED`), then a place under `--max-connections` (`UNAVAILABLE`), held for as
+/// long as the connection lives.
+pub fn admit(state: &AppState, headers: &HeaderMap) -> Result<OwnedSemaphorePermit, AppError> {
+    if !origin_allowed(headers, &state.config.allowed_origins) {
+        return Err(AppError::OriginNotAllowed);
+    }
+    state.connections.clone().try_acquire_owned().map_err(|_| {
+        AppError::Unavailable("the server is at its connection limit; retry later".into())
+    })
+}
 
 /// Hard cap on one inbound message at the protocol layer, for every transport. Frames between
 /// the configured `max_frame_bytes` and this cap are answered with `PAYLOAD_TOO_LARGE` and the

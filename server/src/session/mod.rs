@@ -13,5 +13,5 @@ pub(crate) mod handlers;
 pub(crate) mod lifecycle;
 pub(crate) mod rate;
 
-pub use admission::{origin_allowed, HARD_FRAME_CAP};
+pub use admission::{admit, origin_allowed, HARD_FRAME_CAP};
 pub(crate) use context::{send_error, Context};

@@ -24,7 +24,7 @@ mod snake;
 mod vocabulary;
 
 use crate::error::AppError;
-use crate::session::{origin_allowed, HARD_FRAME_CAP};
+use crate::session::HARD_FRAME_CAP;
 use crate::state::AppState;
 use protocol::ErrorCode;
 use serde::Deserialize;
@@ -132,12 +132,7 @@ async fn admit(
     auth: Result<Handshake, socketioxide::ParserError>,
 ) -> Result<Admission, Refusal> {
     let parts = socket.req_parts();
-    if !origin_allowed(&parts.headers, &state.config.allowed_origins) {
-        return Err(Refusal {
-            code: ErrorCode::OriginNotAllowed,
-            message: "this Origin may not open a Confab connection".into(),
-        });
-    }
+    let permit = crate::session::admit(state, &parts.headers)?;
     let auth = auth.map_err(|e| {
         AppError::InvalidPayload(format!("the handshake's auth must be an object: {e}"))
     })?;
@@ -148,12 +143,6 @@ async fn admit(
         .token
         .or_else(|| query_param(parts.uri.query(), "token"));
     let vocabulary = Vocabulary::choose(named.as_deref(), token.is_some())?;
-    let Ok(permit) = state.connections.clone().try_acquire_owned() else {
-        return Err(AppError::Unavailable(
-            "the server is at its connection limit; retry later".into(),
-        )
-        .into());
-    };
     let user = match token {
         Some(token) => Some(crate::auth::authenticate(&state.jwt, &state.store, &token).await?),
         None => None,

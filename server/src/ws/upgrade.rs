@@ -2,8 +2,7 @@
 
 use super::session;
 use crate::auth::token_from_headers;
-use crate::error::AppError;
-use crate::session::{origin_allowed, HARD_FRAME_CAP};
+use crate::session::{admit, HARD_FRAME_CAP};
 use crate::state::AppState;
 use axum::extract::{Query, State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap};
@@ -32,12 +31,9 @@ pub async fn handler(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !origin_allowed(&headers, &state.config.allowed_origins) {
-        return AppError::OriginNotAllowed.into_response();
-    }
-    let Ok(permit) = state.connections.clone().try_acquire_owned() else {
-        return AppError::Unavailable("the server is at its connection limit; retry later".into())
-            .into_response();
+    let permit = match admit(&state, &headers) {
+        Ok(permit) => permit,
+        Err(refused) => return refused.into_response(),
     };
     let (protocol_token, offered_subprotocol) = subprotocol_token(&headers);
     let token = query
