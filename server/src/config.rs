@@ -67,7 +67,7 @@ pub struct Config {
     pub max_connections: usize,
 
     /// Largest WebSocket text frame processed, in bytes; larger ones get `PAYLOAD_TOO_LARGE`.
-    #[arg(long, env = "CONFAB_MAX_FRAME_BYTES", default_value_t = 16 * 1024)]
+    #[arg(long, env = "CONFAB_MAX_FRAME_BYTES", default_value_t = 48 * 1024)]
     pub max_frame_bytes: usize,
 
     /// Longest message body, in characters.
@@ -89,6 +89,11 @@ pub struct Config {
     /// Milliseconds a new WebSocket has to authenticate.
     #[arg(long, env = "CONFAB_AUTH_TIMEOUT_MS", default_value_t = 10_000)]
     pub auth_timeout_ms: u64,
+
+    /// Milliseconds a shutdown (SIGTERM, Ctrl-C) waits for every WebSocket to write its close
+    /// frame before the process exits.
+    #[arg(long, env = "CONFAB_SHUTDOWN_TIMEOUT_MS", default_value_t = 5_000)]
+    pub shutdown_timeout_ms: u64,
 
     /// Milliseconds between server pings.
     #[arg(long, env = "CONFAB_HEARTBEAT_MS", default_value_t = 20_000)]
@@ -166,6 +171,12 @@ pub struct Config {
     #[arg(long, env = "CONFAB_PASSWORD_QUEUE", default_value_t = 64)]
     pub password_queue: usize,
 
+    /// Fault testing only: the process exits right after committing a batch holding a message
+    /// whose text contains this marker, before publishing or acknowledging it (an instance that
+    /// dies between commit and publish). Never set in production.
+    #[arg(long, env = "CONFAB_FAULT_EXIT_AFTER_COMMIT", hide = true)]
+    pub fault_exit_after_commit: Option<String>,
+
     /// Sign-in and registration attempts allowed per minute per client address.
     #[arg(long, env = "CONFAB_AUTH_ATTEMPTS_PER_MINUTE", default_value_t = 30)]
     pub auth_attempts_per_minute: u32,
@@ -214,6 +225,11 @@ impl Config {
     pub fn auth_timeout(&self) -> Duration {
         Duration::from_millis(self.auth_timeout_ms)
     }
+    /// How long a shutdown waits for the connections to close.
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_millis(self.shutdown_timeout_ms)
+    }
+
     /// Interval of server pings.
     pub fn heartbeat(&self) -> Duration {
         Duration::from_millis(self.heartbeat_ms)

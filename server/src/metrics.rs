@@ -80,6 +80,8 @@ pub struct Metrics {
     pub deliveries: Counter,
     /// Connections closed because they did not read fast enough.
     pub slow_consumers: Counter,
+    /// Messages a gateway session fetched to fill a gap in what it got live.
+    gap_messages: Counter,
     rate_limited: [Counter; 4],
     /// Seconds from a `send_message` arriving to its ack being queued (commit included).
     pub ack_latency: Histogram,
@@ -183,6 +185,11 @@ impl Metrics {
                 vec![],
                 "WebSockets closed because the client did not read fast enough",
             ),
+            gap_messages: counter(
+                "confab_gap_messages_filled_total",
+                vec![],
+                "Messages fetched from history to fill a gap in what a gateway session got live",
+            ),
             rate_limited: [
                 counter(LIMITED, label("limit", "events"), LIMITED_HELP),
                 counter(LIMITED, label("limit", "api"), LIMITED_HELP),
@@ -227,6 +234,11 @@ impl Metrics {
     /// Counts a frame that could not be decoded.
     pub fn invalid_event(&self) {
         self.events_invalid.increment(1);
+    }
+
+    /// Counts messages fetched to fill a gap in a session's live messages.
+    pub fn gap_filled(&self, messages: usize) {
+        self.gap_messages.increment(messages as u64);
     }
 
     /// Counts a refusal by a rate limit.

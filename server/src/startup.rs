@@ -12,7 +12,6 @@ use axum::routing::get;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use protocol::{close, ErrorCode};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -113,11 +112,7 @@ impl Application {
         let signal = async move {
             shutdown.await;
             // Open WebSockets would keep graceful shutdown waiting: close them first.
-            hub.close_all(&CloseReason::new(
-                close::GOING_AWAY,
-                ErrorCode::Unavailable,
-                "server shutting down",
-            ));
+            hub.close_all(&CloseReason::shutdown());
         };
         axum::serve(
             self.listener,
@@ -126,6 +121,9 @@ impl Application {
         )
         .with_graceful_shutdown(signal)
         .await?;
+        // Upgraded connections are not waited for by the server: wait (bounded) until every
+        // WebSocket has written its close frame and let go of its place.
+        drain_connections(&state).await;
         pruner.abort();
         presence.abort();
         upkeep.abort();
@@ -133,6 +131,21 @@ impl Application {
         crate::domain::presence::leave(&state).await;
         state.store.close().await;
         Ok(())
+    }
+}
+
+/// Waits until every connection has ended (each holds a place under `--max-connections` until
+/// its close frame is written), at most `--shutdown-timeout-ms`.
+async fn drain_connections(state: &AppState) {
+    let all = u32::try_from(state.config.max_connections).unwrap_or(u32::MAX);
+    let wait = state.connections.acquire_many(all);
+    let open = state.config.max_connections - state.connections.available_permits();
+    match tokio::time::timeout(state.config.shutdown_timeout(), wait).await {
+        Ok(_) => tracing::info!(connections = open, "every connection closed"),
+        Err(_) => tracing::warn!(
+            left = state.config.max_connections - state.connections.available_permits(),
+            "connections still open at the shutdown timeout"
+        ),
     }
 }
 

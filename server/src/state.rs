@@ -95,7 +95,12 @@ impl AppState {
         broker: Broker,
     ) -> Self {
         // Room for a burst of sends from every connection at once before senders wait.
-        let writer = MessageWriter::start(store.clone(), broker.clone(), 8192);
+        let writer = MessageWriter::start(
+            store.clone(),
+            broker.clone(),
+            8192,
+            config.fault_exit_after_commit.clone(),
+        );
         let likes = LikeWriter::start(store.clone(), 8192);
         let receipts = ReceiptWriter::start(store.clone(), broker.clone(), 8192);
         let viewer_counts = ViewerCounts::start(broker.clone());

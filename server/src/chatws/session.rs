@@ -9,11 +9,12 @@ use crate::error::AppError;
 use crate::hub::{CloseReason, OutboxReceiver, Received};
 use crate::metrics::{Metrics, OpenConnection};
 use crate::session::rate::{EventRate, Rate};
+use crate::session::sequence::{self, Arrival, Sequences};
 use crate::session::{handlers, lifecycle, Context};
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use protocol::{
-    ClientFrame, ConversationId, ErrorCode, ServerEvent, ServerFrame, User, UserId,
+    ClientFrame, ConversationId, ErrorCode, Seq, ServerEvent, ServerFrame, User, UserId,
     MAX_LISTED_VIEWERS,
 };
 use serde_json::Value;
@@ -53,6 +54,7 @@ pub async fn run(
         rate,
         metrics: metrics.clone(),
         next_request: 0,
+        sequences: Sequences::default(),
     };
     let code = match Box::pin(link.join(&cx)).await {
         Ok(()) => Box::pin(link.serve(&mut cx, receiver)).await,
@@ -94,6 +96,8 @@ struct Link {
     rate: EventRate,
     metrics: Arc<Metrics>,
     next_request: u64,
+    /// The last message delivered (repeats dropped, gaps filled from history).
+    sequences: Sequences,
 }
 
 impl Link {
@@ -124,7 +128,10 @@ impl Link {
                     Received::Frames => {
                         for bytes in pending.drain(..).collect::<Vec<_>>() {
                             if self.deliver(cx, &bytes).await.is_err() {
-                                return Some(protocol::close::SLOW_CONSUMER);
+                                // A write that did not finish in time is still in the socket's
+                                // buffer: the farewell finishes it (if the client reads again)
+                                // so that the client gets whole frames, then the close frame.
+                                return self.close(&CloseReason::slow_consumer()).await;
                             }
                         }
                     }
@@ -191,9 +198,24 @@ impl Link {
             return Ok(());
         };
         let rendered = match frame.event {
-            ServerEvent::MessageNew { message } | ServerEvent::MessageAck { message, .. }
+            ServerEvent::MessageNew { message } if message.conversation_id == self.conversation => {
+                match self.sequences.arrive(&message) {
+                    Arrival::Next => {}
+                    // Delivered already (published again after a failover).
+                    Arrival::Repeat => return Ok(()),
+                    Arrival::Gap { after } => {
+                        self.fill_gap(cx, after, message.seq).await?;
+                        self.sequences.arrive(&message);
+                    }
+                }
+                let name = name(&self.names, cx, message.sender_id).await;
+                Some(dialect::message(&message, &name))
+            }
+            ServerEvent::MessageAck { message, .. }
                 if message.conversation_id == self.conversation =>
             {
+                self.sequences
+                    .delivered(message.conversation_id, message.seq);
                 let name = name(&self.names, cx, message.sender_id).await;
                 Some(dialect::message(&message, &name))
             }
@@ -249,6 +271,23 @@ impl Link {
             Some(value) => self.send(&value).await,
             None => Ok(()),
         }
+    }
+
+    /// Sends the messages missing between `after` and `before` (from history) as if live.
+    async fn fill_gap(&mut self, cx: &Context, after: Seq, before: Seq) -> Result<(), ()> {
+        let store = &cx.state.store;
+        match sequence::fill(store, self.conversation, after, before).await {
+            Ok(messages) => {
+                self.metrics.gap_filled(messages.len());
+                for message in messages {
+                    let name = name(&self.names, cx, message.sender_id).await;
+                    self.send(&dialect::message(&message, &name)).await?;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "a gap in a conversation could not be filled"),
+        }
+        self.sequences.delivered(self.conversation, before - 1);
+        Ok(())
     }
 
     /// Answers a refused or failed frame with an `error` frame.

@@ -37,6 +37,9 @@ pub async fn send_direct(
     submit(state, actor, conversation, temp_id, body).await
 }
 
+/// How old a message may be for a retry of its send to ring the recipient's bell.
+const RETRY_RINGS_MS: i64 = 60_000;
+
 /// The limits every send obeys.
 fn check(state: &AppState, temp_id: &str, body: &str) -> Result<(), AppError> {
     validate::temp_id(temp_id)?;
@@ -57,7 +60,10 @@ async fn submit(
         body,
     };
     let sent = state.writer.submit(message, actor.session).await?;
-    if sent.1 {
+    // A retry of a recent send rings too: its instance may have died before ringing (the bell
+    // rings once per unread conversation, so a second ring for one that rang is nothing).
+    let recent = crate::store::now_ms() - sent.0.created_at < RETRY_RINGS_MS;
+    if sent.1 || recent {
         // Off the ack's path: a direct message may also ring the recipient's bell.
         state.message_bell.ring(actor.user, &sent.0);
     }

@@ -2,6 +2,12 @@
 //! whatever has arrived (up to [`MAX_BATCH`]) and commits it in one transaction, then publishes
 //! each new message in sequence order and answers each sender. Batches form by themselves under
 //! load (sends arriving while a batch commits make the next one) and add no delay when idle.
+//!
+//! A retried send (the same `temp_id`) whose original is already stored is published again:
+//! the instance that stored the original may have died between its commit and its publish, and
+//! nothing else would ever deliver it live. Delivery is therefore at least once: a client that
+//! already has the message (same `id` and `seq`) keeps one copy (the protocol reference says so,
+//! and the web app and the gateway do).
 
 use crate::broker::Broker;
 use crate::codec::encode_event;
@@ -43,11 +49,12 @@ impl std::fmt::Debug for Job {
 impl MessageWriter {
     /// Starts the writer task. `queue` bounds the sends waiting for it: beyond that, senders
     /// wait (each session has one send in flight, so this only bounds bursts).
-    pub fn start(store: Store, broker: Broker, queue: usize) -> Self {
+    /// `fault` is the fault-testing marker (`--fault-exit-after-commit`): never set in production.
+    pub fn start(store: Store, broker: Broker, queue: usize, fault: Option<String>) -> Self {
         let (jobs, rx) = mpsc::channel(queue.max(1));
         // One task: batches need a single committer, and it runs until every handle is gone.
         let gather = store.backend() == Backend::Sqlite;
-        tokio::spawn(run(store, broker, rx, gather));
+        tokio::spawn(run(store, broker, rx, gather, fault));
         Self { jobs }
     }
 
@@ -104,8 +111,15 @@ pub(super) async fn gather_more<T>(
     }
 }
 
-async fn run(store: Store, broker: Broker, mut rx: mpsc::Receiver<Job>, gather: bool) {
+async fn run(
+    store: Store,
+    broker: Broker,
+    mut rx: mpsc::Receiver<Job>,
+    gather: bool,
+    fault: Option<String>,
+) {
     let mut jobs: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    let mut published = std::collections::HashSet::new();
     let mut busy = false;
     while next_batch(&mut rx, &mut jobs, MAX_BATCH, busy.then_some(GATHER)).await {
         busy = gather && jobs.len() > 1;
@@ -115,8 +129,18 @@ async fn run(store: Store, broker: Broker, mut rx: mpsc::Receiver<Job>, gather: 
             .unzip();
         match store.insert_messages(&batch).await {
             Ok(results) => {
+                if let Some(marker) = &fault {
+                    exit_on_fault(marker, &results);
+                }
+                published.clear();
                 for ((origin, reply), result) in waiting.into_iter().zip(results) {
-                    if let Ok((message, true)) = &result {
+                    // New, or a retry of a message stored before this batch (which its instance
+                    // may never have published); a repeat within the batch is published once.
+                    if let Ok((message, _)) = &result {
+                        if !published.insert(message.id) {
+                            let _ = reply.send(result);
+                            continue;
+                        }
                         let frame = encode_event(ServerEvent::MessageNew {
                             message: message.clone(),
                         });
@@ -136,5 +160,17 @@ async fn run(store: Store, broker: Broker, mut rx: mpsc::Receiver<Job>, gather: 
                 }
             }
         }
+    }
+}
+
+/// The fault point of `--fault-exit-after-commit`: exits, as a crash would, once a batch holding
+/// a new message with `marker` in its text is committed (before it is published or acknowledged).
+fn exit_on_fault(marker: &str, results: &[SendResult]) {
+    let hit = results
+        .iter()
+        .any(|r| matches!(r, Ok((m, true)) if m.body.contains(marker)));
+    if hit {
+        tracing::error!("fault point reached: exiting between commit and publish");
+        std::process::exit(86);
     }
 }

@@ -62,11 +62,16 @@ fn routes_and_description() -> (Router<AppState>, OpenApi) {
         .merge(admin::router())
         .merge(openapi::router())
         .split_for_parts();
-    let router = Router::new().merge(operations).nest(
-        "/api",
-        api.method_not_allowed_fallback(method_not_allowed)
-            .fallback(no_such_endpoint),
-    );
+    let router = Router::new()
+        .merge(operations)
+        .nest(
+            "/api",
+            api.method_not_allowed_fallback(method_not_allowed)
+                .fallback(no_such_endpoint),
+        )
+        // The prefix itself is no endpoint either (nesting leaves it to the pages).
+        .route("/api", axum::routing::any(no_such_endpoint))
+        .route("/api/", axum::routing::any(no_such_endpoint));
     let document = openapi::base()
         .merge_from(operations_doc)
         .nest("/api", api_doc);

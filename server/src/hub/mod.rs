@@ -25,7 +25,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// Number of shards of each map: a few times the core count keeps write contention rare.
 const SHARDS: usize = 32;
@@ -157,6 +157,10 @@ pub struct Hub {
     watch: OnceLock<mpsc::UnboundedSender<TopicChange>>,
     /// This instance's metrics (the hub is what every part of an instance shares).
     metrics: Arc<Metrics>,
+    /// Why every session closes, once the instance shuts down: connections that are not yet
+    /// sessions (still authenticating) watch it, and a session registered after
+    /// [`Hub::close_all`] is closed at once.
+    closing: watch::Sender<Option<CloseReason>>,
 }
 
 impl Default for Hub {
@@ -174,6 +178,7 @@ impl Hub {
             presence: PresenceQueue::default(),
             watch: OnceLock::new(),
             metrics: Arc::new(Metrics::new()),
+            closing: watch::channel(None).0,
         }
     }
 
@@ -207,14 +212,21 @@ impl Hub {
 
     /// Registers an authenticated session in its user's topic.
     pub fn register(&self, session: SessionId, user: UserId, outbox: Outbox) {
-        self.sessions.write(&session).insert(
+        let mut shard = self.sessions.write(&session);
+        shard.insert(
             session,
             SessionEntry {
                 user,
-                outbox,
+                outbox: outbox.clone(),
                 topics: HashSet::new(),
             },
         );
+        // Checked under the shard's lock: close_all either finds the session in the shard or
+        // has said why by then, and the session ends at once with the same reason.
+        if let Some(reason) = self.closing.borrow().clone() {
+            outbox.close(reason);
+        }
+        drop(shard);
         self.subscribe(session, Topic::User(user));
     }
 
@@ -401,13 +413,21 @@ impl Hub {
         entry.subscribers.len()
     }
 
-    /// Closes every local session (shutdown).
+    /// Closes every local session (shutdown), and from now on every session that registers and
+    /// every connection still authenticating ([`Hub::closing`]).
     pub fn close_all(&self, reason: &CloseReason) {
+        self.closing.send_replace(Some(reason.clone()));
         for shard in self.sessions.all() {
             for entry in shard.values() {
                 entry.outbox.close(reason.clone());
             }
         }
+    }
+
+    /// Why the instance is closing its sessions, once it is: a connection that is not a
+    /// session yet waits on this beside its client (`changed()` resolves when it starts).
+    pub fn closing(&self) -> watch::Receiver<Option<CloseReason>> {
+        self.closing.subscribe()
     }
 
     /// Current statistics (walks every shard: for `/health`, not for hot paths).

@@ -28,6 +28,15 @@ pub struct CloseReason {
 }
 
 impl CloseReason {
+    /// Why sessions close when the instance shuts down: `UNAVAILABLE`, 1001 (going away).
+    pub fn shutdown() -> Self {
+        Self::new(
+            protocol::close::GOING_AWAY,
+            ErrorCode::Unavailable,
+            "server shutting down",
+        )
+    }
+
     /// A close reason.
     pub fn new(close_code: u16, error: ErrorCode, message: impl Into<String>) -> Self {
         Self {
@@ -37,7 +46,8 @@ impl CloseReason {
         }
     }
 
-    pub(super) fn slow_consumer() -> Self {
+    /// Why a session that does not read fast enough is closed: `SLOW_CONSUMER`, 4008.
+    pub fn slow_consumer() -> Self {
         Self::new(
             protocol::close::SLOW_CONSUMER,
             ErrorCode::SlowConsumer,

@@ -5,13 +5,15 @@
 //! - [`context`]: what a session is while it runs (user, id, outbox, typing);
 //! - [`lifecycle`]: opening it, expiring its typing, closing it;
 //! - [`handlers`]: one function per client event, translating it into [`crate::domain`] calls;
-//! - [`rate`]: the per-connection event rate.
+//! - [`rate`]: the per-connection event rate;
+//! - [`sequence`]: repeats and gaps in live messages, for clients that cannot handle them.
 
 pub mod admission;
 pub(crate) mod context;
 pub(crate) mod handlers;
 pub(crate) mod lifecycle;
 pub(crate) mod rate;
+pub(crate) mod sequence;
 
 pub use admission::{admit, origin_allowed, HARD_FRAME_CAP};
 pub(crate) use context::{send_error, Context};

@@ -20,9 +20,10 @@ use crate::error::AppError;
 use crate::hub::{CloseReason, Outbox, OutboxReceiver, Received};
 use crate::metrics::{Limit, Metrics, OpenConnection};
 use crate::session::rate::{EventRate, Rate};
+use crate::session::sequence::{self, Arrival, Sequences};
 use crate::session::{handlers, lifecycle, Context};
 use crate::state::AppState;
-use crate::store::PostSource;
+use crate::store::{PostSource, Store};
 use crate::topic::Topic;
 use axum::extract::ws::Utf8Bytes;
 use protocol::{
@@ -293,7 +294,7 @@ async fn session_loop(
             _ = gone.notified() => return None,
             received = poll_fn(|c| receiver.poll_recv(c, &mut pending)) => match received {
                 Received::Frames => {
-                    link.deliver(&cx.outbox, &mut pending);
+                    Box::pin(link.deliver_all(&cx.state.store, &cx.outbox, &mut pending)).await;
                     Box::pin(link.watch_new_contacts(cx)).await;
                 }
                 Received::Closed(reason) => return Some(reason),
@@ -329,6 +330,29 @@ struct Link {
     renders: Arc<SharedRenders>,
     /// Direct contacts that appeared since the last delivery, to start watching.
     new_contacts: Vec<UserId>,
+    /// The last message delivered per conversation (repeats dropped, gaps filled).
+    sequences: Sequences,
+}
+
+/// Messages missing before a live one: those of `conversation` after `after`, before `before`.
+struct Gap {
+    conversation: ConversationId,
+    after: protocol::Seq,
+    before: protocol::Seq,
+}
+
+impl Gap {
+    /// The gap before `event` (a `message_new`), last delivered `after`.
+    fn before(event: &ServerEvent, after: protocol::Seq) -> Option<Gap> {
+        match event {
+            ServerEvent::MessageNew { message } => Some(Gap {
+                conversation: message.conversation_id,
+                after,
+                before: message.seq,
+            }),
+            _ => None,
+        }
+    }
 }
 
 impl Link {
@@ -352,6 +376,7 @@ impl Link {
             metrics,
             renders,
             new_contacts: Vec::new(),
+            sequences: Sequences::default(),
         }
     }
 
@@ -364,9 +389,19 @@ impl Link {
         gone: &Notify,
     ) -> Result<User, Option<u16>> {
         let deadline = Instant::now() + state.config.auth_timeout();
+        let mut closing = state.hub.closing();
         loop {
             let request = tokio::select! {
                 _ = gone.notified() => return Err(None),
+                // Not a session yet, so not closed by the hub: the shutdown reaches it here.
+                reason = closing.wait_for(Option::is_some) => {
+                    let reason = reason
+                        .ok()
+                        .and_then(|r| (*r).clone())
+                        .unwrap_or_else(CloseReason::shutdown);
+                    self.emit(&self.vocabulary.error(None, reason.error, &reason.message));
+                    return Err(Some(reason.close_code));
+                }
                 _ = sleep_until(deadline) => {
                     let message = "no authentication within the deadline";
                     self.emit(&self.vocabulary.error(None, ErrorCode::AuthTimeout, message));
@@ -511,6 +546,7 @@ impl Link {
             event,
         };
         let outbox = cx.outbox.clone();
+        let store = cx.state.store.clone();
         let result = {
             // Deliveries go on while the handler waits on the database.
             let mut work = pin!(handlers::handle(cx, frame));
@@ -519,7 +555,9 @@ impl Link {
                     biased;
                     result = &mut work => break result,
                     received = poll_fn(|c| receiver.poll_recv(c, pending)) => match received {
-                        Received::Frames => self.deliver(&outbox, pending),
+                        Received::Frames => {
+                            Box::pin(self.deliver_all(&store, &outbox, pending)).await
+                        }
                         // Seen again by the session loop.
                         Received::Closed(_) => {}
                     },
@@ -545,7 +583,7 @@ impl Link {
         // The reply (or error) is queued by now: render it, so its acknowledgement goes with it.
         let drained = poll_fn(|c| Poll::Ready(receiver.poll_recv(c, pending))).await;
         if let Poll::Ready(Received::Frames) = drained {
-            self.deliver(&outbox, pending);
+            Box::pin(self.deliver_all(&store, &outbox, pending)).await;
         }
         // Acknowledged last, so that a client that waits for it finds everything the request
         // did in place (after a join: the members' names and presence).
@@ -696,16 +734,41 @@ impl Link {
         }
     }
 
-    /// Renders queued frames; a socket whose own buffer is full is closed as a slow consumer.
-    fn deliver(&mut self, outbox: &Outbox, pending: &mut VecDeque<Utf8Bytes>) {
-        for bytes in pending.drain(..) {
+    /// Renders queued frames, filling any gap in a conversation's messages first (see
+    /// [`sequence`]).
+    async fn deliver_all(
+        &mut self,
+        store: &Store,
+        outbox: &Outbox,
+        pending: &mut VecDeque<Utf8Bytes>,
+    ) {
+        while let Some(gap) = self.deliver(outbox, pending) {
+            self.fill_gap(store, gap).await;
+        }
+    }
+
+    /// Renders queued frames in order; a socket whose own buffer is full is closed as a slow
+    /// consumer. A message this socket already has is dropped; one that reveals a gap stops the
+    /// delivery (it is left first in `pending`) and is returned, to be filled first.
+    fn deliver(&mut self, outbox: &Outbox, pending: &mut VecDeque<Utf8Bytes>) -> Option<Gap> {
+        while let Some(bytes) = pending.pop_front() {
             if let Some(shared) = self.renders.get(&bytes, self.vocabulary) {
+                match self.arrive(&shared.event) {
+                    Arrival::Next => {}
+                    Arrival::Repeat => continue,
+                    Arrival::Gap { after } => {
+                        let gap = Gap::before(&shared.event, after);
+                        pending.push_front(bytes);
+                        return gap;
+                    }
+                }
                 shared.remember(&mut self.memory);
                 for emit in &shared.emits {
                     if let Err(SendError::Socket(SocketError::InternalChannelFull)) =
                         self.send_shared(emit)
                     {
-                        return slow_consumer(outbox);
+                        slow_consumer(outbox);
+                        return None;
                     }
                 }
                 continue;
@@ -717,11 +780,21 @@ impl Link {
                     continue;
                 }
             };
+            match self.arrive(&frame.event) {
+                Arrival::Next => {}
+                Arrival::Repeat => continue,
+                Arrival::Gap { after } => {
+                    let gap = Gap::before(&frame.event, after);
+                    pending.push_front(bytes);
+                    return gap;
+                }
+            }
             self.note_new_contact(&frame.event);
             let emits = self.vocabulary.render(&frame.event, &mut self.memory);
             for emit in &emits {
                 if let Err(SendError::Socket(SocketError::InternalChannelFull)) = self.send(emit) {
-                    return slow_consumer(outbox);
+                    slow_consumer(outbox);
+                    return None;
                 }
             }
             if let Some(ack) = frame.id.and_then(|id| self.acks.remove(&id)) {
@@ -730,6 +803,38 @@ impl Link {
                 self.answered.push((ack, data));
             }
         }
+        None
+    }
+
+    /// Where a live message stands among those this socket got (anything else is `Next`). The
+    /// session's own sends, acknowledged, count as delivered.
+    fn arrive(&mut self, event: &ServerEvent) -> Arrival {
+        match event {
+            ServerEvent::MessageNew { message } => self.sequences.arrive(message),
+            ServerEvent::MessageAck { message, .. } => {
+                self.sequences
+                    .delivered(message.conversation_id, message.seq);
+                Arrival::Next
+            }
+            _ => Arrival::Next,
+        }
+    }
+
+    /// Sends the messages of a gap (fetched from history) as if they had arrived live.
+    async fn fill_gap(&mut self, store: &Store, gap: Gap) {
+        match sequence::fill(store, gap.conversation, gap.after, gap.before).await {
+            Ok(messages) => {
+                self.metrics.gap_filled(messages.len());
+                for message in messages {
+                    let event = ServerEvent::MessageNew { message };
+                    for emit in self.vocabulary.render(&event, &mut self.memory) {
+                        self.emit(&emit);
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "a gap in a conversation could not be filled"),
+        }
+        self.sequences.delivered(gap.conversation, gap.before - 1);
     }
 
     /// Answers a failed request (`event`) with an error event and its acknowledgement, both
@@ -805,9 +910,5 @@ fn own(cx: &Context, sender: Option<UserId>) -> Result<(), AppError> {
 
 /// Closes a session whose Socket.IO buffer is full.
 fn slow_consumer(outbox: &Outbox) {
-    outbox.close(CloseReason::new(
-        close::SLOW_CONSUMER,
-        ErrorCode::SlowConsumer,
-        "you were not reading events fast enough",
-    ));
+    outbox.close(CloseReason::slow_consumer());
 }

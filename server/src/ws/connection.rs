@@ -32,6 +32,10 @@ const RESET_LINGER: Duration = Duration::from_millis(500);
 /// How long a closing connection may take to write its last frames.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
+/// How long a connection dropped as a slow consumer may take to write its last frames (the one
+/// half written, the error, the close frame) if its client reads again.
+const SLOW_CONSUMER_GRACE: Duration = Duration::from_secs(30);
+
 /// What the connection produced next.
 pub(super) enum Next {
     /// A decoded client frame that passed the size and rate limits.
@@ -139,14 +143,40 @@ impl Connection {
         .await
     }
 
+    /// The close code the server is ending the connection with, once it is.
+    pub fn close_code(&self) -> Option<u16> {
+        self.close
+            .as_ref()
+            .map(|r| r.close_code)
+            .or_else(|| self.outbox.close_reason().map(|r| r.close_code))
+    }
+
     /// Writes the close reason (an `error` event, then a close frame) or completes the client's
     /// close handshake, within a short grace period; a client that stopped reading cannot hold
     /// the task (and its memory) beyond that.
     /// Returns the close code the server sent (`None`: the client closed, or went away).
-    pub async fn finish(mut self) -> Option<u16> {
-        let reason = self.close.take().or_else(|| self.outbox.close_reason());
+    ///
+    /// A slow consumer gets longer ([`SLOW_CONSUMER_GRACE`]): its socket's buffer is full, the
+    /// last frame handed to it possibly half written. Dropping the socket then would leave the
+    /// client a cut frame; waiting lets a client that reads again get whole frames, then the
+    /// `SLOW_CONSUMER` error and the 4008 close frame. Only the socket is kept meanwhile (the
+    /// session is gone, its queued frames dropped).
+    pub async fn finish(self) -> Option<u16> {
+        let Connection {
+            mut socket,
+            outbox,
+            pending,
+            close,
+            ..
+        } = self;
+        let reason = close.or_else(|| outbox.close_reason());
+        drop((outbox, pending));
         let code = reason.as_ref().map(|r| r.close_code);
-        let socket = &mut self.socket;
+        let grace = match code {
+            Some(close::SLOW_CONSUMER) => SLOW_CONSUMER_GRACE,
+            _ => CLOSE_GRACE,
+        };
+        let socket = &mut socket;
         let farewell = async move {
             let Some(reason) = reason else {
                 let _ = socket.close().await;
@@ -164,14 +194,26 @@ impl Connection {
                 reason: text.into(),
             };
             let unread_input = reason.close_code == close::MESSAGE_TOO_BIG;
-            if socket.send(Message::Close(Some(frame))).await.is_ok() && unread_input {
+            if socket.send(Message::Close(Some(frame))).await.is_err() {
+                return;
+            }
+            if unread_input {
                 // The rest of the oversized frame is unread: closing now would reset the
                 // connection, and a reset can reach the client before it reads the close
                 // frame. Give it a moment to read it.
                 tokio::time::sleep(RESET_LINGER).await;
+                return;
+            }
+            // The closing handshake: read (and drop) what the client still sends until its
+            // close frame. Closing with unread input would reset the connection, and the reset
+            // can overtake the frames written last (the error and the close frame).
+            while let Some(Ok(message)) = socket.next().await {
+                if matches!(message, Message::Close(_)) {
+                    break;
+                }
             }
         };
-        let _ = tokio::time::timeout(CLOSE_GRACE, farewell).await;
+        let _ = tokio::time::timeout(grace, farewell).await;
         code
     }
 

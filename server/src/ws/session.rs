@@ -48,10 +48,11 @@ pub fn run(
             Box::pin(lifecycle::close(&mut cx)).await;
             tracing::debug!(user = %cx.user.id, session = %cx.id, "session ended");
         }
-        let code = Box::pin(conn.finish()).await;
-        if code == Some(close::SLOW_CONSUMER) {
+        // Counted when decided: a slow consumer's farewell may take a while (see `finish`).
+        if conn.close_code() == Some(close::SLOW_CONSUMER) {
             metrics.slow_consumers.increment(1);
         }
+        let code = Box::pin(conn.finish()).await;
         metrics.connection_closed(code);
     }
 }
@@ -90,8 +91,19 @@ async fn authenticate(
         };
     }
     let deadline = Instant::now() + state.config.auth_timeout();
+    let mut closing = state.hub.closing();
     loop {
-        match conn.next(Some(deadline)).await {
+        let next = tokio::select! {
+            next = conn.next(Some(deadline)) => next,
+            // Not a session yet, so not closed by the hub: the shutdown reaches it here.
+            reason = closing.wait_for(Option::is_some) => {
+                if let Ok(reason) = reason {
+                    outbox.close((*reason).clone().unwrap_or_else(CloseReason::shutdown));
+                }
+                return None;
+            }
+        };
+        match next {
             Next::Frame(frame) => match frame.event {
                 ClientEvent::Authenticate { token } => {
                     return match conn

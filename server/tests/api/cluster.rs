@@ -153,12 +153,26 @@ impl Cluster {
         Self::start_with(false, 1000).await
     }
 
+    /// Three instances that exit right after committing a new message whose text holds
+    /// `marker` (the fault point between commit and publish).
+    async fn start_faulty(marker: &str) -> Cluster {
+        Self::start_with_args(false, 1000, &["--fault-exit-after-commit", marker]).await
+    }
+
     /// Three instances, the first reaching Redis through a [`Proxy`] the test can cut.
     async fn start_partitionable() -> Cluster {
         Self::start_with(true, 1000).await
     }
 
     async fn start_with(proxied: bool, auth_attempts_per_minute: u32) -> Cluster {
+        Self::start_with_args(proxied, auth_attempts_per_minute, &[]).await
+    }
+
+    async fn start_with_args(
+        proxied: bool,
+        auth_attempts_per_minute: u32,
+        extra: &[&str],
+    ) -> Cluster {
         let redis = Redis::start().await;
         let proxy = match proxied {
             true => Some(Proxy::start(redis.port).await),
@@ -194,6 +208,7 @@ impl Cluster {
                 .arg("--auth-attempts-per-minute")
                 .arg(auth_attempts_per_minute.to_string())
                 .args(["--admin-usernames", "root"])
+                .args(extra)
                 .arg("--data-dir")
                 .arg(&dir)
                 .env("RUST_LOG", "warn")
@@ -850,4 +865,107 @@ async fn a_like_burst_on_two_instances_reaches_watchers_coalesced_and_exact() {
             matches!(e, ServerEvent::PostCountsChanged { .. })
         })
         .await;
+}
+
+/// The `[name, payload]` events a Socket.IO socket gets within `window`.
+async fn socketio_events(stream: &mut Stream, window: Duration) -> Vec<Value> {
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + window;
+    while let Ok(packet) = tokio::time::timeout_at(deadline, next_text(stream)).await {
+        if let Some(body) = packet.strip_prefix("42") {
+            events.push(serde_json::from_str(body).unwrap());
+        }
+    }
+    events
+}
+
+/// The `content` of the `new_message` events among `events`.
+fn new_messages(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e[0] == "new_message")
+        .map(|e| e[1]["content"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// An instance dies between committing a message and publishing it (the fault point). Nobody
+/// gets it live then; it still reaches every member: a gateway socket fills the gap as soon as a
+/// later message shows it, and the sender's retry (same `temp_id`, on another instance) publishes
+/// the stored original, which a native client gets live (a repeat the gateway socket drops).
+#[tokio::test]
+async fn a_message_committed_by_an_instance_that_died_reaches_every_member() {
+    let mut cluster = Cluster::start_faulty("DIE-HERE").await;
+    let (alice, bob, carol) = {
+        let [a, b, c] = &cluster.apps[..] else {
+            unreachable!()
+        };
+        (
+            a.register("alice").await,
+            b.register("bob").await,
+            c.register("carol").await,
+        )
+    };
+    let a = &cluster.apps[0];
+    let mut alice_a = a.connect(&alice).await;
+    let group = a.group(&alice, "Failover", &[&bob, &carol]).await;
+    let mut bob_b = cluster.apps[1].connect(&bob).await;
+    let auth = json!({ "token": carol.token, "vocabulary": "snake" });
+    let (mut carol_io, _) = socketio(&cluster.apps[2], &auth).await;
+
+    alice_a.send(send(group, "t1", "before")).await;
+    alice_a
+        .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
+        .await;
+    bob_b.expect(is_message("before")).await;
+    let seen = socketio_events(&mut carol_io, Duration::from_millis(500)).await;
+    assert_eq!(new_messages(&seen), ["before"]);
+
+    // Committed on A, which exits before publishing or acknowledging it.
+    alice_a.send(send(group, "t2", "lost DIE-HERE")).await;
+    alice_a.expect_close().await;
+    cluster.kill(0);
+    bob_b
+        .expect_silence(Duration::from_millis(500), is_message("lost DIE-HERE"))
+        .await;
+    assert_eq!(
+        bodies_after(&cluster.apps[1], &bob, group, 0).await,
+        ["before", "lost DIE-HERE"],
+        "it was committed"
+    );
+
+    // A later message shows the gap: the gateway socket gets the missing one first.
+    let mut alice_b = cluster.apps[1].connect(&alice).await;
+    alice_b.send(send(group, "t3", "after")).await;
+    alice_b
+        .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
+        .await;
+    let ServerEvent::MessageNew { message } = bob_b.expect(is_message("after")).await else {
+        unreachable!()
+    };
+    assert_eq!(message.seq, 3, "a native client sees the gap in seq");
+    let seen = socketio_events(&mut carol_io, Duration::from_millis(800)).await;
+    assert_eq!(new_messages(&seen), ["lost DIE-HERE", "after"]);
+
+    // The sender retries its unacknowledged send (as the web app does after a reconnect): the
+    // original is acknowledged and published again, so native clients get it live.
+    alice_b.send(send(group, "t2", "lost DIE-HERE")).await;
+    let ServerEvent::MessageAck { message, .. } = alice_b
+        .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
+        .await
+    else {
+        unreachable!()
+    };
+    assert_eq!((message.seq, message.body.as_str()), (2, "lost DIE-HERE"));
+    let ServerEvent::MessageNew { message } = bob_b.expect(is_message("lost DIE-HERE")).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(message.seq, 2);
+    // The gateway socket has it already: the repeat is dropped.
+    let seen = socketio_events(&mut carol_io, Duration::from_millis(800)).await;
+    assert!(new_messages(&seen).is_empty(), "{seen:?}");
+    let filled = cluster.apps[2]
+        .metric("confab_gap_messages_filled_total")
+        .await;
+    assert_eq!(filled, 1.0);
 }

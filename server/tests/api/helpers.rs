@@ -510,7 +510,9 @@ impl TestClient {
             }
             match self.next_frame(left).await {
                 Ok(Some(frame)) => assert!(!pred(&frame.event), "unexpected {:?}", frame.event),
-                Ok(None) | Err(()) => return,
+                // A dead socket is silent too: that proves nothing.
+                Ok(None) => panic!("the connection closed during a check for silence"),
+                Err(()) => return,
             }
         }
     }
@@ -541,6 +543,33 @@ impl TestClient {
                 Ok(Some(Ok(Message::Close(frame)))) => return frame,
                 Ok(None) | Ok(Some(Err(_))) => return None,
                 Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
+    /// Reads everything up to the server's close frame within `window`: every frame whole and
+    /// valid, then the close frame (a cut frame, a read error or an end without a close frame
+    /// fails the test). Returns the events and the close frame.
+    pub async fn read_to_close(&mut self, window: Duration) -> (Vec<ServerEvent>, CloseFrame) {
+        let deadline = tokio::time::Instant::now() + window;
+        let mut events = Vec::new();
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.stream.next()).await;
+            match next.expect("the server closed in time") {
+                Some(Ok(Message::Text(text))) => {
+                    let frame: ServerFrame = serde_json::from_str(text.as_str())
+                        .unwrap_or_else(|e| panic!("server sent an invalid frame {text}: {e}"));
+                    events.push(frame.event);
+                }
+                Some(Ok(Message::Close(Some(frame)))) => {
+                    // Reading on sends the close reply, as any client does, and sees the end.
+                    let _ = tokio::time::timeout(Duration::from_secs(2), self.stream.next()).await;
+                    return (events, frame);
+                }
+                Some(Ok(Message::Close(None))) => panic!("a close frame without a code"),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => panic!("the connection failed after {} events: {e}", events.len()),
+                None => panic!("the connection ended without a close frame"),
             }
         }
     }

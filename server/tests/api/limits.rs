@@ -2,7 +2,8 @@
 //! origins. Each gets its error code and the server keeps serving.
 
 use crate::helpers::*;
-use protocol::{ClientEvent, ErrorCode};
+use protocol::{ClientEvent, ErrorCode, ServerEvent};
+use std::time::Duration;
 
 #[tokio::test]
 async fn malformed_and_unknown_events_get_invalid_payload_and_the_socket_survives() {
@@ -185,13 +186,44 @@ async fn a_client_that_stops_reading_is_dropped_and_memory_stays_bounded() {
         flood_until_dropped(&app, &mut sender, group).await,
         "the stalled client was never dropped"
     );
-    // The stalled socket ends; the last thing it may get is the SLOW_CONSUMER close.
-    if let Some(frame) = stalled.expect_close().await {
-        assert_eq!(u16::from(frame.code), protocol::close::SLOW_CONSUMER);
-    }
+    // The reader comes back after longer than an ordinary close may take: what it reads is
+    // whole frames (what was in flight when it was dropped), the SLOW_CONSUMER error, and the
+    // 4008 close frame, never a frame cut short.
     sender.assert_alive().await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let (events, close) = stalled.read_to_close(Duration::from_secs(20)).await;
+    assert_eq!(u16::from(close.code), protocol::close::SLOW_CONSUMER);
+    assert!(
+        matches!(
+            events.last(),
+            Some(ServerEvent::Error {
+                code: ErrorCode::SlowConsumer,
+                ..
+            })
+        ),
+        "the error comes last: {:?}",
+        events.last()
+    );
+    assert!(events.len() > 2, "frames in flight were delivered whole");
     // Operators see it in the metrics.
     app.wait_for_metric("confab_websocket_closed_total{code=\"4008\"}", 1.0)
         .await;
     assert_eq!(app.metric("confab_slow_consumer_closes_total").await, 1.0);
+}
+
+#[tokio::test]
+async fn the_largest_requests_the_protocol_allows_fit_the_default_frame_limit() {
+    // 1,000 users to watch and 500 posts, the most one request may name: about 39 KB and 20 KB
+    // of JSON, within the default --max-frame-bytes.
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let mut a = app.connect(&alice).await;
+    let user_ids: Vec<protocol::UserId> = (0..1000).map(|_| protocol::UserId::new()).collect();
+    a.send(ClientEvent::SubscribePresence { user_ids }).await;
+    a.expect(|e| matches!(e, ServerEvent::PresenceSnapshot { .. }))
+        .await;
+    let post_ids: Vec<protocol::PostId> = (0..500).map(|_| protocol::PostId::new()).collect();
+    a.send(ClientEvent::SubscribePosts { post_ids }).await;
+    a.expect(|e| matches!(e, ServerEvent::PostsSubscribed { .. }))
+        .await;
 }

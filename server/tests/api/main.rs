@@ -19,6 +19,7 @@ mod operations;
 mod presence;
 mod receipts;
 mod rest;
+mod shutdown;
 mod social;
 mod socketio;
 mod typing;

@@ -169,6 +169,50 @@ async fn bad_bodies_get_json_errors() {
 }
 
 #[tokio::test]
+async fn every_path_under_api_answers_errors_in_json() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    for (method, path, status, code) in [
+        (Method::GET, "/api", 404, "NOT_FOUND"),
+        (Method::GET, "/api/", 404, "NOT_FOUND"),
+        (Method::POST, "/api/", 404, "NOT_FOUND"),
+        (Method::GET, "/api/no/such/thing", 404, "NOT_FOUND"),
+        (Method::DELETE, "/api/auth/login", 405, "NOT_FOUND"),
+        (Method::PUT, "/api/conversations", 405, "NOT_FOUND"),
+    ] {
+        let (got, body) = app
+            .request(method.clone(), path, Some(&alice.token), None)
+            .await;
+        assert_eq!(
+            (got, body["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{method} {path}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_a_burst_then_a_steady_rate() {
+    // Sixty a minute, as the README says: sixty at once, then one more each second (not
+    // another sixty at the turn of a minute).
+    let app = spawn_app_with(&["--auth-attempts-per-minute", "60"]).await;
+    let wrong = json!({"username": "nobody", "password": "password-x"});
+    let attempt = || async {
+        app.request(Method::POST, "/api/auth/login", None, Some(wrong.clone()))
+            .await
+            .0
+    };
+    let mut codes = Vec::new();
+    for _ in 0..61 {
+        codes.push(attempt().await);
+    }
+    assert!(codes[..60].iter().all(|c| *c == 401), "{codes:?}");
+    assert_eq!(codes[60], 429);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!([attempt().await, attempt().await], [401, 429]);
+}
+
+#[tokio::test]
 async fn sign_in_attempts_are_rate_limited() {
     let app = spawn_app_with(&["--auth-attempts-per-minute", "3"]).await;
     let wrong = json!({"username": "nobody", "password": "password-x"});

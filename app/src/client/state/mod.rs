@@ -492,6 +492,10 @@ impl ChatState {
                 conversation: conv_id,
                 after: c.max_seq(),
             });
+        } else if !c.loaded && message.seq > c.info.last_seq + 1 {
+            // Messages we never got (an instance died before publishing them): the list's
+            // exact unread counts include them.
+            actions.push(Action::RefreshConversations);
         }
         let was_typing = c.typing.remove(&message.sender_id);
         let from_other = message.sender_id != me;

@@ -262,6 +262,29 @@ fn duplicates_are_impossible_and_gaps_are_fetched() {
 }
 
 #[test]
+fn a_repeated_message_counts_once_and_a_gap_unopened_refreshes_the_counts() {
+    let (me, bob) = (user("me"), user("bob"));
+    let mut s = ChatState::new(me.clone());
+    let conv = conversation(&me, &bob);
+    let id = conv.id;
+    s.set_conversations(vec![conv]);
+    let m1 = message(id, bob.id, 1);
+    let first = s.apply(ev(ServerEvent::MessageNew {
+        message: m1.clone(),
+    }));
+    assert!(!first.contains(&Action::RefreshConversations));
+    // Published again after a failover: the same message, counted once.
+    s.apply(ev(ServerEvent::MessageNew { message: m1 }));
+    assert_eq!(s.conversations[&id].info.unread, 1);
+    assert_eq!(s.total_unread, 1);
+    // Seq 2 never arrived: the unopened conversation's exact count is fetched again.
+    let actions = s.apply(ev(ServerEvent::MessageNew {
+        message: message(id, bob.id, 3),
+    }));
+    assert!(actions.contains(&Action::RefreshConversations));
+}
+
+#[test]
 fn reconnecting_rejoins_refetches_and_resends_pending() {
     let (mut s, bob, id) = setup();
     s.apply(ev(ServerEvent::MessageNew {
