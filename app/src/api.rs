@@ -88,6 +88,12 @@ mod browser {
         decode(request.send().await.map_err(offline)?).await
     }
 
+    /// `POST /api/auth/refresh`: a fresh token for the signed-in session (and its cookie).
+    pub async fn refresh_session() -> Result<AuthResponse, ApiError> {
+        let request = Request::post("/api/auth/refresh");
+        decode(request.send().await.map_err(offline)?).await
+    }
+
     /// `POST /api/auth/logout`.
     pub async fn logout() -> Result<(), ApiError> {
         let response = Request::post("/api/auth/logout")

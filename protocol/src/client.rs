@@ -89,6 +89,14 @@ pub enum ClientEvent {
         /// The posts to stop watching.
         post_ids: Vec<PostId>,
     },
+    /// Replace the session's token with a fresh one of the same user (after `token_expiring`,
+    /// from `POST /api/auth/refresh`), so that the connection outlives the old token. Reply:
+    /// `token_refreshed` with the new expiry. Errors: `AUTH_FAILED` (invalid, expired or revoked
+    /// token; the session keeps its old one), `FORBIDDEN` (another user's token).
+    RefreshToken {
+        /// The fresh JWT.
+        token: String,
+    },
     /// Send a message to a conversation the user belongs to. Reply to the sender, once committed:
     /// `message_ack`; every session of every member (except the sending one) gets `message_new`.
     /// Re-sending the same `temp_id` in the same conversation returns the original message.
@@ -196,6 +204,7 @@ impl ClientEvent {
             Self::TypingStart { .. } => "typing_start",
             Self::TypingStop { .. } => "typing_stop",
             Self::SetPresence { .. } => "set_presence",
+            Self::RefreshToken { .. } => "refresh_token",
         }
     }
 }

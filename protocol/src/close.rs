@@ -11,6 +11,9 @@ pub const IDLE_TIMEOUT: u16 = 4004;
 pub const SLOW_CONSUMER: u16 = 4008;
 /// All sessions of the user were ended (logout, ban, or an operator's kick).
 pub const KICKED: u16 = 4009;
+/// The session's token expired on the open connection and no fresh one was given in time
+/// (unlike [`KICKED`], nothing was revoked: refresh the session and reconnect).
+pub const TOKEN_EXPIRED: u16 = 4010;
 /// The server is shutting down; reconnect to another instance or later.
 pub const GOING_AWAY: u16 = 1001;
 /// A text frame was not valid UTF-8 (RFC 6455 "invalid frame payload data").

@@ -44,6 +44,9 @@ pub enum ErrorCode {
     Kicked,
     /// The connection was idle for too long.
     IdleTimeout,
+    /// The session's token expired before a fresh one was given (`refresh_token`); the server
+    /// closes the connection. Sign in again (or refresh the session) and reconnect.
+    TokenExpired,
     /// The server is at its connection limit or a dependency is down; retry later.
     Unavailable,
     /// An unexpected server-side failure. Details are logged on the server, never sent.
@@ -68,6 +71,7 @@ impl ErrorCode {
             Self::Conflict => "CONFLICT",
             Self::OriginNotAllowed => "ORIGIN_NOT_ALLOWED",
             Self::SlowConsumer => "SLOW_CONSUMER",
+            Self::TokenExpired => "TOKEN_EXPIRED",
             Self::Kicked => "KICKED",
             Self::IdleTimeout => "IDLE_TIMEOUT",
             Self::Unavailable => "UNAVAILABLE",

@@ -29,7 +29,7 @@ pub use model::*;
 pub use server::{ServerEvent, ServerFrame};
 
 /// The protocol version, sent in `authenticated`. Bumped on any incompatible wire change.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// Most viewers of a conversation named one by one (`conversation_joined`, `viewer_joined`,
 /// `viewer_left`, `viewers_changed`); beyond it clients get a count.

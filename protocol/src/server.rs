@@ -225,6 +225,18 @@ pub enum ServerEvent {
     /// for a while): fetch what changed, as after a reconnect (the conversation list with its
     /// unread counts, messages after the last `seq` you have, the bell, presence).
     Resync,
+    /// The session's token expires soon (sent once per token, `--token-warning-secs` before):
+    /// send `refresh_token` with a fresh one, or the server closes the connection at
+    /// `expires_at` with `TOKEN_EXPIRED` (close code 4010).
+    TokenExpiring {
+        /// When the token expires (milliseconds since the Unix epoch).
+        expires_at: Millis,
+    },
+    /// Reply to `refresh_token`: the session now runs on the fresh token.
+    TokenRefreshed {
+        /// When the fresh token expires (milliseconds since the Unix epoch).
+        expires_at: Millis,
+    },
     /// Reply to `subscribe_posts`: the current counters of each watched post.
     PostsSubscribed {
         /// One entry per known post.

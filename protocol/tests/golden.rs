@@ -84,9 +84,10 @@ fn client_index(e: &ClientEvent) -> usize {
         UnsubscribePresence { .. } => 14,
         SubscribePosts { .. } => 15,
         UnsubscribePosts { .. } => 16,
+        RefreshToken { .. } => 17,
     }
 }
-const CLIENT_VARIANTS: usize = 17;
+const CLIENT_VARIANTS: usize = 18;
 
 fn server_index(e: &ServerEvent) -> usize {
     use ServerEvent::*;
@@ -121,9 +122,11 @@ fn server_index(e: &ServerEvent) -> usize {
         PostDeleted { .. } => 27,
         Resync => 28,
         ViewersChanged { .. } => 29,
+        TokenExpiring { .. } => 30,
+        TokenRefreshed { .. } => 31,
     }
 }
-const SERVER_VARIANTS: usize = 30;
+const SERVER_VARIANTS: usize = 32;
 
 fn client_examples() -> Vec<ClientFrame> {
     use ClientEvent::*;
@@ -186,6 +189,12 @@ fn client_examples() -> Vec<ClientFrame> {
         ClientFrame::new(SetPresence {
             status: PresenceStatus::Away,
         }),
+        ClientFrame::with_id(
+            "r7",
+            RefreshToken {
+                token: "eyJhbGciOiJIUzI1NiJ9.e30.fresh".into(),
+            },
+        ),
     ]
 }
 
@@ -193,6 +202,15 @@ fn server_examples() -> Vec<ServerFrame> {
     use ServerEvent::*;
     let c = conv_id();
     vec![
+        ServerFrame::new(TokenExpiring {
+            expires_at: 1_700_000_300_000,
+        }),
+        ServerFrame::reply(
+            Some("r7".into()),
+            TokenRefreshed {
+                expires_at: 1_700_086_400_000,
+            },
+        ),
         ServerFrame::new(Authenticated {
             user: user(),
             session_id: SessionId(uid(5)),

@@ -90,6 +90,11 @@ pub struct Config {
     #[arg(long, env = "CONFAB_AUTH_TIMEOUT_MS", default_value_t = 10_000)]
     pub auth_timeout_ms: u64,
 
+    /// Seconds before its token expires that an open session is told so (`token_expiring`), to
+    /// refresh it in band; unrefreshed, the session ends when the token does.
+    #[arg(long, env = "CONFAB_TOKEN_WARNING_SECS", default_value_t = 300)]
+    pub token_warning_secs: u64,
+
     /// Milliseconds a shutdown (SIGTERM, Ctrl-C) waits for every WebSocket to write its close
     /// frame before the process exits.
     #[arg(long, env = "CONFAB_SHUTDOWN_TIMEOUT_MS", default_value_t = 5_000)]
@@ -225,6 +230,11 @@ impl Config {
     pub fn auth_timeout(&self) -> Duration {
         Duration::from_millis(self.auth_timeout_ms)
     }
+    /// How long before its token's expiry a session is warned.
+    pub fn token_warning(&self) -> Duration {
+        Duration::from_secs(self.token_warning_secs)
+    }
+
     /// How long a shutdown waits for the connections to close.
     pub fn shutdown_timeout(&self) -> Duration {
         Duration::from_millis(self.shutdown_timeout_ms)

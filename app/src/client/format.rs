@@ -18,6 +18,7 @@ pub fn error_text(code: ErrorCode, server_message: &str) -> String {
             "The connection was interrupted; reconnecting.".into()
         }
         ErrorCode::Unavailable => "The server is busy or restarting; retrying.".into(),
+        ErrorCode::TokenExpired => "Your session expired; reconnecting.".into(),
         ErrorCode::Internal => "Something went wrong on the server. Try again.".into(),
         // The server's own message is already written for people.
         _ => crate::api::sentence(server_message),

@@ -154,6 +154,20 @@ pub fn perform(client: ChatClient, action: Action) {
                 client.notice(e.0);
             }
         }),
+        // The cookie is renewed by the response; the open socket gets the token in band.
+        Action::RefreshSession => leptos::task::spawn_local(async move {
+            match api::refresh_session().await {
+                Ok(session) => {
+                    let refresh = ClientFrame::new(ClientEvent::RefreshToken {
+                        token: session.token,
+                    });
+                    if let Ok(text) = serde_json::to_string(&refresh) {
+                        client.push(text);
+                    }
+                }
+                Err(e) => client.notice(e.0),
+            }
+        }),
         Action::FetchLatest(id) => fetch(client, id, None, None, PageKind::Latest),
         Action::FetchOlder {
             conversation,

@@ -36,7 +36,11 @@ post_ids: Array<PostId>, } | { "type": "unsubscribe_posts",
 /**
  * The posts to stop watching.
  */
-post_ids: Array<PostId>, } | { "type": "send_message", 
+post_ids: Array<PostId>, } | { "type": "refresh_token", 
+/**
+ * The fresh JWT.
+ */
+token: string, } | { "type": "send_message", 
 /**
  * Target conversation.
  */

@@ -215,7 +215,15 @@ notification_id: NotificationId,
 /**
  * The bell's new count.
  */
-unread_notifications: number, } | { "type": "resync" } | { "type": "posts_subscribed", 
+unread_notifications: number, } | { "type": "resync" } | { "type": "token_expiring", 
+/**
+ * When the token expires (milliseconds since the Unix epoch).
+ */
+expires_at: number, } | { "type": "token_refreshed", 
+/**
+ * When the fresh token expires (milliseconds since the Unix epoch).
+ */
+expires_at: number, } | { "type": "posts_subscribed", 
 /**
  * One entry per known post.
  */

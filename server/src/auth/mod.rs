@@ -17,9 +17,27 @@ use crate::error::AppError;
 use crate::store::Store;
 use protocol::User;
 
+/// A checked token: whose it is and until when it holds.
+#[derive(Clone, Debug)]
+pub struct Signed {
+    /// The token's user.
+    pub user: User,
+    /// When the token expires (milliseconds since the epoch).
+    pub expires_at: protocol::Millis,
+}
+
 /// Checks a token end to end and returns its user.
 pub async fn authenticate(keys: &JwtKeys, store: &Store, token: &str) -> Result<User, AppError> {
+    Ok(check(keys, store, token).await?.user)
+}
+
+/// Checks a token end to end and returns its user and expiry (for a session, which ends when
+/// its token does unless it is given a fresh one).
+pub async fn check(keys: &JwtKeys, store: &Store, token: &str) -> Result<Signed, AppError> {
     let claims = keys.verify(token)?;
+    let expires_at = i64::try_from(claims.exp)
+        .unwrap_or(i64::MAX / 1000)
+        .saturating_mul(1000);
     let state = store
         .auth_state(claims.user_id()?)
         .await?
@@ -32,5 +50,8 @@ pub async fn authenticate(keys: &JwtKeys, store: &Store, token: &str) -> Result<
             "this token was revoked; sign in again".into(),
         ));
     }
-    Ok(state.user)
+    Ok(Signed {
+        user: state.user,
+        expires_at,
+    })
 }

@@ -50,11 +50,11 @@ async fn handler(
     ws: WebSocketUpgrade,
 ) -> Response {
     match admit(&state, &conversation, query.token, &headers).await {
-        Ok((user, conversation, permit)) => ws
+        Ok((signed, conversation, permit)) => ws
             .max_message_size(HARD_FRAME_CAP)
             .max_frame_size(HARD_FRAME_CAP)
             .on_upgrade(move |socket| {
-                session::run(socket, state, names, user, conversation, permit)
+                session::run(socket, state, names, signed, conversation, permit)
             })
             .into_response(),
         Err(error) => error.into_response(),
@@ -70,7 +70,7 @@ async fn admit(
     headers: &HeaderMap,
 ) -> Result<
     (
-        protocol::User,
+        auth::Signed,
         ConversationId,
         tokio::sync::OwnedSemaphorePermit,
     ),
@@ -83,7 +83,10 @@ async fn admit(
     let token = token
         .or_else(|| token_from_headers(headers))
         .ok_or(AppError::NotAuthenticated)?;
-    let user = auth::authenticate(&state.jwt, &state.store, &token).await?;
-    state.store.require_member(conversation, user.id).await?;
-    Ok((user, conversation, permit))
+    let signed = auth::check(&state.jwt, &state.store, &token).await?;
+    state
+        .store
+        .require_member(conversation, signed.user.id)
+        .await?;
+    Ok((signed, conversation, permit))
 }

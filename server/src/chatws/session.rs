@@ -4,6 +4,7 @@
 
 use super::dialect;
 use super::names::Names;
+use crate::auth::Signed;
 use crate::domain::views;
 use crate::error::AppError;
 use crate::hub::{CloseReason, OutboxReceiver, Received};
@@ -14,7 +15,7 @@ use crate::session::{handlers, lifecycle, Context};
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use protocol::{
-    ClientFrame, ConversationId, ErrorCode, Seq, ServerEvent, ServerFrame, User, UserId,
+    ClientFrame, ConversationId, ErrorCode, Seq, ServerEvent, ServerFrame, UserId,
     MAX_LISTED_VIEWERS,
 };
 use serde_json::Value;
@@ -33,7 +34,7 @@ pub async fn run(
     socket: WebSocket,
     state: AppState,
     names: Arc<Names>,
-    user: User,
+    signed: Signed,
     conversation: ConversationId,
     permit: OwnedSemaphorePermit,
 ) {
@@ -41,10 +42,10 @@ pub async fn run(
     let metrics = state.hub.metrics().clone();
     let _open = OpenConnection::new(&metrics);
     metrics.sessions_authenticated.increment(1);
-    names.learn(user.id, &user.username);
+    names.learn(signed.user.id, &signed.user.username);
     let (outbox, receiver) = crate::hub::Outbox::new(state.config.outbound_queue);
     let rate = EventRate::new(state.config.events_per_second, state.config.event_burst);
-    let mut cx = lifecycle::context(state, user, outbox);
+    let mut cx = lifecycle::context(state, signed, outbox);
     lifecycle::open_in(&cx, conversation).await;
     let mut link = Link {
         socket,
@@ -121,7 +122,7 @@ impl Link {
         let mut next_ping = Instant::now() + heartbeat;
         let mut pending = VecDeque::new();
         loop {
-            let typing_deadline = cx.typing.next_deadline();
+            let deadline = cx.next_deadline();
             let far = Instant::now() + Duration::from_secs(3600);
             tokio::select! {
                 received = poll_fn(|c| receiver.poll_recv(c, &mut pending)) => match received {
@@ -146,8 +147,8 @@ impl Link {
                     Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => return None,
                     Some(Ok(_)) => {}
                 },
-                _ = sleep_until(typing_deadline.unwrap_or(far)), if typing_deadline.is_some() => {
-                    Box::pin(lifecycle::expire_typing(cx)).await;
+                _ = sleep_until(deadline.unwrap_or(far)), if deadline.is_some() => {
+                    Box::pin(lifecycle::on_deadline(cx)).await;
                 }
                 _ = sleep_until(next_ping) => {
                     next_ping = Instant::now() + heartbeat;

@@ -1,5 +1,6 @@
-//! Registration, sign-in and sign-out. Tokens are returned in the body (for API clients) and set
-//! as an httpOnly cookie (for browsers, so page scripts never see them).
+//! Registration, sign-in, session refresh and sign-out. Tokens are returned in the body (for API
+//! clients, and for a browser's open WebSocket to refresh its session in band) and set as an
+//! httpOnly cookie (for browsers: pages load and sockets connect with it).
 
 use super::{ApiJson, ClientAddr};
 use crate::auth::{token_from_headers, AuthUser};
@@ -22,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(register))
         .routes(routes!(login))
+        .routes(routes!(refresh))
         .routes(routes!(logout))
         .routes(routes!(session))
         .routes(routes!(me))
@@ -107,6 +109,21 @@ async fn login(
         return Err(AppError::AuthFailed("this account is banned".into()));
     }
     signed_in(&state, StatusCode::OK, creds.user, creds.token_generation)
+}
+
+/// A fresh token for the signed-in user, with a renewed cookie: a session goes on past its
+/// token's expiry without a password (an open WebSocket takes the fresh token in band with
+/// `refresh_token` after `token_expiring`). Needs a valid token: an expired, revoked or banned
+/// one gets 401, and sign-in is needed again.
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth", responses((status = 200, description = "A fresh token (also set as the `confab_token` cookie)", body = AuthResponse), (status = 401, description = "`AUTH_FAILED` / `NOT_AUTHENTICATED`: no valid token to refresh", body = ErrorBody)))]
+async fn refresh(State(state): State<AppState>, AuthUser(user): AuthUser) -> AppResult<Response> {
+    let generation = state
+        .store
+        .auth_state(user.id)
+        .await?
+        .ok_or_else(|| AppError::AuthFailed("unknown user".into()))?
+        .token_generation;
+    signed_in(&state, StatusCode::OK, user, generation)
 }
 
 /// Revokes every token of the user and ends all of their live sessions.

@@ -14,6 +14,18 @@ pub(crate) async fn handle(cx: &mut Context, frame: ClientFrame) -> Result<(), A
     let id = frame.id;
     match frame.event {
         ClientEvent::Authenticate { .. } => Err(AppError::AlreadyAuthenticated),
+        ClientEvent::RefreshToken { token } => {
+            let signed = crate::auth::check(&cx.state.jwt, &cx.state.store, &token).await?;
+            if signed.user.id != cx.user.id {
+                return Err(AppError::Forbidden(
+                    "a session can only be refreshed with a token of its own user".into(),
+                ));
+            }
+            cx.token.renew(signed.expires_at);
+            let expires_at = signed.expires_at;
+            cx.reply(id, ServerEvent::TokenRefreshed { expires_at });
+            Ok(())
+        }
         ClientEvent::Ping => {
             let server_time = now_ms();
             cx.reply(id, ServerEvent::Pong { server_time });

@@ -2,18 +2,22 @@
 //! the hub and presence, its unread state loaded), its typing stopped on time, closed once.
 
 use super::context::Context;
+use super::expiry::{Due, TokenClock};
+use crate::auth::Signed;
 use crate::domain::{sessions, typing};
 use crate::error::AppError;
-use crate::hub::Outbox;
+use crate::hub::{CloseReason, Outbox};
 use crate::state::AppState;
 use crate::typing::TypingState;
-use protocol::{ConversationId, SessionId, User};
+use protocol::{close, ConversationId, ErrorCode, ServerEvent, SessionId};
 use tokio::time::Instant;
 
-/// The context of a new session of `user`, delivering through `outbox`.
-pub(crate) fn context(state: AppState, user: User, outbox: Outbox) -> Context {
+/// The context of a new session on the token `signed`, delivering through `outbox`.
+pub(crate) fn context(state: AppState, signed: Signed, outbox: Outbox) -> Context {
+    let Signed { user, expires_at } = signed;
     Context {
         typing: TypingState::new(state.config.typing_timeout()),
+        token: TokenClock::new(expires_at, state.config.token_warning()),
         state,
         user,
         id: SessionId::new(),
@@ -42,6 +46,24 @@ pub(crate) async fn open_in(cx: &Context, conversation: ConversationId) {
 pub(crate) async fn expire_typing(cx: &mut Context) {
     for conversation in cx.typing.expire(Instant::now()) {
         typing::stopped(&cx.state, cx.user.id, conversation).await;
+    }
+}
+
+/// Does what is due at [`Context::next_deadline`]: stops the typing that ran out, warns of the
+/// token's expiry (`token_expiring`), or ends the session with it (`TOKEN_EXPIRED`, 4010).
+pub(crate) async fn on_deadline(cx: &mut Context) {
+    let now = Instant::now();
+    if cx.typing.next_deadline().is_some_and(|at| at <= now) {
+        expire_typing(cx).await;
+    }
+    match cx.token.due(now) {
+        Due::Nothing => {}
+        Due::Warn(expires_at) => cx.reply(None, ServerEvent::TokenExpiring { expires_at }),
+        Due::Expired => cx.outbox.close(CloseReason::new(
+            close::TOKEN_EXPIRED,
+            ErrorCode::TokenExpired,
+            "your token expired: refresh the session (POST /api/auth/refresh) and reconnect",
+        )),
     }
 }
 

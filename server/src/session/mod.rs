@@ -2,7 +2,8 @@
 //! each adapt their connections to this core and none imports another.
 //!
 //! - [`admission`]: who may open one (Origin) and the hard cap on one inbound frame;
-//! - [`context`]: what a session is while it runs (user, id, outbox, typing);
+//! - [`context`]: what a session is while it runs (user, id, outbox, typing, token clock);
+//! - [`expiry`]: when its token expires, warned before;
 //! - [`lifecycle`]: opening it, expiring its typing, closing it;
 //! - [`handlers`]: one function per client event, translating it into [`crate::domain`] calls;
 //! - [`rate`]: the per-connection event rate;
@@ -10,6 +11,7 @@
 
 pub mod admission;
 pub(crate) mod context;
+pub(crate) mod expiry;
 pub(crate) mod handlers;
 pub(crate) mod lifecycle;
 pub(crate) mod rate;

@@ -64,6 +64,19 @@ pub fn arg<T: DeserializeOwned>(event: &str, arg: Value, expected: &str) -> Resu
         .map_err(|e| AppError::InvalidPayload(format!("{event} takes {expected}: {e}")))
 }
 
+/// A token argument: the token itself, or `{token}`.
+pub fn token_arg(event: &str, value: Value) -> Result<String, AppError> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Token {
+        Plain(String),
+        Object { token: String },
+    }
+    match arg::<Token>(event, value, "a token, or {token}")? {
+        Token::Plain(token) | Token::Object { token } => Ok(token),
+    }
+}
+
 /// The error for an event name the vocabulary does not have. Naming the socket's vocabulary
 /// (`spoken`: its name and how it authenticates) tells a client that mixes two
 /// (`join_conversation` on a kebab-case socket) what is wrong.

@@ -173,6 +173,15 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         | E::CommentDeleted { .. }
         | E::PostDeleted { .. }
         | E::Resync => Vec::new(),
+        E::TokenExpiring { expires_at } => vec![Emit::one(
+            "token_expiring",
+            json!({ "expiresAt": iso(*expires_at), "timestamp": iso(now_ms()) }),
+        )],
+        // A second `authenticate` (a fresh token) is answered as the first.
+        E::TokenRefreshed { .. } => match memory.me() {
+            Some(me) => vec![ready(me, memory.email())],
+            None => Vec::new(),
+        },
     }
 }
 

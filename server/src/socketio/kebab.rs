@@ -3,7 +3,7 @@
 //! `heartbeat`, `get-online-users`. Payloads are camelCase; ids are Confab's UUIDs and times
 //! RFC 3339 strings.
 
-use super::events::{arg, error_json, iso, unknown, Emit, Inbound};
+use super::events::{arg, error_json, iso, token_arg, unknown, Emit, Inbound};
 use super::memory::Memory;
 use crate::error::AppError;
 use protocol::{
@@ -56,6 +56,9 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
     Ok(Inbound::Event(match event {
         "auth" => return Ok(Inbound::Auth(arg(event, value, "a token (string)")?)),
         "get-online-users" => return Ok(Inbound::OnlineUsers(room(value)?)),
+        "refresh-token" => ClientEvent::RefreshToken {
+            token: token_arg(event, value)?,
+        },
         "heartbeat" => ClientEvent::Ping,
         "join-room" => ClientEvent::JoinConversation {
             conversation_id: room(value)?,
@@ -229,6 +232,12 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         | E::CommentNew { .. }
         | E::CommentDeleted { .. }
         | E::PostDeleted { .. } => Vec::new(),
+        E::TokenExpiring { expires_at } => {
+            one("token-expiring", json!({ "expiresAt": iso(*expires_at) }))
+        }
+        E::TokenRefreshed { expires_at } => {
+            one("token-refreshed", json!({ "expiresAt": iso(*expires_at) }))
+        }
     }
 }
 

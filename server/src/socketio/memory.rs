@@ -17,6 +17,8 @@ pub struct Memory {
     counts: HashMap<PostId, PostCounts>,
     messages: HashMap<(ConversationId, Seq), MessageId>,
     me: Option<UserId>,
+    /// The user's email (the hub's `authenticated` names it).
+    email: Option<String>,
     /// Per conversation: the unread count and the newest message it includes.
     unread: HashMap<ConversationId, (i64, Seq)>,
     platforms: HashMap<ConversationId, String>,
@@ -52,6 +54,16 @@ impl Memory {
             self.directs.clear();
         }
         self.directs.insert(user, conversation);
+    }
+
+    /// Remembers the user's email.
+    pub fn set_email(&mut self, email: Option<String>) {
+        self.email = email;
+    }
+
+    /// The user's email, if remembered.
+    pub fn email(&self) -> Option<&str> {
+        self.email.as_deref()
     }
 
     /// Remembers whose session this is.

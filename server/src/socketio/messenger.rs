@@ -75,7 +75,7 @@ fn signed(sender: Option<UserId>, event: ClientEvent) -> Inbound {
 /// The Confab request behind a messenger event.
 pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
     match event {
-        "join_conversation" | "leave_conversation" => snake::parse(event, value),
+        "join_conversation" | "leave_conversation" | "refresh_token" => snake::parse(event, value),
         "private_message" => {
             let send: PrivateMessage =
                 arg(event, value, "{sender_id, recipient_id, content, temp_id?}")?;
@@ -154,6 +154,8 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
             .map(status_change)
             .collect(),
         E::Error { code, message } => one("error", error_json(*code, message)),
+        E::TokenExpiring { expires_at } => snake::token_event("token_expiring", *expires_at),
+        E::TokenRefreshed { expires_at } => snake::token_event("token_refreshed", *expires_at),
         // No word for the rest in this vocabulary.
         _ => Vec::new(),
     }

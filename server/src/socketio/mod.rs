@@ -144,7 +144,7 @@ async fn admit(
         .or_else(|| query_param(parts.uri.query(), "token"));
     let vocabulary = Vocabulary::choose(named.as_deref(), token.is_some())?;
     let user = match token {
-        Some(token) => Some(crate::auth::authenticate(&state.jwt, &state.store, &token).await?),
+        Some(token) => Some(crate::auth::check(&state.jwt, &state.store, &token).await?),
         None => None,
     };
     Ok(Admission {

@@ -14,7 +14,7 @@ use super::memory::Memory;
 use super::shared::{SharedEmit, SharedRenders};
 use super::vocabulary::Vocabulary;
 use super::{hub, messenger};
-use crate::auth;
+use crate::auth::{self, Signed};
 use crate::domain::{posts, presence, sessions};
 use crate::error::AppError;
 use crate::hub::{CloseReason, Outbox, OutboxReceiver, Received};
@@ -28,7 +28,7 @@ use crate::topic::Topic;
 use axum::extract::ws::Utf8Bytes;
 use protocol::{
     close, ClientEvent, ClientFrame, ConversationId, ConversationKind, ErrorCode, PostId,
-    ServerEvent, ServerFrame, User, UserId,
+    ServerEvent, ServerFrame, UserId,
 };
 use serde_json::{json, Value};
 use socketioxide::adapter::Adapter;
@@ -75,8 +75,8 @@ pub struct Admission {
     /// Whether the handshake named it (else a socket that authenticates after connecting
     /// speaks the vocabulary of its authentication event).
     pub named: bool,
-    /// The user, when the handshake carried a valid token.
-    pub user: Option<User>,
+    /// The user and their token's expiry, when the handshake carried a valid token.
+    pub user: Option<Signed>,
 }
 
 /// A client event as the socket's handler queued it.
@@ -230,7 +230,7 @@ async fn disconnect(socket: &SocketRef, gone: &Notify) {
 async fn serve(
     link: &mut Link,
     state: AppState,
-    user: User,
+    user: Signed,
     inbound: &mut mpsc::Receiver<Request>,
     gone: &Notify,
 ) -> Option<u16> {
@@ -287,7 +287,7 @@ async fn session_loop(
 ) -> Option<CloseReason> {
     let mut pending = VecDeque::new();
     loop {
-        let deadline = cx.typing.next_deadline();
+        let deadline = cx.next_deadline();
         let far = Instant::now() + Duration::from_secs(3600);
         tokio::select! {
             biased;
@@ -304,7 +304,7 @@ async fn session_loop(
                 Box::pin(link.handle(cx, receiver, &mut pending, request)).await;
             }
             _ = sleep_until(deadline.unwrap_or(far)), if deadline.is_some() => {
-                Box::pin(lifecycle::expire_typing(cx)).await;
+                Box::pin(lifecycle::on_deadline(cx)).await;
             }
         }
     }
@@ -387,7 +387,7 @@ impl Link {
         state: &AppState,
         inbound: &mut mpsc::Receiver<Request>,
         gone: &Notify,
-    ) -> Result<User, Option<u16>> {
+    ) -> Result<Signed, Option<u16>> {
         let deadline = Instant::now() + state.config.auth_timeout();
         let mut closing = state.hub.closing();
         loop {
@@ -426,13 +426,13 @@ impl Link {
             let parsed = self.vocabulary.parse(&request.event, request.arg);
             match parsed {
                 Ok(Inbound::Auth(token)) => {
-                    match auth::authenticate(&state.jwt, &state.store, &token).await {
-                        Ok(user) => {
+                    match auth::check(&state.jwt, &state.store, &token).await {
+                        Ok(signed) => {
                             self.settled = true;
                             let _ = request
                                 .ack
-                                .send(&json!({ "ok": true, "data": { "userId": user.id } }));
-                            return Ok(user);
+                                .send(&json!({ "ok": true, "data": { "userId": signed.user.id } }));
+                            return Ok(signed);
                         }
                         Err(error) => {
                             self.fail(&request.event, request.ack, &error);
@@ -505,9 +505,8 @@ impl Link {
                     Err(error) => return self.fail(&request.event, request.ack, &error),
                 }
             }
-            Ok(Inbound::Auth(_)) => {
-                return self.fail(&request.event, request.ack, &AppError::AlreadyAuthenticated)
-            }
+            // Authenticating again, with a fresh token of the same user, refreshes the session.
+            Ok(Inbound::Auth(token)) => ClientEvent::RefreshToken { token },
             Ok(Inbound::OnlineUsers(conversation)) => {
                 let online = presence::online_members(&cx.state, cx.actor(), conversation);
                 return match online.await {
@@ -866,7 +865,9 @@ impl Link {
             .iter()
             .map(|c| (c.conversation_id, c.unread, c.last_seq));
         self.memory.start_inbox(cx.user.id, counts, platforms);
-        store.email_of(cx.user.id).await
+        let email = store.email_of(cx.user.id).await?;
+        self.memory.set_email(email.clone());
+        Ok(email)
     }
 
     /// Emits an event, ignoring failures (the session loop notices a closed socket).

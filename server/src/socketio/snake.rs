@@ -3,7 +3,7 @@
 //! `notification`, `like_update`, `comment_update`. Payloads are objects with snake_case keys;
 //! ids are Confab's UUIDs and times RFC 3339 strings.
 
-use super::events::{arg, error_json, iso, unknown, Emit, Inbound};
+use super::events::{arg, error_json, iso, token_arg, unknown, Emit, Inbound};
 use super::memory::Memory;
 use crate::error::AppError;
 use crate::store::now_ms;
@@ -75,6 +75,9 @@ struct Status {
 pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
     Ok(Inbound::Event(match event {
         "ping" => ClientEvent::Ping,
+        "refresh_token" => ClientEvent::RefreshToken {
+            token: token_arg(event, value)?,
+        },
         "join_conversation" => ClientEvent::JoinConversation {
             conversation_id: arg::<Room>(event, value, "{conversation_id}")?.conversation_id,
         },
@@ -307,7 +310,14 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         | E::NotificationsRead { .. }
         | E::NotificationRemoved { .. }
         | E::CommentDeleted { .. } => Vec::new(),
+        E::TokenExpiring { expires_at } => token_event("token_expiring", *expires_at),
+        E::TokenRefreshed { expires_at } => token_event("token_refreshed", *expires_at),
     }
+}
+
+/// `token_expiring` / `token_refreshed {expires_at}` (both Flask-SocketIO vocabularies').
+pub fn token_event(name: &'static str, expires_at: protocol::Millis) -> Vec<Emit> {
+    vec![Emit::one(name, json!({ "expires_at": iso(expires_at) }))]
 }
 
 /// A message as `new_message` carries it.

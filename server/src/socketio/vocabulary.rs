@@ -210,7 +210,12 @@ impl Vocabulary {
 const FLASK: &str = "snake_case or messenger (token in the handshake; neither has this event)";
 
 /// The events both Flask-SocketIO vocabularies have.
-const SHARED_FLASK_EVENTS: [&str; 3] = ["join_conversation", "leave_conversation", "typing"];
+const SHARED_FLASK_EVENTS: [&str; 4] = [
+    "join_conversation",
+    "leave_conversation",
+    "typing",
+    "refresh_token",
+];
 
 #[cfg(test)]
 mod tests {

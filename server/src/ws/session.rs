@@ -3,6 +3,7 @@
 
 use super::connection::{Connection, Limits, Next};
 use crate::auth;
+use crate::auth::Signed;
 use crate::error::AppError;
 use crate::hub::{CloseReason, Outbox};
 use crate::metrics::OpenConnection;
@@ -10,7 +11,7 @@ use crate::session::{handlers, lifecycle, send_error, Context};
 use crate::state::AppState;
 use crate::store::now_ms;
 use axum::extract::ws::WebSocket;
-use protocol::{close, ClientEvent, ErrorCode, ServerEvent, User};
+use protocol::{close, ClientEvent, ErrorCode, ServerEvent};
 use std::future::Future;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
@@ -63,7 +64,7 @@ async fn authenticate(
     outbox: &Outbox,
     conn: &mut Connection,
     token: Option<String>,
-) -> Option<User> {
+) -> Option<Signed> {
     let fail = |error: AppError| {
         outbox.close(CloseReason::new(
             close::AUTH_FAILED,
@@ -74,7 +75,7 @@ async fn authenticate(
     };
     if let Some(token) = token {
         return match conn
-            .drive(auth::authenticate(&state.jwt, &state.store, &token))
+            .drive(auth::check(&state.jwt, &state.store, &token))
             .await
         {
             Ok(user) => Some(user),
@@ -107,7 +108,7 @@ async fn authenticate(
             Next::Frame(frame) => match frame.event {
                 ClientEvent::Authenticate { token } => {
                     return match conn
-                        .drive(auth::authenticate(&state.jwt, &state.store, &token))
+                        .drive(auth::check(&state.jwt, &state.store, &token))
                         .await
                     {
                         Ok(user) => Some(user),
@@ -135,8 +136,8 @@ async fn authenticate(
 }
 
 /// Registers the session and sends `authenticated` and the unread snapshot.
-async fn start(state: AppState, user: User, outbox: Outbox, conn: &mut Connection) -> Context {
-    let cx = lifecycle::context(state, user, outbox);
+async fn start(state: AppState, signed: Signed, outbox: Outbox, conn: &mut Connection) -> Context {
+    let cx = lifecycle::context(state, signed, outbox);
     let id = cx.id;
     let snapshot = conn.drive(lifecycle::open(&cx)).await;
     cx.reply(
@@ -176,7 +177,7 @@ async fn start(state: AppState, user: User, outbox: Outbox, conn: &mut Connectio
 /// Handles client events in order until the connection ends.
 async fn run_session(cx: &mut Context, conn: &mut Connection) {
     loop {
-        match conn.next(cx.typing.next_deadline()).await {
+        match conn.next(cx.next_deadline()).await {
             Next::Frame(frame) => {
                 let id = frame.id.clone();
                 // Boxed: see `run`.
@@ -185,7 +186,7 @@ async fn run_session(cx: &mut Context, conn: &mut Connection) {
                 }
             }
             Next::Refused { id, error } => send_error(&cx.outbox, id, &error),
-            Next::Deadline => conn.drive(Box::pin(lifecycle::expire_typing(cx))).await,
+            Next::Deadline => conn.drive(Box::pin(lifecycle::on_deadline(cx))).await,
             Next::Closed => return,
         }
     }

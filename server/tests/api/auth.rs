@@ -243,3 +243,94 @@ async fn a_sign_in_storm_is_served_by_a_bounded_pool_and_the_rest_refused_at_onc
     let (status, _) = app.login("storm").await;
     assert_eq!(status, 200);
 }
+
+/// A fresh token of the signed-in user, from `POST /api/auth/refresh`.
+async fn refreshed(app: &TestApp, user: &TestUser) -> String {
+    let (status, body) = app
+        .request(
+            reqwest::Method::POST,
+            "/api/auth/refresh",
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_open_session_is_warned_refreshed_in_band_and_otherwise_ends_with_its_token() {
+    // Four-second tokens, warned two seconds ahead.
+    let app = spawn_app_with(&["--token-ttl-secs", "4", "--token-warning-secs", "2"]).await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    let mut a = app.connect(&alice).await;
+    let ServerEvent::TokenExpiring { expires_at } = a
+        .expect(|e| matches!(e, ServerEvent::TokenExpiring { .. }))
+        .await
+    else {
+        unreachable!()
+    };
+    // Neither garbage nor another user's token refreshes it; the session goes on.
+    a.send_with_id(
+        "bad",
+        ClientEvent::RefreshToken {
+            token: "x.y.z".into(),
+        },
+    )
+    .await;
+    assert_eq!(
+        a.expect_error(ErrorCode::AuthFailed).await.id.as_deref(),
+        Some("bad")
+    );
+    a.send_with_id(
+        "theirs",
+        ClientEvent::RefreshToken {
+            token: bob.token.clone(),
+        },
+    )
+    .await;
+    a.expect_error(ErrorCode::Forbidden).await;
+    // A fresh token of alice's: the session outlives the first one.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let fresh = refreshed(&app, &alice).await;
+    a.send_with_id("fresh", ClientEvent::RefreshToken { token: fresh })
+        .await;
+    let reply = a.expect_frame(|f| f.id.as_deref() == Some("fresh")).await;
+    let ServerEvent::TokenRefreshed {
+        expires_at: renewed,
+    } = reply.event
+    else {
+        panic!("{reply:?}")
+    };
+    assert!(renewed > expires_at, "{renewed} > {expires_at}");
+    let now = || {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+    };
+    let past_first = u64::try_from(expires_at - now() + 300).unwrap_or(0);
+    tokio::time::sleep(std::time::Duration::from_millis(past_first)).await;
+    a.assert_alive().await;
+    // Not refreshed again: warned, then ended with its own code (not a revocation's).
+    a.expect(|e| matches!(e, ServerEvent::TokenExpiring { .. }))
+        .await;
+    let (events, close) = a.read_to_close(std::time::Duration::from_secs(6)).await;
+    assert!(
+        matches!(
+            events.last(),
+            Some(ServerEvent::Error {
+                code: ErrorCode::TokenExpired,
+                ..
+            })
+        ),
+        "{events:?}"
+    );
+    assert_eq!(u16::from(close.code), close::TOKEN_EXPIRED);
+    assert!(
+        now() >= renewed - 1000,
+        "not before the fresh token expired"
+    );
+    app.wait_for_metric("confab_websocket_closed_total{code=\"4010\"}", 1.0)
+        .await;
+}

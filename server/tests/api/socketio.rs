@@ -394,3 +394,128 @@ async fn next_event_of(stream: &mut Stream) -> Value {
         }
     }
 }
+
+/// Opens a socket that authenticates after connecting, with `event` (`auth` for kebab-case,
+/// `authenticate` for the hub); returns it after the acknowledgement.
+async fn authenticated_after_connect(app: &TestApp, event: &str, arg: Value) -> Stream {
+    let url = format!(
+        "ws://{}/socket.io/?EIO=4&transport=websocket",
+        app.url("").trim_start_matches("http://")
+    );
+    let (mut stream, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    assert!(next_text(&mut stream).await.starts_with('0'));
+    stream.send(Message::text("40")).await.unwrap();
+    assert!(next_text(&mut stream).await.starts_with("40"));
+    let packet = serde_json::json!([event, arg]);
+    stream
+        .send(Message::text(format!("421{packet}")))
+        .await
+        .unwrap();
+    while !next_text(&mut stream).await.starts_with("431") {}
+    stream
+}
+
+/// Emits `[event, arg]` asking for an acknowledgement `id`; returns the acknowledgement and
+/// the events that came before it.
+async fn emit_acked(stream: &mut Stream, id: u32, event: &str, arg: Value) -> (Value, Vec<Value>) {
+    let packet = serde_json::json!([event, arg]);
+    stream
+        .send(Message::text(format!("42{id}{packet}")))
+        .await
+        .unwrap();
+    let prefix = format!("43{id}");
+    let mut events = Vec::new();
+    loop {
+        let packet = next_text(stream).await;
+        if let Some(body) = packet.strip_prefix(prefix.as_str()) {
+            return (
+                serde_json::from_str::<Value>(body).unwrap()[0].clone(),
+                events,
+            );
+        }
+        if let Some(body) = packet.strip_prefix("42") {
+            events.push(serde_json::from_str(body).unwrap());
+        }
+    }
+}
+
+/// Waits for the server's DISCONNECT packet, skipping events; returns the events seen.
+async fn until_disconnected(stream: &mut Stream) -> Vec<Value> {
+    let mut events = Vec::new();
+    loop {
+        let packet = next_text(stream).await;
+        if packet == "41" {
+            return events;
+        }
+        if let Some(body) = packet.strip_prefix("42") {
+            events.push(serde_json::from_str(body).unwrap());
+        }
+    }
+}
+
+#[tokio::test]
+async fn gateway_sessions_refresh_their_token_in_band_or_end_with_it() {
+    // Four-second tokens, warned two seconds ahead.
+    let app = spawn_app_with(&["--token-ttl-secs", "4", "--token-warning-secs", "2"]).await;
+    let alice = app.register("alice").await;
+    let handshake = serde_json::json!({ "token": alice.token, "vocabulary": "snake" });
+    let (mut snake, first) = socketio(&app, &handshake).await;
+    assert_eq!(first[0], "connected");
+    let mut kebab = authenticated_after_connect(&app, "auth", alice.token.clone().into()).await;
+    let hub_auth = serde_json::json!({ "token": alice.token });
+    let mut hub = authenticated_after_connect(&app, "authenticate", hub_auth).await;
+
+    // Each is warned in its own words.
+    let warned = expect_event(&mut snake, "token_expiring").await;
+    assert!(warned["expires_at"].is_string(), "{warned}");
+    let warned = expect_event(&mut kebab, "token-expiring").await;
+    assert!(warned["expiresAt"].is_string(), "{warned}");
+    expect_event(&mut hub, "token_expiring").await;
+
+    // snake_case refreshes with `refresh_token`, the hub by authenticating again.
+    let (status, body) = app
+        .request(
+            reqwest::Method::POST,
+            "/api/auth/refresh",
+            Some(&alice.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let fresh = body["token"].as_str().unwrap().to_owned();
+    let (ack, events) = emit_acked(
+        &mut snake,
+        5,
+        "refresh_token",
+        serde_json::json!({ "token": fresh }),
+    )
+    .await;
+    assert_eq!(ack["ok"], true, "{ack}");
+    assert!(ack["data"]["expires_at"].is_string(), "{ack}");
+    assert_eq!(events[0][0], "token_refreshed", "{events:?}");
+    let again = serde_json::json!({ "token": fresh });
+    // Answered as the first time (`authenticated`, which the acknowledgement carries too).
+    let (ack, events) = emit_acked(&mut hub, 6, "authenticate", again).await;
+    assert_eq!(events[0][0], "authenticated", "{events:?}");
+    assert_eq!(ack["ok"], true, "{ack}");
+    assert_eq!(ack["data"]["userId"], serde_json::json!(alice.id()));
+
+    // kebab-case did not: it ends with the first token, the others go on.
+    let events = until_disconnected(&mut kebab).await;
+    let error = events
+        .iter()
+        .find(|e| e[0] == "error")
+        .expect("an error event");
+    assert_eq!(error[1]["code"], "TOKEN_EXPIRED", "{events:?}");
+    let (ack, mut events) = emit_acked(&mut snake, 7, "ping", Value::Null).await;
+    assert_eq!(ack["ok"], true, "{ack}");
+    // Unrefreshed again, snake_case is warned again and ends with the fresh token.
+    events.extend(until_disconnected(&mut snake).await);
+    let names: Vec<_> = events.iter().map(|e| e[0].as_str().unwrap()).collect();
+    assert!(names.contains(&"token_expiring"), "{names:?}");
+    let error = events
+        .iter()
+        .find(|e| e[0] == "error")
+        .expect("an error event");
+    assert_eq!(error[1]["code"], "TOKEN_EXPIRED", "{events:?}");
+}

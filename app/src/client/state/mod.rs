@@ -97,6 +97,9 @@ pub enum Action {
     ReadNotification(NotificationId),
     /// Mark every notification up to this one read ("Mark all read").
     ReadNotificationsUpTo(NotificationId),
+    /// The session's token expires soon: refresh the session (a fresh cookie and token) and
+    /// hand the socket the fresh token, so that it stays open.
+    RefreshSession,
 }
 
 fn send(event: ClientEvent) -> Action {
@@ -442,6 +445,8 @@ impl ChatState {
             ServerEvent::Error { code, message } => {
                 self.error(frame.id.as_deref(), code, &message);
             }
+            ServerEvent::TokenExpiring { .. } => actions.push(Action::RefreshSession),
+            ServerEvent::TokenRefreshed { .. } => {}
         }
         actions
     }

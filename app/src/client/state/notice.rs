@@ -29,7 +29,10 @@ impl ChatState {
         // Errors that end in a reconnect are stale once it succeeds.
         let until_connected = matches!(
             code,
-            ErrorCode::Unavailable | ErrorCode::SlowConsumer | ErrorCode::IdleTimeout
+            ErrorCode::Unavailable
+                | ErrorCode::SlowConsumer
+                | ErrorCode::IdleTimeout
+                | ErrorCode::TokenExpired
         );
         self.set_notice(text, until_connected);
     }

@@ -285,6 +285,28 @@ fn a_repeated_message_counts_once_and_a_gap_unopened_refreshes_the_counts() {
 }
 
 #[test]
+fn a_token_about_to_expire_refreshes_the_session() {
+    let (mut s, _bob, _id) = setup();
+    let actions = s.apply(ev(ServerEvent::TokenExpiring {
+        expires_at: 1_700_000_300_000,
+    }));
+    assert_eq!(actions, vec![Action::RefreshSession]);
+    // Refreshed: nothing else to do. Not refreshed in time: a notice that goes once the
+    // connection is back.
+    assert!(s
+        .apply(ev(ServerEvent::TokenRefreshed {
+            expires_at: 1_700_086_400_000,
+        }))
+        .is_empty());
+    s.apply(ev(ServerEvent::Error {
+        code: ErrorCode::TokenExpired,
+        message: "expired".into(),
+    }));
+    assert!(!matches!(s.conn, ConnState::Ended(_)), "it reconnects");
+    assert!(s.notice.is_some());
+}
+
+#[test]
 fn reconnecting_rejoins_refetches_and_resends_pending() {
     let (mut s, bob, id) = setup();
     s.apply(ev(ServerEvent::MessageNew {
