@@ -82,6 +82,8 @@ pub struct Metrics {
     pub slow_consumers: Counter,
     /// Messages a gateway session fetched to fill a gap in what it got live.
     gap_messages: Counter,
+    /// State frames shed for lagging clients, by kind.
+    shed: [Counter; 4],
     rate_limited: [Counter; 4],
     /// Seconds from a `send_message` arriving to its ack being queued (commit included).
     pub ack_latency: Histogram,
@@ -190,6 +192,13 @@ impl Metrics {
                 vec![],
                 "Messages fetched from history to fill a gap in what a gateway session got live",
             ),
+            shed: crate::hub::Shed::ALL.map(|kind| {
+                counter(
+                    "confab_frames_shed_total",
+                    label("kind", kind.label()),
+                    "Frames a newer one supersedes (typing, presence, viewers, counters) dropped for lagging clients",
+                )
+            }),
             rate_limited: [
                 counter(LIMITED, label("limit", "events"), LIMITED_HELP),
                 counter(LIMITED, label("limit", "api"), LIMITED_HELP),
@@ -234,6 +243,11 @@ impl Metrics {
     /// Counts a frame that could not be decoded.
     pub fn invalid_event(&self) {
         self.events_invalid.increment(1);
+    }
+
+    /// Counts a state frame shed for a lagging client.
+    pub fn shed(&self, kind: crate::hub::Shed) {
+        self.shed[kind as usize].increment(1);
     }
 
     /// Counts messages fetched to fill a gap in a session's live messages.

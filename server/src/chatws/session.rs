@@ -43,7 +43,8 @@ pub async fn run(
     let _open = OpenConnection::new(&metrics);
     metrics.sessions_authenticated.increment(1);
     names.learn(signed.user.id, &signed.user.username);
-    let (outbox, receiver) = crate::hub::Outbox::new(state.config.outbound_queue);
+    let (outbox, receiver) =
+        crate::hub::Outbox::with_metrics(state.config.outbound_queue, metrics.clone());
     let rate = EventRate::new(state.config.events_per_second, state.config.event_burst);
     let mut cx = lifecycle::context(state, signed, outbox);
     lifecycle::open_in(&cx, conversation).await;

@@ -14,7 +14,7 @@
 mod outbox;
 mod presence;
 
-pub use outbox::{CloseReason, Outbox, OutboxReceiver, Received};
+pub use outbox::{CloseReason, Outbox, OutboxReceiver, Received, Shed};
 
 use crate::metrics::Metrics;
 use crate::topic::{Except, Topic};

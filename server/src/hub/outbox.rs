@@ -9,7 +9,17 @@
 //! Bound: a connection holds at most `capacity` queued frames here, plus the batch its task has
 //! taken and not yet handed to the socket (also at most `capacity`, since it takes only when its
 //! own buffer is empty). A client that stops reading fills both and is closed as a slow consumer.
+//!
+//! Two classes of frames: what a newer frame supersedes (typing, presence, viewers, post
+//! counters: [`Shed`]) and everything else (messages, receipts, replies, notifications). Once
+//! the queue is half full the client is lagging: frames of the first class are dropped (counted
+//! in `confab_frames_shed_total{kind}`), and when a frame of the second class finds the queue
+//! full, queued frames of the first class make room for it. Frames of the second class are never
+//! dropped: with no room left the connection is closed (`SLOW_CONSUMER`), and the client resyncs
+//! by sequence number. A client that lost presence, viewers or counters this way gets `resync`
+//! once its queue has drained, to fetch them again (lost typing needs nothing: it ends by itself).
 
+use crate::metrics::Metrics;
 use axum::extract::ws::Utf8Bytes;
 use protocol::ErrorCode;
 use std::collections::VecDeque;
@@ -65,9 +75,68 @@ pub enum Received {
     Closed(CloseReason),
 }
 
+/// The frames a newer one supersedes, by kind: dropped first when a client lags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shed {
+    /// `typing_started`, `typing_stopped` (typing ends by itself).
+    Typing = 0,
+    /// `presence_changed`.
+    Presence = 1,
+    /// `viewer_joined`, `viewer_left`, `viewers_changed`.
+    Viewers = 2,
+    /// `post_counts_changed` (the next one is exact again).
+    Counters = 3,
+}
+
+impl Shed {
+    /// Every kind, in metric order.
+    pub const ALL: [Shed; 4] = [Shed::Typing, Shed::Presence, Shed::Viewers, Shed::Counters];
+
+    /// The metric label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Typing => "typing",
+            Self::Presence => "presence",
+            Self::Viewers => "viewers",
+            Self::Counters => "counters",
+        }
+    }
+
+    /// The kind of a broadcast frame a newer one supersedes, from how it begins (replies
+    /// begin with their `id` and are never shed).
+    pub fn of(frame: &str) -> Option<Shed> {
+        const KINDS: [(&str, Shed); 7] = [
+            (r#"{"type":"typing_started""#, Shed::Typing),
+            (r#"{"type":"typing_stopped""#, Shed::Typing),
+            (r#"{"type":"presence_changed""#, Shed::Presence),
+            (r#"{"type":"viewer_joined""#, Shed::Viewers),
+            (r#"{"type":"viewer_left""#, Shed::Viewers),
+            (r#"{"type":"viewers_changed""#, Shed::Viewers),
+            (r#"{"type":"post_counts_changed""#, Shed::Counters),
+        ];
+        if !frame.starts_with(r#"{"type":""#) {
+            return None;
+        }
+        KINDS
+            .iter()
+            .find(|(prefix, _)| frame.starts_with(prefix))
+            .map(|(_, kind)| *kind)
+    }
+
+    /// Whether losing one leaves the client's state stale until it fetches it again.
+    fn needs_resync(self) -> bool {
+        self != Shed::Typing
+    }
+}
+
+/// What a client that lost state frames gets once its queue has drained.
+const RESYNC: &str = r#"{"type":"resync"}"#;
+
 #[derive(Debug, Default)]
 struct Queue {
     frames: VecDeque<Utf8Bytes>,
+    /// State frames were shed: send `resync` once the queue drains.
+    resync_due: bool,
     close: Option<CloseReason>,
     /// The receiving task, when it is waiting for frames.
     waker: Option<Waker>,
@@ -81,6 +150,8 @@ struct Shared {
     // are the fan-out and the session's own replies, so it is almost never contended.
     queue: Mutex<Queue>,
     capacity: usize,
+    /// Where shed frames are counted (none in unit tests).
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl Shared {
@@ -105,9 +176,19 @@ pub struct OutboxReceiver {
 impl Outbox {
     /// A connection's outbox with room for `capacity` queued frames, and its receiving end.
     pub fn new(capacity: usize) -> (Self, OutboxReceiver) {
+        Self::build(capacity, None)
+    }
+
+    /// [`Outbox::new`], counting shed frames in `metrics`.
+    pub fn with_metrics(capacity: usize, metrics: Arc<Metrics>) -> (Self, OutboxReceiver) {
+        Self::build(capacity, Some(metrics))
+    }
+
+    fn build(capacity: usize, metrics: Option<Arc<Metrics>>) -> (Self, OutboxReceiver) {
         let shared = Arc::new(Shared {
             queue: Mutex::default(),
             capacity: capacity.max(1),
+            metrics,
         });
         (
             Self {
@@ -117,14 +198,35 @@ impl Outbox {
         )
     }
 
-    /// Queues a frame without waiting; a full queue closes the connection as a slow consumer.
-    /// False if the frame was not queued (full, closing or gone).
+    /// Queues a frame without waiting. A lagging client's state frames are shed; a full queue
+    /// makes room by shedding queued state frames, else closes the connection as a slow
+    /// consumer. False if the frame was not queued (shed, full, closing or gone).
     pub fn send(&self, frame: Utf8Bytes) -> bool {
         let mut queue = self.shared.lock();
         if queue.close.is_some() || queue.receiver_gone {
             return false;
         }
-        if queue.frames.len() >= self.shared.capacity {
+        let capacity = self.shared.capacity;
+        if queue.frames.len() >= capacity.div_ceil(2) {
+            if let Some(kind) = Shed::of(frame.as_str()) {
+                self.shed(&mut queue, kind);
+                return false;
+            }
+        }
+        if queue.frames.len() >= capacity {
+            // Room for a frame that must arrive: the oldest queued state frame goes.
+            let queued = queue
+                .frames
+                .iter()
+                .position(|f| Shed::of(f.as_str()).is_some());
+            if let Some(kind) = queued
+                .and_then(|at| queue.frames.remove(at))
+                .and_then(|f| Shed::of(f.as_str()))
+            {
+                self.shed(&mut queue, kind);
+            }
+        }
+        if queue.frames.len() >= capacity {
             queue.close = Some(CloseReason::slow_consumer());
             queue.frames = VecDeque::new();
             let waker = queue.waker.take();
@@ -146,6 +248,13 @@ impl Outbox {
             waker.wake();
         }
         true
+    }
+
+    fn shed(&self, queue: &mut Queue, kind: Shed) {
+        queue.resync_due |= kind.needs_resync();
+        if let Some(metrics) = &self.shared.metrics {
+            metrics.shed(kind);
+        }
     }
 
     /// Asks the connection to close with a reason (the first reason wins).
@@ -179,6 +288,10 @@ impl OutboxReceiver {
         }
         if into.is_empty() && !queue.frames.is_empty() {
             std::mem::swap(&mut queue.frames, into);
+            if std::mem::take(&mut queue.resync_due) {
+                // The backlog is taken: after it, the client fetches what it lost.
+                into.push_back(Utf8Bytes::from_static(RESYNC));
+            }
             return Poll::Ready(Received::Frames);
         }
         match &queue.waker {
@@ -263,6 +376,55 @@ mod tests {
         );
         assert!(frames.is_empty());
         assert!(!outbox.send("d".into()), "a closing outbox refuses frames");
+    }
+
+    #[test]
+    fn a_lagging_client_loses_state_frames_first_and_is_told_to_resync() {
+        let (outbox, rx) = Outbox::new(4);
+        let message = || Utf8Bytes::from(r#"{"type":"message_new","message":{}}"#);
+        let typing = || Utf8Bytes::from(r#"{"type":"typing_started","user_id":"u"}"#);
+        let counts = || Utf8Bytes::from(r#"{"type":"post_counts_changed","counts":{}}"#);
+        // Not lagging yet: state frames are queued like any.
+        assert!(outbox.send(counts()));
+        assert!(outbox.send(message()));
+        // Half full: state frames are shed, messages still queued.
+        assert!(!outbox.send(typing()));
+        assert!(outbox.send(message()));
+        assert!(outbox.send(message()));
+        // Full: a message takes the queued counters' place instead of closing.
+        assert!(outbox.send(message()));
+        let counter = Arc::new(CountingWaker::default());
+        let (polled, frames) = poll(&rx, &counter);
+        assert_eq!(polled, Poll::Ready(Received::Frames));
+        assert_eq!(frames.len(), 5);
+        assert!(
+            frames[..4].iter().all(|f| f.contains("message_new")),
+            "{frames:?}"
+        );
+        assert_eq!(frames[4], RESYNC, "counters were lost: fetch them again");
+        // Full of messages: a message closes it, nothing dropped silently.
+        for _ in 0..4 {
+            assert!(outbox.send(message()));
+        }
+        assert!(!outbox.send(message()));
+        assert_eq!(
+            poll(&rx, &counter).0,
+            Poll::Ready(Received::Closed(CloseReason::slow_consumer()))
+        );
+    }
+
+    #[test]
+    fn replies_and_other_frames_are_never_state() {
+        assert_eq!(
+            Shed::of(r#"{"type":"presence_changed","users":[]}"#),
+            Some(Shed::Presence)
+        );
+        assert_eq!(
+            Shed::of(r#"{"id":"r1","type":"presence_snapshot","users":[]}"#),
+            None
+        );
+        assert_eq!(Shed::of(r#"{"type":"receipt"}"#), None);
+        assert_eq!(Shed::of(r#"{"type":"message_new"}"#), None);
     }
 
     #[test]

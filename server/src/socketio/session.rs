@@ -234,7 +234,8 @@ async fn serve(
     inbound: &mut mpsc::Receiver<Request>,
     gone: &Notify,
 ) -> Option<u16> {
-    let (outbox, mut receiver) = Outbox::new(state.config.outbound_queue);
+    let metrics = state.hub.metrics().clone();
+    let (outbox, mut receiver) = Outbox::with_metrics(state.config.outbound_queue, metrics);
     let mut cx = lifecycle::context(state, user, outbox);
     let id = cx.id;
     link.memory.set_me(cx.user.id);

@@ -32,6 +32,12 @@ const RESET_LINGER: Duration = Duration::from_millis(500);
 /// How long a closing connection may take to write its last frames.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
+/// How soon a connection whose socket did not take all its frames tries again by itself. The
+/// socket's own wake-up when it can take more is sometimes lost (seen with a client that stopped
+/// reading and then read again: the rest of its backlog waited for the next heartbeat, up to
+/// 20 s); this bounds the wait. Only connections that are behind arm it.
+const WRITE_RETRY: Duration = Duration::from_millis(250);
+
 /// How long a connection dropped as a slow consumer may take to write its last frames (the one
 /// half written, the error, the close frame) if its client reads again.
 const SLOW_CONSUMER_GRACE: Duration = Duration::from_secs(30);
@@ -79,6 +85,8 @@ pub(super) struct Connection {
     /// not reset on every frame (activity only moves `last_activity`).
     timer: Pin<Box<Sleep>>,
     next_ping: Instant,
+    /// The timer is set early to retry a blocked write (see [`WRITE_RETRY`]).
+    write_retry: bool,
     last_activity: Instant,
     heartbeat: Duration,
     idle_timeout: Duration,
@@ -109,6 +117,7 @@ impl Connection {
             timer_due: WakeFlag::new(),
             timer: Box::pin(sleep_until(next_ping.min(now + limits.idle_timeout))),
             next_ping,
+            write_retry: false,
             last_activity: now,
             heartbeat: limits.heartbeat,
             idle_timeout: limits.idle_timeout,
@@ -253,6 +262,7 @@ impl Connection {
             let waker = Waker::from(self.timer_due.clone());
             let mut timer_cx = Context::from_waker(&waker);
             while self.timer.as_mut().poll(&mut timer_cx).is_ready() {
+                self.write_retry = false;
                 let now = Instant::now();
                 let idle_at = self.last_activity + self.idle_timeout;
                 if now >= idle_at {
@@ -358,6 +368,16 @@ impl Connection {
                 Poll::Ready(Err(_)) => self.broken = true,
                 Poll::Pending => {}
             }
+        }
+        let behind = !self.broken && (self.unflushed || !self.pending.is_empty());
+        if behind && !self.write_retry {
+            let retry = Instant::now() + WRITE_RETRY;
+            if retry < self.timer.deadline() {
+                self.timer.as_mut().reset(retry);
+                // Polled again on the way out of `poll_next`, so that it is registered.
+                self.timer_due.set();
+            }
+            self.write_retry = true;
         }
         Poll::Pending
     }

@@ -28,7 +28,8 @@ pub fn run(
     token: Option<String>,
     permit: OwnedSemaphorePermit,
 ) -> impl Future<Output = ()> {
-    let (outbox, receiver) = Outbox::new(state.config.outbound_queue);
+    let (outbox, receiver) =
+        Outbox::with_metrics(state.config.outbound_queue, state.hub.metrics().clone());
     let limits = Limits {
         events_per_second: state.config.events_per_second,
         event_burst: state.config.event_burst,

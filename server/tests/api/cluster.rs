@@ -969,3 +969,79 @@ async fn a_message_committed_by_an_instance_that_died_reaches_every_member() {
         .await;
     assert_eq!(filled, 1.0);
 }
+
+fn sees(user: protocol::UserId, status: PresenceStatus) -> impl Fn(&ServerEvent) -> bool {
+    move |e| {
+        matches!(e, ServerEvent::PresenceChanged { users }
+            if users.iter().any(|p| p.user_id == user && p.status == status))
+    }
+}
+
+/// Appearing offline through Redis: set on one instance, it holds on every instance (for
+/// watchers elsewhere, for the user's own sessions elsewhere, and for a session the user opens
+/// on yet another instance) until a session anywhere sets online.
+#[tokio::test]
+async fn appearing_offline_holds_across_instances_until_a_session_comes_back_online() {
+    let cluster = Cluster::start().await;
+    let [a, b, c] = &cluster.apps[..] else {
+        unreachable!()
+    };
+    let (alice, carol) = (a.register("alice").await, c.register("carol").await);
+    a.group(&alice, "Watchers", &[&carol]).await;
+    let mut alice_a = a.connect(&alice).await;
+    let mut carol_b = b.connect(&carol).await;
+    let mut carol_c = c.connect(&carol).await;
+    alice_a
+        .send(ClientEvent::SubscribePresence {
+            user_ids: vec![carol.id()],
+        })
+        .await;
+    alice_a
+        .expect(|e| {
+            matches!(e, ServerEvent::PresenceSnapshot { users }
+            if users.iter().any(|p| p.user_id == carol.id() && p.status == PresenceStatus::Online))
+        })
+        .await;
+
+    // Carol appears offline from C: alice on A sees her offline with a last-seen time, and
+    // carol's session on B hears it too.
+    carol_c
+        .send(ClientEvent::SetPresence {
+            status: PresenceStatus::Offline,
+        })
+        .await;
+    let ServerEvent::PresenceChanged { users } = alice_a
+        .expect(sees(carol.id(), PresenceStatus::Offline))
+        .await
+    else {
+        unreachable!()
+    };
+    let seen = users.iter().find(|p| p.user_id == carol.id()).unwrap();
+    assert!(seen.last_seen_at.is_some(), "{seen:?}");
+    carol_b
+        .expect(sees(carol.id(), PresenceStatus::Offline))
+        .await;
+
+    // A new session of hers on A, and her session on C leaving, change nothing for alice.
+    let mut carol_a = a.connect(&carol).await;
+    carol_c.close().await;
+    alice_a
+        .expect_silence(
+            Duration::from_millis(800),
+            sees(carol.id(), PresenceStatus::Online),
+        )
+        .await;
+
+    // Online again from B: everyone sees it, on every instance.
+    carol_b
+        .send(ClientEvent::SetPresence {
+            status: PresenceStatus::Online,
+        })
+        .await;
+    alice_a
+        .expect(sees(carol.id(), PresenceStatus::Online))
+        .await;
+    carol_a
+        .expect(sees(carol.id(), PresenceStatus::Online))
+        .await;
+}

@@ -227,3 +227,90 @@ async fn the_largest_requests_the_protocol_allows_fit_the_default_frame_limit() 
     a.expect(|e| matches!(e, ServerEvent::PostsSubscribed { .. }))
         .await;
 }
+
+#[tokio::test]
+async fn a_lagging_client_loses_presence_first_never_a_message_and_is_told_to_resync() {
+    let app = spawn_app_with(&[
+        "--outbound-queue",
+        "64",
+        "--events-per-second",
+        "100000",
+        "--event-burst",
+        "100000",
+        "--max-message-chars",
+        "8000",
+        "--max-frame-bytes",
+        "65536",
+        "--presence-batch-ms",
+        "2",
+        "--api-requests-per-second",
+        "10000",
+    ])
+    .await;
+    let (alice, bob, carol) = (
+        app.register("alice").await,
+        app.register("bob").await,
+        app.register("carol").await,
+    );
+    let group = app.group(&alice, "Backlog", &[&bob, &carol]).await;
+    let mut sender = app.connect(&alice).await;
+    let mut carol_ws = app.connect(&carol).await;
+    // Bob watches carol's presence, then stops reading.
+    let mut lagging = app.connect(&bob).await;
+    lagging
+        .send(ClientEvent::SubscribePresence {
+            user_ids: vec![carol.id()],
+        })
+        .await;
+    lagging
+        .expect(|e| matches!(e, ServerEvent::PresenceSnapshot { .. }))
+        .await;
+
+    // Big messages fill bob's socket and then his queue; carol's presence keeps changing.
+    let body = "x".repeat(8000);
+    let mut sent = 0;
+    let shed = "confab_frames_shed_total{kind=\"presence\"}";
+    while sent % 10 != 0 || app.metric(shed).await < 1.0 {
+        assert!(sent < 3000, "nothing was ever shed");
+        sender
+            .send(ClientEvent::SendMessage {
+                conversation_id: group,
+                temp_id: format!("t{sent}"),
+                body: body.clone(),
+            })
+            .await;
+        sender
+            .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
+            .await;
+        sent += 1;
+        let status = match sent % 2 {
+            0 => protocol::PresenceStatus::Online,
+            _ => protocol::PresenceStatus::Away,
+        };
+        carol_ws.send(ClientEvent::SetPresence { status }).await;
+        tokio::time::sleep(Duration::from_millis(3)).await;
+    }
+    assert_eq!(
+        app.metric("confab_slow_consumer_closes_total").await,
+        0.0,
+        "presence was shed before anything else"
+    );
+
+    // Bob reads again: every message, in order, then `resync` for the presence he lost.
+    let mut seqs = Vec::new();
+    let mut resync = false;
+    // Within a few seconds (not at the next heartbeat, 20 s away).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while (seqs.len() < sent || !resync) && tokio::time::Instant::now() < deadline {
+        for event in lagging.collect_for(Duration::from_millis(200)).await {
+            match event {
+                ServerEvent::MessageNew { message } => seqs.push(message.seq),
+                ServerEvent::Resync => resync = true,
+                _ => {}
+            }
+        }
+    }
+    assert_eq!(seqs, (1..=sent as i64).collect::<Vec<_>>());
+    assert!(resync, "told to fetch the presence it lost");
+    lagging.assert_alive().await;
+}
