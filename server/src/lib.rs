@@ -22,6 +22,7 @@
 //! - [`counters`]: coalescing of live post counters.
 //! - [`store`]: every SQL statement (SQLite or PostgreSQL through portable SQL).
 //! - [`validate`]: input validation.
+//! - [`fuzzing`]: what clients control (frames, REST bodies, Socket.IO packets) as fuzz targets.
 //! - [`clock`]: timestamps in other systems' shapes (RFC 3339).
 //! - [`seed`]: `confab seed`, bulk demo and load-test data.
 //!
@@ -41,6 +42,7 @@ pub mod config;
 pub mod counters;
 pub mod domain;
 pub mod error;
+pub mod fuzzing;
 pub mod http;
 pub mod hub;
 pub mod metrics;

@@ -26,6 +26,7 @@ mod vocabulary;
 use crate::error::AppError;
 use crate::session::HARD_FRAME_CAP;
 use crate::state::AppState;
+pub use events::Inbound;
 use protocol::ErrorCode;
 use serde::Deserialize;
 use session::Admission;

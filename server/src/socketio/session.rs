@@ -753,11 +753,10 @@ impl Link {
     fn deliver(&mut self, outbox: &Outbox, pending: &mut VecDeque<Utf8Bytes>) -> Option<Gap> {
         while let Some(bytes) = pending.pop_front() {
             if let Some(shared) = self.renders.get(&bytes, self.vocabulary) {
-                match self.arrive(&shared.event) {
-                    Arrival::Next => {}
-                    Arrival::Repeat => continue,
-                    Arrival::Gap { after } => {
-                        let gap = Gap::before(&shared.event, after);
+                match self.in_sequence(&shared.event) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(gap) => {
                         pending.push_front(bytes);
                         return gap;
                     }
@@ -780,11 +779,10 @@ impl Link {
                     continue;
                 }
             };
-            match self.arrive(&frame.event) {
-                Arrival::Next => {}
-                Arrival::Repeat => continue,
-                Arrival::Gap { after } => {
-                    let gap = Gap::before(&frame.event, after);
+            match self.in_sequence(&frame.event) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(gap) => {
                     pending.push_front(bytes);
                     return gap;
                 }
@@ -806,17 +804,22 @@ impl Link {
         None
     }
 
-    /// Where a live message stands among those this socket got (anything else is `Next`). The
-    /// session's own sends, acknowledged, count as delivered.
-    fn arrive(&mut self, event: &ServerEvent) -> Arrival {
+    /// Whether to deliver `event` now (`false`: a message this socket has already), or the gap
+    /// a live message reveals, to fill before it. The session's own sends, acknowledged, count
+    /// as delivered; any other event is delivered.
+    fn in_sequence(&mut self, event: &ServerEvent) -> Result<bool, Option<Gap>> {
         match event {
-            ServerEvent::MessageNew { message } => self.sequences.arrive(message),
+            ServerEvent::MessageNew { message } => match self.sequences.arrive(message) {
+                Arrival::Next => Ok(true),
+                Arrival::Repeat => Ok(false),
+                Arrival::Gap { after } => Err(Gap::before(event, after)),
+            },
             ServerEvent::MessageAck { message, .. } => {
                 self.sequences
                     .delivered(message.conversation_id, message.seq);
-                Arrival::Next
+                Ok(true)
             }
-            _ => Arrival::Next,
+            _ => Ok(true),
         }
     }
 

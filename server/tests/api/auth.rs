@@ -244,20 +244,6 @@ async fn a_sign_in_storm_is_served_by_a_bounded_pool_and_the_rest_refused_at_onc
     assert_eq!(status, 200);
 }
 
-/// A fresh token of the signed-in user, from `POST /api/auth/refresh`.
-async fn refreshed(app: &TestApp, user: &TestUser) -> String {
-    let (status, body) = app
-        .request(
-            reqwest::Method::POST,
-            "/api/auth/refresh",
-            Some(&user.token),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body["token"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn an_open_session_is_warned_refreshed_in_band_and_otherwise_ends_with_its_token() {
     // Four-second tokens, warned two seconds ahead.
@@ -292,7 +278,7 @@ async fn an_open_session_is_warned_refreshed_in_band_and_otherwise_ends_with_its
     a.expect_error(ErrorCode::Forbidden).await;
     // A fresh token of alice's: the session outlives the first one.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let fresh = refreshed(&app, &alice).await;
+    let fresh = app.refreshed_token(&alice).await;
     a.send_with_id("fresh", ClientEvent::RefreshToken { token: fresh })
         .await;
     let reply = a.expect_frame(|f| f.id.as_deref() == Some("fresh")).await;

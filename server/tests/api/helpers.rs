@@ -283,6 +283,20 @@ impl TestApp {
         (status, value)
     }
 
+    /// A fresh token of the signed-in user, from `POST /api/auth/refresh`.
+    pub async fn refreshed_token(&self, user: &TestUser) -> String {
+        let (status, body) = self
+            .request(
+                reqwest::Method::POST,
+                "/api/auth/refresh",
+                Some(&user.token),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
         self.request(reqwest::Method::GET, path, Some(token), None)
             .await

@@ -473,16 +473,7 @@ async fn gateway_sessions_refresh_their_token_in_band_or_end_with_it() {
     expect_event(&mut hub, "token_expiring").await;
 
     // snake_case refreshes with `refresh_token`, the hub by authenticating again.
-    let (status, body) = app
-        .request(
-            reqwest::Method::POST,
-            "/api/auth/refresh",
-            Some(&alice.token),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let fresh = body["token"].as_str().unwrap().to_owned();
+    let fresh = app.refreshed_token(&alice).await;
     let (ack, events) = emit_acked(
         &mut snake,
         5,
