@@ -491,3 +491,183 @@ pub struct ChatMessage {
     /// When it was last edited (else sent), RFC 3339.
     pub updated_at: String,
 }
+
+/// What an API key may do on the server API (`/api/server/v1/…`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiScope {
+    /// Create, update, look up, ban and delete users by the product's own ids.
+    Users,
+    /// Online status, last-seen, connection counts; disconnect a user's sessions.
+    Presence,
+    /// Everything, including managing API keys.
+    Admin,
+}
+
+/// `POST /api/admin/api-keys`: a new API key for a product's backend.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct CreateApiKeyRequest {
+    /// A name to tell keys apart (1–64 characters).
+    pub name: String,
+    /// What it may do (at least one).
+    pub scopes: Vec<ApiScope>,
+}
+
+/// An API key as listed (never its secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct ApiKeyInfo {
+    /// Its id (the part of the key before the secret).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// What it may do.
+    pub scopes: Vec<ApiScope>,
+    /// When it was created.
+    pub created_at: Millis,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<Millis>,
+    /// When it was last used (to the minute), if ever.
+    pub last_used_at: Option<Millis>,
+}
+
+/// A new API key: the only time its secret is shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct ApiKeyCreated {
+    /// The key as listed.
+    pub info: ApiKeyInfo,
+    /// The key to send as `Authorization: Bearer <key>`; stored hashed, shown only now.
+    pub key: String,
+}
+
+/// `GET /api/admin/api-keys`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct ApiKeyList {
+    /// Newest first, revoked ones included.
+    pub keys: Vec<ApiKeyInfo>,
+}
+
+/// `PUT /api/server/v1/users/{external_id}`: create or update a user by the product's own id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct UpsertServerUser {
+    /// 3–32 characters: letters, digits, `_`, `-`, `.` (unique).
+    pub username: String,
+    /// At most 64 characters (defaults to the username).
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Optional email (unique).
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Optional picture (an `http(s)` URL, at most 2,048 characters).
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+}
+
+/// A user as the server API answers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct ServerUser {
+    /// Confab's id.
+    pub id: UserId,
+    /// The product's id.
+    pub external_id: String,
+    /// The username.
+    pub username: String,
+    /// The display name.
+    pub display_name: String,
+    /// The email, if any.
+    pub email: Option<String>,
+    /// The picture, if any.
+    pub avatar_url: Option<String>,
+    /// Whether the user is banned.
+    pub banned: bool,
+}
+
+/// `POST /api/server/v1/presence`: whose status to tell.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct PresenceQuery {
+    /// The product's user ids (at most 1,000).
+    pub external_ids: Vec<String>,
+}
+
+/// One user's presence as the server API tells it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct ServerPresence {
+    /// The product's id.
+    pub external_id: String,
+    /// Confab's id.
+    pub user_id: UserId,
+    /// `online`, `away` or `offline` (appearing offline is offline).
+    pub status: crate::model::PresenceStatus,
+    /// When they were last connected (`null` while online).
+    pub last_seen_at: Option<Millis>,
+}
+
+/// Reply to `POST /api/server/v1/presence` (unknown ids left out).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct ServerPresenceList {
+    /// One entry per known user.
+    pub users: Vec<ServerPresence>,
+}
+
+/// `GET /api/server/v1/stats`: this instance's connections.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct ServerStats {
+    /// Authenticated connections on this instance.
+    pub connections: u64,
+    /// Distinct users connected to this instance.
+    pub users: u64,
+}
+
+/// Reply to `POST /api/server/v1/users/{external_id}/disconnect`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct Disconnected {
+    /// Confab's id of the user whose sessions were ended (on every instance).
+    pub user_id: UserId,
+}

@@ -182,6 +182,14 @@ pub struct Config {
     #[arg(long, env = "CONFAB_FAULT_EXIT_AFTER_COMMIT", hide = true)]
     pub fault_exit_after_commit: Option<String>,
 
+    /// Server API requests allowed per second per API key (bursts of four times as many).
+    #[arg(
+        long,
+        env = "CONFAB_SERVER_API_REQUESTS_PER_SECOND",
+        default_value_t = 100
+    )]
+    pub server_api_requests_per_second: u32,
+
     /// Sign-in and registration attempts allowed per minute per client address.
     #[arg(long, env = "CONFAB_AUTH_ATTEMPTS_PER_MINUTE", default_value_t = 30)]
     pub auth_attempts_per_minute: u32,
@@ -205,6 +213,30 @@ pub enum Command {
     /// Create many users, groups and direct conversations in the configured database, and
     /// write each user's token to a JSON file (demo data, and the input of `confab-bench`).
     Seed(crate::seed::SeedPlan),
+    /// Manage the server API's keys in the configured database (prints JSON).
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+}
+
+/// `confab api-key …`.
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create a key; its secret (`key`) is printed this once.
+    Create {
+        /// A name to tell keys apart.
+        #[arg(long)]
+        name: String,
+        /// What it may do, comma-separated: users, presence, admin.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+    },
+    /// List the keys (never their secrets).
+    List,
+    /// Revoke a key by id.
+    Revoke {
+        /// The key's id.
+        id: String,
+    },
 }
 
 impl Config {

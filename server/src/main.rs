@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use confab_server::auth::JwtKeys;
-use confab_server::config::{Command, Config};
+use confab_server::config::{ApiKeyCommand, Command, Config};
 use confab_server::error::AppError;
 use confab_server::seed::SeedPlan;
 use confab_server::startup::Application;
@@ -22,6 +22,15 @@ async fn main() -> std::process::ExitCode {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
                 tracing::error!(error = %e, "seeding failed");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(Command::ApiKey(command)) = &config.command {
+        return match api_keys(&config, command).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {}", e.public_message());
                 std::process::ExitCode::FAILURE
             }
         };
@@ -61,6 +70,44 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// `confab api-key …`: manages the server API's keys in the configured database.
+async fn api_keys(config: &Config, command: &ApiKeyCommand) -> Result<(), AppError> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| AppError::Internal(format!("creating {}: {e}", config.data_dir.display())))?;
+    let store = Store::connect(&config.database_url(), 2).await?;
+    let out = match command {
+        ApiKeyCommand::Create { name, scopes } => {
+            let scopes = scopes
+                .iter()
+                .map(|s| {
+                    serde_json::from_value(serde_json::Value::String(s.trim().to_owned())).map_err(
+                        |_| {
+                            AppError::validation(format!(
+                                "unknown scope {s:?}: users, presence or admin"
+                            ))
+                        },
+                    )
+                })
+                .collect::<Result<Vec<protocol::rest::ApiScope>, AppError>>()?;
+            let created = confab_server::auth::api_key::create(&store, name, &scopes).await?;
+            serde_json::to_value(created)
+        }
+        ApiKeyCommand::List => serde_json::to_value(protocol::rest::ApiKeyList {
+            keys: store.api_keys().await?,
+        }),
+        ApiKeyCommand::Revoke { id } => {
+            if !store.revoke_api_key(id).await? {
+                return Err(AppError::NotFound("API key"));
+            }
+            Ok(serde_json::json!({ "revoked": id }))
+        }
+    }
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    println!("{out:#}");
+    store.close().await;
+    Ok(())
 }
 
 /// `confab seed`: fills the configured database and writes the tokens.

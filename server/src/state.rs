@@ -82,6 +82,8 @@ pub struct Shared {
     api_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     /// Test notifications per user (`POST /api/notifications/test`).
     test_notification_limiter: Arc<DefaultKeyedRateLimiter<UserId>>,
+    /// Server API requests per API key.
+    server_api_limiter: Arc<DefaultKeyedRateLimiter<String>>,
 }
 
 impl AppState {
@@ -110,6 +112,8 @@ impl AppState {
             NonZeroU32::new(config.auth_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
         let per_second = NonZeroU32::new(config.api_requests_per_second).unwrap_or(NonZeroU32::MIN);
         let burst = per_second.saturating_mul(NonZeroU32::new(4).expect("4 is not zero"));
+        let server_per_second =
+            NonZeroU32::new(config.server_api_requests_per_second).unwrap_or(NonZeroU32::MIN);
         Self(Arc::new(Shared {
             broker,
             writer,
@@ -128,6 +132,10 @@ impl AppState {
             ))),
             api_limiter: Arc::new(RateLimiter::keyed(
                 Quota::per_second(per_second).allow_burst(burst),
+            )),
+            server_api_limiter: Arc::new(RateLimiter::keyed(
+                Quota::per_second(server_per_second)
+                    .allow_burst(server_per_second.saturating_mul(NonZeroU32::new(4).expect("4"))),
             )),
             config: Arc::new(config),
             store,
@@ -176,6 +184,15 @@ impl AppState {
         self.counted(checked, Limit::Api)
     }
 
+    /// Counts a server API request made with the key `key`; `RATE_LIMITED` past its quota.
+    pub fn check_server_api_rate(&self, key: &str) -> Result<(), AppError> {
+        let checked = self
+            .server_api_limiter
+            .check_key(&key.to_owned())
+            .map_err(|_| AppError::RateLimited);
+        self.counted(checked, Limit::Api)
+    }
+
     /// Counts a test notification by `user` (6 a minute, on all instances together);
     /// `RATE_LIMITED` past it.
     pub async fn check_test_notification_rate(&self, user: UserId) -> Result<(), AppError> {
@@ -195,6 +212,7 @@ impl AppState {
         self.api_limiter.retain_recent();
         self.auth_limiter.retain_recent();
         self.test_notification_limiter.retain_recent();
+        self.server_api_limiter.retain_recent();
     }
 }
 

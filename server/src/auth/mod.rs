@@ -5,10 +5,12 @@
 //! account still exists, is not banned, and has not revoked its tokens since (logout bumps the
 //! account's token generation).
 
+pub mod api_key;
 mod extract;
 mod jwt;
 mod password;
 
+pub use api_key::ServerKey;
 pub use extract::{token_from_headers, AuthUser};
 pub use jwt::{Claims, JwtKeys};
 pub use password::Passwords;

@@ -188,21 +188,27 @@ pub async fn subscribe(
     for (user, _) in &allowed {
         state.hub.subscribe(session, Topic::Presence(*user));
     }
-    let ids: Vec<UserId> = allowed.iter().map(|(id, _)| *id).collect();
+    Ok(statuses(state, &allowed).await)
+}
+
+/// The presence of `users` (each with the last-seen time stored for it), as watchers see it:
+/// one status read on any instance.
+pub async fn statuses(state: &AppState, users: &[(UserId, Option<i64>)]) -> Vec<Presence> {
+    let ids: Vec<UserId> = users.iter().map(|(id, _)| *id).collect();
     let statuses = state.broker.statuses(&ids).await;
-    Ok(statuses
+    statuses
         .into_iter()
-        .zip(allowed)
+        .zip(users)
         .map(|((status, away_since), (user_id, stored))| Presence {
-            user_id,
+            user_id: *user_id,
             status,
             last_seen_at: match status {
                 PresenceStatus::Online => None,
                 PresenceStatus::Away => away_since,
-                PresenceStatus::Offline => stored,
+                PresenceStatus::Offline => *stored,
             },
         })
-        .collect())
+        .collect()
 }
 
 /// The members of a conversation who are online now, on any instance (`NOT_A_MEMBER` unless

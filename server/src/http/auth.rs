@@ -98,6 +98,10 @@ async fn login(
     let Some(creds) = state.store.credentials(&username).await? else {
         return Err(wrong());
     };
+    // Provisioned by a product: no password to sign in with.
+    if creds.password_hash == crate::store::NO_PASSWORD {
+        return Err(wrong());
+    }
     if !state
         .passwords
         .verify(req.password, creds.password_hash)

@@ -68,6 +68,14 @@ pub fn base() -> OpenApi {
             "The token from `POST /api/auth/register` or `/api/auth/login`.",
         ))
         .build();
+    let api_key = HttpBuilder::new()
+        .scheme(HttpAuthScheme::Bearer)
+        .bearer_format("cfk_<id>_<secret>")
+        .description(Some(
+            "A server API key (`confab api-key create` or `POST /api/admin/api-keys`), for a \
+             product's backend on `/api/server/v1/…`.",
+        ))
+        .build();
     let cookie = ApiKey::Cookie(ApiKeyValue::with_description(
         protocol::TOKEN_COOKIE,
         "The httpOnly cookie the same calls set, for browsers.",
@@ -85,7 +93,11 @@ pub fn base() -> OpenApi {
         ),
         ("notifications", "The bell"),
         ("posts", "Posts, likes, comments and feeds"),
-        ("admin", "Operator actions"),
+        ("admin", "Operator actions and API keys"),
+        (
+            "server",
+            "The server API: a product's backend, with an API key",
+        ),
         ("operations", "Health, metrics and this description"),
     ]
     .map(|(name, about)| {
@@ -110,6 +122,7 @@ pub fn base() -> OpenApi {
             ComponentsBuilder::new()
                 .security_scheme("bearer", SecurityScheme::Http(bearer))
                 .security_scheme("cookie", SecurityScheme::ApiKey(cookie))
+                .security_scheme("api_key", SecurityScheme::Http(api_key))
                 .build(),
         ))
         .security(Some([

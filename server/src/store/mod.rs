@@ -5,7 +5,9 @@
 //! as UUID strings and timestamps as Unix milliseconds. Each file adds the queries of one
 //! aggregate to [`Store`].
 
+mod api_keys;
 mod conversations;
+mod external_users;
 mod follows;
 mod likes;
 mod messages;
@@ -16,7 +18,9 @@ mod rows;
 mod seed;
 mod users;
 
+pub use api_keys::StoredKey;
 pub use conversations::NewGroup;
+pub use external_users::{ExternalProfile, NO_PASSWORD};
 pub use likes::{LikeBatch, LikeChange, LikeRequest, MAX_LIKE_BATCH};
 pub use messages::{NewMessage, PageCursor, MAX_BATCH};
 pub use notifications::{LikeNotification, NotificationDraft};

@@ -209,7 +209,8 @@ impl TestApp {
         (users, seeded.groups[0].id)
     }
 
-    fn database_url(&self) -> String {
+    /// The database this server uses.
+    pub fn database_url(&self) -> String {
         let i = self
             .args
             .iter()

@@ -19,6 +19,7 @@ mod operations;
 mod presence;
 mod receipts;
 mod rest;
+mod server_api;
 mod shutdown;
 mod social;
 mod socketio;

@@ -1,0 +1,247 @@
+//! The server API: a product's backend with an API key provisions users, gives them tokens,
+//! asks who is online, disconnects, bans and deletes them; keys are scoped, revocable and
+//! rate limited, and made by operators over REST or with `confab api-key`.
+
+use crate::helpers::*;
+use protocol::{close, ServerEvent};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::process::Command;
+
+/// An API key with `scopes`, made by the operator `root` over REST.
+async fn key(app: &TestApp, scopes: &[&str]) -> String {
+    let root = match app.login("root").await {
+        (200, body) => body["token"].as_str().unwrap().to_owned(),
+        _ => app.register("root").await.token,
+    };
+    let body = json!({ "name": "backend", "scopes": scopes });
+    let (status, created) = app
+        .request(Method::POST, "/api/admin/api-keys", Some(&root), Some(body))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    created["key"].as_str().unwrap().to_owned()
+}
+
+async fn call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    key: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    app.request(method, &format!("/api/server/v1{path}"), Some(key), body)
+        .await
+}
+
+#[tokio::test]
+async fn operators_make_keys_shown_once_scoped_and_revocable() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    // Only operators make keys.
+    let body = json!({ "name": "mine", "scopes": ["users"] });
+    let (status, _) = app
+        .request(
+            Method::POST,
+            "/api/admin/api-keys",
+            Some(&alice.token),
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let users_key = key(&app, &["users"]).await;
+    assert!(users_key.starts_with("cfk_"), "{users_key}");
+    let presence_key = key(&app, &["presence"]).await;
+    // Listed without secrets.
+    let root = app.login("root").await.1["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, list) = app.get("/api/admin/api-keys", &root).await;
+    assert_eq!(list["keys"].as_array().unwrap().len(), 2);
+    assert!(
+        !list.to_string().contains(&users_key[20..]),
+        "a secret was listed"
+    );
+
+    let profile =
+        json!({ "username": "dana", "display_name": "Dana", "email": "dana@example.com" });
+    let (status, user) = call(
+        &app,
+        Method::PUT,
+        "/users/ext-1",
+        &users_key,
+        Some(profile.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, user["external_id"].as_str()),
+        (201, Some("ext-1")),
+        "{user}"
+    );
+    // A key without the scope: 403; a user token or garbage: 401.
+    let (status, body) = call(&app, Method::GET, "/users/ext-1", &presence_key, None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("FORBIDDEN"))
+    );
+    let (status, _) = call(&app, Method::GET, "/users/ext-1", &alice.token, None).await;
+    assert_eq!(status, 401);
+    let (status, _) = call(&app, Method::GET, "/users/ext-1", "cfk_nope_nope", None).await;
+    assert_eq!(status, 401);
+    // Revoked: 401 from then on.
+    let id = users_key
+        .trim_start_matches("cfk_")
+        .split('_')
+        .next()
+        .unwrap();
+    let (status, _) = app
+        .request(
+            Method::DELETE,
+            &format!("/api/admin/api-keys/{id}"),
+            Some(&root),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, body) = call(&app, Method::GET, "/users/ext-1", &users_key, None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("AUTH_FAILED"))
+    );
+}
+
+#[tokio::test]
+async fn a_product_provisions_users_connects_them_and_manages_their_sessions() {
+    let app = spawn_app().await;
+    let key = key(&app, &["users", "presence"]).await;
+    let profile = json!({ "username": "erin", "display_name": "Erin", "avatar_url": "https://img.example/erin.png" });
+    let (status, erin) = call(&app, Method::PUT, "/users/u-42", &key, Some(profile)).await;
+    assert_eq!(status, 201, "{erin}");
+    // Updating is the same call; a taken username is a conflict.
+    let renamed = json!({ "username": "erin", "display_name": "Erin E." });
+    let (status, updated) = call(&app, Method::PUT, "/users/u-42", &key, Some(renamed)).await;
+    assert_eq!(
+        (status, updated["display_name"].as_str()),
+        (200, Some("Erin E."))
+    );
+    assert_eq!(updated["id"], erin["id"]);
+    app.register("frank").await;
+    let taken = json!({ "username": "frank" });
+    let (status, _) = call(&app, Method::PUT, "/users/u-43", &key, Some(taken)).await;
+    assert_eq!(status, 409);
+    // No password: signing in as her fails like a wrong password.
+    let (status, _) = app.login("erin").await;
+    assert_eq!(status, 401);
+
+    // The product hands her a token; she connects with it and shows online.
+    let (status, auth) = call(&app, Method::POST, "/users/u-42/token", &key, None).await;
+    assert_eq!(status, 200, "{auth}");
+    let erin_user = TestUser {
+        user: serde_json::from_value(auth["user"].clone()).unwrap(),
+        token: auth["token"].as_str().unwrap().to_owned(),
+    };
+    let mut socket = app.connect(&erin_user).await;
+    let query = json!({ "external_ids": ["u-42", "nobody"] });
+    let (status, presence) = call(&app, Method::POST, "/presence", &key, Some(query)).await;
+    assert_eq!(status, 200, "{presence}");
+    assert_eq!(
+        presence["users"],
+        json!([{ "external_id": "u-42", "user_id": erin["id"], "status": "online", "last_seen_at": null }])
+    );
+    let (_, stats) = call(&app, Method::GET, "/stats", &key, None).await;
+    assert_eq!(
+        (stats["connections"].as_u64(), stats["users"].as_u64()),
+        (Some(1), Some(1))
+    );
+
+    // Disconnected: the socket ends (kicked); her token still works.
+    let (status, _) = call(&app, Method::POST, "/users/u-42/disconnect", &key, None).await;
+    assert_eq!(status, 200);
+    let frame = socket.expect_close().await.expect("a close frame");
+    assert_eq!(u16::from(frame.code), close::KICKED);
+    let mut socket = app.connect(&erin_user).await;
+    socket.assert_alive().await;
+
+    // Banned: the socket ends and the token is revoked.
+    let (status, banned) = call(&app, Method::POST, "/users/u-42/ban", &key, None).await;
+    assert_eq!((status, banned["banned"].as_bool()), (200, Some(true)));
+    socket
+        .expect(|e| matches!(e, ServerEvent::Error { .. }))
+        .await;
+    let (status, _) = app.get("/api/me", &erin_user.token).await;
+    assert_eq!(status, 401);
+    let (status, _) = call(&app, Method::POST, "/users/u-42/token", &key, None).await;
+    assert_eq!(status, 403);
+
+    // Deleted: gone by her external id, her name free again.
+    let (status, _) = call(&app, Method::DELETE, "/users/u-42", &key, None).await;
+    assert_eq!(status, 204);
+    let (status, _) = call(&app, Method::GET, "/users/u-42", &key, None).await;
+    assert_eq!(status, 404);
+    let again = json!({ "username": "erin" });
+    let (status, _) = call(&app, Method::PUT, "/users/u-99", &key, Some(again)).await;
+    assert_eq!(status, 201);
+}
+
+#[tokio::test]
+async fn keys_are_rate_limited_each_on_its_own() {
+    let app = spawn_app_with(&["--server-api-requests-per-second", "1"]).await;
+    let (first, second) = (
+        key(&app, &["presence"]).await,
+        key(&app, &["presence"]).await,
+    );
+    let mut codes = Vec::new();
+    for _ in 0..6 {
+        codes.push(call(&app, Method::GET, "/stats", &first, None).await.0);
+    }
+    assert_eq!(&codes[..4], [200, 200, 200, 200], "a burst of four");
+    assert_eq!(codes[5], 429);
+    assert_eq!(
+        call(&app, Method::GET, "/stats", &second, None).await.0,
+        200
+    );
+}
+
+#[tokio::test]
+async fn the_command_line_makes_lists_and_revokes_keys() {
+    let app = spawn_app().await;
+    let data = tempfile::tempdir().unwrap();
+    let confab = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_confab"))
+            .args(["--database-url", &app.database_url(), "--data-dir"])
+            .arg(data.path())
+            .args(args)
+            .output()
+            .expect("run confab");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        (
+            output.status.success(),
+            text,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = confab(&[
+        "api-key",
+        "create",
+        "--name",
+        "cli",
+        "--scopes",
+        "users,presence",
+    ]);
+    assert!(ok, "{err}");
+    let created: Value = serde_json::from_str(&out).unwrap();
+    let key = created["key"].as_str().unwrap().to_owned();
+    let (status, _) = call(&app, Method::GET, "/stats", &key, None).await;
+    assert_eq!(status, 200);
+    let (ok, out, _) = confab(&["api-key", "list"]);
+    assert!(
+        ok && out.contains("\"cli\"") && !out.contains(&key[20..]),
+        "{out}"
+    );
+    let (ok, _, err) = confab(&["api-key", "create", "--name", "x", "--scopes", "everything"]);
+    assert!(!ok && err.contains("unknown scope"), "{err}");
+    let id = created["info"]["id"].as_str().unwrap();
+    let (ok, _, err) = confab(&["api-key", "revoke", id]);
+    assert!(ok, "{err}");
+    assert_eq!(call(&app, Method::GET, "/stats", &key, None).await.0, 401);
+}
