@@ -188,8 +188,12 @@ test('kebab-case vocabulary: auth, rooms, messages, acks, receipts, typing, pres
   a.socket.emit('heartbeat');
   expect(await a.next('heartbeat-ack')).toEqual([]);
 
-  // `auth` twice is refused; leaving a room is answered.
-  expect(await a.ack('auth', alice.token)).toMatchObject({ ok: false, error: { code: 'ALREADY_AUTHENTICATED' } });
+  // `auth` again refreshes the session with a token of the same user (another user's is
+  // refused); leaving a room is answered.
+  const refreshed = await a.ack('auth', alice.token);
+  expect(refreshed).toMatchObject({ ok: true });
+  expect(typeof (refreshed as { data: any }).data.expiresAt).toBe('string');
+  expect(await a.ack('auth', bob.token)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   await a.ack('leave-room', room.id);
   expect(await a.next('room-left')).toEqual([{ conversationId: room.id }]);
 
@@ -321,7 +325,7 @@ test('limits as on /ws: an oversized event and a flood are refused, the session 
   await a.next('connected');
   const b = await kebab(bob);
 
-  const big = 'x'.repeat(20_000); // over --max-frame-bytes (16 KiB)
+  const big = 'x'.repeat(60_000); // over --max-frame-bytes (48 KiB)
   const tooBig = await a.ack('send_message', { conversation_id: room.id, content: big });
   expect(tooBig).toMatchObject({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE' } });
   const tooLong = await a.ack('send_message', { conversation_id: room.id, content: 'y'.repeat(5_000) });

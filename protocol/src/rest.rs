@@ -504,6 +504,12 @@ pub enum ApiScope {
     Users,
     /// Online status, last-seen, connection counts; disconnect a user's sessions.
     Presence,
+    /// Create conversations, add and remove members.
+    Conversations,
+    /// Post messages.
+    Messages,
+    /// Publish the product's own events to users and conversations.
+    Events,
     /// Everything, including managing API keys.
     Admin,
 }
@@ -670,4 +676,90 @@ pub struct ServerStats {
 pub struct Disconnected {
     /// Confab's id of the user whose sessions were ended (on every instance).
     pub user_id: UserId,
+}
+
+/// `POST /api/server/v1/conversations`: a conversation between users the product knows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct CreateServerConversation {
+    /// `direct` (exactly two members; the existing one is returned if there is one) or `group`.
+    pub kind: crate::model::ConversationKind,
+    /// The members, by the product's ids (a group's owner first unless `owner_external_id`
+    /// says; at most 256).
+    pub member_external_ids: Vec<String>,
+    /// A group's owner, by the product's id (defaults to the first member).
+    #[serde(default)]
+    pub owner_external_id: Option<String>,
+    /// A group's title (1–64 characters).
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Where a group comes from when the product aggregates several (`whatsapp`…).
+    #[serde(default)]
+    pub platform: Option<String>,
+    /// What a group is about (at most 500 characters).
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// `POST /api/server/v1/conversations/{id}/members`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct AddServerMember {
+    /// The user to add, by the product's id.
+    pub external_id: String,
+}
+
+/// `POST /api/server/v1/conversations/{id}/messages`: a message from a member.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct PostServerMessage {
+    /// The sender, by the product's id (a member).
+    pub sender_external_id: String,
+    /// The text.
+    pub body: String,
+    /// A retried call with the same key (per sender and conversation) stores one message
+    /// and answers it again (1–64 bytes).
+    pub idempotency_key: String,
+}
+
+/// `POST /api/server/v1/events`: an event of the product's, to users or a conversation. Not
+/// stored: whoever is connected gets it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct PublishServerEvent {
+    /// Its name: 1–64 of `a-z A-Z 0-9 _ - . :` (Socket.IO's own event names are refused).
+    pub name: String,
+    /// Its payload (at most 16 KiB of JSON).
+    #[serde(default)]
+    pub data: serde_json::Value,
+    /// To these users, by the product's ids (at most 1,000).
+    #[serde(default)]
+    pub user_external_ids: Vec<String>,
+    /// Or to every member of this conversation.
+    #[serde(default)]
+    pub conversation_id: Option<ConversationId>,
+}
+
+/// Reply to `POST /api/server/v1/events`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct EventPublished {
+    /// How many users it was addressed to (unknown external ids left out), or for a
+    /// conversation, its members.
+    pub recipients: u64,
 }

@@ -232,6 +232,15 @@ pub enum ServerEvent {
         /// When the token expires (milliseconds since the Unix epoch).
         expires_at: Millis,
     },
+    /// An event the product's backend published (server API `POST /api/server/v1/events`) to
+    /// this user or a conversation they are in; Confab does not interpret it. Socket.IO clients
+    /// get it as the event `name` itself, with `data` as its argument.
+    CustomEvent {
+        /// The product's name for it (`job_application_update`…).
+        name: String,
+        /// Its payload, as the product sent it.
+        data: serde_json::Value,
+    },
     /// Reply to `refresh_token`: the session now runs on the fresh token.
     TokenRefreshed {
         /// When the fresh token expires (milliseconds since the Unix epoch).

@@ -124,9 +124,10 @@ fn server_index(e: &ServerEvent) -> usize {
         ViewersChanged { .. } => 29,
         TokenExpiring { .. } => 30,
         TokenRefreshed { .. } => 31,
+        CustomEvent { .. } => 32,
     }
 }
-const SERVER_VARIANTS: usize = 32;
+const SERVER_VARIANTS: usize = 33;
 
 fn client_examples() -> Vec<ClientFrame> {
     use ClientEvent::*;
@@ -202,6 +203,10 @@ fn server_examples() -> Vec<ServerFrame> {
     use ServerEvent::*;
     let c = conv_id();
     vec![
+        ServerFrame::new(CustomEvent {
+            name: "job_application_update".into(),
+            data: serde_json::json!({ "application_id": 42, "status": "interview" }),
+        }),
         ServerFrame::new(TokenExpiring {
             expires_at: 1_700_000_300_000,
         }),

@@ -16,6 +16,7 @@ import type { SessionId } from "./SessionId";
 import type { UnreadCount } from "./UnreadCount";
 import type { User } from "./User";
 import type { UserId } from "./UserId";
+import type { JsonValue } from "./serde_json/JsonValue";
 
 /**
  * One server→client frame: the event plus, on replies and errors, the `id` of the request.
@@ -219,7 +220,15 @@ unread_notifications: number, } | { "type": "resync" } | { "type": "token_expiri
 /**
  * When the token expires (milliseconds since the Unix epoch).
  */
-expires_at: number, } | { "type": "token_refreshed", 
+expires_at: number, } | { "type": "custom_event", 
+/**
+ * The product's name for it (`job_application_update`…).
+ */
+name: string, 
+/**
+ * Its payload, as the product sent it.
+ */
+data: JsonValue, } | { "type": "token_refreshed", 
 /**
  * When the fresh token expires (milliseconds since the Unix epoch).
  */

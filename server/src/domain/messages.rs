@@ -9,8 +9,9 @@ use crate::validate;
 use protocol::{ConversationId, Message, MessageId, ServerEvent, UserId};
 
 /// Sends a message to a conversation the actor belongs to. Returns it once committed, with
-/// `true` if it is new (it has then been published as `message_new` to every other session of
-/// every member) or `false` if the same `temp_id` was sent before (nothing is published again).
+/// `true` if it is new or `false` if the same `temp_id` was sent before (the original); either
+/// way it has been published as `message_new` to every other session of every member (a retry
+/// publishes it again: its first publication may never have happened).
 pub async fn send(
     state: &AppState,
     actor: Actor<'_>,

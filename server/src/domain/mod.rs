@@ -15,7 +15,9 @@
 //! - [`posts`]: posts, likes and comments with live, coalesced counters.
 //! - [`follows`]: following people.
 //! - [`sessions`]: what opening and closing a WebSocket session does.
+//! - [`app_events`]: a product's own events (server API), to users or a conversation.
 
+pub mod app_events;
 pub mod bell;
 pub mod conversations;
 pub mod follows;

@@ -5,19 +5,26 @@
 use super::{ApiJson, ApiPath};
 use crate::auth::ServerKey;
 use crate::domain::presence;
+use crate::domain::{app_events, conversations, messages, Actor};
 use crate::error::{AppError, AppResult};
 use crate::hub::CloseReason;
 use crate::state::AppState;
 use crate::store::ExternalProfile;
+use crate::store::NewGroup;
 use crate::validate;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use protocol::rest::{
+    AddServerMember, CreateServerConversation, EventPublished, PostServerMessage,
+    PublishServerEvent,
+};
+use protocol::rest::{
     ApiScope, AuthResponse, Disconnected, PresenceQuery, ServerPresence, ServerPresenceList,
     ServerStats, ServerUser, UpsertServerUser,
 };
 use protocol::{close, ErrorBody, ErrorCode};
+use protocol::{Conversation, ConversationId, ConversationKind, Message, User};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -32,6 +39,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(token_for))
         .routes(routes!(disconnect_user))
         .routes(routes!(presence_of))
+        .routes(routes!(create_conversation))
+        .routes(routes!(add_member))
+        .routes(routes!(remove_member))
+        .routes(routes!(post_message))
+        .routes(routes!(publish_event))
         .routes(routes!(stats))
 }
 
@@ -233,4 +245,190 @@ async fn stats(State(state): State<AppState>, key: ServerKey) -> AppResult<Json<
         connections: hub.connections as u64,
         users: hub.users as u64,
     }))
+}
+
+/// The account of the user a product knows as `id` (`NOT_FOUND` otherwise).
+async fn account(state: &AppState, id: &str) -> Result<User, AppError> {
+    let known = known(state, id).await?;
+    state
+        .store
+        .user(known.id)
+        .await?
+        .ok_or(AppError::NotFound("user"))
+}
+
+/// A group's owner, who acts for the product on it (`NOT_FOUND` for anything else).
+async fn owner(state: &AppState, conversation: &str) -> Result<(ConversationId, User), AppError> {
+    let id: ConversationId = super::path_id(conversation, "conversation")?;
+    let owner = state
+        .store
+        .conversation_owner(id)
+        .await?
+        .ok_or(AppError::NotFound("group"))?;
+    let user = state
+        .store
+        .user(owner)
+        .await?
+        .ok_or(AppError::NotFound("group"))?;
+    Ok((id, user))
+}
+
+/// Creates a conversation between users the product knows: a direct one (returned as it is
+/// if the two have one) or a group, whose members are told and notified as in the app.
+#[utoipa::path(post, path = "/server/v1/conversations", tag = "server", security(("api_key" = [])), request_body = CreateServerConversation, responses((status = 201, description = "Created, as its owner (or first member) sees it", body = Conversation), (status = 200, description = "The direct conversation the two already have", body = Conversation), (status = 404, description = "`NOT_FOUND`: an unknown member", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`", body = ErrorBody)))]
+async fn create_conversation(
+    State(state): State<AppState>,
+    key: ServerKey,
+    ApiJson(req): ApiJson<CreateServerConversation>,
+) -> AppResult<(StatusCode, Json<Conversation>)> {
+    key.require(ApiScope::Conversations)?;
+    if req.member_external_ids.len() > conversations::MAX_INITIAL_MEMBERS + 1 {
+        return Err(AppError::validation("too many members"));
+    }
+    let mut members = Vec::with_capacity(req.member_external_ids.len());
+    for id in &req.member_external_ids {
+        members.push(account(&state, id).await?);
+    }
+    let (id, viewer, created) = match req.kind {
+        ConversationKind::Direct => {
+            let [a, b] = &members[..] else {
+                return Err(AppError::validation(
+                    "a direct conversation has exactly two members",
+                ));
+            };
+            let (id, created) = conversations::direct(&state, a, b.id).await?;
+            (id, a.id, created)
+        }
+        ConversationKind::Group => {
+            let owner = match &req.owner_external_id {
+                Some(owner) => account(&state, owner).await?,
+                None => members
+                    .first()
+                    .cloned()
+                    .ok_or_else(|| AppError::validation("a group needs an owner"))?,
+            };
+            let others: Vec<_> = members
+                .iter()
+                .map(|m| m.id)
+                .filter(|m| *m != owner.id)
+                .collect();
+            let group = NewGroup {
+                title: req.title.as_deref().unwrap_or_default(),
+                platform: req.platform.as_deref(),
+                description: req.description.as_deref(),
+            };
+            let id = conversations::create_group(&state, &owner, group, &others).await?;
+            (id, owner.id, true)
+        }
+    };
+    let conversation = state.store.conversation_for(id, viewer).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(conversation)))
+}
+
+/// Adds a user to a group (for its owner): their sessions join it at once, they are notified.
+#[utoipa::path(post, path = "/server/v1/conversations/{id}/members", tag = "server", security(("api_key" = [])), params(("id" = Uuid, Path, description = "The group's id")), request_body = AddServerMember, responses((status = 204, description = "A member (already, or now)"), (status = 404, description = "`NOT_FOUND`: no such group or user", body = ErrorBody)))]
+async fn add_member(
+    State(state): State<AppState>,
+    key: ServerKey,
+    ApiPath(conversation): ApiPath<String>,
+    ApiJson(req): ApiJson<AddServerMember>,
+) -> AppResult<StatusCode> {
+    key.require(ApiScope::Conversations)?;
+    let (id, owner) = owner(&state, &conversation).await?;
+    let user = account(&state, &req.external_id).await?;
+    conversations::add_member(&state, &owner, id, user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes a user from a group (for its owner): their sessions leave it at once, they are told.
+#[utoipa::path(delete, path = "/server/v1/conversations/{id}/members/{external_id}", tag = "server", security(("api_key" = [])), params(("id" = Uuid, Path, description = "The group's id"), ("external_id" = String, Path, description = "The product's id of the member")), responses((status = 204, description = "Removed"), (status = 404, description = "`NOT_FOUND`: no such group, user or member", body = ErrorBody)))]
+async fn remove_member(
+    State(state): State<AppState>,
+    key: ServerKey,
+    ApiPath((conversation, member)): ApiPath<(String, String)>,
+) -> AppResult<StatusCode> {
+    key.require(ApiScope::Conversations)?;
+    let (id, owner) = owner(&state, &conversation).await?;
+    let user = account(&state, &member).await?;
+    conversations::remove_member(&state, &owner, id, user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Posts a message as a member: stored, acknowledged here with its sequence number, and
+/// delivered live to every member like one sent from the app. A retried call (same
+/// idempotency key) stores nothing and answers the original.
+#[utoipa::path(post, path = "/server/v1/conversations/{id}/messages", tag = "server", security(("api_key" = [])), params(("id" = Uuid, Path, description = "The conversation's id")), request_body = PostServerMessage, responses((status = 201, description = "Stored", body = Message), (status = 200, description = "Stored before under this idempotency key", body = Message), (status = 403, description = "`NOT_A_MEMBER`: the sender is not a member", body = ErrorBody), (status = 404, description = "`NOT_FOUND`", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: an empty or over-long body or key", body = ErrorBody)))]
+async fn post_message(
+    State(state): State<AppState>,
+    key: ServerKey,
+    ApiPath(conversation): ApiPath<String>,
+    ApiJson(req): ApiJson<PostServerMessage>,
+) -> AppResult<(StatusCode, Json<Message>)> {
+    key.require(ApiScope::Messages)?;
+    let id: ConversationId = super::path_id(&conversation, "conversation")?;
+    let sender = account(&state, &req.sender_external_id).await?;
+    let sent = messages::send(
+        &state,
+        Actor::rest(&sender),
+        id,
+        req.idempotency_key,
+        req.body,
+    );
+    let (message, new) = sent.await?;
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(message)))
+}
+
+/// Publishes an event of the product's to users (by its ids) or to a conversation's members:
+/// native clients get `custom_event {name, data}`, Socket.IO clients the event `name` itself.
+/// Not stored: whoever is connected gets it, on every instance.
+#[utoipa::path(post, path = "/server/v1/events", tag = "server", security(("api_key" = [])), request_body = PublishServerEvent, responses((status = 202, description = "Published", body = EventPublished), (status = 404, description = "`NOT_FOUND`: no such conversation", body = ErrorBody), (status = 413, description = "`PAYLOAD_TOO_LARGE`: data over 16 KiB", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: a bad name, no target or both, too many users", body = ErrorBody)))]
+async fn publish_event(
+    State(state): State<AppState>,
+    key: ServerKey,
+    ApiJson(req): ApiJson<PublishServerEvent>,
+) -> AppResult<(StatusCode, Json<EventPublished>)> {
+    key.require(ApiScope::Events)?;
+    app_events::check(&req.name, &req.data)?;
+    let recipients = match (req.conversation_id, req.user_external_ids.is_empty()) {
+        (Some(conversation), true) => {
+            let members = state.store.member_ids(conversation).await?;
+            if members.is_empty() {
+                return Err(AppError::NotFound("conversation"));
+            }
+            app_events::to_conversation(&state, conversation, &req.name, req.data).await;
+            members.len()
+        }
+        (None, false) => {
+            if req.user_external_ids.len() > MAX_PRESENCE_QUERY {
+                return Err(AppError::validation(format!(
+                    "at most {MAX_PRESENCE_QUERY} users per event"
+                )));
+            }
+            let known = state.store.external_users(&req.user_external_ids).await?;
+            let users: Vec<_> = known.iter().map(|(_, id, _)| *id).collect();
+            app_events::to_users(&state, &users, &req.name, req.data).await;
+            users.len()
+        }
+        _ => {
+            return Err(AppError::validation(
+                "give either user_external_ids or conversation_id",
+            ))
+        }
+    };
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(EventPublished {
+            recipients: recipients as u64,
+        }),
+    ))
 }

@@ -6,6 +6,7 @@ use crate::error::AppError;
 use protocol::{ClientEvent, ConversationId, ErrorCode, UserId};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 
 /// What a Socket.IO event asks for.
 #[derive(Debug, PartialEq)]
@@ -37,25 +38,34 @@ pub enum Inbound {
 /// One Socket.IO event to send: its name and arguments.
 #[derive(Debug, PartialEq)]
 pub struct Emit {
-    /// The event name.
-    pub event: &'static str,
+    /// The event name (the vocabulary's word, or a product's own event name).
+    pub event: Cow<'static, str>,
     /// Its arguments (at most four).
     pub args: Vec<Value>,
 }
 
 impl Emit {
     /// An event with one argument.
-    pub fn one(event: &'static str, arg: Value) -> Self {
+    pub fn one(event: impl Into<Cow<'static, str>>, arg: Value) -> Self {
         Self {
-            event,
+            event: event.into(),
             args: vec![arg],
         }
     }
 
     /// An event with several arguments.
-    pub fn many(event: &'static str, args: Vec<Value>) -> Self {
-        Self { event, args }
+    pub fn many(event: impl Into<Cow<'static, str>>, args: Vec<Value>) -> Self {
+        Self {
+            event: event.into(),
+            args,
+        }
     }
+}
+
+/// A product's own event (server API): the event `name` itself, `data` its argument, the same
+/// in every vocabulary.
+pub fn custom(name: &str, data: &Value) -> Vec<Emit> {
+    vec![Emit::one(name.to_owned(), data.clone())]
 }
 
 /// Reads an event's argument as `T`, or `INVALID_PAYLOAD` naming the event and what it takes.

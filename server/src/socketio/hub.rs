@@ -9,7 +9,7 @@
 //! Unread counts are kept in the session's [`Memory`] (loaded with the session, kept by its
 //! events): an update costs no query, whatever the number of conversations.
 
-use super::events::{arg, iso, unknown, Emit, Inbound};
+use super::events::{arg, custom, iso, unknown, Emit, Inbound};
 use super::kebab;
 use super::memory::Memory;
 use crate::error::AppError;
@@ -173,6 +173,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         | E::CommentDeleted { .. }
         | E::PostDeleted { .. }
         | E::Resync => Vec::new(),
+        E::CustomEvent { name, data } => custom(name, data),
         E::TokenExpiring { expires_at } => vec![Emit::one(
             "token_expiring",
             json!({ "expiresAt": iso(*expires_at), "timestamp": iso(now_ms()) }),

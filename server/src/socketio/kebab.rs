@@ -3,7 +3,7 @@
 //! `heartbeat`, `get-online-users`. Payloads are camelCase; ids are Confab's UUIDs and times
 //! RFC 3339 strings.
 
-use super::events::{arg, error_json, iso, token_arg, unknown, Emit, Inbound};
+use super::events::{arg, custom, error_json, iso, token_arg, unknown, Emit, Inbound};
 use super::memory::Memory;
 use crate::error::AppError;
 use protocol::{
@@ -232,6 +232,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         | E::CommentNew { .. }
         | E::CommentDeleted { .. }
         | E::PostDeleted { .. } => Vec::new(),
+        E::CustomEvent { name, data } => custom(name, data),
         E::TokenExpiring { expires_at } => {
             one("token-expiring", json!({ "expiresAt": iso(*expires_at) }))
         }

@@ -7,7 +7,7 @@
 //! `message_delivered` (the message object, to its sender as confirmation and to every other
 //! member) and `user_typing {user_id, is_typing}`. Payloads are snake_case.
 
-use super::events::{arg, error_json, iso, unknown, Emit, Inbound};
+use super::events::{arg, custom, error_json, iso, unknown, Emit, Inbound};
 use super::memory::Memory;
 use super::snake;
 use crate::error::AppError;
@@ -154,6 +154,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
             .map(status_change)
             .collect(),
         E::Error { code, message } => one("error", error_json(*code, message)),
+        E::CustomEvent { name, data } => custom(name, data),
         E::TokenExpiring { expires_at } => snake::token_event("token_expiring", *expires_at),
         E::TokenRefreshed { expires_at } => snake::token_event("token_refreshed", *expires_at),
         // No word for the rest in this vocabulary.
@@ -337,7 +338,7 @@ mod tests {
         assert_eq!(online_users(&users).args[0], json!({ "users": [a, b] }));
         let event = ServerEvent::PresenceChanged { users };
         let emits = render(&event, &mut Memory::default());
-        let names: Vec<_> = emits.iter().map(|e| e.event).collect();
+        let names: Vec<_> = emits.iter().map(|e| e.event.clone()).collect();
         assert_eq!(names, ["user_online", "user_online", "user_offline"]);
         // The user's own presence is not news to them.
         let mut mine = Memory::default();

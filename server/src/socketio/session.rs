@@ -151,7 +151,7 @@ pub fn start(
                 if let Some((emit, ack)) = refusal {
                     let error = emit.args.first().cloned().unwrap_or_default();
                     let _ = ack.send(&json!({ "ok": false, "error": error }));
-                    let _ = socket.emit(emit.event, &error);
+                    let _ = socket.emit(&emit.event, &error);
                 }
             }
         },
@@ -881,11 +881,11 @@ impl Link {
 
     /// Sends a shared rendering (its arguments are copied as they are).
     fn send_shared(&self, emit: &SharedEmit) -> Result<(), SendError> {
-        self.emit_args(emit.event, &emit.args)
+        self.emit_args(&emit.event, &emit.args)
     }
 
     fn send(&self, emit: &Emit) -> Result<(), SendError> {
-        self.emit_args(emit.event, &emit.args)
+        self.emit_args(&emit.event, &emit.args)
     }
 
     /// Emits an event with its arguments (Socket.IO spreads them over the listener's

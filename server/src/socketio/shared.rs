@@ -15,6 +15,7 @@ use super::vocabulary::Vocabulary;
 use axum::extract::ws::Utf8Bytes;
 use protocol::{ServerEvent, ServerFrame};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
@@ -32,27 +33,32 @@ const SHAREABLE: [(&str, bool, bool); 4] = [
     (r#"{"type":"typing_stopped","#, true, false),
 ];
 
+/// How a product's own event begins: every vocabulary renders it the same for every session
+/// (its name, its data).
+const CUSTOM: &str = r#"{"type":"custom_event","#;
+
 /// Whether `vocabulary` renders a frame beginning like `text` the same for every session.
 fn shareable(text: &str, vocabulary: Vocabulary) -> bool {
-    SHAREABLE.iter().any(|(prefix, kebab, snake)| {
-        text.starts_with(prefix)
-            && match vocabulary {
-                Vocabulary::Kebab => *kebab,
-                // Both Flask-SocketIO vocabularies' renderings depend on the same memory (the
-                // messenger's on none).
-                Vocabulary::Snake | Vocabulary::Flask => *snake,
-                Vocabulary::Messenger => true,
-                // A hub session counts each message into its own unread totals.
-                Vocabulary::Hub => false,
-            }
-    })
+    text.starts_with(CUSTOM)
+        || SHAREABLE.iter().any(|(prefix, kebab, snake)| {
+            text.starts_with(prefix)
+                && match vocabulary {
+                    Vocabulary::Kebab => *kebab,
+                    // Both Flask-SocketIO vocabularies' renderings depend on the same memory (the
+                    // messenger's on none).
+                    Vocabulary::Snake | Vocabulary::Flask => *snake,
+                    Vocabulary::Messenger => true,
+                    // A hub session counts each message into its own unread totals.
+                    Vocabulary::Hub => false,
+                }
+        })
 }
 
 /// One Socket.IO event, its arguments serialized.
 #[derive(Debug)]
 pub struct SharedEmit {
     /// The event name.
-    pub event: &'static str,
+    pub event: Cow<'static, str>,
     /// Its arguments, as JSON text.
     pub args: Vec<Box<RawValue>>,
 }

@@ -3,7 +3,7 @@
 //! `notification`, `like_update`, `comment_update`. Payloads are objects with snake_case keys;
 //! ids are Confab's UUIDs and times RFC 3339 strings.
 
-use super::events::{arg, error_json, iso, token_arg, unknown, Emit, Inbound};
+use super::events::{arg, custom, error_json, iso, token_arg, unknown, Emit, Inbound};
 use super::memory::Memory;
 use crate::error::AppError;
 use crate::store::now_ms;
@@ -310,6 +310,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         | E::NotificationsRead { .. }
         | E::NotificationRemoved { .. }
         | E::CommentDeleted { .. } => Vec::new(),
+        E::CustomEvent { name, data } => custom(name, data),
         E::TokenExpiring { expires_at } => token_event("token_expiring", *expires_at),
         E::TokenRefreshed { expires_at } => token_event("token_refreshed", *expires_at),
     }
@@ -419,7 +420,7 @@ mod tests {
                 version,
             },
         };
-        let names = |emits: Vec<Emit>| emits.iter().map(|e| e.event).collect::<Vec<_>>();
+        let names = |emits: Vec<Emit>| emits.iter().map(|e| e.event.clone()).collect::<Vec<_>>();
         assert_eq!(
             names(render(&counts(1, 0, 1), &mut memory)),
             ["like_update", "comment_update"]

@@ -250,7 +250,7 @@ mod tests {
         let names: Vec<_> = Vocabulary::Flask
             .render(&typing, &mut Memory::default())
             .into_iter()
-            .map(|e| e.event)
+            .map(|e| e.event.clone())
             .collect();
         assert_eq!(names, ["typing", "user_typing"]);
         let error = ServerEvent::Error {

@@ -396,6 +396,21 @@ impl Store {
         Ok(removed > 0)
     }
 
+    /// A group's owner (`None` for a direct conversation or an unknown id).
+    pub async fn conversation_owner(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<Option<UserId>, AppError> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT user_id FROM conversation_members \
+             WHERE conversation_id = $1 AND role = 'owner'",
+        )
+        .bind(conversation.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(id,)| parse_id(&id)).transpose()
+    }
+
     /// One conversation as `viewer` sees it; `NotFound` unless the viewer is a member.
     pub async fn conversation_for(
         &self,

@@ -245,3 +245,214 @@ async fn the_command_line_makes_lists_and_revokes_keys() {
     assert!(ok, "{err}");
     assert_eq!(call(&app, Method::GET, "/stats", &key, None).await.0, 401);
 }
+
+/// Provisions `external_id` as `username` and connects them with a token from the product.
+async fn provisioned(app: &TestApp, key: &str, external_id: &str, username: &str) -> TestUser {
+    let profile = json!({ "username": username });
+    let path = format!("/users/{external_id}");
+    let (status, _) = call(app, Method::PUT, &path, key, Some(profile)).await;
+    assert_eq!(status, 201);
+    let (status, auth) = call(app, Method::POST, &format!("{path}/token"), key, None).await;
+    assert_eq!(status, 200, "{auth}");
+    TestUser {
+        user: serde_json::from_value(auth["user"].clone()).unwrap(),
+        token: auth["token"].as_str().unwrap().to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn a_product_makes_conversations_and_posts_messages_its_users_get_live() {
+    let app = spawn_app().await;
+    let key = key(&app, &["users", "conversations", "messages"]).await;
+    let alice = provisioned(&app, &key, "u-1", "alice").await;
+    let bob = provisioned(&app, &key, "u-2", "bob").await;
+    let carol = provisioned(&app, &key, "u-3", "carol").await;
+    let mut bob_ws = app.connect(&bob).await;
+    let mut carol_ws = app.connect(&carol).await;
+
+    // A group owned by alice with bob: bob is told at once.
+    let group = json!({ "kind": "group", "member_external_ids": ["u-1", "u-2"], "title": "Launch", "platform": "whatsapp" });
+    let (status, created) = call(&app, Method::POST, "/conversations", &key, Some(group)).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        (created["title"].as_str(), created["platform"].as_str()),
+        (Some("Launch"), Some("whatsapp"))
+    );
+    let id = created["id"].as_str().unwrap().to_owned();
+    bob_ws
+        .expect(|e| matches!(e, ServerEvent::ConversationUpdated { .. }))
+        .await;
+    // Carol added: her session joins it without reconnecting.
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        &format!("/conversations/{id}/members"),
+        &key,
+        Some(json!({ "external_id": "u-3" })),
+    )
+    .await;
+    assert_eq!(status, 204);
+    carol_ws
+        .expect(|e| matches!(e, ServerEvent::ConversationUpdated { .. }))
+        .await;
+
+    // A message as alice: stored with its seq, live to bob and carol; a retry stores nothing.
+    let post =
+        json!({ "sender_external_id": "u-1", "body": "Launch at noon", "idempotency_key": "k1" });
+    let path = format!("/conversations/{id}/messages");
+    let (status, message) = call(&app, Method::POST, &path, &key, Some(post.clone())).await;
+    assert_eq!(
+        (status, message["seq"].as_i64()),
+        (201, Some(1)),
+        "{message}"
+    );
+    for ws in [&mut bob_ws, &mut carol_ws] {
+        let new = ws
+            .expect(|e| matches!(e, ServerEvent::MessageNew { .. }))
+            .await;
+        assert_eq!(message_of(&new).body, "Launch at noon");
+        assert_eq!(message_of(&new).sender_id, alice.id());
+    }
+    let (status, again) = call(&app, Method::POST, &path, &key, Some(post)).await;
+    assert_eq!((status, &again["id"]), (200, &message["id"]));
+    let (_, page) = app
+        .get(&format!("/api/conversations/{id}/messages"), &bob.token)
+        .await;
+    assert_eq!(page["messages"].as_array().unwrap().len(), 1);
+
+    // Not a member, not a key with the scope: refused.
+    let outsider = json!({ "sender_external_id": "u-4", "body": "hi", "idempotency_key": "k2" });
+    app.register("dave").await;
+    let (status, _) = call(
+        &app,
+        Method::PUT,
+        "/users/u-4",
+        &key,
+        Some(json!({ "username": "dan" })),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, body) = call(&app, Method::POST, &path, &key, Some(outsider)).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("NOT_A_MEMBER"))
+    );
+    let users_only = self::key(&app, &["users"]).await;
+    let post = json!({ "sender_external_id": "u-1", "body": "x", "idempotency_key": "k3" });
+    let (status, _) = call(&app, Method::POST, &path, &users_only, Some(post)).await;
+    assert_eq!(status, 403);
+
+    // Carol removed: her session leaves it at once.
+    let (status, _) = call(
+        &app,
+        Method::DELETE,
+        &format!("/conversations/{id}/members/u-3"),
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    carol_ws
+        .expect(|e| matches!(e, ServerEvent::ConversationRemoved { .. }))
+        .await;
+
+    // A direct conversation: created once, the same one after.
+    let direct = json!({ "kind": "direct", "member_external_ids": ["u-1", "u-3"] });
+    let (status, first) = call(
+        &app,
+        Method::POST,
+        "/conversations",
+        &key,
+        Some(direct.clone()),
+    )
+    .await;
+    assert_eq!(status, 201, "{first}");
+    let (status, second) = call(&app, Method::POST, "/conversations", &key, Some(direct)).await;
+    assert_eq!((status, &second["id"]), (200, &first["id"]));
+}
+
+/// The payload of the next Socket.IO event named `name`.
+async fn socketio_event(stream: &mut Stream, name: &str) -> Value {
+    loop {
+        if let Some(body) = next_text(stream).await.strip_prefix("42") {
+            let event: Value = serde_json::from_str(body).unwrap();
+            if event[0] == name {
+                return event[1].clone();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn product_events_reach_native_clients_and_socketio_clients_by_their_name() {
+    let app = spawn_app().await;
+    let key = key(&app, &["users", "conversations", "events"]).await;
+    let alice = provisioned(&app, &key, "u-1", "alice").await;
+    let bob = provisioned(&app, &key, "u-2", "bob").await;
+    let mut bob_ws = app.connect(&bob).await;
+    let (mut alice_io, _) = socketio(
+        &app,
+        &json!({ "token": alice.token, "vocabulary": "snake" }),
+    )
+    .await;
+
+    // To users by the product's ids (unknown ones left out).
+    let data = json!({ "application_id": 42, "status": "interview" });
+    let event = json!({ "name": "job_application_update", "data": data, "user_external_ids": ["u-1", "u-2", "nobody"] });
+    let (status, published) = call(&app, Method::POST, "/events", &key, Some(event)).await;
+    assert_eq!(
+        (status, published["recipients"].as_u64()),
+        (202, Some(2)),
+        "{published}"
+    );
+    let got = bob_ws
+        .expect(|e| matches!(e, ServerEvent::CustomEvent { .. }))
+        .await;
+    assert_eq!(
+        got,
+        ServerEvent::CustomEvent {
+            name: "job_application_update".into(),
+            data: data.clone()
+        }
+    );
+    assert_eq!(
+        socketio_event(&mut alice_io, "job_application_update").await,
+        data
+    );
+
+    // To a conversation's members.
+    let group = json!({ "kind": "group", "member_external_ids": ["u-1", "u-2"], "title": "Poll" });
+    let (_, created) = call(&app, Method::POST, "/conversations", &key, Some(group)).await;
+    let closed = json!({ "name": "poll.closed", "data": { "winner": "pizza" }, "conversation_id": created["id"] });
+    let (status, published) = call(&app, Method::POST, "/events", &key, Some(closed)).await;
+    assert_eq!((status, published["recipients"].as_u64()), (202, Some(2)));
+    bob_ws
+        .expect(|e| matches!(e, ServerEvent::CustomEvent { name, .. } if name == "poll.closed"))
+        .await;
+    assert_eq!(
+        socketio_event(&mut alice_io, "poll.closed").await["winner"],
+        "pizza"
+    );
+
+    // Refused: Socket.IO's own names, no target or two, a key without the scope.
+    for bad in [
+        json!({ "name": "disconnect", "user_external_ids": ["u-1"] }),
+        json!({ "name": "ok" }),
+        json!({ "name": "ok", "user_external_ids": ["u-1"], "conversation_id": created["id"] }),
+    ] {
+        let (status, body) = call(&app, Method::POST, "/events", &key, Some(bad)).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (422, Some("VALIDATION_FAILED")),
+            "{body}"
+        );
+    }
+    let users_only = self::key(&app, &["users"]).await;
+    let event = json!({ "name": "ok", "user_external_ids": ["u-1"] });
+    assert_eq!(
+        call(&app, Method::POST, "/events", &users_only, Some(event))
+            .await
+            .0,
+        403
+    );
+}

@@ -447,6 +447,8 @@ impl ChatState {
             }
             ServerEvent::TokenExpiring { .. } => actions.push(Action::RefreshSession),
             ServerEvent::TokenRefreshed { .. } => {}
+            // A product's own events are for its own front-end code; the chat has no use for them.
+            ServerEvent::CustomEvent { .. } => {}
         }
         actions
     }
