@@ -20,6 +20,7 @@
 //! - [`broker`]: topics, membership moves and presence shared between instances.
 //! - [`presence`], [`typing`]: the presence registry and per-session typing state.
 //! - [`counters`]: coalescing of live post counters.
+//! - [`shed`]: the frames a lagging client loses first.
 //! - [`store`]: every SQL statement (SQLite or PostgreSQL through portable SQL).
 //! - [`validate`]: input validation.
 //! - [`fuzzing`]: what clients control (frames, REST bodies, Socket.IO packets) as fuzz targets.
@@ -49,6 +50,7 @@ pub mod metrics;
 pub mod presence;
 pub mod seed;
 pub mod session;
+pub mod shed;
 pub mod site;
 pub mod socketio;
 pub mod startup;

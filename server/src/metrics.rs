@@ -192,7 +192,7 @@ impl Metrics {
                 vec![],
                 "Messages fetched from history to fill a gap in what a gateway session got live",
             ),
-            shed: crate::hub::Shed::ALL.map(|kind| {
+            shed: crate::shed::Shed::ALL.map(|kind| {
                 counter(
                     "confab_frames_shed_total",
                     label("kind", kind.label()),
@@ -246,7 +246,7 @@ impl Metrics {
     }
 
     /// Counts a state frame shed for a lagging client.
-    pub fn shed(&self, kind: crate::hub::Shed) {
+    pub fn shed(&self, kind: crate::shed::Shed) {
         self.shed[kind as usize].increment(1);
     }
 

@@ -14,7 +14,7 @@
 mod outbox;
 mod presence;
 
-pub use outbox::{CloseReason, Outbox, OutboxReceiver, Received, Shed};
+pub use outbox::{CloseReason, Outbox, OutboxReceiver, Received};
 
 use crate::metrics::Metrics;
 use crate::topic::{Except, Topic};
