@@ -1,0 +1,58 @@
+// Confab inside a product: the product's backend provisions its users and gets them tokens over
+// the server API (with an API key), puts them in a conversation and posts into it; a person
+// signed in with the token the product handed their browser sees it all live in the web app.
+import { test, expect } from '@playwright/test';
+import { serverForFile, shot, watchConsole } from './server';
+import { rest } from './rest';
+import { message } from './people';
+
+const server = serverForFile(['--admin-usernames', 'operator']);
+
+type Auth = { user: { id: string }; token: string };
+
+test('a product provisions users, opens a group and posts into it; the web app shows it live', async ({ browser }) => {
+  // An operator makes the backend's key.
+  const operator = await rest<Auth>(server(), 'POST', '/api/auth/register', undefined, {
+    username: 'operator',
+    password: 'password-operator',
+  });
+  const created = await rest<{ key: string }>(server(), 'POST', '/api/admin/api-keys', operator.token, {
+    name: 'backend',
+    scopes: ['users', 'conversations', 'messages', 'events'],
+  });
+  const call = <T>(method: string, path: string, body?: unknown) =>
+    rest<T>(server(), method, `/api/server/v1${path}`, created.key, body);
+
+  // Two of the product's users, and a token for one of them, which the product hands her browser.
+  await call('PUT', '/users/u-1', { username: 'ines', display_name: 'Ines' });
+  await call('PUT', '/users/u-2', { username: 'omar', display_name: 'Omar' });
+  const ines = await call<Auth>('POST', '/users/u-1/token');
+  const context = await browser.newContext();
+  const url = new URL(server().url);
+  await context.addCookies([{ name: 'confab_token', value: ines.token, domain: url.hostname, path: '/' }]);
+  const page = await context.newPage();
+  const errors = watchConsole(page);
+  await page.goto(server().url);
+  await expect(page.getByTestId('connection')).toHaveText('connected');
+
+  // The product opens a group for them: it appears in her list at once.
+  const group = await call<{ id: string }>('POST', '/conversations', {
+    kind: 'group',
+    title: 'Order 991',
+    member_external_ids: ['u-2', 'u-1'],
+    platform: 'shop',
+  });
+  const entry = page.getByTestId('conversation').filter({ hasText: 'Order 991' });
+  await expect(entry).toBeVisible();
+  await entry.click();
+
+  // A message the product posts as Omar arrives live; a retried call does not repeat it.
+  const post = { sender_external_id: 'u-2', body: 'Your order has shipped', idempotency_key: 'ship-991' };
+  await call('POST', `/conversations/${group.id}/messages`, post);
+  await call('POST', `/conversations/${group.id}/messages`, post);
+  await expect(message(page, 'Your order has shipped')).toHaveCount(1);
+  await page.waitForTimeout(500);
+  await expect(message(page, 'Your order has shipped')).toHaveCount(1);
+  await page.screenshot({ path: shot('product-posted-message') });
+  expect(errors).toEqual([]);
+});
