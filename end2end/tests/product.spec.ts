@@ -1,6 +1,6 @@
 // Confab inside a product: the product's backend provisions its users and gets them tokens over
-// the server API (with an API key), puts them in a conversation and posts into it; a person
-// signed in with the token the product handed their browser sees it all live in the web app.
+// the server API (with an API key), puts them in a conversation, posts into it and rings their
+// bell; a person signed in with the token the product handed their browser sees it all live.
 import { test, expect } from '@playwright/test';
 import { serverForFile, shot, watchConsole } from './server';
 import { rest } from './rest';
@@ -18,7 +18,7 @@ test('a product provisions users, opens a group and posts into it; the web app s
   });
   const created = await rest<{ key: string }>(server(), 'POST', '/api/admin/api-keys', operator.token, {
     name: 'backend',
-    scopes: ['users', 'conversations', 'messages', 'events'],
+    scopes: ['users', 'conversations', 'messages', 'events', 'notifications'],
   });
   const call = <T>(method: string, path: string, body?: unknown) =>
     rest<T>(server(), method, `/api/server/v1${path}`, created.key, body);
@@ -54,5 +54,22 @@ test('a product provisions users, opens a group and posts into it; the web app s
   await page.waitForTimeout(500);
   await expect(message(page, 'Your order has shipped')).toHaveCount(1);
   await page.screenshot({ path: shot('product-posted-message') });
+
+  // The product rings her bell; the notification leads where the product says.
+  await page.goto(`${server().url}/`);
+  await expect(page.getByTestId('connection')).toHaveText('connected');
+  await call('POST', '/notifications', {
+    user_external_ids: ['u-1'],
+    actor_external_id: 'u-2',
+    text: 'Omar needs your delivery address',
+    link: `/c/${group.id}`,
+  });
+  await expect(page.getByTestId('bell-count')).toHaveText('1');
+  await page.getByRole('button', { name: /Notifications/ }).click();
+  const note = page.getByTestId('notification').filter({ hasText: 'Omar needs your delivery address' });
+  await expect(note).toBeVisible();
+  await page.screenshot({ path: shot('product-notification') });
+  await note.getByRole('link').click();
+  await expect(page.getByTestId('chat-title')).toHaveText('Order 991');
   expect(errors).toEqual([]);
 });

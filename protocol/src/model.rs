@@ -211,6 +211,9 @@ pub enum NotificationKind {
     MessageReceived,
     /// A test notification the user sent themselves (`POST /api/notifications/test`).
     Test,
+    /// The product's own notification (server API `POST /api/server/v1/notifications`):
+    /// `text` says it, `link` is where it leads, `actor` who it is from.
+    App,
 }
 
 /// Which notifications a `notifications_read` marks read.
@@ -265,6 +268,9 @@ pub struct Notification {
     /// A short excerpt (comment, message or test text), if any.
     #[serde(default)]
     pub text: Option<String>,
+    /// Where it leads, for the product's own notifications (a URL, or a path of the app).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
     /// When it happened (for grouped likes: the latest).
     #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = i64))]
     pub created_at: Millis,

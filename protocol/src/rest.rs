@@ -510,6 +510,8 @@ pub enum ApiScope {
     Messages,
     /// Publish the product's own events to users and conversations.
     Events,
+    /// Put the product's own notifications in users' bells.
+    Notifications,
     /// Everything, including managing API keys.
     Admin,
 }
@@ -761,5 +763,34 @@ pub struct PublishServerEvent {
 pub struct EventPublished {
     /// How many users it was addressed to (unknown external ids left out), or for a
     /// conversation, its members.
+    pub recipients: u64,
+}
+
+/// `POST /api/server/v1/notifications`: the product's own notification, in users' bells.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct CreateServerNotification {
+    /// Who gets it, by the product's ids (at most 1,000; unknown ids left out).
+    pub user_external_ids: Vec<String>,
+    /// Who it is from, by the product's id (its own account, say); never notified itself.
+    pub actor_external_id: String,
+    /// What it says (1–500 characters).
+    pub text: String,
+    /// Where it leads: an `http(s)` URL or a path of the app (`/c/…`), at most 2,048 characters.
+    #[serde(default)]
+    pub link: Option<String>,
+}
+
+/// Reply to `POST /api/server/v1/notifications`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct NotificationsCreated {
+    /// How many users got it.
     pub recipients: u64,
 }

@@ -79,6 +79,8 @@ fn exports() -> Vec<Export> {
         PostServerMessage,
         PublishServerEvent,
         EventPublished,
+        CreateServerNotification,
+        NotificationsCreated,
         User,
         Conversation,
         Message,

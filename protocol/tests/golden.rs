@@ -348,6 +348,7 @@ fn server_examples() -> Vec<ServerFrame> {
                 post_id: None,
                 others: 0,
                 text: None,
+                link: None,
                 created_at: 1_700_000_000_000,
                 read: false,
             },

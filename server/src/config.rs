@@ -226,7 +226,7 @@ pub enum ApiKeyCommand {
         /// A name to tell keys apart.
         #[arg(long)]
         name: String,
-        /// What it may do, comma-separated: users, presence, conversations, messages, events, admin.
+        /// What it may do, comma-separated: users, presence, conversations, messages, events, notifications, admin.
         #[arg(long, value_delimiter = ',', required = true)]
         scopes: Vec<String>,
     },

@@ -85,7 +85,7 @@ async fn api_keys(config: &Config, command: &ApiKeyCommand) -> Result<(), AppErr
                     serde_json::from_value(serde_json::Value::String(s.trim().to_owned())).map_err(
                         |_| {
                             AppError::validation(format!(
-                                "unknown scope {s:?}: users, presence, conversations, messages, events or admin"
+                                "unknown scope {s:?}: users, presence, conversations, messages, events, notifications or admin"
                             ))
                         },
                     )

@@ -45,6 +45,7 @@ pub fn notification_text(n: &Notification) -> String {
         NotificationKind::Followed => format!("{who} started following you"),
         NotificationKind::MessageReceived => format!("{who} sent you a message: {text}"),
         NotificationKind::Test => text.to_owned(),
+        NotificationKind::App => text.to_owned(),
     }
 }
 

@@ -18,6 +18,8 @@ pub fn link(n: &Notification) -> Option<String> {
         }
         NotificationKind::Followed => Some(format!("/u/{}", n.actor.id)),
         NotificationKind::RemovedFromConversation | NotificationKind::Test => None,
+        // The product's own: where it says.
+        NotificationKind::App => n.link.clone(),
     }
 }
 

@@ -43,6 +43,10 @@ others: number,
  */
 text: string | null, 
 /**
+ * Where it leads, for the product's own notifications (a URL, or a path of the app).
+ */
+link?: string | null, 
+/**
  * When it happened (for grouped likes: the latest).
  */
 created_at: number, 

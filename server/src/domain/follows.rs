@@ -34,6 +34,7 @@ pub async fn set_follow(
             conversation: None,
             post: None,
             text: None,
+            link: None,
         };
         notify_all(state, &draft, &[user]).await?;
     }

@@ -92,6 +92,7 @@ async fn ring_round(
             conversation: Some((conversation, None)),
             post: None,
             text: Some(message.body.chars().take(EXCERPT_CHARS).collect()),
+            link: None,
         };
         notify_with(store, broker, &draft, &[recipient]).await?;
     }

@@ -25,6 +25,7 @@ pub async fn notify(
         conversation: Some(conversation),
         post: None,
         text: None,
+        link: None,
     };
     notify_all(state, &draft, recipients).await
 }
@@ -80,6 +81,7 @@ pub async fn test(state: &AppState, user: &User, text: String) -> Result<Notific
         conversation: None,
         post: None,
         text: Some(text),
+        link: None,
     };
     let (_, notification) = state
         .store
@@ -89,6 +91,26 @@ pub async fn test(state: &AppState, user: &User, text: String) -> Result<Notific
         .ok_or_else(|| AppError::Internal("no notification created".into()))?;
     changed(state, user.id, Ok(notification.clone())).await?;
     Ok(notification)
+}
+
+/// The product's own notification (server API) from `actor` to `recipients` (never to the
+/// actor): stored, counted in their bells and pushed to their sessions like the app's own.
+pub async fn app(
+    state: &AppState,
+    actor: &User,
+    recipients: &[UserId],
+    text: String,
+    link: Option<String>,
+) -> Result<(), AppError> {
+    let draft = NotificationDraft {
+        kind: NotificationKind::App,
+        actor,
+        conversation: None,
+        post: None,
+        text: Some(text),
+        link,
+    };
+    bell::notify_with(&state.store, &state.broker, &draft, recipients).await
 }
 
 /// Marks a user's notifications read up to one; every session of theirs hears it.

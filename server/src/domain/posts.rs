@@ -102,6 +102,7 @@ pub async fn comment(
         conversation: None,
         post: Some(post),
         text: Some(comment.body.chars().take(EXCERPT_CHARS).collect()),
+        link: None,
     };
     notify_all(state, &draft, &[change.author]).await?;
     Ok(comment)

@@ -5,7 +5,7 @@
 use super::{ApiJson, ApiPath};
 use crate::auth::ServerKey;
 use crate::domain::presence;
-use crate::domain::{app_events, conversations, messages, Actor};
+use crate::domain::{app_events, conversations, messages, notifications, Actor};
 use crate::error::{AppError, AppResult};
 use crate::hub::CloseReason;
 use crate::state::AppState;
@@ -16,8 +16,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use protocol::rest::{
-    AddServerMember, CreateServerConversation, EventPublished, PostServerMessage,
-    PublishServerEvent,
+    AddServerMember, CreateServerConversation, CreateServerNotification, EventPublished,
+    NotificationsCreated, PostServerMessage, PublishServerEvent,
 };
 use protocol::rest::{
     ApiScope, AuthResponse, Disconnected, PresenceQuery, ServerPresence, ServerPresenceList,
@@ -44,6 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(remove_member))
         .routes(routes!(post_message))
         .routes(routes!(publish_event))
+        .routes(routes!(notify))
         .routes(routes!(stats))
 }
 
@@ -429,6 +430,54 @@ async fn publish_event(
         StatusCode::ACCEPTED,
         Json(EventPublished {
             recipients: recipients as u64,
+        }),
+    ))
+}
+
+/// Where a notification may lead: an `http(s)` URL or a path of the app.
+fn link(raw: &str) -> Result<String, AppError> {
+    let raw = raw.trim();
+    let ok = raw.len() <= 2048
+        && (raw.starts_with("https://") || raw.starts_with("http://") || raw.starts_with('/'))
+        && !raw.starts_with("//");
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(AppError::validation(
+            "link must be an http(s) URL or a path starting with '/', at most 2048 characters",
+        ))
+    }
+}
+
+/// Puts the product's own notification in users' bells: stored, counted and pushed to their
+/// sessions like the app's own (`notification_new`, kind `app`).
+#[utoipa::path(post, path = "/server/v1/notifications", tag = "server", security(("api_key" = [])), request_body = CreateServerNotification, responses((status = 201, description = "Created", body = NotificationsCreated), (status = 404, description = "`NOT_FOUND`: an unknown actor", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: text, link or too many users", body = ErrorBody)))]
+async fn notify(
+    State(state): State<AppState>,
+    key: ServerKey,
+    ApiJson(req): ApiJson<CreateServerNotification>,
+) -> AppResult<(StatusCode, Json<NotificationsCreated>)> {
+    key.require(ApiScope::Notifications)?;
+    if req.user_external_ids.len() > MAX_PRESENCE_QUERY {
+        return Err(AppError::validation(format!(
+            "at most {MAX_PRESENCE_QUERY} users per notification"
+        )));
+    }
+    let text = validate::optional_text("text", Some(&req.text), 500)?
+        .ok_or_else(|| AppError::validation("a notification needs a text"))?;
+    let link = req.link.as_deref().map(link).transpose()?;
+    let actor = account(&state, &req.actor_external_id).await?;
+    let known = state.store.external_users(&req.user_external_ids).await?;
+    let recipients: Vec<_> = known
+        .iter()
+        .map(|(_, id, _)| *id)
+        .filter(|id| *id != actor.id)
+        .collect();
+    notifications::app(&state, &actor, &recipients, text, link).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(NotificationsCreated {
+            recipients: recipients.len() as u64,
         }),
     ))
 }

@@ -8,7 +8,7 @@ use protocol::{
 };
 use std::collections::{HashMap, HashSet};
 
-const KINDS: [(NotificationKind, &str); 7] = [
+const KINDS: [(NotificationKind, &str); 8] = [
     (
         NotificationKind::AddedToConversation,
         "added_to_conversation",
@@ -22,6 +22,7 @@ const KINDS: [(NotificationKind, &str); 7] = [
     (NotificationKind::Followed, "followed"),
     (NotificationKind::MessageReceived, "message_received"),
     (NotificationKind::Test, "test"),
+    (NotificationKind::App, "app"),
 ];
 
 fn kind_str(kind: NotificationKind) -> &'static str {
@@ -53,12 +54,14 @@ pub struct NotificationDraft<'a> {
     pub post: Option<PostId>,
     /// An excerpt.
     pub text: Option<String>,
+    /// Where it leads (the product's own notifications).
+    pub link: Option<String>,
 }
 
 /// Columns selected for a notification (its actor as `u`).
 const NOTIFICATION_COLUMNS: &str =
     "n.id AS n_id, n.kind, n.conversation_id, n.conversation_title, \
-     n.post_id, n.others, n.text, n.created_at, n.read_at";
+     n.post_id, n.others, n.text, n.link, n.created_at, n.read_at";
 
 #[derive(sqlx::FromRow)]
 struct NotificationRow {
@@ -69,6 +72,7 @@ struct NotificationRow {
     post_id: Option<String>,
     others: i64,
     text: Option<String>,
+    link: Option<String>,
     created_at: i64,
     read_at: Option<i64>,
     id: String,
@@ -91,6 +95,7 @@ impl NotificationRow {
             post_id: self.post_id.as_deref().map(parse_id).transpose()?,
             others: self.others,
             text: self.text,
+            link: self.link,
             created_at: self.created_at,
             read: self.read_at.is_some(),
         })
@@ -120,6 +125,7 @@ impl Store {
                 post_id: draft.post,
                 others: 0,
                 text: draft.text.clone(),
+                link: draft.link.clone(),
                 created_at: now,
                 read: false,
             };
@@ -328,8 +334,8 @@ async fn insert(
 ) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO notifications (id, user_id, kind, actor_id, conversation_id, \
-           conversation_title, post_id, others, text, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+           conversation_title, post_id, others, text, created_at, link) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(n.id.to_string())
     .bind(recipient.to_string())
@@ -341,6 +347,7 @@ async fn insert(
     .bind(n.others)
     .bind(n.text.clone())
     .bind(n.created_at)
+    .bind(n.link.clone())
     .execute(&mut **tx)
     .await?;
     if !n.read {
@@ -387,6 +394,7 @@ pub(super) async fn refresh_like_entry(
             post_id: Some(post),
             others: (by_others - 1).max(0),
             text: None,
+            link: None,
             created_at: now_ms(),
             read: false,
         };

@@ -456,3 +456,48 @@ async fn product_events_reach_native_clients_and_socketio_clients_by_their_name(
         403
     );
 }
+
+#[tokio::test]
+async fn a_product_puts_its_own_notifications_in_bells() {
+    let app = spawn_app().await;
+    let key = key(&app, &["users", "notifications"]).await;
+    provisioned(&app, &key, "shop", "acme").await;
+    let bob = provisioned(&app, &key, "u-2", "bob").await;
+    let mut bob_ws = app.connect(&bob).await;
+    let note = json!({ "user_external_ids": ["u-2", "shop", "nobody"], "actor_external_id": "shop", "text": "Your order shipped", "link": "https://shop.example/orders/991" });
+    let (status, created) = call(&app, Method::POST, "/notifications", &key, Some(note)).await;
+    assert_eq!(
+        (status, created["recipients"].as_u64()),
+        (201, Some(1)),
+        "{created}"
+    );
+    let ServerEvent::NotificationNew {
+        notification,
+        unread_notifications,
+    } = bob_ws
+        .expect(|e| matches!(e, ServerEvent::NotificationNew { .. }))
+        .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(notification.kind, protocol::NotificationKind::App);
+    assert_eq!(notification.text.as_deref(), Some("Your order shipped"));
+    assert_eq!(
+        notification.link.as_deref(),
+        Some("https://shop.example/orders/991")
+    );
+    assert_eq!(notification.actor.username, "acme");
+    assert_eq!(unread_notifications, 1);
+    let (_, list) = app.get("/api/notifications", &bob.token).await;
+    assert_eq!(
+        list["notifications"][0]["link"],
+        "https://shop.example/orders/991"
+    );
+    for bad in [
+        json!({ "user_external_ids": ["u-2"], "actor_external_id": "shop", "text": "  " }),
+        json!({ "user_external_ids": ["u-2"], "actor_external_id": "shop", "text": "x", "link": "javascript:alert(1)" }),
+    ] {
+        let (status, _) = call(&app, Method::POST, "/notifications", &key, Some(bad)).await;
+        assert_eq!(status, 422);
+    }
+}

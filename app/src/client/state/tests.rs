@@ -470,6 +470,7 @@ fn notifications_count_and_list() {
         post_id: None,
         others: 0,
         text: None,
+        link: None,
         created_at: 1,
         read: false,
     };
@@ -708,6 +709,7 @@ fn added_to(actor: &User, conversation: ConversationId) -> Notification {
         post_id: None,
         others: 0,
         text: None,
+        link: None,
         created_at: 1,
         read: false,
     }
