@@ -182,6 +182,35 @@ pub struct Config {
     #[arg(long, env = "CONFAB_FAULT_EXIT_AFTER_COMMIT", hide = true)]
     pub fault_exit_after_commit: Option<String>,
 
+    /// Accept the product's own tokens too: the HS256 secret its backend signs them with
+    /// (at least 32 bytes). Their users are provisioned from the claims on first sight.
+    #[arg(long, env = "CONFAB_EXTERNAL_JWT_SECRET")]
+    pub external_jwt_secret: Option<String>,
+
+    /// The `iss` the product's tokens must carry (not checked when unset).
+    #[arg(long, env = "CONFAB_EXTERNAL_JWT_ISSUER")]
+    pub external_jwt_issuer: Option<String>,
+
+    /// The `aud` the product's tokens must carry (not checked when unset).
+    #[arg(long, env = "CONFAB_EXTERNAL_JWT_AUDIENCE")]
+    pub external_jwt_audience: Option<String>,
+
+    /// The claim of a product's token that holds its user id.
+    #[arg(long, env = "CONFAB_EXTERNAL_JWT_ID_CLAIM", default_value = "sub")]
+    pub external_jwt_id_claim: String,
+
+    /// The claim holding the user's username (one is made up from the id when absent or taken).
+    #[arg(
+        long,
+        env = "CONFAB_EXTERNAL_JWT_USERNAME_CLAIM",
+        default_value = "username"
+    )]
+    pub external_jwt_username_claim: String,
+
+    /// The claim holding the user's display name.
+    #[arg(long, env = "CONFAB_EXTERNAL_JWT_NAME_CLAIM", default_value = "name")]
+    pub external_jwt_name_claim: String,
+
     /// Server API requests allowed per second per API key (bursts of four times as many).
     #[arg(
         long,

@@ -1,5 +1,6 @@
 //! JSON Web Tokens: HS256 only, expiry required.
 
+use super::external::ExternalTokens;
 use crate::config::Config;
 use crate::error::AppError;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -38,6 +39,8 @@ pub struct JwtKeys {
     decoding: DecodingKey,
     validation: Validation,
     ttl: Duration,
+    /// The product's own tokens, when accepted.
+    external: Option<ExternalTokens>,
 }
 
 impl JwtKeys {
@@ -57,16 +60,24 @@ impl JwtKeys {
             decoding: DecodingKey::from_secret(secret),
             validation,
             ttl,
+            external: None,
         })
+    }
+
+    /// The product's own tokens' checks, if they are accepted.
+    pub fn external(&self) -> Option<&ExternalTokens> {
+        self.external.as_ref()
     }
 
     /// Keys from the configured secret, or from one generated once and kept in the data dir.
     pub fn from_config(config: &Config) -> Result<Self, AppError> {
         let ttl = Duration::from_secs(config.token_ttl_secs);
-        match &config.jwt_secret {
-            Some(secret) => Self::new(secret.as_bytes(), ttl),
-            None => Self::new(&load_or_create_secret(&config.data_dir)?, ttl),
-        }
+        let mut keys = match &config.jwt_secret {
+            Some(secret) => Self::new(secret.as_bytes(), ttl)?,
+            None => Self::new(&load_or_create_secret(&config.data_dir)?, ttl)?,
+        };
+        keys.external = ExternalTokens::from_config(config)?;
+        Ok(keys)
     }
 
     /// Issues a token for a user; returns it with its expiry in Unix milliseconds.

@@ -320,3 +320,101 @@ async fn an_open_session_is_warned_refreshed_in_band_and_otherwise_ends_with_its
     app.wait_for_metric("confab_websocket_closed_total{code=\"4010\"}", 1.0)
         .await;
 }
+
+/// A token the product's backend signed.
+fn product_token(secret: &str, claims: serde_json::Value) -> String {
+    encode(
+        &Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_products_own_tokens_work_everywhere_and_provision_their_user_once() {
+    let secret = "the-product-signs-with-this-secret-0123";
+    let app = spawn_app_with(&[
+        "--external-jwt-secret",
+        secret,
+        "--external-jwt-issuer",
+        "https://shop.example",
+        "--external-jwt-audience",
+        "confab",
+    ])
+    .await;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = |sub: &str, iss: &str, aud: &str, exp: u64| json!({ "sub": sub, "username": "Nadia", "name": "Nadia N.", "iss": iss, "aud": aud, "exp": exp });
+    let token = product_token(
+        secret,
+        claims("cust-7", "https://shop.example", "confab", now + 600),
+    );
+
+    // REST: the user is provisioned from the claims on first sight, and the same one after.
+    let (status, me) = app.get("/api/me", &token).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(
+        (me["username"].as_str(), me["display_name"].as_str()),
+        (Some("nadia"), Some("Nadia N."))
+    );
+    let again = product_token(
+        secret,
+        claims("cust-7", "https://shop.example", "confab", now + 900),
+    );
+    let (_, me_again) = app.get("/api/me", &again).await;
+    assert_eq!(me_again["id"], me["id"]);
+
+    // The WebSocket and the Socket.IO gateway take it too; it refreshes in band.
+    let user = TestUser {
+        user: serde_json::from_value(me.clone()).unwrap(),
+        token: token.clone(),
+    };
+    let mut ws = app.connect(&user).await;
+    ws.send_with_id(
+        "r",
+        ClientEvent::RefreshToken {
+            token: again.clone(),
+        },
+    )
+    .await;
+    let reply = ws.expect_frame(|f| f.id.as_deref() == Some("r")).await;
+    assert!(
+        matches!(reply.event, ServerEvent::TokenRefreshed { .. }),
+        "{reply:?}"
+    );
+    let (_, connected) = socketio(&app, &json!({ "token": token, "vocabulary": "snake" })).await;
+    assert_eq!(connected[1]["user_id"], me["id"]);
+
+    // Another issuer, another audience, another key, or expired: refused.
+    for bad in [
+        product_token(
+            secret,
+            claims("cust-7", "https://evil.example", "confab", now + 600),
+        ),
+        product_token(
+            secret,
+            claims("cust-7", "https://shop.example", "other", now + 600),
+        ),
+        product_token(
+            "not-the-product-secret-not-the-product",
+            claims("cust-7", "https://shop.example", "confab", now + 600),
+        ),
+        product_token(
+            secret,
+            claims("cust-7", "https://shop.example", "confab", now - 600),
+        ),
+    ] {
+        let (status, body) = app.get("/api/me", &bad).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (401, Some("AUTH_FAILED")),
+            "{body}"
+        );
+    }
+    // Confab's own tokens still work beside them.
+    let alice = app.register("alice").await;
+    assert_eq!(app.get("/api/me", &alice.token).await.0, 200);
+}

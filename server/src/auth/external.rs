@@ -1,0 +1,106 @@
+//! The product's own tokens: when `--external-jwt-secret` is set, a JWT the product's backend
+//! signed (HS256, pinned; expiry required; issuer and audience checked when configured) is as
+//! good as Confab's own on `/ws`, `/socket.io/` and REST. Its user is the one the product knows
+//! by the id claim, provisioned from the claims the first time (no password).
+
+use crate::config::Config;
+use crate::error::AppError;
+use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
+use serde_json::{Map, Value};
+
+/// What a product's token says about its user.
+#[derive(Debug)]
+pub struct ExternalClaims {
+    /// The product's id of the user.
+    pub external_id: String,
+    /// A username, if the token carries one.
+    pub username: Option<String>,
+    /// A display name, if the token carries one.
+    pub display_name: Option<String>,
+    /// An email, if the token carries one.
+    pub email: Option<String>,
+    /// Expiry (seconds since the epoch).
+    pub exp: u64,
+}
+
+/// How the product's tokens are checked and read.
+#[derive(Clone)]
+pub struct ExternalTokens {
+    decoding: DecodingKey,
+    validation: Validation,
+    id_claim: String,
+    username_claim: String,
+    name_claim: String,
+}
+
+impl std::fmt::Debug for ExternalTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExternalTokens")
+            .field("id_claim", &self.id_claim)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExternalTokens {
+    /// The configured checks, if the product's tokens are accepted at all.
+    pub fn from_config(config: &Config) -> Result<Option<Self>, AppError> {
+        let Some(secret) = &config.external_jwt_secret else {
+            return Ok(None);
+        };
+        if secret.len() < 32 {
+            return Err(AppError::Internal(
+                "the external JWT secret must be at least 32 bytes".into(),
+            ));
+        }
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp"]);
+        if let Some(issuer) = &config.external_jwt_issuer {
+            validation.set_issuer(&[issuer]);
+        }
+        match &config.external_jwt_audience {
+            Some(audience) => validation.set_audience(&[audience]),
+            None => validation.validate_aud = false,
+        }
+        Ok(Some(Self {
+            decoding: DecodingKey::from_secret(secret.as_bytes()),
+            validation,
+            id_claim: config.external_jwt_id_claim.clone(),
+            username_claim: config.external_jwt_username_claim.clone(),
+            name_claim: config.external_jwt_name_claim.clone(),
+        }))
+    }
+
+    /// Checks a product's token and reads its user's claims.
+    pub fn verify(&self, token: &str) -> Result<ExternalClaims, AppError> {
+        let claims = decode::<Map<String, Value>>(token, &self.decoding, &self.validation)
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind;
+                let why = match e.kind() {
+                    ErrorKind::ExpiredSignature => "the token has expired",
+                    ErrorKind::InvalidIssuer => "the token's issuer is not the expected one",
+                    ErrorKind::InvalidAudience => "the token's audience is not the expected one",
+                    _ => "the token is invalid",
+                };
+                AppError::AuthFailed(why.into())
+            })?
+            .claims;
+        let text = |name: &str| match claims.get(name) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let external_id = text(&self.id_claim)
+            .filter(|id| id.chars().count() <= 128)
+            .ok_or_else(|| {
+                AppError::AuthFailed(format!("the token has no usable `{}` claim", self.id_claim))
+            })?;
+        Ok(ExternalClaims {
+            external_id,
+            username: text(&self.username_claim),
+            display_name: text(&self.name_claim),
+            email: text("email"),
+            exp: claims.get("exp").and_then(Value::as_u64).unwrap_or(0),
+        })
+    }
+}
