@@ -1,12 +1,13 @@
-//! What opening and closing a WebSocket session does to the shared state.
+//! What opening and closing a WebSocket session does to the shared state, and ending a user's
+//! sessions from outside (sign-out, kicks, bans, the server API).
 
 use super::{presence, typing, views};
 use crate::error::AppError;
-use crate::hub::Outbox;
+use crate::hub::{CloseReason, Outbox};
 use crate::state::AppState;
 use crate::store::UnreadState;
 use crate::topic::Topic;
-use protocol::{ConversationId, SessionId, UserId};
+use protocol::{close, ConversationId, ErrorCode, SessionId, UserId};
 
 /// What a new session is told after `authenticated`.
 #[derive(Debug)]
@@ -81,4 +82,27 @@ pub async fn close(
         }
     }
     presence::session_closed(state, user, session).await;
+}
+
+/// Ends every session of `user` on every instance (`KICKED`, close 4009, saying `why`); their
+/// tokens stay valid, so clients may reconnect.
+pub async fn end_all(state: &AppState, user: UserId, why: &str) {
+    let reason = CloseReason::new(close::KICKED, ErrorCode::Kicked, why);
+    state.broker.close_user(user, reason).await;
+}
+
+/// Revokes every token of `user` (banning them too with `ban`) and ends their sessions on
+/// every instance; false if there is no such user. Sign-out, an operator's kick and the server
+/// API's ban all come here.
+pub async fn revoke(
+    state: &AppState,
+    user: UserId,
+    ban: bool,
+    why: &str,
+) -> Result<bool, AppError> {
+    if !state.store.revoke_tokens(user, ban).await? {
+        return Ok(false);
+    }
+    end_all(state, user, why).await;
+    Ok(true)
 }

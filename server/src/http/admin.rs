@@ -2,14 +2,14 @@
 
 use super::{path_id, ApiJson, ApiPath};
 use crate::auth::AuthUser;
+use crate::domain::sessions;
 use crate::error::{AppError, AppResult};
-use crate::hub::CloseReason;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use protocol::rest::{KickRequest, KickResponse};
 use protocol::ErrorBody;
-use protocol::{close, ErrorCode, UserId};
+use protocol::{User, UserId};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -26,33 +26,34 @@ async fn kick(
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<KickRequest>,
 ) -> AppResult<Json<KickResponse>> {
-    if !state
-        .config
-        .admin_usernames
-        .iter()
-        .any(|a| a == &admin.username)
-    {
-        return Err(AppError::Forbidden("only operators can kick users".into()));
-    }
+    require_operator(&state, &admin, "kick users")?;
     let user: UserId = path_id(&id, "user")?;
-    if !state.store.revoke_tokens(user, req.ban).await? {
-        return Err(AppError::NotFound("user"));
-    }
     let why = if req.ban {
         "banned by an operator"
     } else {
         "disconnected by an operator"
     };
-    state
-        .broker
-        .close_user(
-            user,
-            CloseReason::new(close::KICKED, ErrorCode::Kicked, why),
-        )
-        .await;
+    if !sessions::revoke(&state, user, req.ban, why).await? {
+        return Err(AppError::NotFound("user"));
+    }
     tracing::info!(%user, by = %admin.id, ban = req.ban, "user kicked");
     Ok(Json(KickResponse {
         user_id: user,
         banned: req.ban,
     }))
+}
+
+/// `FORBIDDEN` unless `user` is an operator (`--admin-usernames`); `what` says what only
+/// operators may do.
+pub(super) fn require_operator(state: &AppState, user: &User, what: &str) -> Result<(), AppError> {
+    if state
+        .config
+        .admin_usernames
+        .iter()
+        .any(|a| a == &user.username)
+    {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!("only operators can {what}")))
+    }
 }

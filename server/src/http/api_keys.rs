@@ -1,6 +1,7 @@
 //! Operators manage the server API's keys: create (the secret shown once), list, revoke.
 //! `confab api-key …` does the same from the command line.
 
+use super::admin::require_operator;
 use super::{ApiJson, ApiPath};
 use crate::auth::{api_key, AuthUser};
 use crate::error::{AppError, AppResult};
@@ -9,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use protocol::rest::{ApiKeyCreated, ApiKeyList, CreateApiKeyRequest};
-use protocol::{ErrorBody, User};
+use protocol::ErrorBody;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -20,20 +21,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke))
 }
 
-/// `FORBIDDEN` unless the user is an operator (`--admin-usernames`).
-fn operator(state: &AppState, user: &User) -> Result<(), AppError> {
-    if state
-        .config
-        .admin_usernames
-        .iter()
-        .any(|a| a == &user.username)
-    {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("only operators manage API keys".into()))
-    }
-}
-
 /// Creates an API key for a product's backend; its secret is in this reply only.
 #[utoipa::path(post, path = "/admin/api-keys", tag = "admin", request_body = CreateApiKeyRequest, responses((status = 201, description = "Created: `key` is the secret, shown this once", body = ApiKeyCreated), (status = 403, description = "`FORBIDDEN`: not an operator", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: no name or no scope", body = ErrorBody)))]
 async fn create(
@@ -41,7 +28,7 @@ async fn create(
     AuthUser(user): AuthUser,
     ApiJson(req): ApiJson<CreateApiKeyRequest>,
 ) -> AppResult<(StatusCode, Json<ApiKeyCreated>)> {
-    operator(&state, &user)?;
+    require_operator(&state, &user, "manage API keys")?;
     let created = api_key::create(&state.store, &req.name, &req.scopes).await?;
     tracing::info!(key = %created.info.id, by = %user.id, "API key created");
     Ok((StatusCode::CREATED, Json(created)))
@@ -53,7 +40,7 @@ async fn list(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
 ) -> AppResult<Json<ApiKeyList>> {
-    operator(&state, &user)?;
+    require_operator(&state, &user, "manage API keys")?;
     Ok(Json(ApiKeyList {
         keys: state.store.api_keys().await?,
     }))
@@ -66,7 +53,7 @@ async fn revoke(
     AuthUser(user): AuthUser,
     ApiPath(id): ApiPath<String>,
 ) -> AppResult<StatusCode> {
-    operator(&state, &user)?;
+    require_operator(&state, &user, "manage API keys")?;
     if !state.store.revoke_api_key(&id).await? {
         return Err(AppError::NotFound("API key"));
     }

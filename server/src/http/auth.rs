@@ -4,8 +4,8 @@
 
 use super::{ApiJson, ClientAddr};
 use crate::auth::{token_from_headers, AuthUser};
+use crate::domain::sessions;
 use crate::error::{AppError, AppResult};
-use crate::hub::CloseReason;
 use crate::state::AppState;
 use crate::validate;
 use axum::extract::State;
@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use protocol::rest::{AuthResponse, LoginRequest, RegisterRequest, SessionInfo};
 use protocol::ErrorBody;
-use protocol::{close, ErrorCode, User, TOKEN_COOKIE};
+use protocol::{User, TOKEN_COOKIE};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -133,14 +133,7 @@ async fn refresh(State(state): State<AppState>, AuthUser(user): AuthUser) -> App
 /// Revokes every token of the user and ends all of their live sessions.
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204, description = "Signed out everywhere: every token of the user is revoked, their sockets are closed and the cookie is cleared")))]
 async fn logout(State(state): State<AppState>, AuthUser(user): AuthUser) -> AppResult<Response> {
-    state.store.revoke_tokens(user.id, false).await?;
-    state
-        .broker
-        .close_user(
-            user.id,
-            CloseReason::new(close::KICKED, ErrorCode::Kicked, "signed out"),
-        )
-        .await;
+    sessions::revoke(&state, user.id, false, "signed out").await?;
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, cookie(&state, "", 0));
     Ok((StatusCode::NO_CONTENT, headers).into_response())

@@ -5,9 +5,8 @@
 use super::{ApiJson, ApiPath};
 use crate::auth::ServerKey;
 use crate::domain::presence;
-use crate::domain::{app_events, conversations, messages, notifications, Actor};
+use crate::domain::{app_events, conversations, messages, notifications, sessions, Actor};
 use crate::error::{AppError, AppResult};
-use crate::hub::CloseReason;
 use crate::state::AppState;
 use crate::store::ExternalProfile;
 use crate::store::NewGroup;
@@ -23,7 +22,7 @@ use protocol::rest::{
     ApiScope, AuthResponse, Disconnected, PresenceQuery, ServerPresence, ServerPresenceList,
     ServerStats, ServerUser, UpsertServerUser,
 };
-use protocol::{close, ErrorBody, ErrorCode};
+use protocol::ErrorBody;
 use protocol::{Conversation, ConversationId, ConversationKind, Message, User};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -141,8 +140,8 @@ async fn delete_user(
         .delete_external_user(external_id(&id)?)
         .await?
         .ok_or(AppError::NotFound("user"))?;
-    let reason = CloseReason::new(close::KICKED, ErrorCode::Kicked, "this account was deleted");
-    state.broker.close_user(user, reason).await;
+    // Its tokens were revoked with it.
+    sessions::end_all(&state, user, "this account was deleted").await;
     tracing::info!(%user, key = %key.0.id, "user deleted through the server API");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -156,9 +155,7 @@ async fn ban_user(
 ) -> AppResult<Json<ServerUser>> {
     key.require(ApiScope::Users)?;
     let mut user = known(&state, &id).await?;
-    state.store.revoke_tokens(user.id, true).await?;
-    let reason = CloseReason::new(close::KICKED, ErrorCode::Kicked, "banned");
-    state.broker.close_user(user.id, reason).await;
+    sessions::revoke(&state, user.id, true, "banned").await?;
     user.banned = true;
     Ok(Json(user))
 }
@@ -199,12 +196,7 @@ async fn disconnect_user(
 ) -> AppResult<Json<Disconnected>> {
     key.require(ApiScope::Presence)?;
     let user = known(&state, &id).await?;
-    let reason = CloseReason::new(
-        close::KICKED,
-        ErrorCode::Kicked,
-        "disconnected by the application",
-    );
-    state.broker.close_user(user.id, reason).await;
+    sessions::end_all(&state, user.id, "disconnected by the application").await;
     Ok(Json(Disconnected { user_id: user.id }))
 }
 
