@@ -617,6 +617,17 @@ pub struct ServerUser {
     pub banned: bool,
 }
 
+impl ServerUser {
+    /// The user as everyone else sees them.
+    pub fn as_user(&self) -> User {
+        User {
+            id: self.id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+        }
+    }
+}
+
 /// `POST /api/server/v1/presence`: whose status to tell.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(

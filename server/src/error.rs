@@ -42,6 +42,10 @@ pub enum AppError {
     /// Nothing with that id is visible to the caller.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// Nothing with that id, said with the id (code `NOT_FOUND`, status 404): for requests that
+    /// name several things, so the caller knows which.
+    #[error("{0}")]
+    Unknown(String),
     /// The path exists but not with this HTTP method (REST only; code `NOT_FOUND`, status 405).
     #[error("{0}")]
     MethodNotAllowed(String),
@@ -75,7 +79,7 @@ impl AppError {
             Self::NotAMember => ErrorCode::NotAMember,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::OriginNotAllowed => ErrorCode::OriginNotAllowed,
-            Self::NotFound(_) | Self::MethodNotAllowed(_) => ErrorCode::NotFound,
+            Self::NotFound(_) | Self::Unknown(_) | Self::MethodNotAllowed(_) => ErrorCode::NotFound,
             Self::Conflict(_) => ErrorCode::Conflict,
             Self::RateLimited => ErrorCode::RateLimited,
             Self::Unavailable(_) => ErrorCode::Unavailable,
@@ -92,7 +96,7 @@ impl AppError {
             Self::NotAuthenticated | Self::AuthFailed(_) => StatusCode::UNAUTHORIZED,
             Self::NotAMember | Self::Forbidden(_) | Self::OriginNotAllowed => StatusCode::FORBIDDEN,
             Self::AlreadyAuthenticated => StatusCode::CONFLICT,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::Unknown(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,

@@ -88,11 +88,7 @@ async fn check_external(
         return Err(AppError::AuthFailed("this account is banned".into()));
     }
     Ok(Signed {
-        user: User {
-            id: known.id,
-            username: known.username,
-            display_name: known.display_name,
-        },
+        user: known.as_user(),
         expires_at,
     })
 }

@@ -23,12 +23,33 @@ use protocol::rest::{
     ServerStats, ServerUser, UpsertServerUser,
 };
 use protocol::ErrorBody;
-use protocol::{Conversation, ConversationId, ConversationKind, Message, User};
+use protocol::{Conversation, ConversationId, ConversationKind, Message, User, UserId};
+use std::collections::HashMap;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Most users one presence request may name.
-const MAX_PRESENCE_QUERY: usize = 1000;
+/// Most users one request may name (presence, events, notifications).
+const MAX_USERS_PER_REQUEST: usize = 1000;
+
+/// `VALIDATION_FAILED` when a request names more than [`MAX_USERS_PER_REQUEST`] users.
+fn at_most_users(ids: &[String]) -> Result<(), AppError> {
+    if ids.len() > MAX_USERS_PER_REQUEST {
+        return Err(AppError::validation(format!(
+            "at most {MAX_USERS_PER_REQUEST} users per request (this one names {})",
+            ids.len()
+        )));
+    }
+    Ok(())
+}
+
+/// 201 for what a call created, 200 for what it found (a retry, an existing one).
+fn created_or_found(created: bool) -> StatusCode {
+    if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    }
+}
 
 /// The routes of this resource, with their OpenAPI description.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -72,13 +93,13 @@ fn avatar_url(raw: &str) -> Result<&str, AppError> {
     }
 }
 
-/// The user a product knows as `id`, or `NOT_FOUND`.
+/// The user a product knows as `id`, or `NOT_FOUND` naming the id.
 async fn known(state: &AppState, id: &str) -> Result<ServerUser, AppError> {
     state
         .store
         .external_user(external_id(id)?)
         .await?
-        .ok_or(AppError::NotFound("user"))
+        .ok_or_else(|| AppError::Unknown(format!("no user has the external id {id:?}")))
 }
 
 /// Creates or updates a user by the product's own id (no password: they sign in with the
@@ -107,12 +128,7 @@ async fn upsert_user(
         avatar_url: avatar,
     };
     let (user, created) = state.store.upsert_external_user(&profile).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(user)))
+    Ok((created_or_found(created), Json(user)))
 }
 
 /// A user by the product's own id.
@@ -208,11 +224,7 @@ async fn presence_of(
     ApiJson(req): ApiJson<PresenceQuery>,
 ) -> AppResult<Json<ServerPresenceList>> {
     key.require(ApiScope::Presence)?;
-    if req.external_ids.len() > MAX_PRESENCE_QUERY {
-        return Err(AppError::validation(format!(
-            "at most {MAX_PRESENCE_QUERY} users per request"
-        )));
-    }
+    at_most_users(&req.external_ids)?;
     let known = state.store.external_users(&req.external_ids).await?;
     let ids: Vec<_> = known.iter().map(|(_, id, seen)| (*id, *seen)).collect();
     let users = presence::statuses(&state, &ids)
@@ -242,12 +254,30 @@ async fn stats(State(state): State<AppState>, key: ServerKey) -> AppResult<Json<
 
 /// The account of the user a product knows as `id` (`NOT_FOUND` otherwise).
 async fn account(state: &AppState, id: &str) -> Result<User, AppError> {
-    let known = known(state, id).await?;
-    state
+    Ok(known(state, id).await?.as_user())
+}
+
+/// The ids of the users a product knows as `external_ids`, in that order, in one query;
+/// `NOT_FOUND` naming those it does not know.
+async fn user_ids(state: &AppState, external_ids: &[String]) -> Result<Vec<UserId>, AppError> {
+    let found: HashMap<String, UserId> = state
         .store
-        .user(known.id)
+        .external_users(external_ids)
         .await?
-        .ok_or(AppError::NotFound("user"))
+        .into_iter()
+        .map(|(external, id, _)| (external, id))
+        .collect();
+    let missing: Vec<&str> = external_ids
+        .iter()
+        .filter(|e| !found.contains_key(*e))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Err(AppError::Unknown(format!(
+            "no user has the external id(s) {missing:?}"
+        )));
+    }
+    Ok(external_ids.iter().map(|e| found[e]).collect())
 }
 
 /// A group's owner, who acts for the product on it (`NOT_FOUND` for anything else).
@@ -278,33 +308,26 @@ async fn create_conversation(
     if req.member_external_ids.len() > conversations::MAX_INITIAL_MEMBERS + 1 {
         return Err(AppError::validation("too many members"));
     }
-    let mut members = Vec::with_capacity(req.member_external_ids.len());
-    for id in &req.member_external_ids {
-        members.push(account(&state, id).await?);
-    }
+    let members = user_ids(&state, &req.member_external_ids).await?;
     let (id, viewer, created) = match req.kind {
         ConversationKind::Direct => {
-            let [a, b] = &members[..] else {
+            let ([first, _], [_, other]) = (&req.member_external_ids[..], &members[..]) else {
                 return Err(AppError::validation(
                     "a direct conversation has exactly two members",
                 ));
             };
-            let (id, created) = conversations::direct(&state, a, b.id).await?;
-            (id, a.id, created)
+            let me = account(&state, first).await?;
+            let (id, created) = conversations::direct(&state, &me, *other).await?;
+            (id, me.id, created)
         }
         ConversationKind::Group => {
-            let owner = match &req.owner_external_id {
-                Some(owner) => account(&state, owner).await?,
-                None => members
-                    .first()
-                    .cloned()
-                    .ok_or_else(|| AppError::validation("a group needs an owner"))?,
-            };
-            let others: Vec<_> = members
-                .iter()
-                .map(|m| m.id)
-                .filter(|m| *m != owner.id)
-                .collect();
+            let owner = req
+                .owner_external_id
+                .as_ref()
+                .or(req.member_external_ids.first())
+                .ok_or_else(|| AppError::validation("a group needs an owner"))?;
+            let owner = account(&state, owner).await?;
+            let others: Vec<_> = members.into_iter().filter(|m| *m != owner.id).collect();
             let group = NewGroup {
                 title: req.title.as_deref().unwrap_or_default(),
                 platform: req.platform.as_deref(),
@@ -315,12 +338,7 @@ async fn create_conversation(
         }
     };
     let conversation = state.store.conversation_for(id, viewer).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(conversation)))
+    Ok((created_or_found(created), Json(conversation)))
 }
 
 /// Adds a user to a group (for its owner): their sessions join it at once, they are notified.
@@ -373,12 +391,7 @@ async fn post_message(
         req.body,
     );
     let (message, new) = sent.await?;
-    let status = if new {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(message)))
+    Ok((created_or_found(new), Json(message)))
 }
 
 /// Publishes an event of the product's to users (by its ids) or to a conversation's members:
@@ -394,23 +407,20 @@ async fn publish_event(
     app_events::check(&req.name, &req.data)?;
     let recipients = match (req.conversation_id, req.user_external_ids.is_empty()) {
         (Some(conversation), true) => {
-            let members = state.store.member_ids(conversation).await?;
-            if members.is_empty() {
+            // Counted by the database: the members themselves are not needed.
+            let members = state.store.member_count(conversation).await?;
+            if members == 0 {
                 return Err(AppError::NotFound("conversation"));
             }
             app_events::to_conversation(&state, conversation, &req.name, req.data).await;
-            members.len()
+            members
         }
         (None, false) => {
-            if req.user_external_ids.len() > MAX_PRESENCE_QUERY {
-                return Err(AppError::validation(format!(
-                    "at most {MAX_PRESENCE_QUERY} users per event"
-                )));
-            }
+            at_most_users(&req.user_external_ids)?;
             let known = state.store.external_users(&req.user_external_ids).await?;
             let users: Vec<_> = known.iter().map(|(_, id, _)| *id).collect();
             app_events::to_users(&state, &users, &req.name, req.data).await;
-            users.len()
+            users.len() as u64
         }
         _ => {
             return Err(AppError::validation(
@@ -418,12 +428,7 @@ async fn publish_event(
             ))
         }
     };
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(EventPublished {
-            recipients: recipients as u64,
-        }),
-    ))
+    Ok((StatusCode::ACCEPTED, Json(EventPublished { recipients })))
 }
 
 /// Where a notification may lead: an `http(s)` URL or a path of the app.
@@ -450,11 +455,7 @@ async fn notify(
     ApiJson(req): ApiJson<CreateServerNotification>,
 ) -> AppResult<(StatusCode, Json<NotificationsCreated>)> {
     key.require(ApiScope::Notifications)?;
-    if req.user_external_ids.len() > MAX_PRESENCE_QUERY {
-        return Err(AppError::validation(format!(
-            "at most {MAX_PRESENCE_QUERY} users per notification"
-        )));
-    }
+    at_most_users(&req.user_external_ids)?;
     let text = validate::optional_text("text", Some(&req.text), 500)?
         .ok_or_else(|| AppError::validation("a notification needs a text"))?;
     let link = req.link.as_deref().map(link).transpose()?;

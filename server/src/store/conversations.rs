@@ -396,6 +396,16 @@ impl Store {
         Ok(removed > 0)
     }
 
+    /// How many members a conversation has (0: no such conversation), counted by the database.
+    pub async fn member_count(&self, conversation: ConversationId) -> Result<u64, AppError> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM conversation_members WHERE conversation_id = $1")
+                .bind(conversation.to_string())
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// A group's owner (`None` for a direct conversation or an unknown id).
     pub async fn conversation_owner(
         &self,

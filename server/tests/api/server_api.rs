@@ -356,6 +356,23 @@ async fn a_product_makes_conversations_and_posts_messages_its_users_get_live() {
         .expect(|e| matches!(e, ServerEvent::ConversationRemoved { .. }))
         .await;
 
+    // Unknown members are named.
+    let ghosts =
+        json!({ "kind": "group", "member_external_ids": ["u-1", "ghost-9"], "title": "Nope" });
+    let (status, body) = call(&app, Method::POST, "/conversations", &key, Some(ghosts)).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("NOT_FOUND")),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ghost-9"),
+        "{body}"
+    );
+
     // A direct conversation: created once, the same one after.
     let direct = json!({ "kind": "direct", "member_external_ids": ["u-1", "u-3"] });
     let (status, first) = call(
