@@ -74,16 +74,7 @@ impl ExternalTokens {
     /// Checks a product's token and reads its user's claims.
     pub fn verify(&self, token: &str) -> Result<ExternalClaims, AppError> {
         let claims = decode::<Map<String, Value>>(token, &self.decoding, &self.validation)
-            .map_err(|e| {
-                use jsonwebtoken::errors::ErrorKind;
-                let why = match e.kind() {
-                    ErrorKind::ExpiredSignature => "the token has expired",
-                    ErrorKind::InvalidIssuer => "the token's issuer is not the expected one",
-                    ErrorKind::InvalidAudience => "the token's audience is not the expected one",
-                    _ => "the token is invalid",
-                };
-                AppError::AuthFailed(why.into())
-            })?
+            .map_err(super::jwt::refused)?
             .claims;
         let text = |name: &str| match claims.get(name) {
             Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),

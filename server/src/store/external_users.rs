@@ -1,7 +1,8 @@
 //! Users a product provisions by its own ids (the server API): created without a password,
 //! updated, looked up, and deleted (anonymised: their messages stay, their name goes).
 
-use super::{is_unique_violation, now_ms, parse_id, Store};
+use super::users::taken;
+use super::{now_ms, parse_id, placeholders, Store};
 use crate::error::AppError;
 use protocol::rest::ServerUser;
 use protocol::UserId;
@@ -52,19 +53,6 @@ impl ExternalRow {
 
 const EXTERNAL_COLUMNS: &str = "id, external_id, username, display_name, email, avatar_url, banned";
 
-/// A taken username or email, said as such.
-fn conflict(e: sqlx::Error) -> AppError {
-    if !is_unique_violation(&e) {
-        return e.into();
-    }
-    let what = if e.to_string().contains("email") {
-        "that email is taken"
-    } else {
-        "that username is taken"
-    };
-    AppError::Conflict(what.into())
-}
-
 impl Store {
     /// Creates or updates the user a product knows as `profile.external_id`; true if created.
     pub async fn upsert_external_user(
@@ -82,7 +70,7 @@ impl Store {
         .bind(profile.avatar_url)
         .execute(&self.pool)
         .await
-        .map_err(conflict)?;
+        .map_err(taken)?;
         let created = updated.rows_affected() == 0;
         if created {
             sqlx::query(
@@ -99,7 +87,7 @@ impl Store {
             .bind(profile.avatar_url)
             .execute(&self.pool)
             .await
-            .map_err(conflict)?;
+            .map_err(taken)?;
         }
         let user = self
             .external_user(profile.external_id)
@@ -127,10 +115,9 @@ impl Store {
         if external_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (1..=external_ids.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT external_id, id, last_seen_at FROM users WHERE external_id IN ({})",
-            placeholders.join(", ")
+            placeholders(1, external_ids.len())
         );
         let mut query = sqlx::query_as::<_, (String, String, Option<i64>)>(&sql);
         for id in external_ids {

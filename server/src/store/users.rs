@@ -40,6 +40,20 @@ struct CredentialsRow {
     banned: i64,
 }
 
+/// A write that broke a unique username or email, said as such (`CONFLICT`); any other error
+/// as it is.
+pub(super) fn taken(e: sqlx::Error) -> AppError {
+    if !is_unique_violation(&e) {
+        return e.into();
+    }
+    let what = if e.to_string().contains("email") {
+        "that email is taken"
+    } else {
+        "that username is taken"
+    };
+    AppError::Conflict(what.into())
+}
+
 impl CredentialsRow {
     fn user(&self) -> Result<User, AppError> {
         Ok(User {
@@ -76,18 +90,8 @@ impl Store {
         .bind(email)
         .execute(&self.pool)
         .await;
-        match result {
-            Ok(_) => Ok(user),
-            Err(e) if is_unique_violation(&e) => {
-                let what = if e.to_string().contains("email") {
-                    "that email is taken"
-                } else {
-                    "that username is taken"
-                };
-                Err(AppError::Conflict(what.into()))
-            }
-            Err(e) => Err(e.into()),
-        }
+        result.map_err(taken)?;
+        Ok(user)
     }
 
     /// An account's email, if it has one.
