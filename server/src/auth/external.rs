@@ -3,9 +3,12 @@
 //! good as Confab's own on `/ws`, `/socket.io/` and REST. Its user is the one the product knows
 //! by the id claim, provisioned from the claims the first time (no password).
 
+use super::Signed;
 use crate::config::Config;
 use crate::error::AppError;
+use crate::store::Store;
 use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
+use protocol::rest::ServerUser;
 use serde_json::{Map, Value};
 
 /// What a product's token says about its user.
@@ -94,4 +97,79 @@ impl ExternalTokens {
             exp: claims.get("exp").and_then(Value::as_u64).unwrap_or(0),
         })
     }
+
+    /// Checks one of the product's tokens; its user is the one the product knows by the
+    /// token's id claim, provisioned from the claims the first time. A banned user is refused;
+    /// revoking the product's tokens is the product's to do (ban or disconnect through the
+    /// server API).
+    pub async fn check(&self, store: &Store, token: &str) -> Result<Signed, AppError> {
+        let claims = self.verify(token)?;
+        let expires_at = super::expiry_ms(claims.exp);
+        let known = match store.external_user(&claims.external_id).await? {
+            Some(user) => user,
+            None => provision(store, &claims).await?,
+        };
+        if known.banned {
+            return Err(AppError::AuthFailed("this account is banned".into()));
+        }
+        Ok(Signed {
+            user: known.as_user(),
+            expires_at,
+        })
+    }
+}
+
+/// Creates the account of a user the product's token names for the first time: the token's
+/// username if it is a valid and free one, else one made from the product's id.
+async fn provision(store: &Store, claims: &ExternalClaims) -> Result<ServerUser, AppError> {
+    let derived = {
+        let digest = ring::digest::digest(&ring::digest::SHA256, claims.external_id.as_bytes());
+        format!("user-{}", &hex::encode(digest.as_ref())[..12])
+    };
+    let wanted = claims
+        .username
+        .as_deref()
+        .and_then(|name| crate::validate::username(name).ok());
+    let email = claims
+        .email
+        .as_deref()
+        .and_then(|email| crate::validate::email(email).ok());
+    let mut attempts: Vec<(String, Option<String>)> = Vec::new();
+    if let Some(wanted) = wanted {
+        attempts.push((wanted, email.clone()));
+    }
+    attempts.push((derived, None));
+    let mut last = None;
+    for (username, email) in attempts {
+        let display_name = claims
+            .display_name
+            .as_deref()
+            .and_then(|n| crate::validate::label("display name", n, 64).ok())
+            .unwrap_or_else(|| username.clone());
+        let profile = crate::store::ExternalProfile {
+            external_id: &claims.external_id,
+            username: &username,
+            display_name: &display_name,
+            email: email.as_deref(),
+            avatar_url: None,
+        };
+        match store.upsert_external_user(&profile).await {
+            Ok((user, _)) => {
+                tracing::info!(user = %user.id, external_id = %claims.external_id, "provisioned from a product's token");
+                return Ok(user);
+            }
+            Err(AppError::Conflict(why)) => {
+                // Another first connection of the same user provisioned it meanwhile: that
+                // account it is (trying the next name would rename it).
+                if let Some(user) = store.external_user(&claims.external_id).await? {
+                    return Ok(user);
+                }
+                // Taken by someone else (the username, or the email): try the next name,
+                // without the email.
+                last = Some(AppError::Conflict(why));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or(AppError::Conflict("that username is taken".into())))
 }

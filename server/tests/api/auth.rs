@@ -414,6 +414,19 @@ async fn the_products_own_tokens_work_everywhere_and_provision_their_user_once()
             "{body}"
         );
     }
+    // Two first requests of a new user at once: one account, not renamed by the second.
+    let fresh = product_token(
+        secret,
+        claims("cust-8", "https://shop.example", "confab", now + 600),
+    );
+    let ((_, one), (_, two)) = tokio::join!(app.get("/api/me", &fresh), app.get("/api/me", &fresh));
+    assert_eq!(one["id"], two["id"], "{one} {two}");
+    let (_, settled) = app.get("/api/me", &fresh).await;
+    assert_eq!(
+        (&settled["id"], &settled["username"]),
+        (&one["id"], &one["username"])
+    );
+
     // Confab's own tokens still work beside them.
     let alice = app.register("alice").await;
     assert_eq!(app.get("/api/me", &alice.token).await.0, 200);
