@@ -5,20 +5,12 @@
 use crate::helpers::*;
 use protocol::{ClientEvent, NotificationKind, PresenceStatus, ReceiptKind, ServerEvent};
 use serde_json::{json, Value};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A child process killed (SIGKILL) when dropped.
 struct Process(Child);
@@ -123,19 +115,6 @@ impl Proxy {
     fn restore(&self) {
         self.open.store(true, Ordering::SeqCst);
     }
-}
-
-async fn wait_for_port(port: u16) {
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("nothing listens on port {port}");
 }
 
 /// Three instances behind no load balancer: each test picks the instance per client.
@@ -371,17 +350,10 @@ async fn every_event_crosses_instances() {
         .await;
 
     // Presence: alice on A watches carol, who is online on C; carol going away is seen on A.
-    alice_a
-        .send(ClientEvent::SubscribePresence {
-            user_ids: vec![carol.id()],
-        })
-        .await;
-    alice_a
-        .expect(|e| {
-            matches!(e, ServerEvent::PresenceSnapshot { users }
-            if users.iter().any(|p| p.user_id == carol.id() && p.status == PresenceStatus::Online))
-        })
-        .await;
+    assert_eq!(
+        alice_a.watch(&[&carol]).await[0].status,
+        PresenceStatus::Online
+    );
     carol_c
         .send(ClientEvent::SetPresence {
             status: PresenceStatus::Away,
@@ -991,17 +963,10 @@ async fn appearing_offline_holds_across_instances_until_a_session_comes_back_onl
     let mut alice_a = a.connect(&alice).await;
     let mut carol_b = b.connect(&carol).await;
     let mut carol_c = c.connect(&carol).await;
-    alice_a
-        .send(ClientEvent::SubscribePresence {
-            user_ids: vec![carol.id()],
-        })
-        .await;
-    alice_a
-        .expect(|e| {
-            matches!(e, ServerEvent::PresenceSnapshot { users }
-            if users.iter().any(|p| p.user_id == carol.id() && p.status == PresenceStatus::Online))
-        })
-        .await;
+    assert_eq!(
+        alice_a.watch(&[&carol]).await[0].status,
+        PresenceStatus::Online
+    );
 
     // Carol appears offline from C: alice on A sees her offline with a last-seen time, and
     // carol's session on B hears it too.

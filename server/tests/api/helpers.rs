@@ -589,6 +589,18 @@ impl TestClient {
         }
     }
 
+    /// Subscribes to the presence of `users`; returns the snapshot.
+    pub async fn watch(&mut self, users: &[&TestUser]) -> Vec<protocol::Presence> {
+        let user_ids = users.iter().map(|u| u.id()).collect();
+        self.send_with_id("w", ClientEvent::SubscribePresence { user_ids })
+            .await;
+        let frame = self.expect_frame(|f| f.id.as_deref() == Some("w")).await;
+        match frame.event {
+            ServerEvent::PresenceSnapshot { users } => users,
+            other => panic!("expected a presence snapshot, got {other:?}"),
+        }
+    }
+
     /// A ping/pong round trip: proves the connection is alive and served.
     pub async fn assert_alive(&mut self) {
         self.send_with_id("alive", ClientEvent::Ping).await;
@@ -769,4 +781,27 @@ pub async fn join_and_listen(
         }
     }
     (ack.unwrap(), events)
+}
+
+/// A port nothing listens on now (for a server process of the test's own).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until something listens on `port` (at most 5 s).
+pub async fn wait_for_port(port: u16) {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("nothing listens on port {port}");
 }

@@ -257,14 +257,7 @@ async fn a_lagging_client_loses_presence_first_never_a_message_and_is_told_to_re
     let mut carol_ws = app.connect(&carol).await;
     // Bob watches carol's presence, then stops reading.
     let mut lagging = app.connect(&bob).await;
-    lagging
-        .send(ClientEvent::SubscribePresence {
-            user_ids: vec![carol.id()],
-        })
-        .await;
-    lagging
-        .expect(|e| matches!(e, ServerEvent::PresenceSnapshot { .. }))
-        .await;
+    lagging.watch(&[&carol]).await;
 
     // Big messages fill bob's socket and then his queue; carol's presence keeps changing.
     let body = "x".repeat(8000);

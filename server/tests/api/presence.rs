@@ -24,19 +24,6 @@ fn presence_of(user: &TestUser, status: PresenceStatus) -> impl Fn(&ServerEvent)
     move |e| entry_of(e, user.id()).is_some_and(|p| p.status == status)
 }
 
-/// Subscribes to the presence of `users`; returns the snapshot.
-async fn watch(client: &mut TestClient, users: &[&TestUser]) -> Vec<Presence> {
-    let user_ids = users.iter().map(|u| u.id()).collect();
-    client
-        .send_with_id("w", ClientEvent::SubscribePresence { user_ids })
-        .await;
-    let frame = client.expect_frame(|f| f.id.as_deref() == Some("w")).await;
-    match frame.event {
-        ServerEvent::PresenceSnapshot { users } => users,
-        other => panic!("expected a presence snapshot, got {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn presence_goes_only_to_watchers_with_a_snapshot_on_subscribe() {
     let app = spawn_app().await;
@@ -59,7 +46,7 @@ async fn presence_goes_only_to_watchers_with_a_snapshot_on_subscribe() {
     })
     .await;
     // The snapshot answers at once; Dave shares no conversation with Bob and is left out.
-    let mut snapshot = watch(&mut b, &[&alice, &carol, &dave]).await;
+    let mut snapshot = b.watch(&[&alice, &carol, &dave]).await;
     snapshot.sort_by_key(|p| p.user_id != alice.id());
     assert_eq!(snapshot.len(), 2);
     assert_eq!(
@@ -114,10 +101,7 @@ async fn presence_follows_the_last_session_and_keeps_last_seen() {
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);
     app.group(&alice, "Pair", &[&bob]).await;
     let mut b = app.connect(&bob).await;
-    assert_eq!(
-        watch(&mut b, &[&alice]).await[0].status,
-        PresenceStatus::Offline
-    );
+    assert_eq!(b.watch(&[&alice]).await[0].status, PresenceStatus::Offline);
 
     let a1 = app.connect(&alice).await;
     b.expect(presence_of(&alice, PresenceStatus::Online)).await;
@@ -136,7 +120,7 @@ async fn presence_follows_the_last_session_and_keeps_last_seen() {
 
     // A fresh session of Bob gets Alice's last-seen in its snapshot.
     let mut b2 = app.connect(&bob).await;
-    let snapshot = watch(&mut b2, &[&alice]).await;
+    let snapshot = b2.watch(&[&alice]).await;
     assert_eq!(snapshot.len(), 1);
     assert_eq!(snapshot[0].status, PresenceStatus::Offline);
     assert_eq!(snapshot[0].last_seen_at, last_seen);
@@ -148,7 +132,7 @@ async fn a_quick_reconnect_is_not_announced_as_offline() {
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);
     app.group(&alice, "Pair", &[&bob]).await;
     let mut b = app.connect(&bob).await;
-    watch(&mut b, &[&alice]).await;
+    b.watch(&[&alice]).await;
     let a = app.connect(&alice).await;
     b.expect(presence_of(&alice, PresenceStatus::Online)).await;
     a.close().await;
@@ -164,7 +148,7 @@ async fn away_is_announced_when_every_session_is_away() {
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);
     app.group(&alice, "Pair", &[&bob]).await;
     let mut b = app.connect(&bob).await;
-    watch(&mut b, &[&alice]).await;
+    b.watch(&[&alice]).await;
     let mut a1 = app.connect(&alice).await;
     let mut a2 = app.connect(&alice).await;
     b.expect(presence_of(&alice, PresenceStatus::Online)).await;
@@ -190,7 +174,7 @@ async fn away_is_announced_when_every_session_is_away() {
     a1.expect(presence_of(&alice, PresenceStatus::Away)).await;
     // A new watcher's snapshot says the same.
     let mut b2 = app.connect(&bob).await;
-    let snapshot = watch(&mut b2, &[&alice]).await;
+    let snapshot = b2.watch(&[&alice]).await;
     assert_eq!(
         (snapshot[0].status, snapshot[0].last_seen_at),
         (PresenceStatus::Away, Some(since))
@@ -217,7 +201,7 @@ async fn appearing_offline_freezes_last_seen_until_a_status_is_chosen() {
     let (alice, bob) = (app.register("alice").await, app.register("bob").await);
     app.group(&alice, "Pair", &[&bob]).await;
     let mut b = app.connect(&bob).await;
-    watch(&mut b, &[&alice]).await;
+    b.watch(&[&alice]).await;
     let mut a1 = app.connect(&alice).await;
     b.expect(presence_of(&alice, PresenceStatus::Online)).await;
 
@@ -238,7 +222,7 @@ async fn appearing_offline_freezes_last_seen_until_a_status_is_chosen() {
     b.expect_silence(Duration::from_millis(800), any_presence_of(&alice))
         .await;
     let mut b2 = app.connect(&bob).await;
-    let snapshot = watch(&mut b2, &[&alice]).await;
+    let snapshot = b2.watch(&[&alice]).await;
     assert_eq!(snapshot[0].status, PresenceStatus::Offline);
     assert_eq!(snapshot[0].last_seen_at, frozen);
 
@@ -260,7 +244,7 @@ async fn changes_that_happen_together_arrive_as_one_batch() {
     let refs: Vec<&TestUser> = others.iter().collect();
     app.group(&bob, "Five", &refs).await;
     let mut b = app.connect(&bob).await;
-    watch(&mut b, &refs).await;
+    b.watch(&refs).await;
     // Four people connect at once (well within one batching window).
     let sessions = futures_util::future::join_all(others.iter().map(|u| app.connect(u))).await;
     let mut seen = std::collections::HashSet::new();
@@ -294,9 +278,9 @@ async fn watching_is_bounded_per_connection() {
     );
     app.group(&alice, "Four", &[&bob, &carol, &dave]).await;
     let mut a = app.connect(&alice).await;
-    assert_eq!(watch(&mut a, &[&bob, &carol]).await.len(), 2);
+    assert_eq!(a.watch(&[&bob, &carol]).await.len(), 2);
     // Re-watching the same users costs nothing; a third is refused, nothing subscribed.
-    assert_eq!(watch(&mut a, &[&bob]).await.len(), 1);
+    assert_eq!(a.watch(&[&bob]).await.len(), 1);
     a.send(ClientEvent::SubscribePresence {
         user_ids: vec![dave.id()],
     })
@@ -306,5 +290,5 @@ async fn watching_is_bounded_per_connection() {
         user_ids: vec![bob.id()],
     })
     .await;
-    assert_eq!(watch(&mut a, &[&dave]).await.len(), 1);
+    assert_eq!(a.watch(&[&dave]).await.len(), 1);
 }

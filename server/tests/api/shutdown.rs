@@ -3,18 +3,14 @@
 
 use crate::helpers::*;
 use protocol::{ClientEvent, ErrorCode, ServerEvent};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 #[tokio::test]
 async fn sigterm_under_traffic_gives_every_socket_its_close_frame() {
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let database = match fresh_database().await {
         Some(url) => url,
         None => format!("sqlite://{}/confab.db?mode=rwc", dir.path().display()),
@@ -32,12 +28,7 @@ async fn sigterm_under_traffic_gives_every_socket_its_close_frame() {
         .expect("start confab");
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let app = TestApp::attach(addr, &database);
-    for _ in 0..200 {
-        if app.http.get(app.url("/health")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_port(port).await;
     let mut users = Vec::new();
     for i in 0..10 {
         users.push(app.register(&format!("user{i}")).await);

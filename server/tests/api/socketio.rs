@@ -36,14 +36,7 @@ async fn the_engine_io_handshake_and_a_refusal_look_as_socket_io_clients_expect(
     let app = spawn_app().await;
     let alice = app.register("alice").await;
     // A kebab-case session: no token in the handshake, `auth` as the first event.
-    let url = format!(
-        "ws://{}/socket.io/?EIO=4&transport=websocket",
-        app.url("").trim_start_matches("http://")
-    );
-    let (mut stream, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
-    assert!(next_text(&mut stream).await.starts_with('0'));
-    stream.send(Message::text("40")).await.unwrap();
-    assert!(next_text(&mut stream).await.starts_with("40"));
+    let mut stream = connected_without_token(&app).await;
     let auth = serde_json::json!(["auth", alice.token]);
     stream
         .send(Message::text(format!("421{auth}")))
@@ -67,7 +60,9 @@ async fn the_engine_io_handshake_and_a_refusal_look_as_socket_io_clients_expect(
     );
 
     // A bad handshake token: CONNECT_ERROR (packet type 4) with the code first.
-    let (mut refused, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let (mut refused, _) = tokio_tungstenite::connect_async(&engine_io_url(&app))
+        .await
+        .unwrap();
     assert!(next_text(&mut refused).await.starts_with('0'));
     refused
         .send(Message::text(r#"40{"token":"nope"}"#))
@@ -395,17 +390,29 @@ async fn next_event_of(stream: &mut Stream) -> Value {
     }
 }
 
-/// Opens a socket that authenticates after connecting, with `event` (`auth` for kebab-case,
-/// `authenticate` for the hub); returns it after the acknowledgement.
-async fn authenticated_after_connect(app: &TestApp, event: &str, arg: Value) -> Stream {
-    let url = format!(
-        "ws://{}/socket.io/?EIO=4&transport=websocket",
-        app.url("").trim_start_matches("http://")
-    );
-    let (mut stream, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+/// An Engine.IO WebSocket connected to the `/` namespace without a token (the open and
+/// CONNECT packets checked).
+async fn connected_without_token(app: &TestApp) -> Stream {
+    let (mut stream, _) = tokio_tungstenite::connect_async(&engine_io_url(app))
+        .await
+        .unwrap();
     assert!(next_text(&mut stream).await.starts_with('0'));
     stream.send(Message::text("40")).await.unwrap();
     assert!(next_text(&mut stream).await.starts_with("40"));
+    stream
+}
+
+fn engine_io_url(app: &TestApp) -> String {
+    format!(
+        "ws://{}/socket.io/?EIO=4&transport=websocket",
+        app.url("").trim_start_matches("http://")
+    )
+}
+
+/// Opens a socket that authenticates after connecting, with `event` (`auth` for kebab-case,
+/// `authenticate` for the hub); returns it after the acknowledgement.
+async fn authenticated_after_connect(app: &TestApp, event: &str, arg: Value) -> Stream {
+    let mut stream = connected_without_token(app).await;
     let packet = serde_json::json!([event, arg]);
     stream
         .send(Message::text(format!("421{packet}")))
