@@ -32,8 +32,12 @@ test('a product provisions users, opens a group and posts into it; the web app s
   await context.addCookies([{ name: 'confab_token', value: ines.token, domain: url.hostname, path: '/' }]);
   const page = await context.newPage();
   const errors = watchConsole(page);
+  // The app's list comes over REST after it connects; a group made before that answer lands is
+  // dropped by it (a known race of the app's, noted on issue 22): wait for it.
+  const listed = page.waitForResponse((r) => r.url().endsWith('/api/conversations') && r.ok());
   await page.goto(server().url);
   await expect(page.getByTestId('connection')).toHaveText('connected');
+  await listed;
 
   // The product opens a group for them: it appears in her list at once.
   const group = await call<{ id: string }>('POST', '/conversations', {
