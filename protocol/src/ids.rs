@@ -46,6 +46,13 @@ id_type!(
     /// Identifies a user account.
     UserId
 );
+impl UserId {
+    /// The sender of messages a product posts as the system (the server API's messages with no
+    /// sender): the nil UUID, `00000000-0000-0000-0000-000000000000`. No one signs in as it and
+    /// it is nobody's member; clients show its messages as announcements.
+    pub const SYSTEM: UserId = UserId(Uuid::nil());
+}
+
 id_type!(
     /// Identifies a conversation (a direct 1:1 conversation or a group).
     ConversationId

@@ -10,6 +10,7 @@
 //! - [`error`]: the stable [`ErrorCode`]s shared by WebSocket error events and REST error bodies.
 //! - [`rest`]: request and response bodies of the REST API.
 //! - [`close`]: WebSocket close codes the server uses.
+//! - [`webhooks`]: what Confab POSTs to a product's webhook endpoints, and their server API.
 //!
 //! Every WebSocket frame is a JSON object, internally tagged by `type` (snake_case). A client may
 //! add an `id` to any event; the server echoes it on the reply or error so calls can be correlated.
@@ -21,6 +22,7 @@ pub mod ids;
 pub mod model;
 pub mod rest;
 pub mod server;
+pub mod webhooks;
 
 pub use client::{ClientEvent, ClientFrame};
 pub use error::{ErrorBody, ErrorCode};

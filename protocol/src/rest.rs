@@ -512,6 +512,8 @@ pub enum ApiScope {
     Events,
     /// Put the product's own notifications in users' bells.
     Notifications,
+    /// Register webhook endpoints, read their delivery logs, replay deliveries.
+    Webhooks,
     /// Everything, including managing API keys.
     Admin,
 }
@@ -728,15 +730,18 @@ pub struct AddServerMember {
     pub external_id: String,
 }
 
-/// `POST /api/server/v1/conversations/{id}/messages`: a message from a member.
+/// `POST /api/server/v1/conversations/{id}/messages`: a message from a member, or from the
+/// system when no sender is given.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     not(target_arch = "wasm32"),
     derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
 )]
 pub struct PostServerMessage {
-    /// The sender, by the product's id (a member).
-    pub sender_external_id: String,
+    /// The sender, by the product's id (a member). Absent: the system posts it (its
+    /// `sender_id` is [`crate::UserId::SYSTEM`], the nil UUID).
+    #[serde(default)]
+    pub sender_external_id: Option<String>,
     /// The text.
     pub body: String,
     /// A retried call with the same key (per sender and conversation) stores one message
@@ -763,6 +768,9 @@ pub struct PublishServerEvent {
     /// Or to every member of this conversation.
     #[serde(default)]
     pub conversation_id: Option<ConversationId>,
+    /// Or to everyone connected, on every instance (an announcement to all users).
+    #[serde(default)]
+    pub everyone: bool,
 }
 
 /// Reply to `POST /api/server/v1/events`.
@@ -773,7 +781,7 @@ pub struct PublishServerEvent {
 )]
 pub struct EventPublished {
     /// How many users it was addressed to (unknown external ids left out), or for a
-    /// conversation, its members.
+    /// conversation, its members; 0 for `everyone` (not counted: every connected session gets it).
     pub recipients: u64,
 }
 

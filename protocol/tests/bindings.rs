@@ -5,6 +5,7 @@
 //! type, `UPDATE_BINDINGS=1 cargo test -p protocol --test bindings` rewrites them.
 
 use protocol::rest::*;
+use protocol::webhooks::*;
 use protocol::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -78,6 +79,11 @@ fn exports() -> Vec<Export> {
         AddServerMember,
         PostServerMessage,
         PublishServerEvent,
+        WebhookEvent,
+        CreateWebhook,
+        WebhookEndpoint,
+        WebhookEndpointList,
+        WebhookDeliveryList,
         EventPublished,
         CreateServerNotification,
         NotificationsCreated,

@@ -528,3 +528,64 @@ fn rest_bodies_round_trip() {
         serde_json::json!({"error": {"code": "RATE_LIMITED", "message": "slow down"}})
     );
 }
+
+/// One example of every webhook event (what a product's endpoint receives).
+fn webhook_examples() -> Vec<protocol::webhooks::WebhookEvent> {
+    use protocol::webhooks::*;
+    let timestamp = "2023-11-14T22:13:20Z".to_owned();
+    let membership = MembershipChange {
+        conversation_id: conv_id(),
+        user_id: other_id(),
+    };
+    let deleted = Message {
+        body: String::new(),
+        deleted: true,
+        ..message()
+    };
+    let edited = Message {
+        body: "hello again".into(),
+        edited_at: Some(1_700_000_060_000),
+        ..message()
+    };
+    [
+        WebhookChange::MessageCreated(message()),
+        WebhookChange::MessageEdited(edited),
+        WebhookChange::MessageDeleted(deleted),
+        WebhookChange::ConversationCreated(ConversationCreated {
+            conversation_id: conv_id(),
+            kind: ConversationKind::Group,
+            title: Some("Team".into()),
+            platform: None,
+            created_by: user_id(),
+            member_ids: vec![user_id(), other_id()],
+        }),
+        WebhookChange::MemberAdded(membership.clone()),
+        WebhookChange::MemberRemoved(membership),
+    ]
+    .into_iter()
+    .map(|change| WebhookEvent {
+        change,
+        timestamp: timestamp.clone(),
+    })
+    .collect()
+}
+
+#[test]
+fn every_webhook_event_type_has_a_golden_example() {
+    let examples = webhook_examples();
+    let types: Vec<&str> = examples.iter().map(|e| e.change.event_type()).collect();
+    assert_eq!(types, protocol::webhooks::WEBHOOK_EVENT_TYPES);
+    for event in examples {
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["type"], event.change.event_type());
+        check_golden("webhook", event.change.event_type(), &json);
+        let back: protocol::webhooks::WebhookEvent = serde_json::from_value(json).unwrap();
+        assert_eq!(back, event);
+    }
+    let files = std::fs::read_dir(golden_dir("webhook")).unwrap().count();
+    assert_eq!(
+        files,
+        protocol::webhooks::WEBHOOK_EVENT_TYPES.len(),
+        "stale golden files in webhook/"
+    );
+}

@@ -95,6 +95,19 @@ pub struct Config {
     #[arg(long, env = "CONFAB_TOKEN_WARNING_SECS", default_value_t = 300)]
     pub token_warning_secs: u64,
 
+    /// Milliseconds before a failed webhook delivery's first retry; each retry waits twice as
+    /// long as the one before, at most an hour.
+    #[arg(long, env = "CONFAB_WEBHOOK_RETRY_BASE_MS", default_value_t = 5_000)]
+    pub webhook_retry_base_ms: u64,
+
+    /// Seconds a webhook delivery is retried before it is marked failed (replayable).
+    #[arg(long, env = "CONFAB_WEBHOOK_RETRY_WINDOW_SECS", default_value_t = 24 * 3600)]
+    pub webhook_retry_window_secs: u64,
+
+    /// Milliseconds a webhook endpoint has to answer a delivery.
+    #[arg(long, env = "CONFAB_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    pub webhook_timeout_ms: u64,
+
     /// Milliseconds a shutdown (SIGTERM, Ctrl-C) waits for every WebSocket to write its close
     /// frame before the process exits.
     #[arg(long, env = "CONFAB_SHUTDOWN_TIMEOUT_MS", default_value_t = 5_000)]

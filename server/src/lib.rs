@@ -21,6 +21,7 @@
 //! - [`presence`], [`typing`]: the presence registry and per-session typing state.
 //! - [`counters`]: coalescing of live post counters.
 //! - [`shed`]: the frames a lagging client loses first.
+//! - [`webhooks`]: delivering the webhook outbox (signed, retried, in order, one instance).
 //! - [`store`]: every SQL statement (SQLite or PostgreSQL through portable SQL).
 //! - [`validate`]: input validation.
 //! - [`fuzzing`]: what clients control (frames, REST bodies, Socket.IO packets) as fuzz targets.
@@ -59,4 +60,5 @@ pub mod store;
 pub mod topic;
 pub mod typing;
 pub mod validate;
+pub mod webhooks;
 pub mod ws;

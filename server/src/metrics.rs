@@ -91,6 +91,19 @@ pub struct Metrics {
     pool_idle: Gauge,
     broker: [Counter; 2],
     broker_errors: Counter,
+    /// Webhook delivery attempts, by outcome.
+    webhooks: [Counter; 3],
+}
+
+/// How a webhook delivery attempt ended.
+#[derive(Clone, Copy, Debug)]
+pub enum WebhookOutcome {
+    /// The endpoint answered 2xx.
+    Delivered = 0,
+    /// It did not: retried later.
+    Retry = 1,
+    /// It did not, and the retry window is over.
+    Failed = 2,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -223,6 +236,15 @@ impl Metrics {
                 counter(BROKER, label("direction", "published"), BROKER_HELP),
                 counter(BROKER, label("direction", "received"), BROKER_HELP),
             ],
+            webhooks: {
+                const NAME: &str = "confab_webhook_attempts_total";
+                const HELP: &str = "Webhook delivery attempts, by outcome";
+                [
+                    counter(NAME, label("outcome", "delivered"), HELP),
+                    counter(NAME, label("outcome", "retry"), HELP),
+                    counter(NAME, label("outcome", "failed"), HELP),
+                ]
+            },
             broker_errors: counter(
                 "confab_broker_errors_total",
                 vec![],
@@ -263,6 +285,11 @@ impl Metrics {
     /// Counts broker envelopes.
     pub fn broker(&self, op: BrokerOp, n: u64) {
         self.broker[op as usize].increment(n);
+    }
+
+    /// Counts a webhook delivery attempt.
+    pub fn webhook(&self, outcome: WebhookOutcome) {
+        self.webhooks[outcome as usize].increment(1);
     }
 
     /// Counts a failed broker operation.

@@ -109,6 +109,8 @@ impl Application {
         };
         // Instances that die leave sessions behind: reap them (a no-op without Redis).
         let reaper = tokio::spawn(crate::domain::presence::reap_dead_instances(state.clone()));
+        // Webhooks: the instance holding the lease delivers the outbox.
+        let webhooks = tokio::spawn(crate::webhooks::dispatch(state.clone()));
         let signal = async move {
             shutdown.await;
             // Open WebSockets would keep graceful shutdown waiting: close them first.
@@ -128,6 +130,7 @@ impl Application {
         presence.abort();
         upkeep.abort();
         reaper.abort();
+        webhooks.abort();
         crate::domain::presence::leave(&state).await;
         state.store.close().await;
         Ok(())

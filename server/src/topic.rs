@@ -17,6 +17,9 @@ pub enum Topic {
     Presence(UserId),
     /// The sessions showing one post (its live counters and comments).
     Post(PostId),
+    /// Every session (a product's broadcast through the server API). No session subscribes:
+    /// the hub hands the frame to every session it holds, and every instance hears its channel.
+    Everyone,
 }
 
 /// Who in a topic does not receive a frame.

@@ -6,7 +6,7 @@ use super::Editing;
 use crate::client::{format, ChatClient, Delivery, Slice};
 use crate::ui::utc_offset_minutes;
 use leptos::prelude::*;
-use protocol::ClientEvent;
+use protocol::{ClientEvent, UserId};
 
 /// One line.
 #[component]
@@ -88,7 +88,8 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
                 }
             };
             view! {
-                <li class="message" class:mine=mine class:deleted=message.deleted data-testid="message"
+                <li class="message" class:mine=mine class:deleted=message.deleted
+                    class:announcement=message.sender_id == UserId::SYSTEM data-testid="message"
                     data-seq=message.seq data-state=state>
                     {(!mine).then(|| view! { <span class="sender">{sender}</span> })}
                     <p class="body">

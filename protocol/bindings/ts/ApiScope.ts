@@ -3,4 +3,4 @@
 /**
  * What an API key may do on the server API (`/api/server/v1/…`).
  */
-export type ApiScope = "users" | "presence" | "conversations" | "messages" | "events" | "notifications" | "admin";
+export type ApiScope = "users" | "presence" | "conversations" | "messages" | "events" | "notifications" | "webhooks" | "admin";

@@ -6,6 +6,6 @@
 export type EventPublished = { 
 /**
  * How many users it was addressed to (unknown external ids left out), or for a
- * conversation, its members.
+ * conversation, its members; 0 for `everyone` (not counted: every connected session gets it).
  */
 recipients: number, };

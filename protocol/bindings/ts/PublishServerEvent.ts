@@ -22,4 +22,8 @@ user_external_ids: Array<string>,
 /**
  * Or to every member of this conversation.
  */
-conversation_id: ConversationId | null, };
+conversation_id: ConversationId | null, 
+/**
+ * Or to everyone connected, on every instance (an announcement to all users).
+ */
+everyone: boolean, };

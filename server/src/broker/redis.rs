@@ -185,10 +185,12 @@ impl RedisBroker {
             ConnectionManager::new_with_config(client, config().set_push_sender(push))
                 .await
                 .map_err(unreachable)?;
-        subscriptions
-            .subscribe(wire::CONTROL)
-            .await
-            .map_err(unreachable)?;
+        for channel in [wire::CONTROL, wire::EVERYONE] {
+            subscriptions
+                .subscribe(channel)
+                .await
+                .map_err(unreachable)?;
+        }
         let topics = hub
             .watch_topics()
             .ok_or_else(|| AppError::Internal("the hub is already watched".into()))?;
@@ -788,8 +790,12 @@ async fn forward_topics(
 /// Keeps the subscriber connection subscribed to the channels of the topics open here,
 /// reference counted (a user topic and a presence topic share the presence channel).
 async fn subscribe_loop(mut conn: ConnectionManager, mut rx: mpsc::UnboundedReceiver<Subscriber>) {
-    // The control channel (subscribed in `connect`) is held for good: no topic maps to it.
-    let mut counts: HashMap<String, u32> = HashMap::from([(wire::CONTROL.to_owned(), 1)]);
+    // The control and everyone channels (subscribed in `connect`) are held for good: no
+    // session's topic maps to them.
+    let mut counts: HashMap<String, u32> = HashMap::from([
+        (wire::CONTROL.to_owned(), 1),
+        (wire::EVERYONE.to_owned(), 1),
+    ]);
     let mut requests = Vec::new();
     while rx.recv_many(&mut requests, 1024).await > 0 {
         let (mut subscribe, mut unsubscribe) = (Vec::new(), Vec::new());

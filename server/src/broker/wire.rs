@@ -24,6 +24,9 @@ pub const PREFIX: &str = "confab:";
 /// The channel every instance listens to for as long as it runs: resync requests.
 pub const CONTROL: &str = "confab:ctl";
 
+/// The channel of [`Topic::Everyone`], which every instance listens to for as long as it runs.
+pub const EVERYONE: &str = "confab:all";
+
 /// The channels a topic is carried on. A user's own sessions also hear their presence changes,
 /// so the user topic listens to the presence channel too.
 pub fn channels(topic: Topic) -> Vec<String> {
@@ -41,11 +44,15 @@ pub fn channel(topic: Topic) -> String {
         Topic::Viewers(c) => format!("{PREFIX}v:{c}"),
         Topic::Presence(u) => format!("{PREFIX}p:{u}"),
         Topic::Post(p) => format!("{PREFIX}o:{p}"),
+        Topic::Everyone => EVERYONE.to_owned(),
     }
 }
 
 /// The topic of a channel name (`None` for anything else).
 pub fn topic_of(channel: &str) -> Option<Topic> {
+    if channel == EVERYONE {
+        return Some(Topic::Everyone);
+    }
     let rest = channel.strip_prefix(PREFIX)?;
     let (kind, id) = rest.split_once(':')?;
     let id: Uuid = id.parse().ok()?;

@@ -1,5 +1,5 @@
-//! A product's own events (server API `POST /api/server/v1/events`): published to users or to a
-//! conversation's members as `custom_event {name, data}` (a Socket.IO client gets the event
+//! A product's own events (server API `POST /api/server/v1/events`): published to users, to a
+//! conversation's members or to everyone connected as `custom_event {name, data}` (a Socket.IO client gets the event
 //! `name` itself), not stored. One frame per event, whatever the audience.
 
 use crate::codec::encode_event;
@@ -78,6 +78,15 @@ pub async fn to_conversation(
     state
         .broker
         .publish(topic, Except::Nobody, frame(name, data))
+        .await;
+}
+
+/// Publishes an event to every connected session of every user, on every instance (one frame
+/// per instance, handed to each of its sessions).
+pub async fn to_everyone(state: &AppState, name: &str, data: Value) {
+    state
+        .broker
+        .publish(Topic::Everyone, Except::Nobody, frame(name, data))
         .await;
 }
 

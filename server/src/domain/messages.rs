@@ -38,6 +38,27 @@ pub async fn send_direct(
     submit(state, actor, conversation, temp_id, body).await
 }
 
+/// Posts a message as the system ([`UserId::SYSTEM`]) into any conversation: the server API's
+/// announcements. Members get it like any message (it counts as unread); no bell rings.
+pub async fn post_as_system(
+    state: &AppState,
+    conversation: ConversationId,
+    temp_id: String,
+    body: String,
+) -> Result<(Message, bool), AppError> {
+    check(state, &temp_id, &body)?;
+    if state.store.last_seq(conversation).await?.is_none() {
+        return Err(AppError::NotFound("conversation"));
+    }
+    let message = NewMessage {
+        conversation,
+        sender: UserId::SYSTEM,
+        temp_id,
+        body,
+    };
+    state.writer.submit(message, None).await
+}
+
 /// How old a message may be for a retry of its send to ring the recipient's bell.
 const RETRY_RINGS_MS: i64 = 60_000;
 

@@ -13,6 +13,7 @@ mod openapi;
 mod posts;
 mod realtime;
 mod server_api;
+mod server_webhooks;
 mod users;
 
 pub use self::client::{client_ip, ClientAddr};
@@ -64,6 +65,7 @@ fn routes_and_description() -> (Router<AppState>, OpenApi) {
         .merge(admin::router())
         .merge(api_keys::router())
         .merge(server_api::router())
+        .merge(server_webhooks::router())
         .merge(openapi::router())
         .split_for_parts();
     let router = Router::new()

@@ -370,9 +370,9 @@ async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Posts a message as a member: stored, acknowledged here with its sequence number, and
-/// delivered live to every member like one sent from the app. A retried call (same
-/// idempotency key) stores nothing and answers the original.
+/// Posts a message as a member, or as the system without a sender: stored, acknowledged here
+/// with its sequence number, and delivered live to every member like one sent from the app. A
+/// retried call (same idempotency key) stores nothing and answers the original.
 #[utoipa::path(post, path = "/server/v1/conversations/{id}/messages", tag = "server", security(("api_key" = [])), params(("id" = Uuid, Path, description = "The conversation's id")), request_body = PostServerMessage, responses((status = 201, description = "Stored", body = Message), (status = 200, description = "Stored before under this idempotency key", body = Message), (status = 403, description = "`NOT_A_MEMBER`: the sender is not a member", body = ErrorBody), (status = 404, description = "`NOT_FOUND`", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: an empty or over-long body or key", body = ErrorBody)))]
 async fn post_message(
     State(state): State<AppState>,
@@ -382,19 +382,19 @@ async fn post_message(
 ) -> AppResult<(StatusCode, Json<Message>)> {
     key.require(ApiScope::Messages)?;
     let id: ConversationId = super::path_id(&conversation, "conversation")?;
-    let sender = account(&state, &req.sender_external_id).await?;
-    let sent = messages::send(
-        &state,
-        Actor::rest(&sender),
-        id,
-        req.idempotency_key,
-        req.body,
-    );
-    let (message, new) = sent.await?;
+    let (message, new) = match &req.sender_external_id {
+        Some(sender) => {
+            let sender = account(&state, sender).await?;
+            let actor = Actor::rest(&sender);
+            messages::send(&state, actor, id, req.idempotency_key, req.body).await?
+        }
+        None => messages::post_as_system(&state, id, req.idempotency_key, req.body).await?,
+    };
     Ok((created_or_found(new), Json(message)))
 }
 
-/// Publishes an event of the product's to users (by its ids) or to a conversation's members:
+/// Publishes an event of the product's to users (by its ids), to a conversation's members or to
+/// everyone connected:
 /// native clients get `custom_event {name, data}`, Socket.IO clients the event `name` itself.
 /// Not stored: whoever is connected gets it, on every instance.
 #[utoipa::path(post, path = "/server/v1/events", tag = "server", security(("api_key" = [])), request_body = PublishServerEvent, responses((status = 202, description = "Published", body = EventPublished), (status = 404, description = "`NOT_FOUND`: no such conversation", body = ErrorBody), (status = 413, description = "`PAYLOAD_TOO_LARGE`: data over 16 KiB", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: a bad name, no target or both, too many users", body = ErrorBody)))]
@@ -406,6 +406,15 @@ async fn publish_event(
     key.require(ApiScope::Events)?;
     app_events::check(&req.name, &req.data)?;
     let recipients = match (req.conversation_id, req.user_external_ids.is_empty()) {
+        _ if req.everyone => {
+            if req.conversation_id.is_some() || !req.user_external_ids.is_empty() {
+                return Err(AppError::validation(
+                    "everyone goes alone: no user_external_ids or conversation_id with it",
+                ));
+            }
+            app_events::to_everyone(&state, &req.name, req.data).await;
+            0
+        }
         (Some(conversation), true) => {
             // Counted by the database: the members themselves are not needed.
             let members = state.store.member_count(conversation).await?;
@@ -424,7 +433,7 @@ async fn publish_event(
         }
         _ => {
             return Err(AppError::validation(
-                "give either user_external_ids or conversation_id",
+                "give user_external_ids, conversation_id or everyone: true",
             ))
         }
     };

@@ -355,6 +355,9 @@ impl Hub {
     /// Queues a shared frame to every local session in a topic but the excluded ones; returns
     /// how many sessions it was queued for.
     pub fn deliver(&self, topic: Topic, except: Except, frame: &Utf8Bytes) -> usize {
+        if topic == Topic::Everyone {
+            return self.deliver_all_except(except, frame);
+        }
         let topics = self.topics.read(&topic);
         let Some(entry) = topics.get(&topic) else {
             return 0;
@@ -386,13 +389,18 @@ impl Hub {
 
     /// Queues a shared frame to every local session; returns how many it was queued for.
     pub fn deliver_all(&self, frame: &Utf8Bytes) -> usize {
+        self.deliver_all_except(Except::Nobody, frame)
+    }
+
+    fn deliver_all_except(&self, except: Except, frame: &Utf8Bytes) -> usize {
         let delivered = self
             .sessions
             .all()
             .map(|shard| {
                 shard
-                    .values()
-                    .filter(|e| e.outbox.send(frame.clone()))
+                    .iter()
+                    .filter(|(id, e)| !except.excludes(**id, e.user))
+                    .filter(|(_, e)| e.outbox.send(frame.clone()))
                     .count()
             })
             .sum();
@@ -443,7 +451,7 @@ impl Hub {
                     Topic::Viewers(_) => stats.rooms += 1,
                     Topic::Presence(_) => stats.presence_subscriptions += entry.subscribers.len(),
                     Topic::Post(_) => stats.post_subscriptions += entry.subscribers.len(),
-                    Topic::Conversation(_) => {}
+                    Topic::Conversation(_) | Topic::Everyone => {}
                 }
             }
         }

@@ -1,8 +1,10 @@
 //! Conversations and their members.
 
 use super::rows::{self, MessageRow, UserRow, MESSAGE_COLUMNS, USER_COLUMNS};
+use super::webhooks::{enqueue_webhooks, OutboxEvent};
 use super::{now_ms, parse_id, Store};
 use crate::error::AppError;
+use protocol::webhooks::{ConversationCreated, MembershipChange, WebhookChange};
 use protocol::{Conversation, ConversationId, ConversationKind, MemberPosition, UserId};
 use std::collections::HashMap;
 
@@ -143,6 +145,16 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        let created = ConversationCreated {
+            conversation_id: id,
+            kind: ConversationKind::Direct,
+            title: None,
+            platform: None,
+            created_by: me,
+            member_ids: vec![me, other],
+        };
+        let event = OutboxEvent::new(WebhookChange::ConversationCreated(created), now);
+        enqueue_webhooks(&mut tx, self.backend, &[event]).await?;
         tx.commit().await?;
         Ok((id, true))
     }
@@ -240,6 +252,22 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        let mut member_ids = vec![owner];
+        for m in members {
+            if !member_ids.contains(m) {
+                member_ids.push(*m);
+            }
+        }
+        let created = ConversationCreated {
+            conversation_id: id,
+            kind: ConversationKind::Group,
+            title: Some(group.title.to_owned()),
+            platform: group.platform.map(str::to_owned),
+            created_by: owner,
+            member_ids,
+        };
+        let event = OutboxEvent::new(WebhookChange::ConversationCreated(created), now);
+        enqueue_webhooks(&mut tx, self.backend, &[event]).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -363,6 +391,8 @@ impl Store {
         user: UserId,
     ) -> Result<bool, AppError> {
         // A new member starts with everything before their arrival counted as read.
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
         let added = sqlx::query(
             "INSERT INTO conversation_members \
                (conversation_id, user_id, role, last_read_seq, last_delivered_seq, joined_at) \
@@ -372,10 +402,19 @@ impl Store {
         .bind(conversation.to_string())
         .bind(user.to_string())
         .bind(MEMBER)
-        .bind(now_ms())
-        .execute(&self.pool)
+        .bind(now)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
+        if added > 0 {
+            let change = MembershipChange {
+                conversation_id: conversation,
+                user_id: user,
+            };
+            let event = OutboxEvent::new(WebhookChange::MemberAdded(change), now);
+            enqueue_webhooks(&mut tx, self.backend, &[event]).await?;
+        }
+        tx.commit().await?;
         Ok(added > 0)
     }
 
@@ -385,14 +424,24 @@ impl Store {
         conversation: ConversationId,
         user: UserId,
     ) -> Result<bool, AppError> {
+        let mut tx = self.pool.begin().await?;
         let removed = sqlx::query(
             "DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
         )
         .bind(conversation.to_string())
         .bind(user.to_string())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
+        if removed > 0 {
+            let change = MembershipChange {
+                conversation_id: conversation,
+                user_id: user,
+            };
+            let event = OutboxEvent::new(WebhookChange::MemberRemoved(change), now_ms());
+            enqueue_webhooks(&mut tx, self.backend, &[event]).await?;
+        }
+        tx.commit().await?;
         Ok(removed > 0)
     }
 

@@ -2,8 +2,10 @@
 //! deduplication), editing, soft deletion and keyset-paginated history.
 
 use super::rows::{self, MessageRow, MESSAGE_COLUMNS};
+use super::webhooks::{enqueue_webhooks, OutboxEvent};
 use super::{now_ms, value_rows, Store};
 use crate::error::AppError;
+use protocol::webhooks::WebhookChange;
 use protocol::{ConversationId, Message, MessageId, Seq, UserId};
 use std::collections::{BTreeMap, HashMap};
 
@@ -239,6 +241,11 @@ impl Store {
                 .bind(*seq);
         }
         query.execute(&mut *tx).await?;
+        let events: Vec<OutboxEvent> = order
+            .iter()
+            .map(|i| OutboxEvent::new(WebhookChange::MessageCreated(stored[i].clone()), now))
+            .collect();
+        enqueue_webhooks(&mut tx, self.backend, &events).await?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -294,34 +301,45 @@ impl Store {
     ) -> Result<Message, AppError> {
         let existing = self.own_live_message(id, sender).await?;
         let now = now_ms();
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE messages SET body = $2, edited_at = $3 WHERE id = $1 AND deleted_at IS NULL",
         )
         .bind(id.to_string())
         .bind(body)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(Message {
+        let edited = Message {
             body: body.to_owned(),
             edited_at: Some(now),
             ..existing
-        })
+        };
+        let event = OutboxEvent::new(WebhookChange::MessageEdited(edited.clone()), now);
+        enqueue_webhooks(&mut tx, self.backend, &[event]).await?;
+        tx.commit().await?;
+        Ok(edited)
     }
 
     /// Soft-deletes a message of `sender`, erasing its text and leaving a tombstone.
     pub async fn delete_message(&self, id: MessageId, sender: UserId) -> Result<Message, AppError> {
         let existing = self.own_live_message(id, sender).await?;
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE messages SET body = '', deleted_at = $2 WHERE id = $1")
             .bind(id.to_string())
-            .bind(now_ms())
-            .execute(&self.pool)
+            .bind(now)
+            .execute(&mut *tx)
             .await?;
-        Ok(Message {
+        let deleted = Message {
             body: String::new(),
             deleted: true,
             ..existing
-        })
+        };
+        let event = OutboxEvent::new(WebhookChange::MessageDeleted(deleted.clone()), now);
+        enqueue_webhooks(&mut tx, self.backend, &[event]).await?;
+        tx.commit().await?;
+        Ok(deleted)
     }
 
     async fn own_live_message(&self, id: MessageId, sender: UserId) -> Result<Message, AppError> {

@@ -17,6 +17,7 @@ mod receipts;
 mod rows;
 mod seed;
 mod users;
+mod webhooks;
 
 pub use api_keys::StoredKey;
 pub use conversations::NewGroup;
@@ -27,6 +28,7 @@ pub use notifications::{LikeNotification, NotificationDraft};
 pub use posts::{CountsChange, PostSource, RemovedNotifications};
 pub use receipts::{MovedPosition, Position, PositionMark, UnreadState, MAX_POSITION_BATCH};
 pub use users::{Credentials, UserAuthState};
+pub use webhooks::{DueDelivery, OutboxEvent};
 
 use crate::error::AppError;
 use protocol::{ConversationId, UserId};

@@ -412,6 +412,19 @@ async fn every_event_crosses_instances() {
         .expect_silence(Duration::from_millis(300), is_message("after carol left"))
         .await;
 
+    // A product's announcement to everyone, through A's server API, reaches every session on
+    // every instance (carol's too, in no conversation now).
+    let key = crate::server_api::key(a, &["events"]).await;
+    let all = serde_json::json!({ "name": "maintenance", "everyone": true });
+    let (status, _) =
+        crate::server_api::call(a, reqwest::Method::POST, "/events", &key, Some(all)).await;
+    assert_eq!(status, 202);
+    for client in [&mut alice_a, &mut bob_b, &mut bob_c, &mut carol_c] {
+        client
+            .expect(|e| matches!(e, ServerEvent::CustomEvent { name, .. } if name == "maintenance"))
+            .await;
+    }
+
     // Signing out on B ends bob's session on C too.
     let (status, _) = b
         .request(

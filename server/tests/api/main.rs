@@ -24,3 +24,4 @@ mod shutdown;
 mod social;
 mod socketio;
 mod typing;
+mod webhooks;

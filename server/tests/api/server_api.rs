@@ -3,13 +3,13 @@
 //! rate limited, and made by operators over REST or with `confab api-key`.
 
 use crate::helpers::*;
-use protocol::{close, ServerEvent};
+use protocol::{close, ServerEvent, UserId};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::process::Command;
 
 /// An API key with `scopes`, made by the operator `root` over REST.
-async fn key(app: &TestApp, scopes: &[&str]) -> String {
+pub async fn key(app: &TestApp, scopes: &[&str]) -> String {
     let root = match app.login("root").await {
         (200, body) => body["token"].as_str().unwrap().to_owned(),
         _ => app.register("root").await.token,
@@ -22,7 +22,7 @@ async fn key(app: &TestApp, scopes: &[&str]) -> String {
     created["key"].as_str().unwrap().to_owned()
 }
 
-async fn call(
+pub async fn call(
     app: &TestApp,
     method: Method,
     path: &str,
@@ -247,7 +247,7 @@ async fn the_command_line_makes_lists_and_revokes_keys() {
 }
 
 /// Provisions `external_id` as `username` and connects them with a token from the product.
-async fn provisioned(app: &TestApp, key: &str, external_id: &str, username: &str) -> TestUser {
+pub async fn provisioned(app: &TestApp, key: &str, external_id: &str, username: &str) -> TestUser {
     let profile = json!({ "username": username });
     let path = format!("/users/{external_id}");
     let (status, _) = call(app, Method::PUT, &path, key, Some(profile)).await;
@@ -315,10 +315,46 @@ async fn a_product_makes_conversations_and_posts_messages_its_users_get_live() {
     }
     let (status, again) = call(&app, Method::POST, &path, &key, Some(post)).await;
     assert_eq!((status, &again["id"]), (200, &message["id"]));
+
+    // As the system (no sender): the nil sender, live to every member, unread for all of them.
+    let announce = json!({ "body": "Maintenance tonight", "idempotency_key": "sys-1" });
+    let (status, system) = call(&app, Method::POST, &path, &key, Some(announce.clone())).await;
+    assert_eq!((status, system["seq"].as_i64()), (201, Some(2)), "{system}");
+    assert_eq!(system["sender_id"], UserId::SYSTEM.to_string());
+    for ws in [&mut bob_ws, &mut carol_ws] {
+        // (After alice's, published again by its retry.)
+        let new = ws
+            .expect(|e| matches!(e, ServerEvent::MessageNew { message } if message.seq == 2))
+            .await;
+        assert_eq!(message_of(&new).sender_id, UserId::SYSTEM);
+    }
+    let (status, again) = call(&app, Method::POST, &path, &key, Some(announce)).await;
+    assert_eq!((status, &again["id"]), (200, &system["id"]));
+    let (_, list) = app.get("/api/conversations", &alice.token).await;
+    let listed = list["conversations"].as_array().unwrap();
+    let unread = listed.iter().find(|c| c["id"] == id.as_str());
+    assert_eq!(
+        unread.unwrap()["unread"],
+        1,
+        "alice read hers, not the system's"
+    );
+    let nowhere = format!("/conversations/{}/messages", uuid::Uuid::now_v7());
+    let lost = json!({ "body": "x", "idempotency_key": "sys-2" });
+    let (status, body) = call(&app, Method::POST, &nowhere, &key, Some(lost)).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("NOT_FOUND"))
+    );
     let (_, page) = app
         .get(&format!("/api/conversations/{id}/messages"), &bob.token)
         .await;
-    assert_eq!(page["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(page["messages"].as_array().unwrap().len(), 2);
+    // Nobody signs in as the system.
+    let login = json!({ "username": "~system", "password": "whatever-it-is" });
+    let (status, _) = app
+        .request(Method::POST, "/api/auth/login", None, Some(login))
+        .await;
+    assert_eq!(status, 401);
 
     // Not a member, not a key with the scope: refused.
     let outsider = json!({ "sender_external_id": "u-4", "body": "hi", "idempotency_key": "k2" });
@@ -451,11 +487,27 @@ async fn product_events_reach_native_clients_and_socketio_clients_by_their_name(
         "pizza"
     );
 
+    // To everyone connected: a user in no conversation with anyone gets it too.
+    let carol = app.register("carol").await;
+    let mut carol_ws = app.connect(&carol).await;
+    let all = json!({ "name": "maintenance", "data": { "at": "22:00" }, "everyone": true });
+    let (status, published) = call(&app, Method::POST, "/events", &key, Some(all)).await;
+    assert_eq!((status, published["recipients"].as_u64()), (202, Some(0)));
+    for ws in [&mut bob_ws, &mut carol_ws] {
+        ws.expect(|e| matches!(e, ServerEvent::CustomEvent { name, .. } if name == "maintenance"))
+            .await;
+    }
+    assert_eq!(
+        socketio_event(&mut alice_io, "maintenance").await["at"],
+        "22:00"
+    );
+
     // Refused: Socket.IO's own names, no target or two, a key without the scope.
     for bad in [
         json!({ "name": "disconnect", "user_external_ids": ["u-1"] }),
         json!({ "name": "ok" }),
         json!({ "name": "ok", "user_external_ids": ["u-1"], "conversation_id": created["id"] }),
+        json!({ "name": "ok", "user_external_ids": ["u-1"], "everyone": true }),
     ] {
         let (status, body) = call(&app, Method::POST, "/events", &key, Some(bad)).await;
         assert_eq!(

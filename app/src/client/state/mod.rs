@@ -162,6 +162,9 @@ pub struct ChatState {
     pub posts: Posts,
     /// Posts this connection watches.
     watched_posts: BTreeSet<protocol::PostId>,
+    /// Conversations first learned from a live event since the list was last replaced: a list
+    /// requested before they existed must not drop them.
+    learned_live: BTreeSet<ConversationId>,
     /// What changed since the reactive layer last looked.
     changes: Changes,
     next_key: u64,
@@ -189,6 +192,7 @@ impl ChatState {
             watched: BTreeSet::new(),
             posts: Posts::new(),
             watched_posts: BTreeSet::new(),
+            learned_live: BTreeSet::new(),
             changes: Changes::default(),
             next_key: 0,
         }
@@ -375,6 +379,7 @@ impl ChatState {
             }
             ServerEvent::ConversationRemoved { conversation_id } => {
                 self.conversations.remove(&conversation_id);
+                self.learned_live.remove(&conversation_id);
                 self.touch(Slice::List);
                 self.touch(Slice::Conversation(conversation_id));
                 if self.active == Some(conversation_id) {
@@ -603,6 +608,9 @@ impl ChatState {
     pub fn display_name(&self, user: UserId) -> String {
         if user == self.me.id {
             return self.me.display_name.clone();
+        }
+        if user == UserId::SYSTEM {
+            return "Announcement".into();
         }
         self.conversations
             .values()

@@ -51,6 +51,7 @@ impl ChatState {
                 Vec::new()
             }
             None => {
+                self.learned_live.insert(id);
                 let partner = self.partner(&info).map(|p| p.id);
                 self.conversations.insert(id, Conv::new(info));
                 self.watch(partner)
@@ -58,13 +59,16 @@ impl ChatState {
         }
     }
 
-    /// Replaces the conversation list with a fresh one from the server (keeping loaded messages).
+    /// Replaces the conversation list with a fresh one from the server (keeping loaded messages,
+    /// and conversations learned live since the last list: this one may have been read before
+    /// they existed; one the user left is removed by its own `conversation_removed`).
     pub fn set_conversations(&mut self, list: Vec<Conversation>) -> Vec<Action> {
+        let learned = std::mem::take(&mut self.learned_live);
         let ids: BTreeSet<ConversationId> = list.iter().map(|c| c.id).collect();
         let gone: Vec<ConversationId> = self
             .conversations
             .keys()
-            .filter(|id| !ids.contains(id))
+            .filter(|id| !ids.contains(id) && !learned.contains(id))
             .copied()
             .collect();
         for id in gone {
@@ -83,10 +87,20 @@ impl ChatState {
                 c.info.unread = unread;
             }
         }
+        total += learned
+            .iter()
+            .filter(|id| !ids.contains(id))
+            .filter_map(|id| self.conversations.get(id))
+            .map(|c| c.info.unread)
+            .sum::<i64>();
+        self.learned_live.clear();
         self.total_unread = total;
         self.touch(Slice::List);
         self.touch(Slice::Presence);
-        if self.active.is_some_and(|a| !ids.contains(&a)) {
+        if self
+            .active
+            .is_some_and(|a| !self.conversations.contains_key(&a))
+        {
             self.active = None;
         }
         actions.extend(self.watch(self.partners()));

@@ -894,3 +894,17 @@ fn resync_fetches_what_was_missed_on_the_same_connection() {
         "nothing re-sent"
     );
 }
+
+#[test]
+fn a_list_read_before_a_conversation_existed_does_not_drop_it() {
+    let (mut s, bob, id) = setup();
+    let stale = s.conversations[&id].info.clone();
+    // The product opens a group while the list requested on connecting is in flight.
+    let group = second(&mut s, &bob);
+    s.set_conversations(vec![stale.clone()]);
+    assert!(s.conversations.contains_key(&group), "kept: learned live");
+    // A later list is the truth again: it is gone only if that list leaves it out too.
+    s.set_conversations(vec![stale]);
+    assert!(!s.conversations.contains_key(&group));
+    assert!(s.conversations.contains_key(&id));
+}

@@ -1,0 +1,227 @@
+//! Webhooks: what Confab POSTs to a product's endpoints, and the server API's bodies that
+//! register endpoints and read their delivery log.
+//!
+//! Each delivery is one [`WebhookEvent`] as JSON, signed following Standard Webhooks: headers
+//! `webhook-id` (the event's id, the same on every retry), `webhook-timestamp` (Unix seconds of
+//! this attempt) and `webhook-signature` (`v1,` + base64 of HMAC-SHA256 over
+//! `{id}.{timestamp}.{body}` keyed by the base64 part of the endpoint's `whsec_…` secret).
+
+use crate::ids::{ConversationId, UserId};
+use crate::model::{ConversationKind, Message};
+use serde::{Deserialize, Serialize};
+
+/// The body of one delivery: what happened (`type` and `data`) and when (`timestamp`, RFC 3339).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct WebhookEvent {
+    /// What happened, with its data.
+    #[serde(flatten)]
+    pub change: WebhookChange,
+    /// When it happened (the commit), RFC 3339 in UTC.
+    pub timestamp: String,
+}
+
+/// What a webhook event reports: its `type` and the `data` of that type.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+#[serde(tag = "type", content = "data")]
+pub enum WebhookChange {
+    /// A message was stored (its `seq` is its place in the conversation).
+    #[serde(rename = "message.created")]
+    MessageCreated(Message),
+    /// A message's text was replaced.
+    #[serde(rename = "message.edited")]
+    MessageEdited(Message),
+    /// A message was deleted (a tombstone: `deleted` true, `body` empty).
+    #[serde(rename = "message.deleted")]
+    MessageDeleted(Message),
+    /// A conversation was created.
+    #[serde(rename = "conversation.created")]
+    ConversationCreated(ConversationCreated),
+    /// Someone joined a group.
+    #[serde(rename = "conversation.member_added")]
+    MemberAdded(MembershipChange),
+    /// Someone left or was removed from a group.
+    #[serde(rename = "conversation.member_removed")]
+    MemberRemoved(MembershipChange),
+}
+
+impl WebhookChange {
+    /// Its `type`, as endpoints subscribe to it.
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            Self::MessageCreated(_) => "message.created",
+            Self::MessageEdited(_) => "message.edited",
+            Self::MessageDeleted(_) => "message.deleted",
+            Self::ConversationCreated(_) => "conversation.created",
+            Self::MemberAdded(_) => "conversation.member_added",
+            Self::MemberRemoved(_) => "conversation.member_removed",
+        }
+    }
+
+    /// The conversation it concerns: events of one conversation reach an endpoint in order.
+    pub fn conversation_id(&self) -> ConversationId {
+        match self {
+            Self::MessageCreated(m) | Self::MessageEdited(m) | Self::MessageDeleted(m) => {
+                m.conversation_id
+            }
+            Self::ConversationCreated(c) => c.conversation_id,
+            Self::MemberAdded(c) | Self::MemberRemoved(c) => c.conversation_id,
+        }
+    }
+}
+
+/// Every event type an endpoint can subscribe to.
+pub const WEBHOOK_EVENT_TYPES: [&str; 6] = [
+    "message.created",
+    "message.edited",
+    "message.deleted",
+    "conversation.created",
+    "conversation.member_added",
+    "conversation.member_removed",
+];
+
+/// `conversation.created`: the new conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct ConversationCreated {
+    /// Its id.
+    pub conversation_id: ConversationId,
+    /// Direct or group.
+    pub kind: ConversationKind,
+    /// A group's title.
+    pub title: Option<String>,
+    /// Where it comes from, when a product aggregates several platforms.
+    pub platform: Option<String>,
+    /// Who created it.
+    pub created_by: UserId,
+    /// Its members, the creator first.
+    pub member_ids: Vec<UserId>,
+}
+
+/// `conversation.member_added` / `conversation.member_removed`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct MembershipChange {
+    /// The group.
+    pub conversation_id: ConversationId,
+    /// Who joined or left.
+    pub user_id: UserId,
+}
+
+/// `POST /api/server/v1/webhooks`: a new endpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct CreateWebhook {
+    /// Where to POST: an `http(s)` URL, at most 2048 characters.
+    pub url: String,
+    /// The event types it wants (from [`WEBHOOK_EVENT_TYPES`]), or `["*"]` for all.
+    pub event_types: Vec<String>,
+    /// A note to tell endpoints apart (at most 200 characters).
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A registered endpoint (its secret only when created).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct WebhookEndpoint {
+    /// Its id.
+    pub id: String,
+    /// Where deliveries go.
+    pub url: String,
+    /// The event types it gets (`["*"]`: all).
+    pub event_types: Vec<String>,
+    /// Its note.
+    pub description: Option<String>,
+    /// When it was registered (Unix ms).
+    pub created_at: i64,
+    /// When it was removed (Unix ms): nothing new is queued for it.
+    pub disabled_at: Option<i64>,
+    /// The signing secret (`whsec_…`): in the answer to its creation only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// `GET /api/server/v1/webhooks`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct WebhookEndpointList {
+    /// Every endpoint, newest first.
+    pub endpoints: Vec<WebhookEndpoint>,
+}
+
+/// Where a delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Not delivered yet: waiting for its turn or for its next attempt.
+    Pending,
+    /// The endpoint answered 2xx.
+    Delivered,
+    /// Retried for the whole retry window without success; replayable.
+    Failed,
+}
+
+/// One event's delivery to one endpoint, as the log shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct WebhookDelivery {
+    /// The event's id (`webhook-id`).
+    pub event_id: String,
+    /// Its type.
+    pub event_type: String,
+    /// Where it stands.
+    pub status: DeliveryStatus,
+    /// Attempts made so far.
+    pub attempts: i64,
+    /// The HTTP status of the last attempt (none: no answer).
+    pub last_status: Option<i64>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When the event happened (Unix ms).
+    pub created_at: i64,
+    /// When it is tried next (Unix ms), while pending.
+    pub next_attempt_at: Option<i64>,
+    /// When the endpoint took it (Unix ms).
+    pub delivered_at: Option<i64>,
+}
+
+/// `GET /api/server/v1/webhooks/{id}/deliveries`: newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct WebhookDeliveryList {
+    /// The deliveries.
+    pub deliveries: Vec<WebhookDelivery>,
+}
