@@ -59,6 +59,16 @@ test('a product provisions users, opens a group and posts into it; the web app s
   await expect(message(page, 'Your order has shipped')).toHaveCount(1);
   await page.screenshot({ path: shot('product-posted-message') });
 
+  // An announcement the product posts as the system: centred, from "Announcement".
+  await call('POST', `/conversations/${group.id}/messages`, {
+    body: 'The shop closes at 18:00 today',
+    idempotency_key: 'closing-1',
+  });
+  const announcement = message(page, 'The shop closes at 18:00 today');
+  await expect(announcement).toHaveClass(/announcement/);
+  await expect(announcement.locator('.sender')).toHaveText('Announcement');
+  await page.screenshot({ path: shot('product-announcement') });
+
   // The product rings her bell; the notification leads where the product says.
   await page.goto(`${server().url}/`);
   await expect(page.getByTestId('connection')).toHaveText('connected');

@@ -195,6 +195,11 @@ pub struct Config {
     #[arg(long, env = "CONFAB_FAULT_EXIT_AFTER_COMMIT", hide = true)]
     pub fault_exit_after_commit: Option<String>,
 
+    /// Accept the product's own tokens too, signed RS256 or ES256 with the keys its JWKS URL
+    /// serves (chosen by the token's `kid`; fetched again when a new `kid` appears).
+    #[arg(long, env = "CONFAB_EXTERNAL_JWKS_URL")]
+    pub external_jwks_url: Option<String>,
+
     /// Accept the product's own tokens too: the HS256 secret its backend signs them with
     /// (at least 32 bytes). Their users are provisioned from the claims on first sight.
     #[arg(long, env = "CONFAB_EXTERNAL_JWT_SECRET")]

@@ -1,15 +1,18 @@
-//! The product's own tokens: when `--external-jwt-secret` is set, a JWT the product's backend
-//! signed (HS256, pinned; expiry required; issuer and audience checked when configured) is as
-//! good as Confab's own on `/ws`, `/socket.io/` and REST. Its user is the one the product knows
+//! The product's own tokens: when `--external-jwt-secret` or `--external-jwks-url` is set, a JWT
+//! the product's backend signed (HS256 with the shared secret, or RS256/ES256 with a key of its
+//! JWKS named by the token's `kid`; algorithms pinned; expiry required; issuer and audience
+//! checked when configured) is as good as Confab's own on `/ws`, `/socket.io/` and REST. Its user is the one the product knows
 //! by the id claim, provisioned from the claims the first time (no password).
 
+use super::jwks::Jwks;
 use super::Signed;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::store::Store;
-use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use protocol::rest::ServerUser;
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// What a product's token says about its user.
 #[derive(Debug)]
@@ -26,10 +29,20 @@ pub struct ExternalClaims {
     pub exp: u64,
 }
 
+/// Where the product's signing keys come from.
+#[derive(Clone)]
+enum Keys {
+    /// One shared HS256 secret.
+    Secret(DecodingKey),
+    /// Its JWKS URL.
+    Jwks(Arc<Jwks>),
+}
+
 /// How the product's tokens are checked and read.
 #[derive(Clone)]
 pub struct ExternalTokens {
-    decoding: DecodingKey,
+    keys: Keys,
+    /// Issuer, audience, expiry; the algorithm is set per key.
     validation: Validation,
     id_claim: String,
     username_claim: String,
@@ -47,14 +60,23 @@ impl std::fmt::Debug for ExternalTokens {
 impl ExternalTokens {
     /// The configured checks, if the product's tokens are accepted at all.
     pub fn from_config(config: &Config) -> Result<Option<Self>, AppError> {
-        let Some(secret) = &config.external_jwt_secret else {
-            return Ok(None);
+        let keys = match (&config.external_jwt_secret, &config.external_jwks_url) {
+            (None, None) => return Ok(None),
+            (Some(_), Some(_)) => {
+                return Err(AppError::Internal(
+                    "set --external-jwt-secret or --external-jwks-url, not both".into(),
+                ))
+            }
+            (Some(secret), None) => {
+                if secret.len() < 32 {
+                    return Err(AppError::Internal(
+                        "the external JWT secret must be at least 32 bytes".into(),
+                    ));
+                }
+                Keys::Secret(DecodingKey::from_secret(secret.as_bytes()))
+            }
+            (None, Some(url)) => Keys::Jwks(Arc::new(Jwks::new(url)?)),
         };
-        if secret.len() < 32 {
-            return Err(AppError::Internal(
-                "the external JWT secret must be at least 32 bytes".into(),
-            ));
-        }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp"]);
@@ -66,7 +88,7 @@ impl ExternalTokens {
             None => validation.validate_aud = false,
         }
         Ok(Some(Self {
-            decoding: DecodingKey::from_secret(secret.as_bytes()),
+            keys,
             validation,
             id_claim: config.external_jwt_id_claim.clone(),
             username_claim: config.external_jwt_username_claim.clone(),
@@ -75,10 +97,23 @@ impl ExternalTokens {
     }
 
     /// Checks a product's token and reads its user's claims.
-    pub fn verify(&self, token: &str) -> Result<ExternalClaims, AppError> {
-        let claims = decode::<Map<String, Value>>(token, &self.decoding, &self.validation)
-            .map_err(super::jwt::refused)?
-            .claims;
+    pub async fn verify(&self, token: &str) -> Result<ExternalClaims, AppError> {
+        let claims = match &self.keys {
+            Keys::Secret(key) => decode::<Map<String, Value>>(token, key, &self.validation),
+            Keys::Jwks(jwks) => {
+                let header = decode_header(token).map_err(super::jwt::refused)?;
+                let kid = header
+                    .kid
+                    .ok_or_else(|| AppError::AuthFailed("the token names no key (kid)".into()))?;
+                let key = jwks.key(&kid).await?;
+                // The key's type decides the algorithm; a token claiming another is refused.
+                let mut validation = self.validation.clone();
+                validation.algorithms = vec![key.algorithm];
+                decode::<Map<String, Value>>(token, &key.decoding, &validation)
+            }
+        }
+        .map_err(super::jwt::refused)?
+        .claims;
         let text = |name: &str| match claims.get(name) {
             Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
             Some(Value::Number(n)) => Some(n.to_string()),
@@ -103,7 +138,7 @@ impl ExternalTokens {
     /// revoking the product's tokens is the product's to do (ban or disconnect through the
     /// server API).
     pub async fn check(&self, store: &Store, token: &str) -> Result<Signed, AppError> {
-        let claims = self.verify(token)?;
+        let claims = self.verify(token).await?;
         let expires_at = super::expiry_ms(claims.exp);
         let known = match store.external_user(&claims.external_id).await? {
             Some(user) => user,

@@ -8,6 +8,7 @@
 pub mod api_key;
 mod external;
 mod extract;
+mod jwks;
 mod jwt;
 mod password;
 

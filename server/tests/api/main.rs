@@ -11,6 +11,7 @@ mod chat;
 mod cluster;
 mod conversations;
 mod fanout;
+mod jwks;
 mod limits;
 mod messaging;
 mod notifications;
