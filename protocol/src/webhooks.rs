@@ -6,8 +6,8 @@
 //! this attempt) and `webhook-signature` (`v1,` + base64 of HMAC-SHA256 over
 //! `{id}.{timestamp}.{body}` keyed by the base64 part of the endpoint's `whsec_…` secret).
 
-use crate::ids::{ConversationId, UserId};
-use crate::model::{ConversationKind, Message};
+use crate::ids::{ConversationId, PostId, UserId};
+use crate::model::{Comment, ConversationKind, Message, Notification};
 use serde::{Deserialize, Serialize};
 
 /// The body of one delivery: what happened (`type` and `data`) and when (`timestamp`, RFC 3339).
@@ -50,6 +50,23 @@ pub enum WebhookChange {
     /// Someone left or was removed from a group.
     #[serde(rename = "conversation.member_removed")]
     MemberRemoved(MembershipChange),
+    /// A notification was put in someone's bell (a grouped "liked your post" entry is created
+    /// anew, with a new id, for each new liker).
+    #[serde(rename = "notification.created")]
+    NotificationCreated(NotificationCreated),
+    /// Someone liked a post.
+    #[serde(rename = "post.liked")]
+    PostLiked(PostLiked),
+    /// Someone commented on a post.
+    #[serde(rename = "post.commented")]
+    PostCommented(PostCommented),
+    /// A user came online: their first session connected, or one came back from away.
+    #[serde(rename = "user.online")]
+    UserOnline(PresenceChange),
+    /// A user went offline: their last session left (after the reconnect grace period), or
+    /// they chose to appear offline.
+    #[serde(rename = "user.offline")]
+    UserOffline(PresenceChange),
 }
 
 impl WebhookChange {
@@ -62,29 +79,44 @@ impl WebhookChange {
             Self::ConversationCreated(_) => "conversation.created",
             Self::MemberAdded(_) => "conversation.member_added",
             Self::MemberRemoved(_) => "conversation.member_removed",
+            Self::NotificationCreated(_) => "notification.created",
+            Self::PostLiked(_) => "post.liked",
+            Self::PostCommented(_) => "post.commented",
+            Self::UserOnline(_) => "user.online",
+            Self::UserOffline(_) => "user.offline",
         }
     }
 
-    /// The conversation it concerns: events of one conversation reach an endpoint in order.
-    pub fn conversation_id(&self) -> ConversationId {
+    /// What its order is kept within: events with the same key reach an endpoint in the order
+    /// they happened (a conversation's, a user's, a post's).
+    pub fn ordering_key(&self) -> String {
         match self {
             Self::MessageCreated(m) | Self::MessageEdited(m) | Self::MessageDeleted(m) => {
-                m.conversation_id
+                format!("c:{}", m.conversation_id)
             }
-            Self::ConversationCreated(c) => c.conversation_id,
-            Self::MemberAdded(c) | Self::MemberRemoved(c) => c.conversation_id,
+            Self::ConversationCreated(c) => format!("c:{}", c.conversation_id),
+            Self::MemberAdded(c) | Self::MemberRemoved(c) => format!("c:{}", c.conversation_id),
+            Self::NotificationCreated(n) => format!("u:{}", n.user_id),
+            Self::PostLiked(l) => format!("p:{}", l.post_id),
+            Self::PostCommented(c) => format!("p:{}", c.post_id),
+            Self::UserOnline(p) | Self::UserOffline(p) => format!("u:{}", p.user_id),
         }
     }
 }
 
 /// Every event type an endpoint can subscribe to.
-pub const WEBHOOK_EVENT_TYPES: [&str; 6] = [
+pub const WEBHOOK_EVENT_TYPES: [&str; 11] = [
     "message.created",
     "message.edited",
     "message.deleted",
     "conversation.created",
     "conversation.member_added",
     "conversation.member_removed",
+    "notification.created",
+    "post.liked",
+    "post.commented",
+    "user.online",
+    "user.offline",
 ];
 
 /// `conversation.created`: the new conversation.
@@ -119,6 +151,62 @@ pub struct MembershipChange {
     pub conversation_id: ConversationId,
     /// Who joined or left.
     pub user_id: UserId,
+}
+
+/// `notification.created`: whose bell, and the entry as the bell shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct NotificationCreated {
+    /// The recipient.
+    pub user_id: UserId,
+    /// The notification.
+    pub notification: Notification,
+}
+
+/// `post.liked`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct PostLiked {
+    /// The post.
+    pub post_id: PostId,
+    /// Who liked it.
+    pub user_id: UserId,
+    /// Its likes after this one (and any liked with it).
+    pub like_count: i64,
+}
+
+/// `post.commented`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct PostCommented {
+    /// The post.
+    pub post_id: PostId,
+    /// The comment.
+    pub comment: Comment,
+    /// Its comments after this one.
+    pub comment_count: i64,
+}
+
+/// `user.online` / `user.offline`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct PresenceChange {
+    /// The user.
+    pub user_id: UserId,
+    /// When they were last connected (Unix ms): set for `user.offline`.
+    pub last_seen_at: Option<i64>,
 }
 
 /// `POST /api/server/v1/webhooks`: a new endpoint.

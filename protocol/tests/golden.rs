@@ -561,6 +561,46 @@ fn webhook_examples() -> Vec<protocol::webhooks::WebhookEvent> {
         }),
         WebhookChange::MemberAdded(membership.clone()),
         WebhookChange::MemberRemoved(membership),
+        WebhookChange::NotificationCreated(NotificationCreated {
+            user_id: other_id(),
+            notification: Notification {
+                id: NotificationId(uid(6)),
+                kind: NotificationKind::PostCommented,
+                actor: user(),
+                conversation_id: None,
+                conversation_title: None,
+                post_id: Some(post_id()),
+                others: 0,
+                text: Some("Nice one".into()),
+                link: None,
+                created_at: 1_700_000_000_000,
+                read: false,
+            },
+        }),
+        WebhookChange::PostLiked(PostLiked {
+            post_id: post_id(),
+            user_id: other_id(),
+            like_count: 12,
+        }),
+        WebhookChange::PostCommented(PostCommented {
+            post_id: post_id(),
+            comment: Comment {
+                id: CommentId(uid(9)),
+                post_id: post_id(),
+                author: user(),
+                body: "Nice one".into(),
+                created_at: 1_700_000_000_000,
+            },
+            comment_count: 3,
+        }),
+        WebhookChange::UserOnline(PresenceChange {
+            user_id: other_id(),
+            last_seen_at: None,
+        }),
+        WebhookChange::UserOffline(PresenceChange {
+            user_id: other_id(),
+            last_seen_at: Some(1_700_000_000_000),
+        }),
     ]
     .into_iter()
     .map(|change| WebhookEvent {

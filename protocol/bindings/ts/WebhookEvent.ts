@@ -2,6 +2,10 @@
 import type { ConversationCreated } from "./ConversationCreated";
 import type { MembershipChange } from "./MembershipChange";
 import type { Message } from "./Message";
+import type { NotificationCreated } from "./NotificationCreated";
+import type { PostCommented } from "./PostCommented";
+import type { PostLiked } from "./PostLiked";
+import type { PresenceChange } from "./PresenceChange";
 
 /**
  * The body of one delivery: what happened (`type` and `data`) and when (`timestamp`, RFC 3339).
@@ -10,4 +14,4 @@ export type WebhookEvent = {
 /**
  * When it happened (the commit), RFC 3339 in UTC.
  */
-timestamp: string, } & ({ "type": "message.created", "data": Message } | { "type": "message.edited", "data": Message } | { "type": "message.deleted", "data": Message } | { "type": "conversation.created", "data": ConversationCreated } | { "type": "conversation.member_added", "data": MembershipChange } | { "type": "conversation.member_removed", "data": MembershipChange });
+timestamp: string, } & ({ "type": "message.created", "data": Message } | { "type": "message.edited", "data": Message } | { "type": "message.deleted", "data": Message } | { "type": "conversation.created", "data": ConversationCreated } | { "type": "conversation.member_added", "data": MembershipChange } | { "type": "conversation.member_removed", "data": MembershipChange } | { "type": "notification.created", "data": NotificationCreated } | { "type": "post.liked", "data": PostLiked } | { "type": "post.commented", "data": PostCommented } | { "type": "user.online", "data": PresenceChange } | { "type": "user.offline", "data": PresenceChange });

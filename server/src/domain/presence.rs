@@ -6,16 +6,34 @@ use super::Actor;
 use crate::error::AppError;
 use crate::presence::SessionEnd;
 use crate::state::AppState;
-use crate::store::now_ms;
+use crate::store::{now_ms, OutboxEvent};
 use crate::topic::Topic;
+use protocol::webhooks::{PresenceChange, WebhookChange};
 use protocol::{ConversationId, Presence, PresenceStatus, SessionId, UserId};
 
 /// Most users one request may (un)subscribe.
 pub const MAX_PER_REQUEST: usize = 1000;
 
-/// Queues a presence change for the user's watchers, in the next batch.
+/// Queues a presence change for the user's watchers, in the next batch, and for the webhook
+/// endpoints that want `user.online` / `user.offline`. (Each change is decided once, by one
+/// instance, so it is announced and queued once.)
 pub async fn announce(state: &AppState, presence: Presence) {
+    let change = PresenceChange {
+        user_id: presence.user_id,
+        last_seen_at: presence.last_seen_at,
+    };
+    let change = match presence.status {
+        PresenceStatus::Online => Some(WebhookChange::UserOnline(change)),
+        PresenceStatus::Offline => Some(WebhookChange::UserOffline(change)),
+        PresenceStatus::Away => None,
+    };
     state.broker.presence_changed(presence).await;
+    if let Some(change) = change.filter(|c| state.webhook_interest.wants(c.event_type())) {
+        let event = OutboxEvent::new(change, now_ms());
+        if let Err(e) = state.store.enqueue_webhook_event(&event).await {
+            tracing::warn!(error = %e, "could not queue a presence webhook");
+        }
+    }
 }
 
 /// A session opened: the user may have come online.

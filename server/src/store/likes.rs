@@ -5,8 +5,10 @@
 
 use super::notifications::{refresh_like_entry, LikeNotification};
 use super::posts::{counts_of, CountsChange, CountsRow};
+use super::webhooks::{enqueue_webhooks, OutboxEvent};
 use super::{now_ms, parse_id, value_rows, Backend, Store};
 use crate::error::AppError;
+use protocol::webhooks::{PostLiked, WebhookChange};
 use protocol::{PostCounts, PostId, User, UserId};
 use std::collections::{BTreeMap, HashMap};
 
@@ -144,6 +146,20 @@ impl Store {
                 notification,
             });
         }
+        let now = now_ms();
+        let events: Vec<OutboxEvent> = added
+            .iter()
+            .filter_map(|(post, user)| {
+                let like_count = result.counts.get(post)?.like_count;
+                let liked = PostLiked {
+                    post_id: *post,
+                    user_id: *user,
+                    like_count,
+                };
+                Some(OutboxEvent::new(WebhookChange::PostLiked(liked), now))
+            })
+            .collect();
+        enqueue_webhooks(&mut tx, self.backend, &events).await?;
         tx.commit().await?;
         Ok(result)
     }

@@ -1,8 +1,10 @@
 //! Notifications: created for several recipients at once, listed newest first, read up to an id.
 
 use super::rows::USER_COLUMNS;
+use super::webhooks::{enqueue_webhook, OutboxEvent};
 use super::{now_ms, parse_id, placeholders, value_rows, Store};
 use crate::error::AppError;
+use protocol::webhooks::{NotificationCreated, WebhookChange};
 use protocol::{
     ConversationId, Notification, NotificationId, NotificationKind, PostId, User, UserId,
 };
@@ -350,6 +352,12 @@ async fn insert(
     .bind(n.link.clone())
     .execute(&mut **tx)
     .await?;
+    let created = NotificationCreated {
+        user_id: recipient,
+        notification: n.clone(),
+    };
+    let event = OutboxEvent::new(WebhookChange::NotificationCreated(created), n.created_at);
+    enqueue_webhook(tx, &event).await?;
     if !n.read {
         adjust_unread(tx, recipient, 1).await?;
     }

@@ -4,8 +4,10 @@
 
 use super::notifications::adjust_unread;
 use super::rows::{UserRow, USER_COLUMNS};
+use super::webhooks::{enqueue_webhook, OutboxEvent};
 use super::{now_ms, parse_id, placeholders, Store};
 use crate::error::AppError;
+use protocol::webhooks::{PostCommented, WebhookChange};
 use protocol::{Comment, CommentId, NotificationId, Post, PostCounts, PostId, User, UserId};
 use std::collections::BTreeMap;
 
@@ -277,8 +279,16 @@ impl Store {
         .bind(comment.created_at)
         .execute(&mut *tx)
         .await?;
+        let change = counts_of(post, row, true)?;
+        let commented = PostCommented {
+            post_id: post,
+            comment: comment.clone(),
+            comment_count: change.counts.comment_count,
+        };
+        let event = OutboxEvent::new(WebhookChange::PostCommented(commented), comment.created_at);
+        enqueue_webhook(&mut tx, &event).await?;
         tx.commit().await?;
-        Ok(Some((comment, counts_of(post, row, true)?)))
+        Ok(Some((comment, change)))
     }
 
     /// Deletes a comment if `user` wrote it. `Ok(None)`: no such comment; `Err(Forbidden)`:

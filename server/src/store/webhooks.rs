@@ -133,7 +133,7 @@ impl OutboxEvent {
     /// The event for a change committed at `at`.
     pub fn new(change: WebhookChange, at: i64) -> Self {
         let event_type = change.event_type();
-        let ordering_key = change.conversation_id().to_string();
+        let ordering_key = change.ordering_key();
         let timestamp = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
             .ok()
             .and_then(|t| {
@@ -187,7 +187,50 @@ pub(super) async fn enqueue_webhooks(
     Ok(())
 }
 
+/// Queues one event on `conn` (a transaction's, or the pool's for a change with none).
+pub(super) async fn enqueue_webhook(
+    conn: &mut AnyConnection,
+    event: &OutboxEvent,
+) -> Result<(), sqlx::Error> {
+    // Numbered placeholders: the same text on SQLite and PostgreSQL for one row.
+    sqlx::query(
+        "INSERT INTO webhook_deliveries \
+           (event_id, endpoint_id, event_type, ordering_key, payload, created_at, status, \
+            attempts, next_attempt_at) \
+         SELECT $1, e.id, $2, $3, $4, $5, 'pending', 0, $5 FROM webhook_endpoints e \
+         WHERE e.disabled_at IS NULL \
+           AND (e.event_types = ',*,' OR e.event_types LIKE '%,' || $2 || ',%')",
+    )
+    .bind(&event.id)
+    .bind(event.event_type)
+    .bind(&event.ordering_key)
+    .bind(&event.payload)
+    .bind(event.at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 impl Store {
+    /// Queues an event of a change that has no transaction of its own (presence).
+    pub async fn enqueue_webhook_event(&self, event: &OutboxEvent) -> Result<(), AppError> {
+        let mut conn = self.pool.acquire().await?;
+        enqueue_webhook(&mut conn, event).await?;
+        Ok(())
+    }
+
+    /// The event types some live endpoint wants (`*` among them if one wants all).
+    pub async fn webhook_event_types(&self) -> Result<Vec<String>, AppError> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT event_types FROM webhook_endpoints WHERE disabled_at IS NULL")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut types: Vec<String> = rows.iter().flat_map(|(t,)| unframed(t)).collect();
+        types.sort();
+        types.dedup();
+        Ok(types)
+    }
+
     /// Registers an endpoint.
     pub async fn create_webhook(
         &self,

@@ -451,7 +451,7 @@ async fn events_committed_before_a_kill_9_arrive_after_the_restart_once_per_id_f
 
     let key = key(&a, SCOPES).await;
     let (receiver, url) = Receiver::start().await;
-    register(&a, &key, &url, &["*"]).await;
+    register(&a, &key, &url, &["conversation.created", "message.created"]).await;
     provisioned(&a, &key, "u-1", "alice").await;
     provisioned(&a, &key, "u-2", "bob").await;
     let conversation = group(&a, &key, &["u-1", "u-2"]).await;
@@ -511,4 +511,91 @@ async fn events_committed_before_a_kill_9_arrive_after_the_restart_once_per_id_f
         17,
         "no event that was not committed"
     );
+}
+
+/// Waits until an event of `kind` matching `pred` has arrived; returns its `data`.
+async fn wait_for(receiver: &Receiver, kind: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..200 {
+        let found = receiver
+            .unique()
+            .iter()
+            .map(Received::json)
+            .find(|e| e["type"] == kind && pred(&e["data"]));
+        if let Some(event) = found {
+            return event["data"].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no {kind} among {:#?}", receiver.unique());
+}
+
+#[tokio::test]
+async fn notifications_likes_comments_and_presence_reach_the_endpoints_that_want_them() {
+    let app = spawn_app().await;
+    let key = key(&app, SCOPES).await;
+    let (receiver, url) = Receiver::start().await;
+    let types = [
+        "notification.created",
+        "post.liked",
+        "post.commented",
+        "user.online",
+        "user.offline",
+    ];
+    register(&app, &key, &url, &types).await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+
+    // A post of alice's, liked and commented by bob: the like, the comment, and alice's two
+    // notifications about them.
+    let (status, post) = app
+        .post("/api/posts", &alice.token, json!({ "body": "Hiring!" }))
+        .await;
+    assert_eq!(status, 201, "{post}");
+    let post_id = post["id"].as_str().unwrap().to_owned();
+    let (status, _) = app
+        .post(&format!("/api/posts/{post_id}/like"), &bob.token, json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let liked = wait_for(&receiver, "post.liked", |_| true).await;
+    assert_eq!(
+        (&liked["post_id"], &liked["user_id"], &liked["like_count"]),
+        (&json!(post_id), &json!(bob.id()), &json!(1))
+    );
+    let (status, _) = app
+        .post(
+            &format!("/api/posts/{post_id}/comments"),
+            &bob.token,
+            json!({ "body": "Interested" }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let commented = wait_for(&receiver, "post.commented", |_| true).await;
+    assert_eq!(commented["comment"]["body"], "Interested");
+    assert_eq!(commented["comment_count"], 1);
+    for kind in ["post_liked", "post_commented"] {
+        let note = wait_for(&receiver, "notification.created", |d| {
+            d["notification"]["kind"] == kind
+        })
+        .await;
+        assert_eq!(note["user_id"], json!(alice.id()));
+    }
+
+    // Presence: bob's first session makes him online; after his last one leaves and the grace
+    // period passes, offline with his last-seen time.
+    let ws = app.connect(&bob).await;
+    let online = wait_for(&receiver, "user.online", |d| {
+        d["user_id"] == json!(bob.id())
+    })
+    .await;
+    assert!(online["last_seen_at"].is_null());
+    ws.close().await;
+    let offline = wait_for(&receiver, "user.offline", |d| {
+        d["user_id"] == json!(bob.id())
+    })
+    .await;
+    assert!(offline["last_seen_at"].as_i64().unwrap() > 0);
+    // Nothing it did not ask for.
+    assert!(receiver
+        .unique()
+        .iter()
+        .all(|r| types.contains(&r.json()["type"].as_str().unwrap())));
 }
