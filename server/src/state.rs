@@ -76,8 +76,6 @@ pub struct Shared {
     pub connections: Arc<Semaphore>,
     /// Live post counters, coalesced per post.
     pub counters: Arc<Coalescer>,
-    /// The webhook event types some endpoint wants, as last read (for presence events).
-    pub webhook_interest: Arc<crate::webhooks::Interest>,
     /// Sign-in and registration attempts per client address.
     auth_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     /// REST requests per client address.
@@ -128,7 +126,6 @@ impl AppState {
             hub,
             connections: Arc::new(Semaphore::new(config.max_connections)),
             counters: Arc::new(Coalescer::new()),
-            webhook_interest: Arc::default(),
             auth_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             test_notification_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(
                 NonZeroU32::new(TEST_NOTIFICATIONS).expect("not zero"),

@@ -19,6 +19,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// How often every instance reads which event types endpoints want.
+const INTEREST_REFRESH: Duration = Duration::from_secs(2);
 /// How long a lease lasts; it is renewed three times as often.
 const LEASE: Duration = Duration::from_secs(6);
 /// How often the leader looks for due deliveries.
@@ -29,33 +31,6 @@ const PARALLEL_QUEUES: usize = 8;
 const MAX_BACKOFF_MS: i64 = 3_600_000;
 /// How long delivered events stay in the log.
 const KEEP_DELIVERED_MS: i64 = 7 * 24 * 3_600_000;
-
-/// Which event types some live endpoint wants, as this instance last read them (every
-/// [`INTEREST_REFRESH`], and at once after a registration or removal here). Changes that have
-/// no transaction of their own (presence) are queued only when wanted, so that without
-/// endpoints they write nothing; an endpoint registered on another instance gets them within
-/// that period.
-#[derive(Debug, Default)]
-pub struct Interest(std::sync::RwLock<Vec<String>>);
-
-/// How often every instance reads which event types endpoints want.
-const INTEREST_REFRESH: Duration = Duration::from_secs(2);
-
-impl Interest {
-    /// Whether some endpoint wants events of `event_type`.
-    pub fn wants(&self, event_type: &str) -> bool {
-        let types = self.0.read().unwrap_or_else(|p| p.into_inner());
-        types.iter().any(|t| t == "*" || t == event_type)
-    }
-
-    /// Reads the types again.
-    pub async fn refresh(&self, store: &crate::store::Store) {
-        match store.webhook_event_types().await {
-            Ok(types) => *self.0.write().unwrap_or_else(|p| p.into_inner()) = types,
-            Err(e) => tracing::warn!(error = %e, "could not read the webhook endpoints"),
-        }
-    }
-}
 
 /// A fresh endpoint secret: `whsec_` and 32 random bytes in base64.
 pub fn new_secret() -> String {
@@ -108,7 +83,7 @@ pub async fn dispatch(state: AppState) {
         let now = now_ms();
         if now - last_interest >= INTEREST_REFRESH.as_millis() as i64 {
             last_interest = now;
-            state.webhook_interest.refresh(&state.store).await;
+            state.store.refresh_webhook_interest().await;
         }
         if !leader.load(Ordering::Acquire) {
             continue;

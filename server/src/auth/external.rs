@@ -101,7 +101,7 @@ impl ExternalTokens {
         let claims = match &self.keys {
             Keys::Secret(key) => decode::<Map<String, Value>>(token, key, &self.validation),
             Keys::Jwks(jwks) => {
-                let header = decode_header(token).map_err(super::jwt::refused)?;
+                let header = decode_header(token).map_err(super::refusal::refused)?;
                 let kid = header
                     .kid
                     .ok_or_else(|| AppError::AuthFailed("the token names no key (kid)".into()))?;
@@ -112,7 +112,7 @@ impl ExternalTokens {
                 decode::<Map<String, Value>>(token, &key.decoding, &validation)
             }
         }
-        .map_err(super::jwt::refused)?
+        .map_err(super::refusal::refused)?
         .claims;
         let text = |name: &str| match claims.get(name) {
             Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),

@@ -101,22 +101,8 @@ impl JwtKeys {
     pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
         decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
-            .map_err(refused)
+            .map_err(super::refusal::refused)
     }
-}
-
-/// `AUTH_FAILED`, saying why a token was refused (Confab's or a product's).
-pub(super) fn refused(e: jsonwebtoken::errors::Error) -> AppError {
-    use jsonwebtoken::errors::ErrorKind;
-    let why = match e.kind() {
-        ErrorKind::ExpiredSignature => "the token has expired",
-        ErrorKind::InvalidSignature => "the token signature is invalid",
-        ErrorKind::InvalidAlgorithm => "the token algorithm is not allowed",
-        ErrorKind::InvalidIssuer => "the token's issuer is not the expected one",
-        ErrorKind::InvalidAudience => "the token's audience is not the expected one",
-        _ => "the token is malformed",
-    };
-    AppError::AuthFailed(why.into())
 }
 
 fn load_or_create_secret(dir: &Path) -> Result<Vec<u8>, AppError> {

@@ -11,6 +11,7 @@ mod extract;
 mod jwks;
 mod jwt;
 mod password;
+mod refusal;
 
 pub use api_key::ServerKey;
 pub use extract::{token_from_headers, AuthUser};

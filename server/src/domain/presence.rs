@@ -28,7 +28,7 @@ pub async fn announce(state: &AppState, presence: Presence) {
         PresenceStatus::Away => None,
     };
     state.broker.presence_changed(presence).await;
-    if let Some(change) = change.filter(|c| state.webhook_interest.wants(c.event_type())) {
+    if let Some(change) = change.filter(|c| state.store.wants_webhook(c.event_type())) {
         let event = OutboxEvent::new(change, now_ms());
         if let Err(e) = state.store.enqueue_webhook_event(&event).await {
             tracing::warn!(error = %e, "could not queue a presence webhook");

@@ -95,7 +95,7 @@ async fn create_webhook(
         .store
         .create_webhook(url, &types, description.as_deref(), &secret)
         .await?;
-    state.webhook_interest.refresh(&state.store).await;
+    state.store.refresh_webhook_interest().await;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -121,7 +121,7 @@ async fn delete_webhook(
     if !state.store.disable_webhook(&id).await? {
         return Err(AppError::Unknown(format!("no webhook endpoint {id}")));
     }
-    state.webhook_interest.refresh(&state.store).await;
+    state.store.refresh_webhook_interest().await;
     Ok(StatusCode::NO_CONTENT)
 }
 

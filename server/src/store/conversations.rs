@@ -153,8 +153,10 @@ impl Store {
             created_by: me,
             member_ids: vec![me, other],
         };
-        let event = OutboxEvent::new(WebhookChange::ConversationCreated(created), now);
-        enqueue_webhooks(&mut tx, self.backend, &[event]).await?;
+        if self.wants_webhook("conversation.created") {
+            let event = OutboxEvent::new(WebhookChange::ConversationCreated(created), now);
+            enqueue_webhooks(&mut tx, self.backend, &[event]).await?;
+        }
         tx.commit().await?;
         Ok((id, true))
     }
@@ -266,8 +268,10 @@ impl Store {
             created_by: owner,
             member_ids,
         };
-        let event = OutboxEvent::new(WebhookChange::ConversationCreated(created), now);
-        enqueue_webhooks(&mut tx, self.backend, &[event]).await?;
+        if self.wants_webhook("conversation.created") {
+            let event = OutboxEvent::new(WebhookChange::ConversationCreated(created), now);
+            enqueue_webhooks(&mut tx, self.backend, &[event]).await?;
+        }
         tx.commit().await?;
         Ok(id)
     }
@@ -406,7 +410,7 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if added > 0 {
+        if added > 0 && self.wants_webhook("conversation.member_added") {
             let change = MembershipChange {
                 conversation_id: conversation,
                 user_id: user,
@@ -433,7 +437,7 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if removed > 0 {
+        if removed > 0 && self.wants_webhook("conversation.member_removed") {
             let change = MembershipChange {
                 conversation_id: conversation,
                 user_id: user,

@@ -132,6 +132,7 @@ impl Store {
                     .and_then(|(_, u)| users.get(u).copied());
                 refresh_like_entry(
                     &mut tx,
+                    self.wants_webhook("notification.created"),
                     change.author,
                     post,
                     change.counts.like_count,
@@ -147,8 +148,10 @@ impl Store {
             });
         }
         let now = now_ms();
+        let wanted_events = self.wants_webhook("post.liked");
         let events: Vec<OutboxEvent> = added
             .iter()
+            .filter(|_| wanted_events)
             .filter_map(|(post, user)| {
                 let like_count = result.counts.get(post)?.like_count;
                 let liked = PostLiked {

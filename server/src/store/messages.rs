@@ -241,11 +241,13 @@ impl Store {
                 .bind(*seq);
         }
         query.execute(&mut *tx).await?;
-        let events: Vec<OutboxEvent> = order
-            .iter()
-            .map(|i| OutboxEvent::new(WebhookChange::MessageCreated(stored[i].clone()), now))
-            .collect();
-        enqueue_webhooks(&mut tx, self.backend, &events).await?;
+        if self.wants_webhook("message.created") {
+            let events: Vec<OutboxEvent> = order
+                .iter()
+                .map(|i| OutboxEvent::new(WebhookChange::MessageCreated(stored[i].clone()), now))
+                .collect();
+            enqueue_webhooks(&mut tx, self.backend, &events).await?;
+        }
         tx.commit().await?;
         Ok(stored)
     }
@@ -315,8 +317,10 @@ impl Store {
             edited_at: Some(now),
             ..existing
         };
-        let event = OutboxEvent::new(WebhookChange::MessageEdited(edited.clone()), now);
-        enqueue_webhooks(&mut tx, self.backend, &[event]).await?;
+        if self.wants_webhook("message.edited") {
+            let event = OutboxEvent::new(WebhookChange::MessageEdited(edited.clone()), now);
+            enqueue_webhooks(&mut tx, self.backend, &[event]).await?;
+        }
         tx.commit().await?;
         Ok(edited)
     }
@@ -336,8 +340,10 @@ impl Store {
             deleted: true,
             ..existing
         };
-        let event = OutboxEvent::new(WebhookChange::MessageDeleted(deleted.clone()), now);
-        enqueue_webhooks(&mut tx, self.backend, &[event]).await?;
+        if self.wants_webhook("message.deleted") {
+            let event = OutboxEvent::new(WebhookChange::MessageDeleted(deleted.clone()), now);
+            enqueue_webhooks(&mut tx, self.backend, &[event]).await?;
+        }
         tx.commit().await?;
         Ok(deleted)
     }

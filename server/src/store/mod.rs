@@ -81,6 +81,8 @@ pub struct Store {
     /// The two members of each direct conversation (`None`: a group), which never change once
     /// created: asked after every message, answered from here after the first time.
     direct_pairs: Arc<DirectPairs>,
+    /// The webhook event types some endpoint wants, as last read.
+    webhook_interest: Arc<webhooks::Interest>,
 }
 
 /// A bounded map of conversations to their direct pair (cleared when full: it refills itself).
@@ -145,6 +147,7 @@ impl Store {
             pool,
             backend,
             direct_pairs: Arc::default(),
+            webhook_interest: Arc::default(),
         })
     }
 

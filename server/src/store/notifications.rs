@@ -115,6 +115,7 @@ impl Store {
         let now = now_ms();
         let (conversation_id, conversation_title) = draft.conversation.clone().unzip();
         let conversation_title = conversation_title.flatten();
+        let webhooks = self.wants_webhook("notification.created");
         let mut tx = self.pool.begin().await?;
         let mut created = Vec::with_capacity(recipients.len());
         for recipient in recipients {
@@ -131,7 +132,7 @@ impl Store {
                 created_at: now,
                 read: false,
             };
-            insert(&mut tx, *recipient, &notification).await?;
+            insert(&mut tx, *recipient, &notification, webhooks).await?;
             created.push((*recipient, notification));
         }
         tx.commit().await?;
@@ -328,11 +329,12 @@ pub(super) async fn adjust_unread(
     Ok(unread)
 }
 
-/// Stores one notification row.
+/// Stores one notification row, and its `notification.created` webhooks if `webhooks`.
 async fn insert(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     recipient: UserId,
     n: &Notification,
+    webhooks: bool,
 ) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO notifications (id, user_id, kind, actor_id, conversation_id, \
@@ -352,12 +354,14 @@ async fn insert(
     .bind(n.link.clone())
     .execute(&mut **tx)
     .await?;
-    let created = NotificationCreated {
-        user_id: recipient,
-        notification: n.clone(),
-    };
-    let event = OutboxEvent::new(WebhookChange::NotificationCreated(created), n.created_at);
-    enqueue_webhook(tx, &event).await?;
+    if webhooks {
+        let created = NotificationCreated {
+            user_id: recipient,
+            notification: n.clone(),
+        };
+        let event = OutboxEvent::new(WebhookChange::NotificationCreated(created), n.created_at);
+        enqueue_webhook(tx, &event).await?;
+    }
     if !n.read {
         adjust_unread(tx, recipient, 1).await?;
     }
@@ -378,6 +382,7 @@ pub struct LikeNotification {
 /// `likes`: the post's like count now; `liker`: who liked, or `None` for an unlike.
 pub(super) async fn refresh_like_entry(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    webhooks: bool,
     author: UserId,
     post: PostId,
     likes: i64,
@@ -406,7 +411,7 @@ pub(super) async fn refresh_like_entry(
             created_at: now_ms(),
             read: false,
         };
-        insert(tx, author, &notification).await?;
+        insert(tx, author, &notification, webhooks).await?;
         return Ok(LikeNotification {
             removed,
             current: Some(notification),

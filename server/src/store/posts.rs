@@ -285,8 +285,11 @@ impl Store {
             comment: comment.clone(),
             comment_count: change.counts.comment_count,
         };
-        let event = OutboxEvent::new(WebhookChange::PostCommented(commented), comment.created_at);
-        enqueue_webhook(&mut tx, &event).await?;
+        if self.wants_webhook("post.commented") {
+            let event =
+                OutboxEvent::new(WebhookChange::PostCommented(commented), comment.created_at);
+            enqueue_webhook(&mut tx, &event).await?;
+        }
         tx.commit().await?;
         Ok(Some((comment, change)))
     }

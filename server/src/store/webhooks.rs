@@ -93,6 +93,14 @@ impl DeliveryRow {
     }
 }
 
+/// Which event types some live endpoint wants, as this instance last read them (by the
+/// webhook dispatcher every 2 s on every instance, and at once after a registration or removal
+/// here). Events of other types are not even built: without endpoints, changes write nothing
+/// and serialize nothing for webhooks. An endpoint registered on another instance gets this
+/// instance's events from its next read on.
+#[derive(Debug, Default)]
+pub(super) struct Interest(std::sync::RwLock<Vec<String>>);
+
 /// A delivery the dispatcher is to make: the event, and where and how to send it.
 #[derive(Debug, sqlx::FromRow)]
 pub struct DueDelivery {
@@ -212,6 +220,30 @@ pub(super) async fn enqueue_webhook(
 }
 
 impl Store {
+    /// Whether some endpoint wants events of `event_type` (as last read).
+    pub fn wants_webhook(&self, event_type: &str) -> bool {
+        let types = self
+            .webhook_interest
+            .0
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
+        types.iter().any(|t| t == "*" || t == event_type)
+    }
+
+    /// Reads again which event types endpoints want.
+    pub async fn refresh_webhook_interest(&self) {
+        match self.webhook_event_types().await {
+            Ok(types) => {
+                *self
+                    .webhook_interest
+                    .0
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner()) = types
+            }
+            Err(e) => tracing::warn!(error = %e, "could not read the webhook endpoints"),
+        }
+    }
+
     /// Queues an event of a change that has no transaction of its own (presence).
     pub async fn enqueue_webhook_event(&self, event: &OutboxEvent) -> Result<(), AppError> {
         let mut conn = self.pool.acquire().await?;

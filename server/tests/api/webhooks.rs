@@ -452,6 +452,8 @@ async fn events_committed_before_a_kill_9_arrive_after_the_restart_once_per_id_f
     let key = key(&a, SCOPES).await;
     let (receiver, url) = Receiver::start().await;
     register(&a, &key, &url, &["conversation.created", "message.created"]).await;
+    // B learns that an endpoint wants them at its next read (every 2 s).
+    tokio::time::sleep(Duration::from_millis(2_200)).await;
     provisioned(&a, &key, "u-1", "alice").await;
     provisioned(&a, &key, "u-2", "bob").await;
     let conversation = group(&a, &key, &["u-1", "u-2"]).await;
