@@ -223,6 +223,7 @@ pub async fn send_message(
         conversation_id: conversation,
         temp_id: format!("{}-{temp_id}", run_id()),
         body: format!("b{}", now_us()),
+        reply_to: None,
     });
     let text = serde_json::to_string(&frame).map_err(|e| e.to_string())?;
     sink.send(Message::text(text))

@@ -107,6 +107,10 @@ pub enum ClientEvent {
         temp_id: String,
         /// Text, 1 to the configured maximum of characters (4000 by default).
         body: String,
+        /// The message this one answers, in the same conversation (absent: none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
+        reply_to: Option<MessageId>,
     },
     /// Send a direct message to a user: the 1:1 conversation is created on first use and reused
     /// afterwards. Same replies as `send_message`.

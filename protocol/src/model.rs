@@ -120,6 +120,66 @@ pub struct Message {
     pub edited_at: Option<Millis>,
     /// Whether it was deleted (a tombstone).
     pub deleted: bool,
+    /// The message it answers, as that message reads now. Absent when it answers none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
+    pub reply_to: Option<ReplyPreview>,
+}
+
+/// What a reply shows of the message it answers: who wrote it and its first line, as it reads
+/// now (an edit shows; a deleted original says so and quotes nothing).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct ReplyPreview {
+    /// The original's id.
+    pub message_id: MessageId,
+    /// Its place in the conversation (to jump to it).
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = i64))]
+    pub seq: Seq,
+    /// Who wrote it.
+    pub sender_id: UserId,
+    /// Its first line, at most [`REPLY_EXCERPT_CHARS`] characters (ending in `…` when cut);
+    /// empty when it was deleted.
+    pub excerpt: String,
+    /// Whether it was deleted.
+    pub deleted: bool,
+}
+
+/// The longest excerpt a reply quotes, in characters.
+pub const REPLY_EXCERPT_CHARS: usize = 100;
+
+impl ReplyPreview {
+    /// The preview of `original` as it reads now.
+    pub fn of(original: &Message) -> Self {
+        Self {
+            message_id: original.id,
+            seq: original.seq,
+            sender_id: original.sender_id,
+            excerpt: if original.deleted {
+                String::new()
+            } else {
+                excerpt(&original.body)
+            },
+            deleted: original.deleted,
+        }
+    }
+}
+
+/// The first non-empty line of `body`, cut to [`REPLY_EXCERPT_CHARS`] characters.
+pub fn excerpt(body: &str) -> String {
+    let line = body
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
+    if line.chars().count() <= REPLY_EXCERPT_CHARS {
+        return line.to_owned();
+    }
+    let cut: String = line.chars().take(REPLY_EXCERPT_CHARS - 1).collect();
+    format!("{}…", cut.trim_end())
 }
 
 /// Availability of a user, aggregated over all of their sessions.

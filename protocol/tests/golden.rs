@@ -39,6 +39,7 @@ fn message() -> Message {
         created_at: 1_700_000_000_000,
         edited_at: None,
         deleted: false,
+        reply_to: None,
     }
 }
 fn post_id() -> PostId {
@@ -163,6 +164,7 @@ fn client_examples() -> Vec<ClientFrame> {
                 conversation_id: c,
                 temp_id: "tmp-1".into(),
                 body: "hello".into(),
+                reply_to: Some(MessageId(uid(5))),
             },
         ),
         ClientFrame::new(SendDirectMessage {
@@ -273,7 +275,17 @@ fn server_examples() -> Vec<ServerFrame> {
                 message: message(),
             },
         ),
-        ServerFrame::new(MessageNew { message: message() }),
+        // A reply: it quotes the message it answers.
+        ServerFrame::new(MessageNew {
+            message: Message {
+                id: MessageId(uid(10)),
+                seq: 8,
+                sender_id: other_id(),
+                body: "Friday works".into(),
+                reply_to: Some(ReplyPreview::of(&message())),
+                ..message()
+            },
+        }),
         ServerFrame::new(MessageEdited {
             message: Message {
                 body: "hello (edited)".into(),

@@ -19,6 +19,7 @@ fn message() -> ServerEvent {
             created_at: 1_700_000_000_000,
             edited_at: None,
             deleted: false,
+            reply_to: None,
         },
     }
 }

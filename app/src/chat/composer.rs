@@ -77,7 +77,26 @@ pub fn Composer(id: ConversationId, editing: Editing) -> impl IntoView {
             }
         }
     };
+    // The message being answered, if any: shown above the box, with a way out.
+    let replying = move || {
+        client.read(Slice::Conversation(id), |s| {
+            s.conversations.get(&id).and_then(|c| {
+                c.replying_to
+                    .as_ref()
+                    .map(|q| (s.display_name(q.sender_id), q.excerpt.clone()))
+            })
+        })
+    };
     view! {
+        {move || replying().map(|(who, excerpt)| view! {
+            <div class="replying" data-testid="replying">
+                <span class="muted">"Replying to "</span>
+                <strong>{who}</strong>
+                <span class="quote-text">{excerpt}</span>
+                <button type="button" class="link" aria-label="Cancel the reply"
+                    on:click=move |_| client.update(|s| { s.cancel_reply(id); Vec::new() })>"Cancel"</button>
+            </div>
+        })}
         <form class="composer" on:submit=submit>
             {move || editing.get().map(|_| view! {
                 <span class="editing muted">"Editing"

@@ -44,7 +44,36 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
             message,
             sender,
             mine,
+            quoted,
         } => {
+            let jump = expect_context::<super::messages::JumpTo>();
+            let quote = message.reply_to.clone().map(|q| {
+                let who = quoted.unwrap_or_default();
+                let text = if q.deleted {
+                    "This message was deleted".to_owned()
+                } else {
+                    q.excerpt.clone()
+                };
+                view! {
+                    <button type="button" class="quote" data-testid="quote"
+                        aria-label=format!("Show the message from {who} this answers")
+                        on:click=move |_| jump.0.set(Some(q.seq))>
+                        <span class="quote-sender">{who.clone()}</span>
+                        <span class="quote-text" class:muted=q.deleted>{text}</span>
+                    </button>
+                }
+            });
+            let reply = (!message.deleted).then(|| {
+                let message_id = message.id;
+                let conversation = message.conversation_id;
+                view! {
+                    <button class="link" aria-label="Reply to this message" data-testid="reply"
+                        on:click=move |_| client.update(move |s| {
+                            s.start_reply(conversation, message_id);
+                            Vec::new()
+                        })>"Reply"</button>
+                }
+            });
             let id = message.id;
             let (conversation, seq) = (message.conversation_id, message.seq);
             let body = message.body.clone();
@@ -92,6 +121,7 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
                     class:announcement=message.sender_id == UserId::SYSTEM data-testid="message"
                     data-seq=message.seq data-state=state>
                     {(!mine).then(|| view! { <span class="sender">{sender}</span> })}
+                    {quote}
                     <p class="body">
                         {if message.deleted { "This message was deleted".to_owned() } else { message.body.clone() }}
                     </p>
@@ -99,6 +129,7 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
                         <time>{time}</time>
                         {message.edited_at.filter(|_| !message.deleted).map(|_| " · edited")}
                         {mine.then(|| view! { " · " <span data-testid="delivery">{state}</span> })}
+                        {reply}
                         {(mine && !message.deleted).then_some(actions)}
                     </span>
                 </li>

@@ -21,6 +21,8 @@ pub enum Row {
         sender: String,
         /// Whether I sent it (its delivery state is shown, and it can be edited).
         mine: bool,
+        /// The display name of the author of the message it answers.
+        quoted: Option<String>,
     },
     /// One of my messages not acknowledged yet.
     Pending(ConversationId, Pending),
@@ -48,6 +50,10 @@ impl Row {
             rows.push(Row::Message {
                 sender: state.display_name(message.sender_id),
                 mine: message.sender_id == state.me.id,
+                quoted: message
+                    .reply_to
+                    .as_ref()
+                    .map(|q| state.display_name(q.sender_id)),
                 message: message.clone(),
             });
         }
@@ -61,17 +67,30 @@ impl Row {
         match self {
             Row::Message {
                 message: m, sender, ..
-            } => format!("m{}:{:?}:{}:{sender}", m.id, m.edited_at, m.deleted),
+            } => format!(
+                "m{}:{:?}:{}:{sender}:{:?}",
+                m.id,
+                m.edited_at,
+                m.deleted,
+                m.reply_to.as_ref().map(|q| (&q.excerpt, q.deleted))
+            ),
             Row::Pending(_, p) => format!("p{}:{:?}", p.temp_id, p.failed),
             Row::System(line) => format!("s{}", line.key),
         }
     }
 }
 
+/// The message a quote's click asks the list to show (by sequence number): older pages are
+/// loaded until it is there, then it is scrolled to and highlighted.
+#[derive(Clone, Copy)]
+pub struct JumpTo(pub RwSignal<Option<protocol::Seq>>);
+
 /// The scrolling list of one conversation.
 #[component]
 pub fn MessageList(id: ConversationId, editing: Editing) -> impl IntoView {
     let client = expect_context::<ChatClient>();
+    let jump = JumpTo(RwSignal::new(None));
+    provide_context(jump);
     let conv = Slice::Conversation(id);
     let list = NodeRef::<html::Div>::new();
     let stick_to_bottom = StoredValue::new(true);
@@ -124,6 +143,42 @@ pub fn MessageList(id: ConversationId, editing: Editing) -> impl IntoView {
             });
         }
         count
+    });
+    // A quote was clicked: load older pages until its message is there, then show it.
+    Effect::new(move |_| {
+        let Some(seq) = jump.0.get() else {
+            return;
+        };
+        let (loaded, older) = client.read(conv, |s| {
+            s.conversations.get(&id).map_or((false, false), |c| {
+                (c.messages.contains_key(&seq), c.has_older)
+            })
+        });
+        if loaded {
+            jump.0.set(None);
+            request_animation_frame(move || {
+                let Some(Some(el)) = list.try_get_untracked() else {
+                    return;
+                };
+                let selector = format!("[data-seq=\"{seq}\"]");
+                if let Ok(Some(row)) = el.query_selector(&selector) {
+                    stick_to_bottom.set_value(false);
+                    row.scroll_into_view();
+                    let _ = row.class_list().add_1("highlight");
+                    // Highlighted long enough to be found, then plain again.
+                    set_timeout(
+                        move || {
+                            let _ = row.class_list().remove_1("highlight");
+                        },
+                        std::time::Duration::from_secs(3),
+                    );
+                }
+            });
+        } else if older {
+            load_older();
+        } else {
+            jump.0.set(None);
+        }
     });
     let on_scroll = move |_| {
         let Some(el) = list.get_untracked() else {

@@ -52,7 +52,11 @@ temp_id: string,
 /**
  * Text, 1 to the configured maximum of characters (4000 by default).
  */
-body: string, } | { "type": "send_direct_message", 
+body: string, 
+/**
+ * The message this one answers, in the same conversation (absent: none).
+ */
+reply_to?: MessageId, } | { "type": "send_direct_message", 
 /**
  * The other user.
  */

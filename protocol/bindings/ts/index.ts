@@ -69,6 +69,7 @@ export * from "./ReadNotifications";
 export * from "./RealtimeStatus";
 export * from "./ReceiptKind";
 export * from "./RegisterRequest";
+export * from "./ReplyPreview";
 export * from "./ServerEvent";
 export * from "./ServerFrame";
 export * from "./ServerPresence";

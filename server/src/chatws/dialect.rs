@@ -29,6 +29,7 @@ pub fn parse(text: &str, conversation: ConversationId) -> Result<ClientEvent, Ap
             // Each frame is a new message (the protocol has no client id to retry with).
             temp_id: uuid::Uuid::now_v7().to_string(),
             body: frame.content.unwrap_or_default(),
+            reply_to: None,
         }),
         "typing" => Ok(ClientEvent::TypingStart {
             conversation_id: conversation,
@@ -117,6 +118,7 @@ mod tests {
             created_at: 0,
             edited_at: None,
             deleted: false,
+            reply_to: None,
         };
         let frame = message(&m, "john_doe");
         assert_eq!(frame["type"], "message");

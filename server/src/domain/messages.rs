@@ -6,22 +6,43 @@ use crate::state::AppState;
 use crate::store::NewMessage;
 use crate::topic::Topic;
 use crate::validate;
-use protocol::{ConversationId, Message, MessageId, ServerEvent, UserId};
+use protocol::{ConversationId, Message, MessageId, ReplyPreview, ServerEvent, UserId};
 
-/// Sends a message to a conversation the actor belongs to. Returns it once committed, with
-/// `true` if it is new or `false` if the same `temp_id` was sent before (the original); either
-/// way it has been published as `message_new` to every other session of every member (a retry
-/// publishes it again: its first publication may never have happened).
+/// Sends a message to a conversation the actor belongs to, answering `reply_to` (a message of
+/// the same conversation) if given. Returns it once committed, with `true` if it is new or
+/// `false` if the same `temp_id` was sent before (the original); either way it has been
+/// published as `message_new` to every other session of every member (a retry publishes it
+/// again: its first publication may never have happened).
 pub async fn send(
     state: &AppState,
     actor: Actor<'_>,
     conversation: ConversationId,
     temp_id: String,
     body: String,
+    reply_to: Option<MessageId>,
 ) -> Result<(Message, bool), AppError> {
     check(state, &temp_id, &body)?;
     require_member(state, actor, conversation).await?;
-    submit(state, actor, conversation, temp_id, body).await
+    let reply = match reply_to {
+        Some(original) => Some(quoted(state, conversation, original).await?),
+        None => None,
+    };
+    submit(state, actor, conversation, temp_id, body, reply).await
+}
+
+/// The preview of the message a reply answers: `VALIDATION_FAILED` unless it is a message of
+/// the same conversation (one read, whatever the conversation's size).
+async fn quoted(
+    state: &AppState,
+    conversation: ConversationId,
+    original: MessageId,
+) -> Result<ReplyPreview, AppError> {
+    match state.store.message(original).await? {
+        Some(m) if m.conversation_id == conversation => Ok(ReplyPreview::of(&m)),
+        _ => Err(AppError::validation(
+            "reply_to: no such message in this conversation",
+        )),
+    }
 }
 
 /// Sends a direct message, creating the 1:1 conversation on first use.
@@ -35,7 +56,7 @@ pub async fn send_direct(
     // Validate before a first message creates the conversation.
     check(state, &temp_id, &body)?;
     let conversation = conversations::open_direct(state, actor.user, recipient).await?;
-    submit(state, actor, conversation, temp_id, body).await
+    submit(state, actor, conversation, temp_id, body, None).await
 }
 
 /// Posts a message as the system ([`UserId::SYSTEM`]) into any conversation: the server API's
@@ -55,6 +76,7 @@ pub async fn post_as_system(
         sender: UserId::SYSTEM,
         temp_id,
         body,
+        reply: None,
     };
     state.writer.submit(message, None).await
 }
@@ -74,12 +96,14 @@ async fn submit(
     conversation: ConversationId,
     temp_id: String,
     body: String,
+    reply: Option<ReplyPreview>,
 ) -> Result<(Message, bool), AppError> {
     let message = NewMessage {
         conversation,
         sender: actor.user.id,
         temp_id,
         body,
+        reply,
     };
     let sent = state.writer.submit(message, actor.session).await?;
     // A retry of a recent send rings too: its instance may have died before ringing (the bell

@@ -67,6 +67,7 @@ pub(crate) async fn handle(cx: &mut Context, frame: ClientFrame) -> Result<(), A
             conversation_id,
             temp_id,
             body,
+            reply_to,
         } => {
             let arrived = Instant::now();
             let sent = messages::send(
@@ -75,6 +76,7 @@ pub(crate) async fn handle(cx: &mut Context, frame: ClientFrame) -> Result<(), A
                 conversation_id,
                 temp_id.clone(),
                 body,
+                reply_to,
             )
             .await;
             acknowledge(cx, id, temp_id, sent, arrived).await

@@ -103,6 +103,7 @@ mod tests {
             created_at: 0,
             edited_at: None,
             deleted: false,
+            reply_to: None,
         }
     }
 

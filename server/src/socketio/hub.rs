@@ -230,6 +230,7 @@ mod tests {
             created_at: 0,
             edited_at: None,
             deleted: false,
+            reply_to: None,
         }
     }
 

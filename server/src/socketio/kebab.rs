@@ -81,6 +81,7 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
                 conversation_id: send.conversation_id,
                 temp_id: send.temp_id,
                 body: send.content,
+                reply_to: None,
             }
         }
         "edit-message" => {
@@ -355,6 +356,7 @@ mod tests {
             created_at: 0,
             edited_at: None,
             deleted: false,
+            reply_to: None,
         };
         render(
             &ServerEvent::MessageNew {

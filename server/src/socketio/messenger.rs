@@ -96,6 +96,7 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
                 conversation_id: send.conversation_id,
                 temp_id: temp_id(send.temp_id),
                 body: send.content,
+                reply_to: None,
             };
             Ok(signed(send.sender_id, request))
         }
@@ -223,6 +224,7 @@ mod tests {
             created_at: 1_736_942_400_000,
             edited_at: None,
             deleted: false,
+            reply_to: None,
         }
     }
 

@@ -106,6 +106,7 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
                     .temp_id
                     .unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
                 body: send.content,
+                reply_to: None,
             }
         }
         "edit_message" => {

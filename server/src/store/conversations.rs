@@ -1,6 +1,6 @@
 //! Conversations and their members.
 
-use super::rows::{self, MessageRow, UserRow, MESSAGE_COLUMNS, USER_COLUMNS};
+use super::rows::{self, MessageRow, UserRow, MESSAGE_COLUMNS, MESSAGE_FROM, USER_COLUMNS};
 use super::webhooks::{enqueue_webhooks, OutboxEvent};
 use super::{now_ms, parse_id, Store};
 use crate::error::AppError;
@@ -535,7 +535,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let last: Vec<MessageRow> = sqlx::query_as(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m \
+            "SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} \
              JOIN conversations c ON c.id = m.conversation_id AND m.seq = c.last_seq \
              JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1 \
              WHERE {filter}"

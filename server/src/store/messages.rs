@@ -1,12 +1,12 @@
 //! Messages: sending in batches (with per-conversation sequence numbers and temp-id
 //! deduplication), editing, soft deletion and keyset-paginated history.
 
-use super::rows::{self, MessageRow, MESSAGE_COLUMNS};
+use super::rows::{self, MessageRow, MESSAGE_COLUMNS, MESSAGE_FROM};
 use super::webhooks::{enqueue_webhooks, OutboxEvent};
 use super::{now_ms, value_rows, Store};
 use crate::error::AppError;
 use protocol::webhooks::WebhookChange;
-use protocol::{ConversationId, Message, MessageId, Seq, UserId};
+use protocol::{ConversationId, Message, MessageId, ReplyPreview, Seq, UserId};
 use std::collections::{BTreeMap, HashMap};
 
 /// A message row with the temp id it was sent under.
@@ -39,6 +39,8 @@ pub struct NewMessage {
     pub temp_id: String,
     /// The text (already validated).
     pub body: String,
+    /// What it answers (checked to be in the same conversation).
+    pub reply: Option<ReplyPreview>,
 }
 
 /// Largest batch [`Store::insert_messages`] takes (7 bind parameters per message stays far
@@ -192,6 +194,7 @@ impl Store {
                     created_at: now,
                     edited_at: None,
                     deleted: false,
+                    reply_to: m.reply.clone(),
                 },
             );
             *seq += 1;
@@ -203,9 +206,10 @@ impl Store {
         let mut order: Vec<usize> = stored.keys().copied().collect();
         order.sort_unstable();
         let sql = format!(
-            "INSERT INTO messages (id, conversation_id, seq, sender_id, temp_id, body, created_at) \
+            "INSERT INTO messages \
+               (id, conversation_id, seq, sender_id, temp_id, body, created_at, reply_to) \
              VALUES {} ON CONFLICT (conversation_id, sender_id, temp_id) DO NOTHING",
-            value_rows(self.backend, order.len(), 7)
+            value_rows(self.backend, order.len(), 8)
         );
         let mut query = sqlx::query(&sql);
         for i in &order {
@@ -217,7 +221,8 @@ impl Store {
                 .bind(&keys[*i].1)
                 .bind(&keys[*i].2)
                 .bind(&m.body)
-                .bind(now);
+                .bind(now)
+                .bind(m.reply_to.as_ref().map(|r| r.message_id.to_string()));
         }
         if query.execute(&mut *tx).await?.rows_affected() != order.len() as u64 {
             // A concurrent writer (another instance) stored one of these temp ids first.
@@ -258,7 +263,7 @@ impl Store {
         keys: &[SendKey],
     ) -> Result<HashMap<SendKey, Message>, AppError> {
         let sql = format!(
-            "SELECT {MESSAGE_COLUMNS}, m.temp_id FROM messages m \
+            "SELECT {MESSAGE_COLUMNS}, m.temp_id FROM {MESSAGE_FROM} \
              JOIN (VALUES {}) AS v ON m.conversation_id = v.column1 \
                AND m.sender_id = v.column2 AND m.temp_id = v.column3",
             value_rows(self.backend, keys.len(), 3)
@@ -285,7 +290,7 @@ impl Store {
     /// One message by id.
     pub async fn message(&self, id: MessageId) -> Result<Option<Message>, AppError> {
         let row: Option<MessageRow> = sqlx::query_as(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.id = $1"
+            "SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} WHERE m.id = $1"
         ))
         .bind(id.to_string())
         .fetch_optional(&self.pool)
@@ -379,7 +384,7 @@ impl Store {
             PageCursor::After(seq) => (">", "ASC", seq),
         };
         let rows: Vec<MessageRow> = sqlx::query_as(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m \
+            "SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} \
              WHERE m.conversation_id = $1 AND m.seq {comparison} $2 \
              ORDER BY m.seq {order} LIMIT $3"
         ))

@@ -2,14 +2,19 @@
 
 use super::parse_id;
 use crate::error::AppError;
-use protocol::{Message, User};
+use protocol::{excerpt, Message, ReplyPreview, User};
 
 /// Columns selected for a user.
 pub(super) const USER_COLUMNS: &str = "u.id, u.username, u.display_name";
 
-/// Columns selected for a message.
+/// Columns selected for a message (from [`MESSAGE_FROM`]): its own, and what its reply quotes.
 pub(super) const MESSAGE_COLUMNS: &str =
-    "m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.created_at, m.edited_at, m.deleted_at";
+    "m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.created_at, m.edited_at, m.deleted_at, \
+     r.id AS reply_id, r.seq AS reply_seq, r.sender_id AS reply_sender_id, r.body AS reply_body, \
+     r.deleted_at AS reply_deleted_at";
+
+/// The tables [`MESSAGE_COLUMNS`] come from: messages `m`, each with the one it answers `r`.
+pub(super) const MESSAGE_FROM: &str = "messages m LEFT JOIN messages r ON r.id = m.reply_to";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct UserRow {
@@ -38,11 +43,32 @@ pub(super) struct MessageRow {
     pub created_at: i64,
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
+    pub reply_id: Option<String>,
+    pub reply_seq: Option<i64>,
+    pub reply_sender_id: Option<String>,
+    pub reply_body: Option<String>,
+    pub reply_deleted_at: Option<i64>,
 }
 
 impl MessageRow {
     pub fn into_message(self) -> Result<Message, AppError> {
         let deleted = self.deleted_at.is_some();
+        let reply_to = match (self.reply_id, self.reply_seq, self.reply_sender_id) {
+            (Some(id), Some(seq), Some(sender)) => {
+                let gone = self.reply_deleted_at.is_some();
+                Some(ReplyPreview {
+                    message_id: parse_id(&id)?,
+                    seq,
+                    sender_id: parse_id(&sender)?,
+                    excerpt: match (gone, &self.reply_body) {
+                        (false, Some(body)) => excerpt(body),
+                        _ => String::new(),
+                    },
+                    deleted: gone,
+                })
+            }
+            _ => None,
+        };
         Ok(Message {
             id: parse_id(&self.id)?,
             conversation_id: parse_id(&self.conversation_id)?,
@@ -53,6 +79,7 @@ impl MessageRow {
             created_at: self.created_at,
             edited_at: self.edited_at,
             deleted,
+            reply_to,
         })
     }
 }

@@ -114,6 +114,7 @@ async fn the_chat_rest_api_creates_lists_and_pages_conversations() {
                 conversation_id: group_id,
                 temp_id: format!("t{i}"),
                 body: format!("message {i}"),
+                reply_to: None,
             })
             .await;
         client
@@ -230,6 +231,7 @@ async fn the_per_conversation_socket_carries_messages_typing_and_who_is_here() {
         conversation_id: group_id,
         temp_id: "c1".into(),
         body: "from the app".into(),
+        reply_to: None,
     })
     .await;
     let mut heard = frame(&mut a).await;

@@ -240,6 +240,7 @@ fn send(conversation: protocol::ConversationId, temp: &str, body: &str) -> Clien
         conversation_id: conversation,
         temp_id: temp.into(),
         body: body.into(),
+        reply_to: None,
     }
 }
 

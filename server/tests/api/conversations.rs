@@ -124,6 +124,7 @@ async fn membership_changes_are_pushed_and_enforced() {
         conversation_id: group,
         temp_id: "x".into(),
         body: "still here?".into(),
+        reply_to: None,
     })
     .await;
     c.expect_error(protocol::ErrorCode::NotAMember).await;

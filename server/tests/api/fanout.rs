@@ -18,6 +18,7 @@ async fn send(
                 conversation_id: conversation,
                 temp_id: temp.into(),
                 body: format!("body {temp}"),
+                reply_to: None,
             },
         )
         .await;
@@ -131,6 +132,7 @@ async fn concurrent_sends_get_gapless_sequence_numbers_and_each_its_own_ack() {
                         conversation_id: group,
                         temp_id: temp,
                         body: format!("hello {i} {k}"),
+                        reply_to: None,
                     })
                     .await;
             }
@@ -139,6 +141,7 @@ async fn concurrent_sends_get_gapless_sequence_numbers_and_each_its_own_ack() {
                     conversation_id: group,
                     temp_id: format!("u{i}-0"),
                     body: "retry".into(),
+                    reply_to: None,
                 })
                 .await;
             let mut mine = Vec::new();
@@ -240,6 +243,7 @@ async fn membership_changes_take_effect_in_fan_out_at_once() {
         conversation_id: group,
         temp_id: "sneak".into(),
         body: "still here?".into(),
+        reply_to: None,
     })
     .await;
     c.expect_error(ErrorCode::NotAMember).await;

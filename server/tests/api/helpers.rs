@@ -692,6 +692,7 @@ pub async fn flood_until_dropped(
                 conversation_id: group,
                 temp_id: format!("t{i}"),
                 body: body.clone(),
+                reply_to: None,
             })
             .await;
         sender

@@ -270,6 +270,7 @@ async fn a_lagging_client_loses_presence_first_never_a_message_and_is_told_to_re
                 conversation_id: group,
                 temp_id: format!("t{sent}"),
                 body: body.clone(),
+                reply_to: None,
             })
             .await;
         sender
@@ -292,8 +293,8 @@ async fn a_lagging_client_loses_presence_first_never_a_message_and_is_told_to_re
     // Bob reads again: every message, in order, then `resync` for the presence he lost.
     let mut seqs = Vec::new();
     let mut resync = false;
-    // Within a few seconds (not at the next heartbeat, 20 s away).
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    // Within seconds (not at the next heartbeat, 20 s away; 10 s leaves room for a busy box).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while (seqs.len() < sent || !resync) && tokio::time::Instant::now() < deadline {
         for event in lagging.collect_for(Duration::from_millis(200)).await {
             match event {

@@ -19,6 +19,7 @@ mod openapi;
 mod operations;
 mod presence;
 mod receipts;
+mod replies;
 mod rest;
 mod server_api;
 mod shutdown;

@@ -54,6 +54,7 @@ async fn two_users_chat_in_a_direct_conversation() {
         conversation_id: message.conversation_id,
         temp_id: "b1".into(),
         body: "hello alice".into(),
+        reply_to: None,
     })
     .await;
     let reply = a
@@ -89,6 +90,7 @@ async fn group_messages_reach_every_session_of_every_member() {
         conversation_id: group,
         temp_id: "c".into(),
         body: "hello team".into(),
+        reply_to: None,
     })
     .await;
     let ack = c1
@@ -272,6 +274,7 @@ async fn non_members_cannot_join_send_type_or_read() {
         conversation_id: group,
         temp_id: "x".into(),
         body: "let me in".into(),
+        reply_to: None,
     })
     .await;
     m.expect_error(ErrorCode::NotAMember).await;

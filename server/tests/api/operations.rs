@@ -26,6 +26,7 @@ async fn metrics_count_connections_events_deliveries_and_refusals() {
                 conversation_id: pair.group,
                 temp_id: format!("t{i}"),
                 body: format!("hello {i}"),
+                reply_to: None,
             })
             .await;
         pair.a

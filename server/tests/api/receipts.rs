@@ -25,6 +25,7 @@ async fn receipts_and_unread_counts() {
             conversation_id: group,
             temp_id: format!("t{i}"),
             body: text.to_string(),
+            reply_to: None,
         })
         .await;
         a.expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
@@ -116,6 +117,7 @@ async fn unread_counts_arrive_on_connect_and_in_the_list() {
             conversation_id: group,
             temp_id: format!("t{i}"),
             body: format!("m{i}"),
+            reply_to: None,
         })
         .await;
         a.expect(|e| matches!(e, ServerEvent::MessageAck { .. }))

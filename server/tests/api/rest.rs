@@ -278,6 +278,7 @@ async fn conversations_list_and_direct_reuse() {
         conversation_id: serde_json::from_value(first["id"].clone()).unwrap(),
         temp_id: "t".into(),
         body: "newest".into(),
+        reply_to: None,
     })
     .await;
     a.expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
@@ -320,6 +321,7 @@ async fn history_pages_with_before_and_after() {
             conversation_id: group,
             temp_id: format!("t{i}"),
             body: format!("m{i}"),
+            reply_to: None,
         })
         .await;
         a.expect(|e| matches!(e, ServerEvent::MessageAck { .. }))

@@ -127,6 +127,7 @@ async fn a_socketio_client_joins_a_2000_member_group_with_the_default_queue() {
             conversation_id: big,
             temp_id: "t1".into(),
             body: "hello big room".into(),
+            reply_to: None,
         })
         .await;
     let message = loop {

@@ -98,6 +98,7 @@ async fn typing_stops_on_explicit_stop_send_and_disconnect() {
         conversation_id: group,
         temp_id: "m".into(),
         body: "done".into(),
+        reply_to: None,
     })
     .await;
     b.expect(|e| matches!(e, ServerEvent::TypingStopped { .. }))

@@ -235,6 +235,7 @@ async fn a_product_gets_every_change_signed_in_order_and_retried_until_it_takes_
         conversation_id: conversation.parse().unwrap(),
         temp_id: "t-3".into(),
         body: "third".into(),
+        reply_to: None,
     })
     .await;
     let ack = ws

@@ -1,7 +1,7 @@
 //! One conversation as this client knows it: the server's view, loaded messages, my pending
 //! sends, who is typing or viewing, and membership lines.
 
-use protocol::{Conversation, MemberPosition, Message, Seq, User, UserId};
+use protocol::{Conversation, MemberPosition, Message, ReplyPreview, Seq, User, UserId};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A message this client sent that the server has not acknowledged yet.
@@ -16,6 +16,8 @@ pub struct Pending {
     pub after_seq: Seq,
     /// Why the server refused it, if it did.
     pub failed: Option<String>,
+    /// What it answers.
+    pub reply: Option<ReplyPreview>,
 }
 
 /// A line in the chat that is not a message: a membership change ("Dave joined the group").
@@ -75,9 +77,34 @@ pub struct Conv {
     pub viewer_count: u32,
     /// Membership lines ("Dave joined the group").
     pub system: Vec<SystemLine>,
+    /// The message the composer answers, if the user chose one.
+    pub replying_to: Option<ReplyPreview>,
 }
 
 impl Conv {
+    /// Updates what loaded replies (and the reply being written) quote of `original`, edited
+    /// or deleted; true if any did.
+    pub(super) fn requote(&mut self, original: &Message) -> bool {
+        let now = ReplyPreview::of(original);
+        let mut changed = false;
+        for m in self.messages.values_mut() {
+            if let Some(quote) = m.reply_to.as_mut().filter(|q| q.message_id == original.id) {
+                *quote = now.clone();
+                changed = true;
+            }
+        }
+        if self
+            .replying_to
+            .as_ref()
+            .is_some_and(|q| q.message_id == original.id)
+        {
+            // A deleted message is answered no more.
+            self.replying_to = (!original.deleted).then(|| now.clone());
+            changed = true;
+        }
+        changed
+    }
+
     pub(super) fn new(info: Conversation) -> Self {
         Self {
             info,
@@ -89,6 +116,7 @@ impl Conv {
             viewers: Vec::new(),
             viewer_count: 0,
             system: Vec::new(),
+            replying_to: None,
         }
     }
 

@@ -302,6 +302,8 @@ impl ChatState {
                 self.uncount_if_deleted(&message);
                 let id = message.conversation_id;
                 if let Some(c) = self.conversations.get_mut(&id) {
+                    // Replies quote it as it reads now.
+                    let requoted = c.requote(&message);
                     let shown = c.messages.contains_key(&message.seq);
                     let preview = c
                         .info
@@ -310,6 +312,8 @@ impl ChatState {
                         .is_some_and(|m| m.id == message.id);
                     if shown || preview {
                         c.insert(message);
+                    }
+                    if requoted || shown || preview {
                         self.touch(Slice::Conversation(id));
                     }
                     if preview {

@@ -4,7 +4,7 @@ use super::conversation::{Conv, Pending, SystemLine};
 use super::{send, Action, ChatState, ConnState, PageKind, Slice};
 use protocol::{
     ClientEvent, ClientFrame, Conversation, ConversationId, ConversationKind, Message, MessageId,
-    PresenceStatus,
+    PresenceStatus, ReplyPreview,
 };
 use std::collections::BTreeSet;
 
@@ -126,6 +126,7 @@ impl ChatState {
                         conversation_id: id,
                         temp_id: p.temp_id.clone(),
                         body: p.body.clone(),
+                        reply_to: p.reply.as_ref().map(|r| r.message_id),
                     },
                 )));
             }
@@ -315,11 +316,13 @@ impl ChatState {
             return Vec::new();
         };
         let temp_id = MessageId::new().to_string();
+        let reply = c.replying_to.take();
         c.pending.push(Pending {
             temp_id: temp_id.clone(),
             body: body.clone(),
             after_seq: c.max_seq().max(c.info.last_seq),
             failed: None,
+            reply: reply.clone(),
         });
         self.touch(Slice::Conversation(conversation));
         vec![Action::Send(ClientFrame::with_id(
@@ -328,8 +331,34 @@ impl ChatState {
                 conversation_id: conversation,
                 temp_id,
                 body,
+                reply_to: reply.map(|r| r.message_id),
             },
         ))]
+    }
+
+    /// Starts answering a loaded message: the composer shows what the reply will quote.
+    pub fn start_reply(&mut self, conversation: ConversationId, message: MessageId) {
+        let Some(c) = self.conversations.get_mut(&conversation) else {
+            return;
+        };
+        let quoted = c
+            .messages
+            .values()
+            .find(|m| m.id == message && !m.deleted)
+            .map(ReplyPreview::of);
+        if quoted.is_some() {
+            c.replying_to = quoted;
+            self.touch(Slice::Conversation(conversation));
+        }
+    }
+
+    /// Stops answering: the next message answers nothing.
+    pub fn cancel_reply(&mut self, conversation: ConversationId) {
+        if let Some(c) = self.conversations.get_mut(&conversation) {
+            if c.replying_to.take().is_some() {
+                self.touch(Slice::Conversation(conversation));
+            }
+        }
     }
 
     /// Drops a failed pending message.

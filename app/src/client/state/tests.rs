@@ -1,5 +1,5 @@
 use super::*;
-use protocol::{ErrorCode, MemberPosition, MessageId, SessionId};
+use protocol::{ErrorCode, MemberPosition, MessageId, ReplyPreview, SessionId};
 
 fn user(name: &str) -> User {
     User {
@@ -46,6 +46,7 @@ fn message(conv: ConversationId, sender: UserId, seq: Seq) -> Message {
         created_at: seq * 1000,
         edited_at: None,
         deleted: false,
+        reply_to: None,
     }
 }
 
@@ -907,4 +908,53 @@ fn a_list_read_before_a_conversation_existed_does_not_drop_it() {
     s.set_conversations(vec![stale]);
     assert!(!s.conversations.contains_key(&group));
     assert!(s.conversations.contains_key(&id));
+}
+
+#[test]
+fn a_reply_carries_what_it_answers_and_its_quotes_follow_the_original() {
+    let (mut s, bob, id) = setup();
+    let original = message(id, bob.id, 1);
+    s.apply(ev(ServerEvent::MessageNew {
+        message: original.clone(),
+    }));
+    s.start_reply(id, original.id);
+    assert_eq!(
+        s.conversations[&id]
+            .replying_to
+            .as_ref()
+            .map(|q| q.message_id),
+        Some(original.id)
+    );
+    let actions = s.send_text(id, "answer".into());
+    let Action::Send(frame) = &actions[0] else {
+        panic!()
+    };
+    assert!(
+        matches!(&frame.event, ClientEvent::SendMessage { reply_to, .. } if *reply_to == Some(original.id))
+    );
+    assert!(
+        s.conversations[&id].replying_to.is_none(),
+        "one reply, then plain"
+    );
+    // The reply arrives; the original is edited, then deleted: its quote follows.
+    let mut reply = message(id, s.me.id, 2);
+    reply.reply_to = Some(ReplyPreview::of(&original));
+    s.apply(ev(ServerEvent::MessageNew { message: reply }));
+    let edited = Message {
+        body: "new words".into(),
+        edited_at: Some(5),
+        ..original.clone()
+    };
+    s.apply(ev(ServerEvent::MessageEdited { message: edited }));
+    let quote = |s: &ChatState| s.conversations[&id].messages[&2].reply_to.clone().unwrap();
+    assert_eq!(quote(&s).excerpt, "new words");
+    s.apply(ev(ServerEvent::MessageDeleted {
+        message: Message {
+            body: String::new(),
+            deleted: true,
+            ..original
+        },
+    }));
+    assert!(quote(&s).deleted);
+    assert_eq!(quote(&s).excerpt, "");
 }
