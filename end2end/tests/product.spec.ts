@@ -32,14 +32,25 @@ test('a product provisions users, opens a group and posts into it; the web app s
   await context.addCookies([{ name: 'confab_token', value: ines.token, domain: url.hostname, path: '/' }]);
   const page = await context.newPage();
   const errors = watchConsole(page);
-  // The app's list comes over REST after it connects; a group made before that answer lands is
-  // dropped by it (a known race of the app's, noted on issue 22): wait for it.
+  // The app's conversation list comes over REST after it connects. Hold its first answer, read
+  // before the group below exists, until the group has arrived live: the late list must not
+  // drop it (a race that once emptied the list).
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let first = true;
+  await page.route('**/api/conversations', async (route) => {
+    if (route.request().method() !== 'GET' || !first) return route.continue();
+    first = false;
+    const response = await route.fetch();
+    await held;
+    await route.fulfill({ response });
+  });
   const listed = page.waitForResponse((r) => r.url().endsWith('/api/conversations') && r.ok());
   await page.goto(server().url);
   await expect(page.getByTestId('connection')).toHaveText('connected');
-  await listed;
 
-  // The product opens a group for them: it appears in her list at once.
+  // The product opens a group for them: it appears in her list at once, and stays when the
+  // list read before it existed lands.
   const group = await call<{ id: string }>('POST', '/conversations', {
     kind: 'group',
     title: 'Order 991',
@@ -47,6 +58,10 @@ test('a product provisions users, opens a group and posts into it; the web app s
     platform: 'shop',
   });
   const entry = page.getByTestId('conversation').filter({ hasText: 'Order 991' });
+  await expect(entry).toBeVisible();
+  release();
+  await listed;
+  await page.waitForTimeout(300);
   await expect(entry).toBeVisible();
   await entry.click();
 
