@@ -58,3 +58,28 @@ test('a reply quotes its original, jumps to it, and follows its edits and deleti
   });
   expect(errors).toEqual([]);
 });
+
+test('a quote of a message beyond the loaded history loads older pages until it can show it', async ({ browser }) => {
+  const alice = await signUp(browser, server(), 'carol');
+  const bob = await signUp(browser, server(), 'dave');
+  await openDirect(alice, 'dave');
+  await send(alice, 'Where did we leave the keys?');
+  await bob.getByTestId('conversation').filter({ hasText: 'carol' }).click();
+  await plain(bob, 'Where did we leave the keys?').getByTestId('reply').click();
+  // Much is said before dave answers: the original ends up beyond the first page (50).
+  for (let i = 1; i <= 55; i++) await send(alice, `later ${i}`);
+  await expect(message(bob, 'later 55')).toBeVisible();
+  await composer(bob).fill('Under the mat');
+  await composer(bob).press('Enter');
+  await expect(message(bob, 'Under the mat').getByTestId('quote')).toContainText('Where did we leave the keys?');
+
+  await bob.reload();
+  await expect(bob.getByTestId('connection')).toHaveText('connected');
+  await expect(message(bob, 'Under the mat')).toBeVisible();
+  await expect(plain(bob, 'Where did we leave the keys?')).toHaveCount(0);
+  await message(bob, 'Under the mat').getByTestId('quote').click();
+  const original = plain(bob, 'Where did we leave the keys?');
+  await expect(original).toHaveClass(/highlight/);
+  await expect(original).toBeInViewport();
+  await bob.screenshot({ path: shot('reply-jump-older') });
+});
