@@ -300,7 +300,15 @@ async fn a_product_gets_every_change_signed_in_order_and_retried_until_it_takes_
     let fourth = &got[4].id;
     let copies = receiver.all().iter().filter(|r| &r.id == fourth).count();
     assert_eq!(copies, 4, "three failures, then taken");
-    let log = deliveries(&app, &key, &endpoint, "?status=delivered").await;
+    // (The endpoint has the event before the outcome is written: wait for the log.)
+    let mut log = Vec::new();
+    for _ in 0..100 {
+        log = deliveries(&app, &key, &endpoint, "?status=delivered").await;
+        if log.len() == 6 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(log.len(), 6);
     let entry = log.iter().find(|d| &d["event_id"] == fourth).unwrap();
     assert_eq!(
