@@ -85,7 +85,9 @@ pub async fn dispatch(state: AppState) {
             last_interest = now;
             state.store.refresh_webhook_interest().await;
         }
-        if !leader.load(Ordering::Acquire) {
+        // No endpoint: nothing can be pending (removing one fails what it had), so the outbox
+        // is not even read.
+        if !leader.load(Ordering::Acquire) || !state.store.wants_any_webhook() {
             continue;
         }
         // Whatever is due now, until nothing is (a failing queue's head waits for its retry).

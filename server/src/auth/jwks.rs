@@ -88,7 +88,14 @@ impl Jwks {
                         *self.keys.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(keys);
                     }
                     Err(e) => {
-                        tracing::warn!(error = %e, url = %self.url, "could not fetch the product's JWKS")
+                        tracing::warn!(error = %e, url = %self.url, "could not fetch the product's JWKS");
+                        // A key kept from before still works; otherwise the token is not
+                        // refused for a key it may well have: the keys are unreachable.
+                        return known.ok_or_else(|| {
+                            AppError::Unavailable(format!(
+                                "the product's signing keys could not be fetched ({e}); retry shortly"
+                            ))
+                        });
                     }
                 }
                 return self.known(kid).ok_or_else(|| unknown(kid));

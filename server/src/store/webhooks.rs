@@ -195,31 +195,28 @@ pub(super) async fn enqueue_webhooks(
     Ok(())
 }
 
-/// Queues one event on `conn` (a transaction's, or the pool's for a change with none).
+/// Queues one event on `conn` (a transaction's, or the pool's for a change with none): the
+/// statement of [`enqueue_webhooks`] for one row, whose numbered placeholders read the same on
+/// SQLite and PostgreSQL.
 pub(super) async fn enqueue_webhook(
     conn: &mut AnyConnection,
     event: &OutboxEvent,
 ) -> Result<(), sqlx::Error> {
-    // Numbered placeholders: the same text on SQLite and PostgreSQL for one row.
-    sqlx::query(
-        "INSERT INTO webhook_deliveries \
-           (event_id, endpoint_id, event_type, ordering_key, payload, created_at, status, \
-            attempts, next_attempt_at) \
-         SELECT $1, e.id, $2, $3, $4, $5, 'pending', 0, $5 FROM webhook_endpoints e \
-         WHERE e.disabled_at IS NULL \
-           AND (e.event_types = ',*,' OR e.event_types LIKE '%,' || $2 || ',%')",
-    )
-    .bind(&event.id)
-    .bind(event.event_type)
-    .bind(&event.ordering_key)
-    .bind(&event.payload)
-    .bind(event.at)
-    .execute(conn)
-    .await?;
-    Ok(())
+    enqueue_webhooks(conn, Backend::Postgres, std::slice::from_ref(event)).await
 }
 
 impl Store {
+    /// Whether any live endpoint wants anything (as last read): without one there is nothing
+    /// to deliver.
+    pub fn wants_any_webhook(&self) -> bool {
+        let types = self
+            .webhook_interest
+            .0
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
+        !types.is_empty()
+    }
+
     /// Whether some endpoint wants events of `event_type` (as last read).
     pub fn wants_webhook(&self, event_type: &str) -> bool {
         let types = self

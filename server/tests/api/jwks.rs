@@ -216,3 +216,33 @@ async fn tokens_signed_with_the_products_jwks_keys_work_everywhere_and_rotate_wi
     assert_eq!(status, 401, "the retired key is gone");
     assert_eq!(app.get("/api/me", &es256).await.0, 200);
 }
+
+#[tokio::test]
+async fn an_unreachable_jwks_is_said_to_be_unreachable_not_blamed_on_the_token() {
+    // Nothing listens on port 1: the keys cannot be fetched.
+    let app = spawn_app_with(&["--external-jwks-url", "http://127.0.0.1:1/jwks.json"]).await;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let rsa = EncodingKey::from_rsa_pem(RSA_PEM.as_bytes()).unwrap();
+    let claims = json!({ "sub": "c-1", "exp": now + 600 });
+    let (status, body) = app
+        .get(
+            "/api/me",
+            &token(&rsa, Algorithm::RS256, Some("rsa-1"), &claims),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (503, Some("UNAVAILABLE")),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("signing keys could not be fetched"),
+        "{body}"
+    );
+}
