@@ -136,6 +136,25 @@ pub enum ClientEvent {
         /// The message.
         message_id: MessageId,
     },
+    /// React to a message of one of the user's conversations with an emoji (once per emoji per
+    /// person: adding it again changes nothing). Reply, once committed, to every session of the
+    /// user: `reaction_saved`; everyone in the conversation gets `reactions_changed`. A message
+    /// carries at most 20 different emojis. Errors: `VALIDATION_FAILED` (not one emoji, a 21st
+    /// emoji, a deleted message), `NOT_FOUND`, `NOT_A_MEMBER`.
+    AddReaction {
+        /// The message.
+        message_id: MessageId,
+        /// The emoji, e.g. `"👍"` (one emoji, at most 32 bytes).
+        emoji: String,
+    },
+    /// Take back one of the user's reactions (removing one that is not there changes nothing).
+    /// Same replies and errors as `add_reaction`.
+    RemoveReaction {
+        /// The message.
+        message_id: MessageId,
+        /// The emoji.
+        emoji: String,
+    },
     /// Confirm that this client received messages up to `up_to_seq`; the other members get a
     /// `receipt` of kind `delivered`.
     MarkDelivered {
@@ -203,6 +222,8 @@ impl ClientEvent {
             Self::SendDirectMessage { .. } => "send_direct_message",
             Self::EditMessage { .. } => "edit_message",
             Self::DeleteMessage { .. } => "delete_message",
+            Self::AddReaction { .. } => "add_reaction",
+            Self::RemoveReaction { .. } => "remove_reaction",
             Self::MarkDelivered { .. } => "mark_delivered",
             Self::MarkRead { .. } => "mark_read",
             Self::TypingStart { .. } => "typing_start",

@@ -124,6 +124,91 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
     pub reply_to: Option<ReplyPreview>,
+    /// The emoji reactions, most used first (ties: the earliest first). Present in history
+    /// and in answers that read the message (absent when it has none); `message_new`,
+    /// `message_edited` and `message_deleted` do not carry them: `reactions_changed` does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        ts(as = "Option<Vec<ReactionCount>>", optional)
+    )]
+    pub reactions: Vec<ReactionCount>,
+    /// Which of `reactions` the reading user added. Only in answers to that user (history),
+    /// never in frames shared by every member.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<Vec<String>>", optional))]
+    pub my_reactions: Vec<String>,
+    /// The version of `reactions` (0 when it never had any): a client keeps the highest it
+    /// has seen, from here or from `reactions_changed`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<i64>", optional))]
+    pub reactions_version: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+/// How many people reacted to a message with one emoji.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct ReactionCount {
+    /// The emoji (one emoji, at most [`MAX_EMOJI_BYTES`] bytes of UTF-8).
+    pub emoji: String,
+    /// How many people reacted with it (at least 1).
+    pub count: i64,
+}
+
+/// A message's reactions after a change: what `reactions_changed` and `reaction_saved` carry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct MessageReactions {
+    /// The conversation.
+    pub conversation_id: ConversationId,
+    /// The message.
+    pub message_id: MessageId,
+    /// Every emoji reacted with, most used first (empty: none left).
+    pub counts: Vec<ReactionCount>,
+    /// Grows with every change; a client keeps the highest version it has seen.
+    pub version: i64,
+}
+
+/// Most different emojis one message can carry.
+pub const MAX_REACTION_EMOJIS: usize = 20;
+
+/// The longest emoji accepted as a reaction, in bytes of UTF-8 (room for family and flag
+/// sequences).
+pub const MAX_EMOJI_BYTES: usize = 32;
+
+/// Checks that `emoji` is one emoji as a reaction wants it: 1 to [`MAX_EMOJI_BYTES`] bytes, no
+/// whitespace or control characters, no ASCII letters, and at least one character outside
+/// ASCII (digits, `#` and `*` only as keycaps). The reason when it is not.
+pub fn check_emoji(emoji: &str) -> Result<(), &'static str> {
+    if emoji.is_empty() {
+        return Err("emoji must not be empty");
+    }
+    if emoji.len() > MAX_EMOJI_BYTES {
+        return Err("emoji is too long: one emoji, at most 32 bytes");
+    }
+    if emoji.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("emoji must not contain spaces or control characters");
+    }
+    if emoji
+        .chars()
+        .any(|c| c.is_ascii() && !matches!(c, '0'..='9' | '#' | '*'))
+    {
+        return Err("emoji must be an emoji, not text");
+    }
+    if emoji.chars().all(|c| c.is_ascii()) {
+        return Err("emoji must be an emoji, not text");
+    }
+    Ok(())
 }
 
 /// What a reply shows of the message it answers: who wrote it and its first line, as it reads
@@ -274,6 +359,10 @@ pub enum NotificationKind {
     /// The product's own notification (server API `POST /api/server/v1/notifications`):
     /// `text` says it, `link` is where it leads, `actor` who it is from.
     App,
+    /// People reacted to the user's message. One entry per message, like `post_liked`:
+    /// `actor` is the latest, `others` how many more people; `text` the start of the message,
+    /// `conversation_id` and `message_id` where it is. Removing reactions updates or removes it.
+    MessageReacted,
 }
 
 /// Which notifications a `notifications_read` marks read.
@@ -322,6 +411,10 @@ pub struct Notification {
     /// The post concerned, if any.
     #[serde(default)]
     pub post_id: Option<PostId>,
+    /// The message concerned (`message_reacted`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
+    pub message_id: Option<MessageId>,
     /// How many other people did the same (grouped likes); 0 otherwise.
     #[serde(default)]
     pub others: i64,
@@ -415,4 +508,31 @@ pub struct Profile {
     pub following_count: i64,
     /// Whether the caller follows them.
     pub followed_by_me: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_emoji;
+
+    #[test]
+    fn emojis_are_accepted_and_text_is_not() {
+        for ok in ["👍", "❤️", "🎉", "👩‍👩‍👧‍👦", "🇫🇷", "1️⃣", "#️⃣", "😂", "✅"]
+        {
+            assert_eq!(check_emoji(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "a",
+            "ok",
+            "1",
+            "👍 ",
+            " 👍",
+            "👍a",
+            "\u{0}",
+            "👍\n",
+            &"👍".repeat(9),
+        ] {
+            assert!(check_emoji(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Request and response bodies of the REST API (all JSON). Errors use [`crate::ErrorBody`].
 
 use crate::ids::{ConversationId, MessageId, NotificationId, UserId};
-use crate::model::{Message, Millis, Notification, PostCounts, User};
+use crate::model::{Message, MessageReactions, Millis, Notification, PostCounts, User};
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/auth/register`.
@@ -119,6 +119,48 @@ pub struct MessagePage {
     pub messages: Vec<Message>,
     /// Whether more messages exist beyond this page in the direction requested.
     pub has_more: bool,
+}
+
+/// `GET /api/messages/{id}/reactions`: who reacted to a message, per emoji (most used first).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct ReactionList {
+    /// The message.
+    pub message_id: MessageId,
+    /// One entry per emoji.
+    pub reactions: Vec<Reactors>,
+}
+
+/// The people who reacted to a message with one emoji.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct Reactors {
+    /// The emoji.
+    pub emoji: String,
+    /// How many people reacted with it.
+    pub count: i64,
+    /// The first of them (at most 50), earliest first.
+    pub users: Vec<User>,
+}
+
+/// `PUT`/`DELETE /api/messages/{id}/reactions/{emoji}`: the caller's reaction after the change,
+/// and the message's reactions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct ReactionState {
+    /// Whether the caller has this reaction now.
+    pub reacted: bool,
+    /// The message's reactions after the change.
+    pub reactions: MessageReactions,
 }
 
 /// `GET /api/users?q=…`.

@@ -3,8 +3,8 @@
 use crate::error::ErrorCode;
 use crate::ids::{CommentId, ConversationId, NotificationId, PostId, SessionId, UserId};
 use crate::model::{
-    Comment, Conversation, Message, Millis, Notification, PostCounts, Presence, ReadNotifications,
-    ReceiptKind, Seq, UnreadCount, User,
+    Comment, Conversation, Message, MessageReactions, Millis, Notification, PostCounts, Presence,
+    ReadNotifications, ReceiptKind, Seq, UnreadCount, User,
 };
 use serde::{Deserialize, Serialize};
 
@@ -141,6 +141,23 @@ pub enum ServerEvent {
     MessageDeleted {
         /// The tombstone.
         message: Message,
+    },
+    /// A message's reactions changed (one frame shared by every session of every member).
+    /// Under a burst these are coalesced to at most 10 per second per message, always ending
+    /// on the exact final counts; keep the highest `version`.
+    ReactionsChanged {
+        /// The message's reactions now.
+        reactions: MessageReactions,
+    },
+    /// Reply to `add_reaction`/`remove_reaction`, once committed, sent to every session of
+    /// the user who reacted (so each of their devices knows which reactions are theirs).
+    ReactionSaved {
+        /// The emoji.
+        emoji: String,
+        /// Whether the user now has this reaction on the message.
+        reacted: bool,
+        /// The message's reactions after the change (versioned like `reactions_changed`).
+        reactions: MessageReactions,
     },
     /// Another member received or read messages up to a sequence number.
     Receipt {

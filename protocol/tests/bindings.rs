@@ -43,6 +43,8 @@ fn exports() -> Vec<Export> {
         CreateConversationRequest,
         AddMemberRequest,
         MessagePage,
+        ReactionList,
+        ReactionState,
         UserList,
         ConversationList,
         Liveness,

@@ -40,6 +40,27 @@ fn message() -> Message {
         edited_at: None,
         deleted: false,
         reply_to: None,
+        reactions: vec![],
+        my_reactions: vec![],
+        reactions_version: 0,
+    }
+}
+
+fn reactions() -> MessageReactions {
+    MessageReactions {
+        conversation_id: conv_id(),
+        message_id: msg_id(),
+        counts: vec![
+            ReactionCount {
+                emoji: "👍".into(),
+                count: 3,
+            },
+            ReactionCount {
+                emoji: "🎉".into(),
+                count: 1,
+            },
+        ],
+        version: 5,
     }
 }
 fn post_id() -> PostId {
@@ -86,9 +107,11 @@ fn client_index(e: &ClientEvent) -> usize {
         SubscribePosts { .. } => 15,
         UnsubscribePosts { .. } => 16,
         RefreshToken { .. } => 17,
+        AddReaction { .. } => 18,
+        RemoveReaction { .. } => 19,
     }
 }
-const CLIENT_VARIANTS: usize = 18;
+const CLIENT_VARIANTS: usize = 20;
 
 fn server_index(e: &ServerEvent) -> usize {
     use ServerEvent::*;
@@ -126,9 +149,11 @@ fn server_index(e: &ServerEvent) -> usize {
         TokenExpiring { .. } => 30,
         TokenRefreshed { .. } => 31,
         CustomEvent { .. } => 32,
+        ReactionsChanged { .. } => 33,
+        ReactionSaved { .. } => 34,
     }
 }
-const SERVER_VARIANTS: usize = 33;
+const SERVER_VARIANTS: usize = 35;
 
 fn client_examples() -> Vec<ClientFrame> {
     use ClientEvent::*;
@@ -178,6 +203,17 @@ fn client_examples() -> Vec<ClientFrame> {
         }),
         ClientFrame::new(DeleteMessage {
             message_id: msg_id(),
+        }),
+        ClientFrame::with_id(
+            "r8",
+            AddReaction {
+                message_id: msg_id(),
+                emoji: "👍".into(),
+            },
+        ),
+        ClientFrame::new(RemoveReaction {
+            message_id: msg_id(),
+            emoji: "👍".into(),
         }),
         ClientFrame::new(MarkDelivered {
             conversation_id: c,
@@ -300,6 +336,17 @@ fn server_examples() -> Vec<ServerFrame> {
                 ..message()
             },
         }),
+        ServerFrame::new(ReactionsChanged {
+            reactions: reactions(),
+        }),
+        ServerFrame::reply(
+            Some("r8".into()),
+            ReactionSaved {
+                emoji: "👍".into(),
+                reacted: true,
+                reactions: reactions(),
+            },
+        ),
         ServerFrame::new(Receipt {
             conversation_id: c,
             user_id: other_id(),
@@ -358,6 +405,7 @@ fn server_examples() -> Vec<ServerFrame> {
                 conversation_id: Some(c),
                 conversation_title: Some("Team".into()),
                 post_id: None,
+                message_id: None,
                 others: 0,
                 text: None,
                 link: None,
@@ -582,6 +630,7 @@ fn webhook_examples() -> Vec<protocol::webhooks::WebhookEvent> {
                 conversation_id: None,
                 conversation_title: None,
                 post_id: Some(post_id()),
+                message_id: None,
                 others: 0,
                 text: Some("Nice one".into()),
                 link: None,

@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::counters::Coalescer;
 use crate::domain::like_writer::LikeWriter;
 use crate::domain::message_bell::MessageBell;
+use crate::domain::reactions::ReactionWriter;
 use crate::domain::receipt_writer::ReceiptWriter;
 use crate::domain::viewer_counts::ViewerCounts;
 use crate::domain::writer::MessageWriter;
@@ -58,6 +59,8 @@ pub struct Shared {
     pub writer: MessageWriter,
     /// The like writer (batches likes into one transaction).
     pub likes: LikeWriter,
+    /// The reaction writer (batches reactions into one transaction).
+    pub reactions: ReactionWriter,
     /// The receipt writer (batches delivered/read positions; bounds the receipts published).
     pub receipts: ReceiptWriter,
     /// Rings the bell for direct messages (checked in batches).
@@ -75,7 +78,9 @@ pub struct Shared {
     /// One permit per open WebSocket, capping connections.
     pub connections: Arc<Semaphore>,
     /// Live post counters, coalesced per post.
-    pub counters: Arc<Coalescer>,
+    pub counters: Arc<Coalescer<protocol::PostCounts>>,
+    /// Live reaction counts, coalesced per message.
+    pub reaction_counts: Arc<Coalescer<protocol::MessageReactions>>,
     /// Sign-in and registration attempts per client address.
     auth_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     /// REST requests per client address.
@@ -103,7 +108,8 @@ impl AppState {
             8192,
             config.fault_exit_after_commit.clone(),
         );
-        let likes = LikeWriter::start(store.clone(), 8192);
+        let likes = crate::domain::like_writer::start(store.clone(), 8192);
+        let reactions = crate::domain::reactions::start_writer(store.clone(), 8192);
         let receipts = ReceiptWriter::start(store.clone(), broker.clone(), 8192);
         let viewer_counts = ViewerCounts::start(broker.clone());
         let message_bell = MessageBell::start(store.clone(), broker.clone(), 8192);
@@ -118,6 +124,7 @@ impl AppState {
             broker,
             writer,
             likes,
+            reactions,
             receipts,
             message_bell,
             viewer_counts,
@@ -126,6 +133,7 @@ impl AppState {
             hub,
             connections: Arc::new(Semaphore::new(config.max_connections)),
             counters: Arc::new(Coalescer::new()),
+            reaction_counts: Arc::new(Coalescer::new()),
             auth_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             test_notification_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(
                 NonZeroU32::new(TEST_NOTIFICATIONS).expect("not zero"),

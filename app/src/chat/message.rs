@@ -74,6 +74,8 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
                         })>"Reply"</button>
                 }
             });
+            let reactions =
+                (!message.deleted).then(|| view! { <Reactions message=message.clone()/> });
             let id = message.id;
             let (conversation, seq) = (message.conversation_id, message.seq);
             let body = message.body.clone();
@@ -125,6 +127,7 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
                     <p class="body">
                         {if message.deleted { "This message was deleted".to_owned() } else { message.body.clone() }}
                     </p>
+                    {reactions}
                     <span class="meta muted">
                         <time>{time}</time>
                         {message.edited_at.filter(|_| !message.deleted).map(|_| " · edited")}
@@ -136,5 +139,72 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
             }
             .into_any()
         }
+    }
+}
+
+/// The emojis offered by the React button.
+pub const QUICK_REACTIONS: [&str; 8] = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀"];
+
+/// A message's reactions: one chip per emoji with its count (mine highlighted; a click adds or
+/// takes back mine), and a React button offering [`QUICK_REACTIONS`].
+#[component]
+fn Reactions(message: protocol::Message) -> impl IntoView {
+    let client = expect_context::<ChatClient>();
+    let message_id = message.id;
+    let picking = RwSignal::new(false);
+    let toggle = move |emoji: String, mine: bool| {
+        let event = if mine {
+            ClientEvent::RemoveReaction { message_id, emoji }
+        } else {
+            ClientEvent::AddReaction { message_id, emoji }
+        };
+        client.send(event);
+    };
+    let chips = message
+        .reactions
+        .iter()
+        .map(|r| {
+            let mine = message.my_reactions.contains(&r.emoji);
+            let emoji = r.emoji.clone();
+            let label = format::reaction_label(&r.emoji, r.count, mine);
+            view! {
+                <button type="button" class="reaction" class:mine=mine aria-pressed=mine.to_string()
+                    title=label.clone() aria-label=label data-testid="reaction" data-emoji=r.emoji.clone()
+                    on:click=move |_| toggle(emoji.clone(), mine)>
+                    <span class="emoji">{r.emoji.clone()}</span>
+                    <span class="count" data-testid="reaction-count">{r.count}</span>
+                </button>
+            }
+        })
+        .collect_view();
+    let mine = message.my_reactions.clone();
+    let picker = move || {
+        picking.get().then(|| {
+            let mine = mine.clone();
+            let choices = QUICK_REACTIONS
+                .iter()
+                .map(|emoji| {
+                    let is_mine = mine.iter().any(|m| m == emoji);
+                    view! {
+                        <button type="button" class="pick" class:mine=is_mine
+                            aria-label=format!("React with {emoji}") data-testid="pick-reaction"
+                            on:click=move |_| {
+                                picking.set(false);
+                                toggle((*emoji).to_owned(), is_mine);
+                            }>{*emoji}</button>
+                    }
+                })
+                .collect_view();
+            view! { <span class="picker" role="group" aria-label="Choose a reaction">{choices}</span> }
+        })
+    };
+    view! {
+        <div class="reactions" data-testid="reactions">
+            {chips}
+            <button type="button" class="reaction add" aria-label="Add a reaction" title="Add a reaction"
+                aria-expanded=move || picking.get().to_string() data-testid="react"
+                on:click=move |_| picking.update(|p| *p = !*p)>"☺+"</button>
+            {picker}
+        </div>
     }
 }

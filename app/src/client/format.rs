@@ -44,9 +44,27 @@ pub fn notification_text(n: &Notification) -> String {
         NotificationKind::PostCommented => format!("{who} commented on your post: {text}"),
         NotificationKind::Followed => format!("{who} started following you"),
         NotificationKind::MessageReceived => format!("{who} sent you a message: {text}"),
+        NotificationKind::MessageReacted => match n.others {
+            0 => format!("{who} reacted to your message: {text}"),
+            1 => format!("{who} and 1 other reacted to your message: {text}"),
+            others => format!("{who} and {others} others reacted to your message: {text}"),
+        },
         NotificationKind::Test => text.to_owned(),
         NotificationKind::App => text.to_owned(),
     }
+}
+
+/// What a reaction chip says to a screen reader or on hover: "You and 2 others reacted with 👍".
+pub fn reaction_label(emoji: &str, count: i64, mine: bool) -> String {
+    let others = count - i64::from(mine);
+    let who = match (mine, others) {
+        (true, 0) => "You".to_owned(),
+        (true, 1) => "You and 1 other".to_owned(),
+        (true, n) => format!("You and {n} others"),
+        (false, 1) => "1 person".to_owned(),
+        (false, n) => format!("{n} people"),
+    };
+    format!("{who} reacted with {emoji}")
 }
 
 /// "Alice is typing…", "Alice and Bob are typing…", "Alice, Bob and 2 others are typing…".

@@ -10,9 +10,9 @@ use protocol::{Notification, NotificationId, NotificationKind};
 /// Where a notification leads: the conversation, the post, or the person.
 pub fn link(n: &Notification) -> Option<String> {
     match n.kind {
-        NotificationKind::AddedToConversation | NotificationKind::MessageReceived => {
-            n.conversation_id.map(|c| format!("/c/{c}"))
-        }
+        NotificationKind::AddedToConversation
+        | NotificationKind::MessageReceived
+        | NotificationKind::MessageReacted => n.conversation_id.map(|c| format!("/c/{c}")),
         NotificationKind::PostLiked | NotificationKind::PostCommented => {
             n.post_id.map(|p| format!("/p/{p}"))
         }

@@ -88,7 +88,23 @@ body: string, } | { "type": "delete_message",
 /**
  * The message.
  */
-message_id: MessageId, } | { "type": "mark_delivered", 
+message_id: MessageId, } | { "type": "add_reaction", 
+/**
+ * The message.
+ */
+message_id: MessageId, 
+/**
+ * The emoji, e.g. `"👍"` (one emoji, at most 32 bytes).
+ */
+emoji: string, } | { "type": "remove_reaction", 
+/**
+ * The message.
+ */
+message_id: MessageId, 
+/**
+ * The emoji.
+ */
+emoji: string, } | { "type": "mark_delivered", 
 /**
  * The conversation.
  */

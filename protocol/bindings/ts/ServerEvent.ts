@@ -5,6 +5,7 @@ import type { Conversation } from "./Conversation";
 import type { ConversationId } from "./ConversationId";
 import type { ErrorCode } from "./ErrorCode";
 import type { Message } from "./Message";
+import type { MessageReactions } from "./MessageReactions";
 import type { Notification } from "./Notification";
 import type { NotificationId } from "./NotificationId";
 import type { PostCounts } from "./PostCounts";
@@ -127,7 +128,23 @@ message: Message, } | { "type": "message_deleted",
 /**
  * The tombstone.
  */
-message: Message, } | { "type": "receipt", 
+message: Message, } | { "type": "reactions_changed", 
+/**
+ * The message's reactions now.
+ */
+reactions: MessageReactions, } | { "type": "reaction_saved", 
+/**
+ * The emoji.
+ */
+emoji: string, 
+/**
+ * Whether the user now has this reaction on the message.
+ */
+reacted: boolean, 
+/**
+ * The message's reactions after the change (versioned like `reactions_changed`).
+ */
+reactions: MessageReactions, } | { "type": "receipt", 
 /**
  * The conversation.
  */

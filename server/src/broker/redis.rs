@@ -133,7 +133,7 @@ pub struct RedisBroker {
     pending: Mutex<Departures>,
     /// Coalesces the post counters delivered here, local and remote alike, so that a watcher
     /// gets at most 10 updates a second per post however many instances take likes.
-    delivery: Arc<Coalescer>,
+    delivery: Arc<Coalescer<protocol::PostCounts>>,
 }
 
 impl std::fmt::Debug for RedisBroker {

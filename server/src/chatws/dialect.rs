@@ -119,6 +119,9 @@ mod tests {
             edited_at: None,
             deleted: false,
             reply_to: None,
+            reactions: Vec::new(),
+            my_reactions: Vec::new(),
+            reactions_version: 0,
         };
         let frame = message(&m, "john_doe");
         assert_eq!(frame["type"], "message");

@@ -136,18 +136,23 @@ pub async fn edit(
     Ok(message)
 }
 
-/// Deletes one of the actor's messages (a tombstone stays) and publishes `message_deleted`;
+/// Deletes one of the actor's messages (a tombstone stays; its reactions go) and publishes
+/// `message_deleted`;
 /// members' clients take it off their unread counts themselves.
 pub async fn delete(
     state: &AppState,
     actor: Actor<'_>,
     message: MessageId,
 ) -> Result<Message, AppError> {
-    let message = state.store.delete_message(message, actor.user.id).await?;
+    let (message, entry) = state.store.delete_message(message, actor.user.id).await?;
     let event = ServerEvent::MessageDeleted {
         message: message.clone(),
     };
     let topic = Topic::Conversation(message.conversation_id);
     publish(state, topic, actor.except(), event).await;
+    // Its reactions went with it, and the author's "reacted to your message" entry.
+    if let Some(removed) = entry {
+        super::notifications::changed(state, message.sender_id, Err(removed)).await?;
+    }
     Ok(message)
 }

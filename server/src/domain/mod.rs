@@ -13,11 +13,14 @@
 //! - [`notifications`]: the bell; [`bell`] rings it with the store and broker alone;
 //!   [`message_bell`] rings it for direct messages, in batches.
 //! - [`posts`]: posts, likes and comments with live, coalesced counters.
+//! - [`reactions`]: emoji reactions to messages, live and coalesced like post counters.
+//! - [`batcher`]: the batching write path likes and reactions share.
 //! - [`follows`]: following people.
 //! - [`sessions`]: what opening and closing a WebSocket session does.
 //! - [`app_events`]: a product's own events (server API), to users or a conversation.
 
 pub mod app_events;
+pub mod batcher;
 pub mod bell;
 pub mod conversations;
 pub mod follows;
@@ -27,6 +30,7 @@ pub mod messages;
 pub mod notifications;
 pub mod posts;
 pub mod presence;
+pub mod reactions;
 pub mod receipt_writer;
 pub mod receipts;
 pub mod sessions;

@@ -149,6 +149,7 @@ async fn history(
     if !(1..=200).contains(&limit) {
         return Err(AppError::validation("limit must be between 1 and 200"));
     }
-    let (messages, has_more) = state.store.messages_page(id, cursor, limit).await?;
+    let (mut messages, has_more) = state.store.messages_page(id, cursor, limit).await?;
+    state.store.with_reactions(&mut messages, me.id).await?;
     Ok(Json(MessagePage { messages, has_more }))
 }

@@ -11,6 +11,7 @@ mod health;
 mod notifications;
 mod openapi;
 mod posts;
+mod reactions;
 mod realtime;
 mod server_api;
 mod server_webhooks;
@@ -61,6 +62,7 @@ fn routes_and_description() -> (Router<AppState>, OpenApi) {
         .merge(chat::router())
         .merge(notifications::router())
         .merge(posts::router())
+        .merge(reactions::router())
         .merge(realtime::router())
         .merge(admin::router())
         .merge(api_keys::router())

@@ -1,10 +1,10 @@
 //! One function per client event: translate it into a [`crate::domain`] call and the reply.
 
 use super::context::Context;
-use crate::domain::{self, messages, notifications, posts, presence, receipts, views};
+use crate::domain::{self, messages, notifications, posts, presence, reactions, receipts, views};
 use crate::error::AppError;
 use crate::store::{now_ms, Position};
-use protocol::{ClientEvent, ClientFrame, ConversationId, ServerEvent};
+use protocol::{ClientEvent, ClientFrame, ConversationId, MessageId, ServerEvent};
 use tokio::time::Instant;
 
 type Reply = Option<String>;
@@ -102,6 +102,12 @@ pub(crate) async fn handle(cx: &mut Context, frame: ClientFrame) -> Result<(), A
             cx.reply(id, ServerEvent::MessageDeleted { message });
             Ok(())
         }
+        ClientEvent::AddReaction { message_id, emoji } => {
+            react(cx, id, message_id, emoji, true).await
+        }
+        ClientEvent::RemoveReaction { message_id, emoji } => {
+            react(cx, id, message_id, emoji, false).await
+        }
         ClientEvent::MarkDelivered {
             conversation_id,
             up_to_seq,
@@ -149,6 +155,25 @@ async fn acknowledge(
     let metrics = cx.state.hub.metrics();
     metrics.ack_latency.record(arrived.elapsed().as_secs_f64());
     stop_typing(cx, conversation).await;
+    Ok(())
+}
+
+/// Adds or takes back a reaction; the reply is `reaction_saved`.
+async fn react(
+    cx: &mut Context,
+    id: Reply,
+    message: MessageId,
+    emoji: String,
+    add: bool,
+) -> Result<(), AppError> {
+    let (reactions, reacted) =
+        reactions::set(&cx.state, cx.actor(), message, emoji.clone(), add).await?;
+    let event = ServerEvent::ReactionSaved {
+        emoji,
+        reacted,
+        reactions,
+    };
+    cx.reply(id, event);
     Ok(())
 }
 

@@ -172,6 +172,8 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         | E::CommentNew { .. }
         | E::CommentDeleted { .. }
         | E::PostDeleted { .. }
+        | E::ReactionsChanged { .. }
+        | E::ReactionSaved { .. }
         | E::Resync => Vec::new(),
         E::CustomEvent { name, data } => custom(name, data),
         E::TokenExpiring { expires_at } => vec![Emit::one(
@@ -231,6 +233,9 @@ mod tests {
             edited_at: None,
             deleted: false,
             reply_to: None,
+            reactions: Vec::new(),
+            my_reactions: Vec::new(),
+            reactions_version: 0,
         }
     }
 

@@ -232,6 +232,8 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         | E::PostCountsChanged { .. }
         | E::CommentNew { .. }
         | E::CommentDeleted { .. }
+        | E::ReactionsChanged { .. }
+        | E::ReactionSaved { .. }
         | E::PostDeleted { .. } => Vec::new(),
         E::CustomEvent { name, data } => custom(name, data),
         E::TokenExpiring { expires_at } => {
@@ -357,6 +359,9 @@ mod tests {
             edited_at: None,
             deleted: false,
             reply_to: None,
+            reactions: Vec::new(),
+            my_reactions: Vec::new(),
+            reactions_version: 0,
         };
         render(
             &ServerEvent::MessageNew {

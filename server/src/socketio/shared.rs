@@ -183,6 +183,9 @@ mod tests {
                 edited_at: None,
                 deleted: false,
                 reply_to: None,
+                reactions: Vec::new(),
+                my_reactions: Vec::new(),
+                reactions_version: 0,
             },
         })
     }

@@ -310,6 +310,8 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         | E::ViewersChanged { .. }
         | E::NotificationsRead { .. }
         | E::NotificationRemoved { .. }
+        | E::ReactionsChanged { .. }
+        | E::ReactionSaved { .. }
         | E::CommentDeleted { .. } => Vec::new(),
         E::CustomEvent { name, data } => custom(name, data),
         E::TokenExpiring { expires_at } => token_event("token_expiring", *expires_at),

@@ -3,7 +3,7 @@
 //! counts update per post, however many people liked it, plus the author's grouped "liked your
 //! post" entry refreshed once per post.
 
-use super::notifications::{refresh_like_entry, LikeNotification};
+use super::notifications::{refresh_grouped_entry, Grouped, GroupedNotification};
 use super::posts::{counts_of, CountsChange, CountsRow};
 use super::webhooks::{enqueue_webhooks, OutboxEvent};
 use super::{now_ms, parse_id, value_rows, Backend, Store};
@@ -33,7 +33,7 @@ pub struct LikeChange {
     pub change: CountsChange,
     /// How the author's "liked your post" entry changed (nothing when only the author's own
     /// like changed).
-    pub notification: LikeNotification,
+    pub notification: GroupedNotification,
 }
 
 /// What a batch did.
@@ -130,17 +130,17 @@ impl Store {
                     .filter(|(p, u)| *p == post && *u != change.author)
                     .max_by_key(|(p, u)| wanted.get(&(*p, *u)).map_or(0, |w| w.order))
                     .and_then(|(_, u)| users.get(u).copied());
-                refresh_like_entry(
+                refresh_grouped_entry(
                     &mut tx,
                     self.wants_webhook("notification.created"),
                     change.author,
-                    post,
+                    Grouped::PostLikes(post),
                     change.counts.like_count,
                     liker,
                 )
                 .await?
             } else {
-                LikeNotification::default()
+                GroupedNotification::default()
             };
             result.changes.push(LikeChange {
                 change,

@@ -1,12 +1,13 @@
 //! Messages: sending in batches (with per-conversation sequence numbers and temp-id
 //! deduplication), editing, soft deletion and keyset-paginated history.
 
+use super::reactions::clear_reactions;
 use super::rows::{self, MessageRow, MESSAGE_COLUMNS, MESSAGE_FROM};
 use super::webhooks::{enqueue_webhooks, OutboxEvent};
 use super::{now_ms, value_rows, Store};
 use crate::error::AppError;
 use protocol::webhooks::WebhookChange;
-use protocol::{ConversationId, Message, MessageId, ReplyPreview, Seq, UserId};
+use protocol::{ConversationId, Message, MessageId, NotificationId, ReplyPreview, Seq, UserId};
 use std::collections::{BTreeMap, HashMap};
 
 /// A message row with the temp id it was sent under.
@@ -195,6 +196,9 @@ impl Store {
                     edited_at: None,
                     deleted: false,
                     reply_to: m.reply.clone(),
+                    reactions: Vec::new(),
+                    my_reactions: Vec::new(),
+                    reactions_version: 0,
                 },
             );
             *seq += 1;
@@ -330,8 +334,13 @@ impl Store {
         Ok(edited)
     }
 
-    /// Soft-deletes a message of `sender`, erasing its text and leaving a tombstone.
-    pub async fn delete_message(&self, id: MessageId, sender: UserId) -> Result<Message, AppError> {
+    /// Soft-deletes a message of `sender`, erasing its text and reactions and leaving a
+    /// tombstone; returns it, and the sender's "reacted to your message" entry if one went.
+    pub async fn delete_message(
+        &self,
+        id: MessageId,
+        sender: UserId,
+    ) -> Result<(Message, Option<NotificationId>), AppError> {
         let existing = self.own_live_message(id, sender).await?;
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
@@ -340,9 +349,15 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        let entry = clear_reactions(&mut tx, &existing).await?;
         let deleted = Message {
             body: String::new(),
             deleted: true,
+            // Clearing reactions is one more change of them.
+            reactions_version: match existing.reactions_version {
+                0 => 0,
+                v => v + 1,
+            },
             ..existing
         };
         if self.wants_webhook("message.deleted") {
@@ -350,7 +365,7 @@ impl Store {
             enqueue_webhooks(&mut tx, self.backend, &[event]).await?;
         }
         tx.commit().await?;
-        Ok(deleted)
+        Ok((deleted, entry))
     }
 
     async fn own_live_message(&self, id: MessageId, sender: UserId) -> Result<Message, AppError> {

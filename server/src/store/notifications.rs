@@ -6,11 +6,11 @@ use super::{now_ms, parse_id, placeholders, value_rows, Store};
 use crate::error::AppError;
 use protocol::webhooks::{NotificationCreated, WebhookChange};
 use protocol::{
-    ConversationId, Notification, NotificationId, NotificationKind, PostId, User, UserId,
+    ConversationId, MessageId, Notification, NotificationId, NotificationKind, PostId, User, UserId,
 };
 use std::collections::{HashMap, HashSet};
 
-const KINDS: [(NotificationKind, &str); 8] = [
+const KINDS: [(NotificationKind, &str); 9] = [
     (
         NotificationKind::AddedToConversation,
         "added_to_conversation",
@@ -25,6 +25,7 @@ const KINDS: [(NotificationKind, &str); 8] = [
     (NotificationKind::MessageReceived, "message_received"),
     (NotificationKind::Test, "test"),
     (NotificationKind::App, "app"),
+    (NotificationKind::MessageReacted, "message_reacted"),
 ];
 
 fn kind_str(kind: NotificationKind) -> &'static str {
@@ -63,7 +64,7 @@ pub struct NotificationDraft<'a> {
 /// Columns selected for a notification (its actor as `u`).
 const NOTIFICATION_COLUMNS: &str =
     "n.id AS n_id, n.kind, n.conversation_id, n.conversation_title, \
-     n.post_id, n.others, n.text, n.link, n.created_at, n.read_at";
+     n.post_id, n.message_id, n.others, n.text, n.link, n.created_at, n.read_at";
 
 #[derive(sqlx::FromRow)]
 struct NotificationRow {
@@ -72,6 +73,7 @@ struct NotificationRow {
     conversation_id: Option<String>,
     conversation_title: Option<String>,
     post_id: Option<String>,
+    message_id: Option<String>,
     others: i64,
     text: Option<String>,
     link: Option<String>,
@@ -95,6 +97,7 @@ impl NotificationRow {
             conversation_id: self.conversation_id.as_deref().map(parse_id).transpose()?,
             conversation_title: self.conversation_title,
             post_id: self.post_id.as_deref().map(parse_id).transpose()?,
+            message_id: self.message_id.as_deref().map(parse_id).transpose()?,
             others: self.others,
             text: self.text,
             link: self.link,
@@ -126,6 +129,7 @@ impl Store {
                 conversation_id,
                 conversation_title: conversation_title.clone(),
                 post_id: draft.post,
+                message_id: None,
                 others: 0,
                 text: draft.text.clone(),
                 link: draft.link.clone(),
@@ -338,8 +342,8 @@ async fn insert(
 ) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO notifications (id, user_id, kind, actor_id, conversation_id, \
-           conversation_title, post_id, others, text, created_at, link) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+           conversation_title, post_id, others, text, created_at, link, message_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(n.id.to_string())
     .bind(recipient.to_string())
@@ -352,6 +356,7 @@ async fn insert(
     .bind(n.text.clone())
     .bind(n.created_at)
     .bind(n.link.clone())
+    .bind(n.message_id.map(|m| m.to_string()))
     .execute(&mut **tx)
     .await?;
     if webhooks {
@@ -368,99 +373,162 @@ async fn insert(
     Ok(())
 }
 
-/// How the author's grouped "liked your post" entry changed.
+/// How an author's grouped entry ("liked your post", "reacted to your message") changed.
 #[derive(Clone, Debug, Default)]
-pub struct LikeNotification {
-    /// An entry that went away (replaced by a newer one, or no like left).
+pub struct GroupedNotification {
+    /// An entry that went away (replaced by a newer one, or nobody left).
     pub removed: Option<NotificationId>,
     /// The entry as it is now (new, or updated in place under its id).
     pub current: Option<Notification>,
 }
 
-/// Keeps `author`'s one "liked your post" entry true to the post's likes, inside the like's
-/// transaction (after the post's row was updated, which orders concurrent likes of one post).
-/// `likes`: the post's like count now; `liker`: who liked, or `None` for an unlike.
-pub(super) async fn refresh_like_entry(
+/// What an author's grouped entry is about: one entry per post or per message.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Grouped<'a> {
+    /// The likes of a post.
+    PostLikes(PostId),
+    /// The reactions to a message, in a conversation; `text` the start of the message.
+    MessageReactions {
+        /// The message.
+        message: MessageId,
+        /// Its conversation.
+        conversation: ConversationId,
+        /// Its excerpt.
+        text: &'a str,
+    },
+}
+
+impl Grouped<'_> {
+    fn kind(&self) -> NotificationKind {
+        match self {
+            Self::PostLikes(_) => NotificationKind::PostLiked,
+            Self::MessageReactions { .. } => NotificationKind::MessageReacted,
+        }
+    }
+
+    /// The notifications column naming the subject, and its value.
+    fn key(&self) -> (&'static str, String) {
+        match self {
+            Self::PostLikes(post) => ("post_id", post.to_string()),
+            Self::MessageReactions { message, .. } => ("message_id", message.to_string()),
+        }
+    }
+
+    /// The people who did it: the table and its subject column.
+    fn source(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::PostLikes(_) => ("post_likes", "post_id"),
+            Self::MessageReactions { .. } => ("message_reactions", "message_id"),
+        }
+    }
+}
+
+/// Keeps `author`'s one grouped entry about `subject` true to it, inside the transaction that
+/// changed it (after the subject's row was updated, which orders concurrent changes).
+/// `people`: how many people did it now (the author included, if they did); `newest`: who
+/// just did it, or `None` when people only took theirs back.
+pub(super) async fn refresh_grouped_entry(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     webhooks: bool,
     author: UserId,
-    post: PostId,
-    likes: i64,
-    liker: Option<&User>,
-) -> Result<LikeNotification, AppError> {
-    let own: Option<(i64,)> =
-        sqlx::query_as("SELECT 1 FROM post_likes WHERE post_id = $1 AND user_id = $2")
-            .bind(post.to_string())
-            .bind(author.to_string())
-            .fetch_optional(&mut **tx)
-            .await?;
-    let by_others = likes - i64::from(own.is_some());
-    if let Some(liker) = liker {
+    subject: Grouped<'_>,
+    people: i64,
+    newest: Option<&User>,
+) -> Result<GroupedNotification, AppError> {
+    let (table, column) = subject.source();
+    let (_, key) = subject.key();
+    let own: Option<(i64,)> = sqlx::query_as(&format!(
+        "SELECT 1 FROM {table} WHERE {column} = $1 AND user_id = $2 LIMIT 1"
+    ))
+    .bind(&key)
+    .bind(author.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let by_others = people - i64::from(own.is_some());
+    if let Some(newest) = newest {
         // Newest first again: a fresh entry (new id) replaces the old one.
-        let removed = remove_like_entry(tx, author, post).await?;
+        let removed = remove_grouped_entry(tx, author, subject).await?;
+        let (post_id, message_id, conversation_id, text) = match subject {
+            Grouped::PostLikes(post) => (Some(post), None, None, None),
+            Grouped::MessageReactions {
+                message,
+                conversation,
+                text,
+            } => (
+                None,
+                Some(message),
+                Some(conversation),
+                Some(text.to_owned()),
+            ),
+        };
         let notification = Notification {
             id: NotificationId::new(),
-            kind: NotificationKind::PostLiked,
-            actor: liker.clone(),
-            conversation_id: None,
+            kind: subject.kind(),
+            actor: newest.clone(),
+            conversation_id,
             conversation_title: None,
-            post_id: Some(post),
+            post_id,
+            message_id,
             others: (by_others - 1).max(0),
-            text: None,
+            text,
             link: None,
             created_at: now_ms(),
             read: false,
         };
         insert(tx, author, &notification, webhooks).await?;
-        return Ok(LikeNotification {
+        return Ok(GroupedNotification {
             removed,
             current: Some(notification),
         });
     }
     if by_others <= 0 {
-        return Ok(LikeNotification {
-            removed: remove_like_entry(tx, author, post).await?,
+        return Ok(GroupedNotification {
+            removed: remove_grouped_entry(tx, author, subject).await?,
             current: None,
         });
     }
-    // Someone took theirs back: name the newest remaining liker, in place.
-    sqlx::query(
-        "UPDATE notifications SET others = $3, actor_id = (SELECT l.user_id FROM post_likes l \
-           WHERE l.post_id = $2 AND l.user_id <> $1 ORDER BY l.created_at DESC LIMIT 1) \
-         WHERE user_id = $1 AND post_id = $2 AND kind = 'post_liked'",
-    )
+    // Someone took theirs back: name the newest remaining person, in place.
+    let (subject_column, _) = subject.key();
+    let kind = kind_str(subject.kind());
+    sqlx::query(&format!(
+        "UPDATE notifications SET others = $3, actor_id = (SELECT l.user_id FROM {table} l \
+           WHERE l.{column} = $2 AND l.user_id <> $1 ORDER BY l.created_at DESC LIMIT 1) \
+         WHERE user_id = $1 AND {subject_column} = $2 AND kind = '{kind}'"
+    ))
     .bind(author.to_string())
-    .bind(post.to_string())
+    .bind(&key)
     .bind(by_others - 1)
     .execute(&mut **tx)
     .await?;
     let row: Option<NotificationRow> = sqlx::query_as(&format!(
         "SELECT {NOTIFICATION_COLUMNS}, {USER_COLUMNS} \
          FROM notifications n JOIN users u ON u.id = n.actor_id \
-         WHERE n.user_id = $1 AND n.post_id = $2 AND n.kind = 'post_liked'"
+         WHERE n.user_id = $1 AND n.{subject_column} = $2 AND n.kind = '{kind}'"
     ))
     .bind(author.to_string())
-    .bind(post.to_string())
+    .bind(&key)
     .fetch_optional(&mut **tx)
     .await?;
-    Ok(LikeNotification {
+    Ok(GroupedNotification {
         removed: None,
         current: row.map(NotificationRow::into_notification).transpose()?,
     })
 }
 
-/// Deletes the author's "liked your post" entry; returns its id if there was one.
-async fn remove_like_entry(
+/// Deletes the author's grouped entry about `subject`; returns its id if there was one.
+pub(super) async fn remove_grouped_entry(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     author: UserId,
-    post: PostId,
+    subject: Grouped<'_>,
 ) -> Result<Option<NotificationId>, AppError> {
-    let old: Option<(String, Option<i64>)> = sqlx::query_as(
+    let (column, key) = subject.key();
+    let kind = kind_str(subject.kind());
+    let old: Option<(String, Option<i64>)> = sqlx::query_as(&format!(
         "DELETE FROM notifications \
-         WHERE user_id = $1 AND post_id = $2 AND kind = 'post_liked' RETURNING id, read_at",
-    )
+         WHERE user_id = $1 AND {column} = $2 AND kind = '{kind}' RETURNING id, read_at"
+    ))
     .bind(author.to_string())
-    .bind(post.to_string())
+    .bind(key)
     .fetch_optional(&mut **tx)
     .await?;
     let Some((id, read_at)) = old else {

@@ -10,7 +10,7 @@ pub(super) const USER_COLUMNS: &str = "u.id, u.username, u.display_name";
 /// Columns selected for a message (from [`MESSAGE_FROM`]): its own, and what its reply quotes.
 pub(super) const MESSAGE_COLUMNS: &str =
     "m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.created_at, m.edited_at, m.deleted_at, \
-     r.id AS reply_id, r.seq AS reply_seq, r.sender_id AS reply_sender_id, r.body AS reply_body, \
+     m.reactions_version, r.id AS reply_id, r.seq AS reply_seq, r.sender_id AS reply_sender_id, r.body AS reply_body, \
      r.deleted_at AS reply_deleted_at";
 
 /// The tables [`MESSAGE_COLUMNS`] come from: messages `m`, each with the one it answers `r`.
@@ -43,6 +43,7 @@ pub(super) struct MessageRow {
     pub created_at: i64,
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
+    pub reactions_version: i64,
     pub reply_id: Option<String>,
     pub reply_seq: Option<i64>,
     pub reply_sender_id: Option<String>,
@@ -80,6 +81,10 @@ impl MessageRow {
             edited_at: self.edited_at,
             deleted,
             reply_to,
+            // Filled in by `Store::with_reactions` where a reader wants them.
+            reactions: Vec::new(),
+            my_reactions: Vec::new(),
+            reactions_version: self.reactions_version,
         })
     }
 }

@@ -1,7 +1,9 @@
 //! One conversation as this client knows it: the server's view, loaded messages, my pending
 //! sends, who is typing or viewing, and membership lines.
 
-use protocol::{Conversation, MemberPosition, Message, ReplyPreview, Seq, User, UserId};
+use protocol::{
+    Conversation, MemberPosition, Message, MessageReactions, ReplyPreview, Seq, User, UserId,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A message this client sent that the server has not acknowledged yet.
@@ -135,8 +137,73 @@ impl Conv {
         self.loaded && self.messages.is_empty() && self.pending.is_empty()
     }
 
-    /// Stores a message; returns whether the conversation list's preview changed.
-    pub(super) fn insert(&mut self, message: Message) -> bool {
+    /// Stores a message from a live frame; returns whether the conversation list's preview
+    /// changed. Live frames carry no reactions, so a loaded message keeps its own (a deleted
+    /// one has none).
+    pub(super) fn insert(&mut self, mut message: Message) -> bool {
+        if let Some(old) = self
+            .messages
+            .get(&message.seq)
+            .filter(|o| o.id == message.id)
+        {
+            if !message.deleted {
+                message.reactions = old.reactions.clone();
+                message.my_reactions = old.my_reactions.clone();
+                message.reactions_version = old.reactions_version;
+            }
+        }
+        self.store(message)
+    }
+
+    /// Stores a message from a page of history, which carries its reactions: they replace
+    /// those loaded unless a newer version of them arrived live meanwhile.
+    pub(super) fn insert_page(&mut self, mut message: Message) -> bool {
+        if let Some(old) = self
+            .messages
+            .get(&message.seq)
+            .filter(|o| o.id == message.id)
+        {
+            if old.reactions_version > message.reactions_version && !message.deleted {
+                message.reactions = old.reactions.clone();
+                message.my_reactions = old.my_reactions.clone();
+                message.reactions_version = old.reactions_version;
+            }
+        }
+        self.store(message)
+    }
+
+    /// Applies a message's new reactions (kept if newer than those loaded) and, from
+    /// `reaction_saved`, whether one of them is mine now. True if the message is loaded.
+    pub(super) fn react(
+        &mut self,
+        reactions: MessageReactions,
+        mine: Option<(String, bool)>,
+    ) -> bool {
+        let Some(m) = self
+            .messages
+            .values_mut()
+            .find(|m| m.id == reactions.message_id)
+        else {
+            return false;
+        };
+        if let Some((emoji, reacted)) = mine {
+            m.my_reactions.retain(|e| *e != emoji);
+            if reacted {
+                m.my_reactions.push(emoji);
+            }
+        }
+        if reactions.version > m.reactions_version {
+            m.reactions = reactions.counts;
+            m.reactions_version = reactions.version;
+            // A reaction nobody has any more is not mine either.
+            let counts = &m.reactions;
+            m.my_reactions
+                .retain(|e| counts.iter().any(|c| c.emoji == *e));
+        }
+        true
+    }
+
+    fn store(&mut self, message: Message) -> bool {
         let preview = if message.seq >= self.info.last_seq {
             self.info.last_seq = message.seq;
             true

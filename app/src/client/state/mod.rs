@@ -27,8 +27,8 @@ pub use presence::WATCH_GROUP_MEMBERS;
 use super::format;
 use protocol::{
     ClientEvent, ClientFrame, Conversation, ConversationId, ConversationKind, Message,
-    Notification, NotificationId, Presence, PresenceStatus, ReadNotifications, ReceiptKind, Seq,
-    ServerEvent, ServerFrame, User, UserId,
+    MessageReactions, Notification, NotificationId, Presence, PresenceStatus, ReadNotifications,
+    ReceiptKind, Seq, ServerEvent, ServerFrame, User, UserId,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -321,6 +321,12 @@ impl ChatState {
                     }
                 }
             }
+            ServerEvent::ReactionsChanged { reactions } => self.react(reactions, None),
+            ServerEvent::ReactionSaved {
+                emoji,
+                reacted,
+                reactions,
+            } => self.react(reactions, Some((emoji, reacted))),
             ServerEvent::Receipt {
                 conversation_id,
                 user_id,
@@ -474,6 +480,16 @@ impl ChatState {
             }
             c.viewer_count = u32::try_from(c.viewers.len()).unwrap_or(u32::MAX);
             self.touch(Slice::Activity);
+        }
+    }
+
+    /// A message's reactions changed (and, from `reaction_saved`, whether one is mine).
+    fn react(&mut self, reactions: MessageReactions, mine: Option<(String, bool)>) {
+        let id = reactions.conversation_id;
+        if let Some(c) = self.conversations.get_mut(&id) {
+            if c.react(reactions, mine) {
+                self.touch(Slice::Conversation(id));
+            }
         }
     }
 

@@ -191,7 +191,7 @@ impl ChatState {
         let newest_seq = messages.last().map(|m| m.seq);
         let mut preview = false;
         for m in messages {
-            preview |= c.insert(m);
+            preview |= c.insert_page(m);
         }
         let mut actions = Vec::new();
         match page {
