@@ -18,6 +18,7 @@ mod notifications;
 mod openapi;
 mod operations;
 mod presence;
+mod reactions;
 mod receipts;
 mod replies;
 mod rest;
