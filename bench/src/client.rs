@@ -34,6 +34,26 @@ pub struct Frame {
     pub code: Option<String>,
     /// `post_counts_changed`.
     pub counts: Option<FrameCounts>,
+    /// `reactions_changed` / `reaction_saved`.
+    pub reactions: Option<FrameReactions>,
+}
+
+/// A message's reactions inside a frame.
+#[derive(Debug, Deserialize)]
+pub struct FrameReactions {
+    /// `(emoji, count)`, most used first.
+    pub counts: Vec<FrameReaction>,
+    /// Order of changes.
+    pub version: i64,
+}
+
+/// One emoji's count.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct FrameReaction {
+    /// The emoji.
+    pub emoji: String,
+    /// How many reacted with it.
+    pub count: i64,
 }
 
 /// A post's counters inside a frame.
@@ -70,6 +90,7 @@ impl Frame {
             message: None,
             code: None,
             counts: None,
+            reactions: None,
         };
         match event.as_str() {
             "new_message" => Some(Self {

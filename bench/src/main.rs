@@ -89,6 +89,27 @@ pub enum Scenario {
         #[arg(long, default_value_t = 1000)]
         connect_rate: u32,
     },
+    /// One message of the first group is reacted to `rate` times a second (reactions added and
+    /// taken back over the WebSocket, cycling through a few emojis) by `reactors` members while
+    /// `watchers` members have the conversation open, as the web app does: checks that every
+    /// watcher ends on the exact counts and how many updates coalescing lets through.
+    Reactions {
+        /// Members watching (the first seeded users; the first of them writes the message).
+        #[arg(long, default_value_t = 5000)]
+        watchers: usize,
+        /// Members reacting (the seeded users after the watchers).
+        #[arg(long, default_value_t = 200)]
+        reactors: usize,
+        /// Reactions added plus taken back per second.
+        #[arg(long, default_value_t = 500)]
+        rate: u32,
+        /// Seconds of reacting.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+        /// Connects per second.
+        #[arg(long, default_value_t = 1000)]
+        connect_rate: u32,
+    },
     /// Members of the first group connect, all drop at once, messages are sent meanwhile, and
     /// all reconnect at once and resync by sequence number (REST `after=`).
     Reconnect {

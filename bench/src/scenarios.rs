@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 
+mod reactions;
+
 /// The file `confab seed` writes.
 #[derive(Debug, Deserialize)]
 struct Seeded {
@@ -91,6 +93,22 @@ pub async fn run(args: Args) -> Result<(), String> {
             duration,
             connect_rate,
         } => likes(&cx, watchers, likers, rate, duration, connect_rate).await,
+        Scenario::Reactions {
+            watchers,
+            reactors,
+            rate,
+            duration,
+            connect_rate,
+        } => {
+            let shape = reactions::Storm {
+                watchers,
+                reactors,
+                rate,
+                duration,
+                connect_rate,
+            };
+            reactions::storm(&cx, shape).await
+        }
     }
 }
 

@@ -74,8 +74,10 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
                         })>"Reply"</button>
                 }
             });
-            let reactions =
-                (!message.deleted).then(|| view! { <Reactions message=message.clone()/> });
+            let reactions = (!message.deleted).then(|| {
+                let (conversation, seq, id) = (message.conversation_id, message.seq, message.id);
+                view! { <Reactions conversation seq message_id=id/> }
+            });
             let id = message.id;
             let (conversation, seq) = (message.conversation_id, message.seq);
             let body = message.body.clone();
@@ -146,12 +148,26 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
 pub const QUICK_REACTIONS: [&str; 8] = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀"];
 
 /// A message's reactions: one chip per emoji with its count (mine highlighted; a click adds or
-/// takes back mine), and a React button offering [`QUICK_REACTIONS`].
+/// takes back mine), and a React button offering [`QUICK_REACTIONS`]. They update in place as
+/// reactions arrive (the row is not rebuilt, so an open picker stays open).
 #[component]
-fn Reactions(message: protocol::Message) -> impl IntoView {
+fn Reactions(
+    conversation: protocol::ConversationId,
+    seq: protocol::Seq,
+    message_id: protocol::MessageId,
+) -> impl IntoView {
     let client = expect_context::<ChatClient>();
-    let message_id = message.id;
     let picking = RwSignal::new(false);
+    let current = Memo::new(move |_| {
+        client.read(Slice::Conversation(conversation), |s| {
+            s.conversations
+                .get(&conversation)
+                .and_then(|c| c.messages.get(&seq))
+                .filter(|m| m.id == message_id)
+                .map(|m| (m.reactions.clone(), m.my_reactions.clone()))
+                .unwrap_or_default()
+        })
+    });
     let toggle = move |emoji: String, mine: bool| {
         let event = if mine {
             ClientEvent::RemoveReaction { message_id, emoji }
@@ -160,27 +176,29 @@ fn Reactions(message: protocol::Message) -> impl IntoView {
         };
         client.send(event);
     };
-    let chips = message
-        .reactions
-        .iter()
-        .map(|r| {
-            let mine = message.my_reactions.contains(&r.emoji);
-            let emoji = r.emoji.clone();
-            let label = format::reaction_label(&r.emoji, r.count, mine);
-            view! {
-                <button type="button" class="reaction" class:mine=mine aria-pressed=mine.to_string()
-                    title=label.clone() aria-label=label data-testid="reaction" data-emoji=r.emoji.clone()
-                    on:click=move |_| toggle(emoji.clone(), mine)>
-                    <span class="emoji">{r.emoji.clone()}</span>
-                    <span class="count" data-testid="reaction-count">{r.count}</span>
-                </button>
-            }
-        })
-        .collect_view();
-    let mine = message.my_reactions.clone();
+    let chips = move || {
+        let (counts, mine) = current.get();
+        counts
+            .into_iter()
+            .map(|r| {
+                let is_mine = mine.contains(&r.emoji);
+                let label = format::reaction_label(&r.emoji, r.count, is_mine);
+                let emoji = r.emoji.clone();
+                view! {
+                    <button type="button" class="reaction" class:mine=is_mine
+                        aria-pressed=is_mine.to_string() title=label.clone() aria-label=label
+                        data-testid="reaction" data-emoji=r.emoji.clone()
+                        on:click=move |_| toggle(emoji.clone(), is_mine)>
+                        <span class="emoji">{r.emoji.clone()}</span>
+                        <span class="count" data-testid="reaction-count">{r.count}</span>
+                    </button>
+                }
+            })
+            .collect_view()
+    };
     let picker = move || {
         picking.get().then(|| {
-            let mine = mine.clone();
+            let (_, mine) = current.get();
             let choices = QUICK_REACTIONS
                 .iter()
                 .map(|emoji| {

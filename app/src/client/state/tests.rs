@@ -1,5 +1,7 @@
 use super::*;
-use protocol::{ErrorCode, MemberPosition, MessageId, ReplyPreview, SessionId};
+use protocol::{
+    ErrorCode, MemberPosition, MessageId, MessageReactions, ReactionCount, ReplyPreview, SessionId,
+};
 
 fn user(name: &str) -> User {
     User {
@@ -47,6 +49,9 @@ fn message(conv: ConversationId, sender: UserId, seq: Seq) -> Message {
         edited_at: None,
         deleted: false,
         reply_to: None,
+        reactions: vec![],
+        my_reactions: vec![],
+        reactions_version: 0,
     }
 }
 
@@ -469,6 +474,7 @@ fn notifications_count_and_list() {
         conversation_id: Some(id),
         conversation_title: Some("Team".into()),
         post_id: None,
+        message_id: None,
         others: 0,
         text: None,
         link: None,
@@ -708,6 +714,7 @@ fn added_to(actor: &User, conversation: ConversationId) -> Notification {
         conversation_id: Some(conversation),
         conversation_title: Some("Team".into()),
         post_id: None,
+        message_id: None,
         others: 0,
         text: None,
         link: None,
@@ -957,4 +964,103 @@ fn a_reply_carries_what_it_answers_and_its_quotes_follow_the_original() {
     }));
     assert!(quote(&s).deleted);
     assert_eq!(quote(&s).excerpt, "");
+}
+
+fn reactions(
+    conv: ConversationId,
+    m: &Message,
+    version: i64,
+    counts: &[(&str, i64)],
+) -> MessageReactions {
+    MessageReactions {
+        conversation_id: conv,
+        message_id: m.id,
+        counts: counts
+            .iter()
+            .map(|(emoji, count)| ReactionCount {
+                emoji: (*emoji).into(),
+                count: *count,
+            })
+            .collect(),
+        version,
+    }
+}
+
+#[test]
+fn reactions_keep_the_newest_version_mine_and_survive_edits() {
+    let (mut s, bob, id) = setup();
+    let m = message(id, bob.id, 1);
+    s.merge_page(id, vec![m.clone()], PageKind::After, false);
+    let shown = |s: &ChatState| s.conversations[&id].messages[&1].clone();
+
+    // Mine, from my reply; then someone else's, live.
+    s.apply(ev(ServerEvent::ReactionSaved {
+        emoji: "👍".into(),
+        reacted: true,
+        reactions: reactions(id, &m, 2, &[("👍", 1)]),
+    }));
+    s.apply(ev(ServerEvent::ReactionsChanged {
+        reactions: reactions(id, &m, 3, &[("👍", 2)]),
+    }));
+    assert_eq!(shown(&s).reactions[0].count, 2);
+    assert_eq!(shown(&s).my_reactions, vec!["👍"]);
+    // A late, older update changes nothing.
+    s.apply(ev(ServerEvent::ReactionsChanged {
+        reactions: reactions(id, &m, 2, &[("👍", 1)]),
+    }));
+    assert_eq!(shown(&s).reactions[0].count, 2);
+
+    // An edit carries no reactions: the loaded ones stay.
+    let edited = Message {
+        body: "m1 (edited)".into(),
+        edited_at: Some(5),
+        ..m.clone()
+    };
+    s.apply(ev(ServerEvent::MessageEdited { message: edited }));
+    assert_eq!(shown(&s).body, "m1 (edited)");
+    assert_eq!(
+        (shown(&s).reactions.len(), shown(&s).reactions_version),
+        (1, 3)
+    );
+
+    // An older history page does not undo newer live counts; a newer one replaces them.
+    let stale = Message {
+        reactions: reactions(id, &m, 2, &[("👍", 1)]).counts,
+        reactions_version: 2,
+        ..shown(&s)
+    };
+    s.merge_page(id, vec![stale], PageKind::After, false);
+    assert_eq!(shown(&s).reactions[0].count, 2);
+    let fresh = Message {
+        reactions: reactions(id, &m, 4, &[("🎉", 1)]).counts,
+        my_reactions: vec![],
+        reactions_version: 4,
+        ..shown(&s)
+    };
+    s.merge_page(id, vec![fresh], PageKind::After, false);
+    assert_eq!(shown(&s).reactions[0].emoji, "🎉");
+    assert!(shown(&s).my_reactions.is_empty());
+
+    // An emoji nobody has any more is not mine either; a deletion clears them all.
+    s.apply(ev(ServerEvent::ReactionSaved {
+        emoji: "🎉".into(),
+        reacted: true,
+        reactions: reactions(id, &m, 5, &[("🎉", 2)]),
+    }));
+    s.apply(ev(ServerEvent::ReactionsChanged {
+        reactions: reactions(id, &m, 6, &[]),
+    }));
+    assert!(shown(&s).my_reactions.is_empty() && shown(&s).reactions.is_empty());
+    s.apply(ev(ServerEvent::ReactionSaved {
+        emoji: "👍".into(),
+        reacted: true,
+        reactions: reactions(id, &m, 7, &[("👍", 1)]),
+    }));
+    let deleted = Message {
+        body: String::new(),
+        deleted: true,
+        ..m.clone()
+    };
+    s.apply(ev(ServerEvent::MessageDeleted { message: deleted }));
+    assert!(shown(&s).reactions.is_empty() && shown(&s).my_reactions.is_empty());
 }
