@@ -58,6 +58,12 @@ setup_e2e() {
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
   fi
+  # Reactions are emojis: without a colour emoji font they render as empty boxes.
+  if [ ! -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; then
+    say "installing Debian's colour emoji font"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji
+  fi
 }
 
 # Debian's redis-server: the multi-instance tests start their own on a free port.

@@ -140,7 +140,7 @@ pub enum ClientEvent {
     /// person: adding it again changes nothing). Reply, once committed, to every session of the
     /// user: `reaction_saved`; everyone in the conversation gets `reactions_changed`. A message
     /// carries at most 20 different emojis. Errors: `VALIDATION_FAILED` (not one emoji, a 21st
-    /// emoji, a deleted message), `NOT_FOUND`, `NOT_A_MEMBER`.
+    /// emoji, a deleted message), `NOT_FOUND` (no such message in the user's conversations).
     AddReaction {
         /// The message.
         message_id: MessageId,

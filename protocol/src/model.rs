@@ -205,7 +205,7 @@ pub fn check_emoji(emoji: &str) -> Result<(), &'static str> {
     {
         return Err("emoji must be an emoji, not text");
     }
-    if emoji.chars().all(|c| c.is_ascii()) {
+    if emoji.is_ascii() {
         return Err("emoji must be an emoji, not text");
     }
     Ok(())

@@ -20,6 +20,9 @@ fn message() -> ServerEvent {
             edited_at: None,
             deleted: false,
             reply_to: None,
+            reactions: Vec::new(),
+            my_reactions: Vec::new(),
+            reactions_version: 0,
         },
     }
 }

@@ -190,7 +190,7 @@ fn Reactions(
                         data-testid="reaction" data-emoji=r.emoji.clone()
                         on:click=move |_| toggle(emoji.clone(), is_mine)>
                         <span class="emoji">{r.emoji.clone()}</span>
-                        <span class="count" data-testid="reaction-count">{r.count}</span>
+                        <span class="n" data-testid="reaction-count">{r.count}</span>
                     </button>
                 }
             })

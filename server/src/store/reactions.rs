@@ -444,7 +444,7 @@ async fn insert_reactions(
     );
     let now = now_ms();
     let mut query = sqlx::query_as::<_, (String, String, String)>(&sql);
-    for (message, emoji, user) in adds.iter().copied() {
+    for &(message, emoji, user) in adds {
         query = query
             .bind(message.to_string())
             .bind(emoji.clone())
@@ -478,7 +478,7 @@ async fn delete_reactions(
         "DELETE FROM message_reactions WHERE {wanted} RETURNING message_id, emoji, user_id"
     );
     let mut query = sqlx::query_as::<_, (String, String, String)>(&sql);
-    for (message, emoji, user) in removes.iter().copied() {
+    for &(message, emoji, user) in removes {
         query = query
             .bind(message.to_string())
             .bind(emoji.clone())
