@@ -105,11 +105,11 @@ pub async fn storm(cx: &Ctx, shape: Storm) -> Result<(), String> {
         return Err("some members could not connect".into());
     }
     let (mut sink, mut stream) = conns[0].take().expect("connected");
-    // The author writes the message everyone reacts to.
+    // The author writes the message everyone reacts to (a new one every run).
     send(
         &mut sink,
         serde_json::json!({"type": "send_message", "conversation_id": conversation,
-            "temp_id": "storm", "body": "React to this"}),
+            "temp_id": format!("storm-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros())), "body": "React to this"}),
     )
     .await?;
     let message_id = loop {
