@@ -70,6 +70,10 @@ pub struct Conversation {
     pub last_message: Option<Message>,
     /// Messages from others the viewing user has not read yet.
     pub unread: i64,
+    /// How many of those mention the viewing user (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<i64>", optional))]
+    pub unread_mentions: i64,
     /// How far each member has received and read the conversation (for receipts).
     pub positions: Vec<MemberPosition>,
     /// When it was created.
@@ -124,6 +128,11 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
     pub reply_to: Option<ReplyPreview>,
+    /// The members it mentions (`@username`, recognised against the conversation's members
+    /// when it was sent), in the order first mentioned; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<Vec<UserId>>", optional))]
+    pub mentions: Vec<UserId>,
     /// The emoji reactions, most used first (ties: the earliest first). Present in history
     /// and in answers that read the message (absent when it has none); `message_new`,
     /// `message_edited` and `message_deleted` do not carry them: `reactions_changed` does.
@@ -177,6 +186,44 @@ pub struct MessageReactions {
     pub counts: Vec<ReactionCount>,
     /// Grows with every change; a client keeps the highest version it has seen.
     pub version: i64,
+}
+
+/// Most people one message mentions (further `@names` are plain text).
+pub const MAX_MENTIONS: usize = 20;
+
+/// Where `body` names someone: each `@username` (3 to 32 of `a-z 0-9 _ - .`, any case, at the
+/// start or after a character that is not part of a name; a trailing `.` or `-` ends the
+/// sentence, not the name), as the byte range of the whole `@username` and the username in
+/// lower case. Whether it is a mention depends on who is a member; see [`Message::mentions`].
+pub fn mention_spans(body: &str) -> Vec<(std::ops::Range<usize>, String)> {
+    let name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    let mut spans = Vec::new();
+    let mut previous: Option<char> = None;
+    for (at, c) in body.char_indices() {
+        let starts = c == '@' && !previous.is_some_and(|p| name_char(p) || p == '@');
+        previous = Some(c);
+        if !starts {
+            continue;
+        }
+        let rest = &body[at + 1..];
+        let len = rest.find(|c: char| !name_char(c)).unwrap_or(rest.len());
+        let name = rest[..len].trim_end_matches(['.', '-']);
+        if (3..=32).contains(&name.len()) {
+            spans.push((at..at + 1 + name.len(), name.to_ascii_lowercase()));
+        }
+    }
+    spans
+}
+
+/// The distinct usernames `body` names, in order, at most [`MAX_MENTIONS`].
+pub fn mentioned_usernames(body: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for (_, name) in mention_spans(body) {
+        if !names.contains(&name) && names.len() < MAX_MENTIONS {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// Most different emojis one message can carry.
@@ -359,6 +406,10 @@ pub enum NotificationKind {
     /// The product's own notification (server API `POST /api/server/v1/notifications`):
     /// `text` says it, `link` is where it leads, `actor` who it is from.
     App,
+    /// Someone mentioned the user (`@username`) in a message, even in a conversation they
+    /// have not opened: `text` is the start of the message, `conversation_id`,
+    /// `conversation_title` and `message_id` where it is.
+    Mentioned,
     /// People reacted to the user's message. One entry per message, like `post_liked`:
     /// `actor` is the latest, `others` how many more people; `text` the start of the message,
     /// `conversation_id` and `message_id` where it is. Removing reactions updates or removes it.
@@ -512,7 +563,24 @@ pub struct Profile {
 
 #[cfg(test)]
 mod tests {
-    use super::check_emoji;
+    use super::{check_emoji, mention_spans, mentioned_usernames};
+
+    #[test]
+    fn mentions_are_found_where_a_name_starts() {
+        let body = "@Ann, ask @bob.smith. Not mail@example.com or @@x or @yo; @carol-";
+        let spans = mention_spans(body);
+        let names: Vec<&str> = spans.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(names, vec!["ann", "bob.smith", "carol"]);
+        assert_eq!(&body[spans[0].0.clone()], "@Ann");
+        assert_eq!(&body[spans[1].0.clone()], "@bob.smith");
+        assert_eq!(&body[spans[2].0.clone()], "@carol");
+        assert_eq!(mentioned_usernames("@ann @ANN @bob"), vec!["ann", "bob"]);
+        let many: String = (0..30).map(|i| format!("@user{i} ")).collect();
+        assert_eq!(mentioned_usernames(&many).len(), 20);
+        assert!(mention_spans("héllo @élan @abc")
+            .iter()
+            .all(|(_, n)| n == "abc"));
+    }
 
     #[test]
     fn emojis_are_accepted_and_text_is_not() {

@@ -40,6 +40,7 @@ fn message() -> Message {
         edited_at: None,
         deleted: false,
         reply_to: None,
+        mentions: Vec::new(),
         reactions: vec![],
         my_reactions: vec![],
         reactions_version: 0,
@@ -317,8 +318,9 @@ fn server_examples() -> Vec<ServerFrame> {
                 id: MessageId(uid(10)),
                 seq: 8,
                 sender_id: other_id(),
-                body: "Friday works".into(),
+                body: "@alice Friday works".into(),
                 reply_to: Some(ReplyPreview::of(&message())),
+                mentions: vec![user_id()],
                 ..message()
             },
         }),
@@ -388,6 +390,7 @@ fn server_examples() -> Vec<ServerFrame> {
                 last_seq: 7,
                 last_message: Some(message()),
                 unread: 0,
+                unread_mentions: 0,
                 positions: vec![MemberPosition {
                     user_id: user_id(),
                     delivered_seq: 7,

@@ -20,6 +20,7 @@ fn message() -> ServerEvent {
             edited_at: None,
             deleted: false,
             reply_to: None,
+            mentions: Vec::new(),
             reactions: Vec::new(),
             my_reactions: Vec::new(),
             reactions_version: 0,

@@ -45,6 +45,7 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
             sender,
             mine,
             quoted,
+            links,
         } => {
             let jump = expect_context::<super::messages::JumpTo>();
             let quote = message.reply_to.clone().map(|q| {
@@ -78,6 +79,9 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
                 let (conversation, seq, id) = (message.conversation_id, message.seq, message.id);
                 view! { <Reactions conversation seq message_id=id/> }
             });
+            let me = client.peek(|s| s.me.id);
+            let mentions_me =
+                me.is_some_and(|me| message.mentions.contains(&me)) && !message.deleted;
             let id = message.id;
             let (conversation, seq) = (message.conversation_id, message.seq);
             let body = message.body.clone();
@@ -121,13 +125,17 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
                 }
             };
             view! {
-                <li class="message" class:mine=mine class:deleted=message.deleted
+                <li class="message" class:mine=mine class:deleted=message.deleted class:mentions-me=mentions_me
                     class:announcement=message.sender_id == UserId::SYSTEM data-testid="message"
                     data-seq=message.seq data-state=state>
                     {(!mine).then(|| view! { <span class="sender">{sender}</span> })}
                     {quote}
                     <p class="body">
-                        {if message.deleted { "This message was deleted".to_owned() } else { message.body.clone() }}
+                        {if message.deleted {
+                            "This message was deleted".into_any()
+                        } else {
+                            body_with_mentions(&message.body, &links, me).into_any()
+                        }}
                     </p>
                     {reactions}
                     <span class="meta muted">
@@ -142,6 +150,34 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
             .into_any()
         }
     }
+}
+
+/// A message's text with each mention of a member as a link to their profile (mentions of
+/// me stand out).
+fn body_with_mentions(
+    body: &str,
+    links: &[(std::ops::Range<usize>, UserId)],
+    me: Option<UserId>,
+) -> impl IntoView {
+    let mut parts = Vec::with_capacity(links.len() * 2 + 1);
+    let mut at = 0;
+    for (range, user) in links {
+        if range.start < at || range.end > body.len() {
+            continue;
+        }
+        parts.push(body[at..range.start].to_owned().into_any());
+        let name = body[range.clone()].to_owned();
+        parts.push(
+            view! {
+                <a class="mention" class:me=Some(*user) == me href=format!("/u/{user}")
+                    data-testid="mention-link">{name}</a>
+            }
+            .into_any(),
+        );
+        at = range.end;
+    }
+    parts.push(body[at..].to_owned().into_any());
+    parts
 }
 
 /// The emojis offered by the React button.

@@ -23,11 +23,33 @@ pub enum Row {
         mine: bool,
         /// The display name of the author of the message it answers.
         quoted: Option<String>,
+        /// Where its text mentions a member (the `@username` and who), to link them.
+        links: Vec<(std::ops::Range<usize>, protocol::UserId)>,
     },
     /// One of my messages not acknowledged yet.
     Pending(ConversationId, Pending),
     /// "Dave joined the group".
     System(SystemLine),
+}
+
+/// The `@username`s of a message that name a member it mentions, with who they are.
+fn mention_links(
+    message: &Message,
+    members: &[protocol::User],
+) -> Vec<(std::ops::Range<usize>, protocol::UserId)> {
+    if message.mentions.is_empty() {
+        return Vec::new();
+    }
+    protocol::mention_spans(&message.body)
+        .into_iter()
+        .filter_map(|(range, name)| {
+            let user = members.iter().find(|u| u.username == name)?;
+            message
+                .mentions
+                .contains(&user.id)
+                .then_some((range, user.id))
+        })
+        .collect()
 }
 
 impl Row {
@@ -54,6 +76,7 @@ impl Row {
                     .reply_to
                     .as_ref()
                     .map(|q| state.display_name(q.sender_id)),
+                links: mention_links(message, &c.info.members),
                 message: message.clone(),
             });
         }

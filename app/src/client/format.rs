@@ -44,6 +44,7 @@ pub fn notification_text(n: &Notification) -> String {
         NotificationKind::PostCommented => format!("{who} commented on your post: {text}"),
         NotificationKind::Followed => format!("{who} started following you"),
         NotificationKind::MessageReceived => format!("{who} sent you a message: {text}"),
+        NotificationKind::Mentioned => format!("{who} mentioned you in {place}: {text}"),
         NotificationKind::MessageReacted => match n.others {
             0 => format!("{who} reacted to your message: {text}"),
             1 => format!("{who} and 1 other reacted to your message: {text}"),

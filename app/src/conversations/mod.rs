@@ -37,7 +37,7 @@ pub fn ConversationList() -> impl IntoView {
                         s.title(&c.info),
                         partner,
                         preview,
-                        c.info.unread,
+                        (c.info.unread, c.info.unread_mentions),
                         s.active == Some(id),
                     )
                 })
@@ -52,7 +52,7 @@ pub fn ConversationList() -> impl IntoView {
         <ul class="conversations">
             <For each=rows key=|row| row.clone() let:row>
                 {
-                    let (id, title, partner, preview, unread, active) = row;
+                    let (id, title, partner, preview, (unread, mentions), active) = row;
                     let status = Signal::derive(move || partner.and_then(|p| client.read(Slice::Presence, |s| s.presence_of(p).map(|(status, _)| status))));
                     let (text, at) = preview.map_or((String::from("No messages yet"), None), |(t, at)| (t, Some(at)));
                     view! {
@@ -69,6 +69,11 @@ pub fn ConversationList() -> impl IntoView {
                                     </span>
                                     <span class="row">
                                         <span class="preview muted" data-testid="preview">{text}</span>
+                                        {(mentions > 0).then(|| view! {
+                                            <span class="count mention" data-testid="mention" role="img"
+                                                title="You were mentioned"
+                                                aria-label=format!("{mentions} unread mentions of you")>"@"</span>
+                                        })}
                                         {(unread > 0).then(|| view! {
                                             <span class="count" data-testid="unread" role="img" aria-label=format!("{unread} unread")>{unread}</span>
                                         })}

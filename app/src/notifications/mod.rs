@@ -12,7 +12,8 @@ pub fn link(n: &Notification) -> Option<String> {
     match n.kind {
         NotificationKind::AddedToConversation
         | NotificationKind::MessageReceived
-        | NotificationKind::MessageReacted => n.conversation_id.map(|c| format!("/c/{c}")),
+        | NotificationKind::MessageReacted
+        | NotificationKind::Mentioned => n.conversation_id.map(|c| format!("/c/{c}")),
         NotificationKind::PostLiked | NotificationKind::PostCommented => {
             n.post_id.map(|p| format!("/p/{p}"))
         }

@@ -47,6 +47,10 @@ last_message: Message | null,
  */
 unread: number, 
 /**
+ * How many of those mention the viewing user (absent when none).
+ */
+unread_mentions?: number, 
+/**
  * How far each member has received and read the conversation (for receipts).
  */
 positions: Array<MemberPosition>, 

@@ -46,6 +46,11 @@ deleted: boolean,
  */
 reply_to?: ReplyPreview, 
 /**
+ * The members it mentions (`@username`, recognised against the conversation's members
+ * when it was sent), in the order first mentioned; absent when none.
+ */
+mentions?: Array<UserId>, 
+/**
  * The emoji reactions, most used first (ties: the earliest first). Present in history
  * and in answers that read the message (absent when it has none); `message_new`,
  * `message_edited` and `message_deleted` do not carry them: `reactions_changed` does.

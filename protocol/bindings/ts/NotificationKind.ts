@@ -3,4 +3,4 @@
 /**
  * What a notification is about.
  */
-export type NotificationKind = "added_to_conversation" | "removed_from_conversation" | "post_liked" | "post_commented" | "followed" | "message_received" | "test" | "app" | "message_reacted";
+export type NotificationKind = "added_to_conversation" | "removed_from_conversation" | "post_liked" | "post_commented" | "followed" | "message_received" | "test" | "app" | "mentioned" | "message_reacted";

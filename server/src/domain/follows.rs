@@ -33,6 +33,7 @@ pub async fn set_follow(
             actor: me,
             conversation: None,
             post: None,
+            message: None,
             text: None,
             link: None,
         };

@@ -91,6 +91,7 @@ async fn ring_round(
             actor: &sender,
             conversation: Some((conversation, None)),
             post: None,
+            message: None,
             text: Some(message.body.chars().take(EXCERPT_CHARS).collect()),
             link: None,
         };

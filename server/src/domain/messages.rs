@@ -1,12 +1,16 @@
-//! Sending, editing and deleting messages.
+//! Sending (with replies and `@mentions`), editing and deleting messages.
 
+use super::bell::EXCERPT_CHARS;
+use super::notifications::notify_all;
 use super::{conversations, publish, require_member, Actor};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::NewMessage;
+use crate::store::{NewMessage, NotificationDraft};
 use crate::topic::Topic;
 use crate::validate;
-use protocol::{ConversationId, Message, MessageId, ReplyPreview, ServerEvent, UserId};
+use protocol::{
+    ConversationId, Message, MessageId, NotificationKind, ReplyPreview, ServerEvent, User, UserId,
+};
 
 /// Sends a message to a conversation the actor belongs to, answering `reply_to` (a message of
 /// the same conversation) if given. Returns it once committed, with `true` if it is new or
@@ -28,6 +32,55 @@ pub async fn send(
         None => None,
     };
     submit(state, actor, conversation, temp_id, body, reply).await
+}
+
+/// The members `body` mentions (`@username`): one read, and only when it names someone.
+async fn mentioned(
+    state: &AppState,
+    conversation: ConversationId,
+    body: &str,
+) -> Result<Vec<UserId>, AppError> {
+    let names = protocol::mentioned_usernames(body);
+    state.store.members_named(conversation, &names).await
+}
+
+/// Rings the bell of everyone a new message mentions (but its sender), off the ack's path.
+fn notify_mentioned(state: &AppState, sender: &User, message: &Message) {
+    let recipients: Vec<UserId> = message
+        .mentions
+        .iter()
+        .copied()
+        .filter(|u| *u != sender.id)
+        .collect();
+    if recipients.is_empty() {
+        return;
+    }
+    let (state, sender, message) = (state.clone(), sender.clone(), message.clone());
+    tokio::spawn(async move {
+        let title = match state
+            .store
+            .conversation_header(message.conversation_id)
+            .await
+        {
+            Ok(header) => header.and_then(|(_, title)| title),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the title for a mention");
+                None
+            }
+        };
+        let draft = NotificationDraft {
+            kind: NotificationKind::Mentioned,
+            actor: &sender,
+            conversation: Some((message.conversation_id, title)),
+            post: None,
+            message: Some(message.id),
+            text: Some(message.body.chars().take(EXCERPT_CHARS).collect()),
+            link: None,
+        };
+        if let Err(e) = notify_all(&state, &draft, &recipients).await {
+            tracing::warn!(error = %e, "could not notify the people a message mentions");
+        }
+    });
 }
 
 /// The preview of the message a reply answers: `VALIDATION_FAILED` unless it is a message of
@@ -77,6 +130,7 @@ pub async fn post_as_system(
         temp_id,
         body,
         reply: None,
+        mentions: Vec::new(),
     };
     state.writer.submit(message, None).await
 }
@@ -98,14 +152,19 @@ async fn submit(
     body: String,
     reply: Option<ReplyPreview>,
 ) -> Result<(Message, bool), AppError> {
+    let mentions = mentioned(state, conversation, &body).await?;
     let message = NewMessage {
         conversation,
         sender: actor.user.id,
         temp_id,
         body,
         reply,
+        mentions,
     };
     let sent = state.writer.submit(message, actor.session).await?;
+    if sent.1 {
+        notify_mentioned(state, actor.user, &sent.0);
+    }
     // A retry of a recent send rings too: its instance may have died before ringing (the bell
     // rings once per unread conversation, so a second ring for one that rang is nothing).
     let recent = crate::store::now_ms() - sent.0.created_at < RETRY_RINGS_MS;

@@ -24,6 +24,7 @@ pub async fn notify(
         actor,
         conversation: Some(conversation),
         post: None,
+        message: None,
         text: None,
         link: None,
     };
@@ -80,6 +81,7 @@ pub async fn test(state: &AppState, user: &User, text: String) -> Result<Notific
         actor: user,
         conversation: None,
         post: None,
+        message: None,
         text: Some(text),
         link: None,
     };
@@ -107,6 +109,7 @@ pub async fn app(
         actor,
         conversation: None,
         post: None,
+        message: None,
         text: Some(text),
         link,
     };

@@ -101,6 +101,7 @@ pub async fn comment(
         actor: user,
         conversation: None,
         post: Some(post),
+        message: None,
         text: Some(comment.body.chars().take(EXCERPT_CHARS).collect()),
         link: None,
     };

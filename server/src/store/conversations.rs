@@ -300,6 +300,32 @@ impl Store {
             .transpose()
     }
 
+    /// The members of `conversation` with these usernames (lower case), in the order named.
+    pub async fn members_named(
+        &self,
+        conversation: ConversationId,
+        usernames: &[String],
+    ) -> Result<Vec<UserId>, AppError> {
+        if usernames.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT u.id, u.username FROM conversation_members cm JOIN users u ON u.id = cm.user_id \
+             WHERE cm.conversation_id = $1 AND u.username IN ({})",
+            super::placeholders(2, usernames.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(&sql).bind(conversation.to_string());
+        for name in usernames {
+            query = query.bind(name);
+        }
+        let found = query.fetch_all(&self.pool).await?;
+        usernames
+            .iter()
+            .filter_map(|name| found.iter().find(|(_, u)| u == name))
+            .map(|(id, _)| parse_id(id))
+            .collect()
+    }
+
     /// Whether `user` belongs to `conversation`.
     pub async fn is_member(
         &self,
@@ -497,7 +523,8 @@ impl Store {
         Ok(list)
     }
 
-    /// Loads conversations with members, last message and unread count in four queries,
+    /// Loads conversations with members, last message, unread count and unread mentions in five
+    /// queries,
     /// whatever the number of conversations.
     async fn load_conversations(
         &self,
@@ -545,6 +572,21 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let unread = self.unread_state(viewer).await?;
+        // Mentions of the viewer above their read position (reads only their own mentions).
+        let mentions: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(&format!(
+            "SELECT mm.conversation_id, COUNT(*) FROM message_mentions mm \
+             JOIN conversation_members cm ON cm.conversation_id = mm.conversation_id \
+               AND cm.user_id = mm.user_id \
+             JOIN conversations c ON c.id = mm.conversation_id \
+             WHERE mm.user_id = $1 AND mm.seq > cm.last_read_seq AND {filter} \
+             GROUP BY mm.conversation_id"
+        ))
+        .bind(&viewer_s)
+        .bind(&only_s)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .collect();
 
         let mut members_by_conv: HashMap<String, Vec<protocol::User>> = HashMap::new();
         let mut positions_by_conv: HashMap<String, Vec<MemberPosition>> = HashMap::new();
@@ -586,6 +628,7 @@ impl Store {
                     last_seq: c.last_seq,
                     last_message: last_by_conv.remove(&id),
                     unread: unread.of(id),
+                    unread_mentions: mentions.get(&c.id).copied().unwrap_or(0),
                     positions: positions_by_conv.remove(&c.id).unwrap_or_default(),
                     created_at: c.created_at,
                 })

@@ -42,6 +42,8 @@ pub struct NewMessage {
     pub body: String,
     /// What it answers (checked to be in the same conversation).
     pub reply: Option<ReplyPreview>,
+    /// The members it mentions (checked to be members).
+    pub mentions: Vec<UserId>,
 }
 
 /// Largest batch [`Store::insert_messages`] takes (7 bind parameters per message stays far
@@ -196,6 +198,7 @@ impl Store {
                     edited_at: None,
                     deleted: false,
                     reply_to: m.reply.clone(),
+                    mentions: m.mentions.clone(),
                     reactions: Vec::new(),
                     my_reactions: Vec::new(),
                     reactions_version: 0,
@@ -211,9 +214,10 @@ impl Store {
         order.sort_unstable();
         let sql = format!(
             "INSERT INTO messages \
-               (id, conversation_id, seq, sender_id, temp_id, body, created_at, reply_to) \
+               (id, conversation_id, seq, sender_id, temp_id, body, created_at, reply_to, \
+                mentions) \
              VALUES {} ON CONFLICT (conversation_id, sender_id, temp_id) DO NOTHING",
-            value_rows(self.backend, order.len(), 8)
+            value_rows(self.backend, order.len(), 9)
         );
         let mut query = sqlx::query(&sql);
         for i in &order {
@@ -226,13 +230,15 @@ impl Store {
                 .bind(&keys[*i].2)
                 .bind(&m.body)
                 .bind(now)
-                .bind(m.reply_to.as_ref().map(|r| r.message_id.to_string()));
+                .bind(m.reply_to.as_ref().map(|r| r.message_id.to_string()))
+                .bind(rows::join_ids(&m.mentions));
         }
         if query.execute(&mut *tx).await?.rows_affected() != order.len() as u64 {
             // A concurrent writer (another instance) stored one of these temp ids first.
             tx.rollback().await?;
             return Err(Attempt::Retry);
         }
+        insert_mentions(&mut tx, self.backend, order.iter().map(|i| &stored[i])).await?;
         // Sending implies having read the conversation up to one's own message.
         let mut reads: BTreeMap<(&str, &str), i64> = BTreeMap::new();
         for i in &order {
@@ -350,9 +356,15 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let entry = clear_reactions(&mut tx, &existing).await?;
+        // A deleted message mentions nobody any more.
+        sqlx::query("DELETE FROM message_mentions WHERE message_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
         let deleted = Message {
             body: String::new(),
             deleted: true,
+            mentions: Vec::new(),
             // Clearing reactions is one more change of them.
             reactions_version: match existing.reactions_version {
                 0 => 0,
@@ -416,4 +428,34 @@ impl Store {
         }
         Ok((messages, has_more))
     }
+}
+
+/// Records who each new message mentions (one statement for the whole batch; none without
+/// mentions).
+async fn insert_mentions<'a>(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: super::Backend,
+    messages: impl Iterator<Item = &'a Message>,
+) -> Result<(), AppError> {
+    let rows: Vec<(&Message, UserId)> = messages
+        .flat_map(|m| m.mentions.iter().map(move |u| (m, *u)))
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO message_mentions (user_id, conversation_id, seq, message_id) VALUES {} \
+         ON CONFLICT DO NOTHING",
+        value_rows(backend, rows.len(), 4)
+    );
+    let mut query = sqlx::query(&sql);
+    for (m, user) in rows {
+        query = query
+            .bind(user.to_string())
+            .bind(m.conversation_id.to_string())
+            .bind(m.seq)
+            .bind(m.id.to_string());
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
 }

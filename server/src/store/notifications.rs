@@ -10,7 +10,7 @@ use protocol::{
 };
 use std::collections::{HashMap, HashSet};
 
-const KINDS: [(NotificationKind, &str); 9] = [
+const KINDS: [(NotificationKind, &str); 10] = [
     (
         NotificationKind::AddedToConversation,
         "added_to_conversation",
@@ -26,6 +26,7 @@ const KINDS: [(NotificationKind, &str); 9] = [
     (NotificationKind::Test, "test"),
     (NotificationKind::App, "app"),
     (NotificationKind::MessageReacted, "message_reacted"),
+    (NotificationKind::Mentioned, "mentioned"),
 ];
 
 fn kind_str(kind: NotificationKind) -> &'static str {
@@ -55,6 +56,8 @@ pub struct NotificationDraft<'a> {
     pub conversation: Option<(ConversationId, Option<String>)>,
     /// The post concerned.
     pub post: Option<PostId>,
+    /// The message concerned.
+    pub message: Option<MessageId>,
     /// An excerpt.
     pub text: Option<String>,
     /// Where it leads (the product's own notifications).
@@ -129,7 +132,7 @@ impl Store {
                 conversation_id,
                 conversation_title: conversation_title.clone(),
                 post_id: draft.post,
-                message_id: None,
+                message_id: draft.message,
                 others: 0,
                 text: draft.text.clone(),
                 link: draft.link.clone(),

@@ -10,7 +10,7 @@ pub(super) const USER_COLUMNS: &str = "u.id, u.username, u.display_name";
 /// Columns selected for a message (from [`MESSAGE_FROM`]): its own, and what its reply quotes.
 pub(super) const MESSAGE_COLUMNS: &str =
     "m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.created_at, m.edited_at, m.deleted_at, \
-     m.reactions_version, r.id AS reply_id, r.seq AS reply_seq, r.sender_id AS reply_sender_id, r.body AS reply_body, \
+     m.reactions_version, m.mentions, r.id AS reply_id, r.seq AS reply_seq, r.sender_id AS reply_sender_id, r.body AS reply_body, \
      r.deleted_at AS reply_deleted_at";
 
 /// The tables [`MESSAGE_COLUMNS`] come from: messages `m`, each with the one it answers `r`.
@@ -44,6 +44,7 @@ pub(super) struct MessageRow {
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
     pub reactions_version: i64,
+    pub mentions: Option<String>,
     pub reply_id: Option<String>,
     pub reply_seq: Option<i64>,
     pub reply_sender_id: Option<String>,
@@ -81,6 +82,10 @@ impl MessageRow {
             edited_at: self.edited_at,
             deleted,
             reply_to,
+            mentions: match (deleted, &self.mentions) {
+                (false, Some(ids)) => split_ids(ids)?,
+                _ => Vec::new(),
+            },
             // Filled in by `Store::with_reactions` where a reader wants them.
             reactions: Vec::new(),
             my_reactions: Vec::new(),
@@ -92,4 +97,19 @@ impl MessageRow {
 /// Converts a list of rows, failing on the first malformed one.
 pub(super) fn messages(rows: Vec<MessageRow>) -> Result<Vec<Message>, AppError> {
     rows.into_iter().map(MessageRow::into_message).collect()
+}
+
+/// Ids stored space-separated in one column (`NULL` for none).
+pub(super) fn join_ids(ids: &[protocol::UserId]) -> Option<String> {
+    (!ids.is_empty()).then(|| {
+        ids.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+/// The ids [`join_ids`] stored.
+pub(super) fn split_ids(raw: &str) -> Result<Vec<protocol::UserId>, AppError> {
+    raw.split_whitespace().map(parse_id).collect()
 }

@@ -13,6 +13,7 @@ mod conversations;
 mod fanout;
 mod jwks;
 mod limits;
+mod mentions;
 mod messaging;
 mod notifications;
 mod openapi;

@@ -247,6 +247,8 @@ impl Conv {
     /// older than a receipt that arrived live. Returns the members who joined and who left.
     pub(super) fn replace_info(&mut self, mut info: Conversation) -> (Vec<User>, Vec<User>) {
         info.unread = self.info.unread;
+        // The list's count of mentions, but never more than the unread messages kept.
+        info.unread_mentions = info.unread_mentions.min(info.unread);
         for old in &self.info.positions {
             match info.positions.iter_mut().find(|p| p.user_id == old.user_id) {
                 Some(new) => {

@@ -357,6 +357,8 @@ impl ChatState {
                     // The total is the sum of the conversations' counts.
                     self.total_unread = (self.total_unread + unread - c.info.unread).max(0);
                     c.info.unread = unread;
+                    // Mentions are among the unread messages.
+                    c.info.unread_mentions = c.info.unread_mentions.min(unread);
                     let pos = c.position_mut(me);
                     pos.read_seq = pos.read_seq.max(read_seq);
                     pos.delivered_seq = pos.delivered_seq.max(read_seq);
@@ -507,6 +509,14 @@ impl ChatState {
             return;
         }
         c.info.unread -= 1;
+        let mentioned_me = c
+            .messages
+            .get(&message.seq)
+            .is_some_and(|m| m.mentions.contains(&me));
+        if mentioned_me {
+            c.info.unread_mentions = (c.info.unread_mentions - 1).max(0);
+        }
+        c.info.unread_mentions = c.info.unread_mentions.min(c.info.unread);
         self.total_unread = (self.total_unread - 1).max(0);
         self.touch(Slice::List);
     }
@@ -535,9 +545,13 @@ impl ChatState {
         let read = c.read_seq(me);
         // Count a message from someone else once: only if it is newer than anything counted.
         let counts = from_other && seq > c.info.last_seq && seq > read;
+        let message_mentions_me = message.mentions.contains(&me);
         c.insert(message);
         if counts {
             c.info.unread += 1;
+            if message_mentions_me {
+                c.info.unread_mentions += 1;
+            }
             self.total_unread += 1;
         } else if !from_other {
             // Sending (from another device) means having read up to it.

@@ -22,6 +22,7 @@ fn conversation(me: &User, other: &User) -> Conversation {
         last_seq: 0,
         last_message: None,
         unread: 0,
+        unread_mentions: 0,
         positions: vec![
             MemberPosition {
                 user_id: me.id,
@@ -49,6 +50,7 @@ fn message(conv: ConversationId, sender: UserId, seq: Seq) -> Message {
         edited_at: None,
         deleted: false,
         reply_to: None,
+        mentions: Vec::new(),
         reactions: vec![],
         my_reactions: vec![],
         reactions_version: 0,
