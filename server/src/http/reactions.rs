@@ -16,13 +16,13 @@ use utoipa_axum::routes;
 /// The routes of this resource, with their OpenAPI description.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list))
-        .routes(routes!(add, remove))
+        .routes(routes!(list_reactions))
+        .routes(routes!(add_reaction, remove_reaction))
 }
 
 /// Who reacted to a message, per emoji (most used first; the first 50 people of each).
 #[utoipa::path(get, path = "/messages/{id}/reactions", tag = "conversations", params(("id" = Uuid, Path, description = "The message's id")), responses((status = 200, description = "The reactions and who made them", body = ReactionList), (status = 404, description = "`NOT_FOUND`: no such message in your conversations", body = ErrorBody)))]
-async fn list(
+async fn list_reactions(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
     ApiPath(id): ApiPath<String>,
@@ -46,7 +46,7 @@ async fn list(
 /// Reacts to a message with an emoji (idempotent; percent-encode it in the path). Everyone in
 /// the conversation gets `reactions_changed`, the caller's sessions `reaction_saved`.
 #[utoipa::path(put, path = "/messages/{id}/reactions/{emoji}", tag = "conversations", params(("id" = Uuid, Path, description = "The message's id"), ("emoji" = String, Path, description = "The emoji, percent-encoded")), responses((status = 200, description = "The caller's reaction and the message's reactions", body = ReactionState), (status = 404, description = "`NOT_FOUND`: no such message in your conversations", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: not one emoji, a 21st emoji, or a deleted message", body = ErrorBody)))]
-async fn add(
+async fn add_reaction(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
     ApiPath((id, emoji)): ApiPath<(String, String)>,
@@ -56,7 +56,7 @@ async fn add(
 
 /// Takes back the caller's reaction (idempotent).
 #[utoipa::path(delete, path = "/messages/{id}/reactions/{emoji}", tag = "conversations", params(("id" = Uuid, Path, description = "The message's id"), ("emoji" = String, Path, description = "The emoji, percent-encoded")), responses((status = 200, description = "The caller's reaction and the message's reactions", body = ReactionState), (status = 404, description = "`NOT_FOUND`: no such message in your conversations", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: not one emoji, or a deleted message", body = ErrorBody)))]
-async fn remove(
+async fn remove_reaction(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
     ApiPath((id, emoji)): ApiPath<(String, String)>,

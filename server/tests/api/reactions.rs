@@ -93,6 +93,38 @@ async fn until_counts(client: &mut TestClient, want: &[ReactionCount]) -> i64 {
     }
 }
 
+/// Reads reaction events until none arrives for 300 ms; returns the newest counts
+/// (by version) this client saw.
+async fn settled(client: &mut TestClient) -> MessageReactions {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut newest: Option<MessageReactions> = None;
+    loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "reactions never settled"
+        );
+        let mut quiet = true;
+        for event in client.collect_for(Duration::from_millis(300)).await {
+            if let ServerEvent::ReactionsChanged { reactions }
+            | ServerEvent::ReactionSaved { reactions, .. } = event
+            {
+                quiet = false;
+                if newest
+                    .as_ref()
+                    .is_none_or(|n| reactions.version > n.version)
+                {
+                    newest = Some(reactions);
+                }
+            }
+        }
+        if quiet {
+            if let Some(newest) = newest {
+                return newest;
+            }
+        }
+    }
+}
+
 async fn history(app: &TestApp, user: &TestUser, group: protocol::ConversationId) -> Vec<Message> {
     let (status, page) = app
         .get(&format!("/api/conversations/{group}/messages"), &user.token)
@@ -388,26 +420,22 @@ async fn fifty_concurrent_reactors_end_exact_for_every_watcher() {
         });
     join_all(bursts).await;
 
+    // Every reaction is committed by now (each was confirmed); the counts may pass through
+    // the final values on the way, so read until the frames stop, then compare.
     let want = counts(&[("❤️", 50), ("👍", 30)]);
-    // Ties break by the earliest first: whichever emoji came first leads when equal; here the
-    // counts differ, so the order is by count.
-    let version = until_counts(&mut author, &want).await;
+    let last = settled(&mut author).await;
+    assert_eq!(last.counts, want);
     for w in &mut watchers {
+        let seen = settled(w).await;
         assert_eq!(
-            until_counts(w, &want).await,
-            version,
-            "the same final version"
+            (seen.counts, seen.version),
+            (want.clone(), last.version),
+            "the same last frame"
         );
     }
-    for r in &mut reactors {
-        until_counts(r, &want).await;
+    for seen in join_all(reactors.iter_mut().map(settled)).await {
+        assert_eq!(seen.counts, want);
     }
-    // Nothing newer says otherwise.
-    author
-        .expect_silence(Duration::from_millis(400), |e| {
-            matches!(e, ServerEvent::ReactionsChanged { reactions } if reactions.version > version)
-        })
-        .await;
     let page = history(&app, &users[10], group).await;
     assert_eq!(page[0].reactions, want);
     assert_eq!(page[0].my_reactions, vec!["❤️"], "reactor 7 took 👍 back");

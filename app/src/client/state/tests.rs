@@ -1066,3 +1066,47 @@ fn reactions_keep_the_newest_version_mine_and_survive_edits() {
     s.apply(ev(ServerEvent::MessageDeleted { message: deleted }));
     assert!(shown(&s).reactions.is_empty() && shown(&s).my_reactions.is_empty());
 }
+
+#[test]
+fn unread_mentions_count_live_and_clear_with_reading_and_deletion() {
+    let (mut s, bob, id) = setup();
+    s.close_active();
+    let me = s.me.id;
+    let mention = Message {
+        mentions: vec![me],
+        ..message(id, bob.id, 1)
+    };
+    s.apply(ev(ServerEvent::MessageNew {
+        message: mention.clone(),
+    }));
+    s.apply(ev(ServerEvent::MessageNew {
+        message: message(id, bob.id, 2),
+    }));
+    let info = |s: &ChatState| s.conversations[&id].info.clone();
+    assert_eq!((info(&s).unread, info(&s).unread_mentions), (2, 1));
+    // Reading part of it: never more mentions than unread messages.
+    s.apply(ev(ServerEvent::UnreadChanged {
+        conversation_id: id,
+        unread: 0,
+        read_seq: 2,
+    }));
+    assert_eq!(info(&s).unread_mentions, 0);
+    // A mention deleted before it was read no longer counts.
+    let again = Message {
+        mentions: vec![me],
+        ..message(id, bob.id, 3)
+    };
+    s.apply(ev(ServerEvent::MessageNew {
+        message: again.clone(),
+    }));
+    assert_eq!(info(&s).unread_mentions, 1);
+    s.apply(ev(ServerEvent::MessageDeleted {
+        message: Message {
+            body: String::new(),
+            deleted: true,
+            mentions: vec![],
+            ..again
+        },
+    }));
+    assert_eq!((info(&s).unread, info(&s).unread_mentions), (0, 0));
+}
