@@ -37,8 +37,8 @@ mod browser {
     use protocol::rest::{
         AuthResponse, CommentPage, ConversationList, CreateCommentRequest,
         CreateConversationRequest, CreatePostRequest, Health, LoginRequest, MarkNotificationsRead,
-        MessagePage, NotificationList, NotificationsUnread, PostPage, RegisterRequest, SessionInfo,
-        UserList,
+        MessagePage, NotificationList, NotificationsUnread, PostPage, RegisterRequest, SearchPage,
+        SessionInfo, UserList,
     };
     use protocol::{
         Comment, Conversation, ConversationId, NotificationId, Post, PostCounts, PostId, Profile,
@@ -155,6 +155,19 @@ mod browser {
         let url = format!("/api/users?q={}", js_sys::encode_uri_component(query));
         let list: UserList = decode(Request::get(&url).send().await.map_err(offline)?).await?;
         Ok(list.users)
+    }
+
+    /// `GET /api/search?q=…`: messages of my conversations, newest first; the page after
+    /// `before` (the previous page's `next`).
+    pub async fn search_messages(
+        query: &str,
+        before: Option<&str>,
+    ) -> Result<SearchPage, ApiError> {
+        let mut url = format!("/api/search?q={}", js_sys::encode_uri_component(query));
+        if let Some(before) = before {
+            url.push_str(&format!("&before={}", js_sys::encode_uri_component(before)));
+        }
+        decode(Request::get(&url).send().await.map_err(offline)?).await
     }
 
     /// `GET /api/notifications`: the newest page, or the one older than `before`.

@@ -121,6 +121,23 @@ pub struct MessagePage {
     pub has_more: bool,
 }
 
+/// `GET /api/search?q=…`: messages of your conversations that contain every word of `q` (the
+/// last one as a prefix), newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct SearchPage {
+    /// The matching messages, newest first (each names its conversation and `seq`, to open it
+    /// there).
+    pub messages: Vec<Message>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
+    pub next: Option<String>,
+}
+
 /// `GET /api/messages/{id}/reactions`: who reacted to a message, per emoji (most used first).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(

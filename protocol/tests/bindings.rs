@@ -44,6 +44,7 @@ fn exports() -> Vec<Export> {
         AddMemberRequest,
         MessagePage,
         ReactionList,
+        SearchPage,
         ReactionState,
         UserList,
         ConversationList,

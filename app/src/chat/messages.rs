@@ -114,6 +114,13 @@ pub fn MessageList(id: ConversationId, editing: Editing) -> impl IntoView {
     let client = expect_context::<ChatClient>();
     let jump = JumpTo(RwSignal::new(None));
     provide_context(jump);
+    // `?m=SEQ` (a search result) opens the conversation at that message.
+    let query = leptos_router::hooks::use_query_map();
+    Effect::new(move |_| {
+        if let Some(seq) = query.read().get("m").and_then(|m| m.parse().ok()) {
+            jump.0.set(Some(seq));
+        }
+    });
     let conv = Slice::Conversation(id);
     let list = NodeRef::<html::Div>::new();
     let stick_to_bottom = StoredValue::new(true);

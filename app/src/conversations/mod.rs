@@ -1,12 +1,14 @@
-//! The conversation list and the forms that start conversations.
+//! The conversation list, the forms that start conversations, and message search.
 
 mod new;
+mod search;
 
 use crate::client::{format, ChatClient, Slice};
 use crate::ui::{utc_offset_minutes, PresenceDot};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use new::{NewDirect, NewGroup};
+use search::MessageSearch;
 
 /// Every conversation with its preview, time, unread count and, for direct ones, presence.
 #[component]
@@ -48,6 +50,7 @@ pub fn ConversationList() -> impl IntoView {
         <div class="sidebar-tools">
             <NewDirect/>
             <NewGroup/>
+            <MessageSearch/>
         </div>
         <ul class="conversations">
             <For each=rows key=|row| row.clone() let:row>

@@ -75,6 +75,7 @@ export * from "./RealtimeStatus";
 export * from "./ReceiptKind";
 export * from "./RegisterRequest";
 export * from "./ReplyPreview";
+export * from "./SearchPage";
 export * from "./ServerEvent";
 export * from "./ServerFrame";
 export * from "./ServerPresence";

@@ -13,6 +13,7 @@ mod openapi;
 mod posts;
 mod reactions;
 mod realtime;
+mod search;
 mod server_api;
 mod server_webhooks;
 mod users;
@@ -63,6 +64,7 @@ fn routes_and_description() -> (Router<AppState>, OpenApi) {
         .merge(notifications::router())
         .merge(posts::router())
         .merge(reactions::router())
+        .merge(search::router())
         .merge(realtime::router())
         .merge(admin::router())
         .merge(api_keys::router())

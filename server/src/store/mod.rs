@@ -16,6 +16,7 @@ mod posts;
 mod reactions;
 mod receipts;
 mod rows;
+mod search;
 mod seed;
 mod users;
 mod webhooks;
@@ -29,6 +30,7 @@ pub use notifications::{GroupedNotification, NotificationDraft};
 pub use posts::{CountsChange, PostSource, RemovedNotifications};
 pub use reactions::{ReactionChange, ReactionOutcome, ReactionRequest, MAX_REACTION_BATCH};
 pub use receipts::{MovedPosition, Position, PositionMark, UnreadState, MAX_POSITION_BATCH};
+pub use search::SearchCursor;
 pub use users::{Credentials, UserAuthState};
 pub use webhooks::{DueDelivery, OutboxEvent};
 
@@ -145,12 +147,14 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| AppError::Internal(format!("migration failed: {e}")))?;
-        Ok(Self {
+        let store = Self {
             pool,
             backend,
             direct_pairs: Arc::default(),
             webhook_interest: Arc::default(),
-        })
+        };
+        store.prepare_search().await?;
+        Ok(store)
     }
 
     /// The backend in use.

@@ -23,6 +23,7 @@ mod reactions;
 mod receipts;
 mod replies;
 mod rest;
+mod search;
 mod server_api;
 mod shutdown;
 mod social;

@@ -1,0 +1,37 @@
+import { test, expect } from '@playwright/test';
+import { serverForFile, shot, watchConsole } from './server';
+import { message, openDirect, send, signUp } from './people';
+
+const server = serverForFile();
+
+test('search finds an old message and opens its conversation there, with its context', async ({ browser }) => {
+  const alice = await signUp(browser, server(), 'alice');
+  const bob = await signUp(browser, server(), 'bob');
+  const errors = watchConsole(bob);
+  await openDirect(alice, 'bob');
+  await send(alice, 'The spare key is under the blue flowerpot');
+  for (let i = 1; i <= 60; i++) await send(alice, `chatter ${i}`);
+  await expect(message(alice, 'chatter 60').getByTestId('delivery')).toHaveText(/sent|delivered|seen/);
+
+  await bob.getByText('Search messages').click();
+  await bob.getByLabel('Search messages').fill('flowerp');
+  const result = bob.getByTestId('search-result');
+  await expect(result).toHaveCount(1);
+  await expect(result).toContainText('alice');
+  await expect(result).toContainText('The spare key is under the blue flowerpot');
+  await bob.screenshot({ path: shot('search-results') });
+
+  await result.getByRole('link').click();
+  await expect(bob.getByTestId('chat-title')).toHaveText('alice');
+  // The message is beyond the first page: older pages load until it is there.
+  const found = message(bob, 'The spare key is under the blue flowerpot');
+  await expect(found).toHaveClass(/highlight/);
+  await expect(found).toBeInViewport();
+  // Its context is loaded around it.
+  await expect(message(bob, 'chatter 1').first()).toBeAttached();
+  await bob.screenshot({ path: shot('search-jump') });
+
+  await bob.getByLabel('Search messages').fill('zebra');
+  await expect(bob.getByTestId('no-results')).toHaveText('No messages found');
+  expect(errors).toEqual([]);
+});
