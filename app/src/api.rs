@@ -157,13 +157,17 @@ mod browser {
         Ok(list.users)
     }
 
-    /// `GET /api/search?q=…`: messages of my conversations, newest first; the page after
-    /// `before` (the previous page's `next`).
+    /// `GET /api/search?q=…`: messages of my conversations (or only `within`), newest first;
+    /// the page after `before` (the previous page's `next`).
     pub async fn search_messages(
         query: &str,
+        within: Option<ConversationId>,
         before: Option<&str>,
     ) -> Result<SearchPage, ApiError> {
         let mut url = format!("/api/search?q={}", js_sys::encode_uri_component(query));
+        if let Some(conversation) = within {
+            url.push_str(&format!("&conversation_id={conversation}"));
+        }
         if let Some(before) = before {
             url.push_str(&format!("&before={}", js_sys::encode_uri_component(before)));
         }

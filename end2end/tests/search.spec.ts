@@ -13,7 +13,7 @@ test('search finds an old message and opens its conversation there, with its con
   for (let i = 1; i <= 60; i++) await send(alice, `chatter ${i}`);
   await expect(message(alice, 'chatter 60').getByTestId('delivery')).toHaveText(/sent|delivered|seen/);
 
-  await bob.getByText('Search messages').click();
+  await bob.getByTestId('message-search').locator('summary').click();
   await bob.getByLabel('Search messages').fill('flowerp');
   const result = bob.getByTestId('search-result');
   await expect(result).toHaveCount(1);
@@ -30,6 +30,18 @@ test('search finds an old message and opens its conversation there, with its con
   // Its context is loaded around it.
   await expect(message(bob, 'chatter 1').first()).toBeAttached();
   await bob.screenshot({ path: shot('search-jump') });
+
+  // Only this conversation: carol's flowerpot is left out until the box is unticked.
+  const carol = await signUp(browser, server(), 'carol');
+  await openDirect(carol, 'bob');
+  await send(carol, 'My flowerpot broke');
+  await expect(bob.getByTestId('conversation').filter({ hasText: 'carol' })).toBeVisible();
+  await bob.getByTestId('search-here').check();
+  await bob.getByLabel('Search messages').fill('flowerpot');
+  await expect(bob.getByTestId('search-result')).toHaveCount(1);
+  await bob.getByTestId('search-here').uncheck();
+  await expect(bob.getByTestId('search-result')).toHaveCount(2);
+  await expect(bob.getByTestId('search-result').first()).toContainText('My flowerpot broke');
 
   await bob.getByLabel('Search messages').fill('zebra');
   await expect(bob.getByTestId('no-results')).toHaveText('No messages found');

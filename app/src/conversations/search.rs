@@ -1,7 +1,8 @@
-//! "Search messages": words typed here find messages in all of my conversations (newest first,
-//! "Show more" for older ones); a result opens its conversation at that message.
+//! "Search messages": words typed here find messages in all of my conversations, or only the
+//! open one (newest first, "Show more" for older ones); a result opens its conversation at that
+//! message.
 
-use crate::client::{format, ChatClient};
+use crate::client::{format, ChatClient, Slice};
 use crate::ui::utc_offset_minutes;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -15,8 +16,13 @@ pub fn MessageSearch() -> impl IntoView {
     let results = RwSignal::new(Vec::<Message>::new());
     let next = RwSignal::new(None::<String>);
     let searched = RwSignal::new(false);
+    // "Only this conversation": the one open now, if any.
+    let only_here = RwSignal::new(false);
+    let active = Memo::new(move |_| client.read(Slice::List, |s| s.active));
+    let scope = move || only_here.get().then(|| active.get()).flatten();
     // One page: the first for a new query, or the one after `before`.
     let fetch = move |q: String, before: Option<String>| {
+        let within = scope();
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             if q.trim().is_empty() {
@@ -26,7 +32,7 @@ pub fn MessageSearch() -> impl IntoView {
                 return;
             }
             let more = before.is_some();
-            match crate::api::search_messages(q.trim(), before.as_deref()).await {
+            match crate::api::search_messages(q.trim(), within, before.as_deref()).await {
                 // Only the answer to the latest query counts.
                 Ok(page) if query.try_get_untracked().as_deref() == Some(q.as_str()) => {
                     if more {
@@ -42,9 +48,13 @@ pub fn MessageSearch() -> impl IntoView {
             }
         });
         #[cfg(not(feature = "hydrate"))]
-        let _ = (q, before, client, results, next, searched);
+        let _ = (q, before, within, client, results, next, searched);
     };
-    Effect::new(move |_| fetch(query.get(), None));
+    Effect::new(move |_| {
+        // A new query, or a new scope, starts again.
+        let _ = scope();
+        fetch(query.get(), None)
+    });
     let row = move |m: Message| {
         let (title, sender) = client
             .peek(|s| {
@@ -75,6 +85,12 @@ pub fn MessageSearch() -> impl IntoView {
             <label for="search-messages">"Search messages"</label>
             <input id="search-messages" type="search" placeholder="Words in a message"
                 autocomplete="off" bind:value=query/>
+            {move || active.get().map(|_| view! {
+                <label class="inline">
+                    <input type="checkbox" data-testid="search-here" bind:checked=only_here/>
+                    " Only this conversation"
+                </label>
+            })}
             <ul class="search-results message-results">
                 <For each=move || results.get() key=|m| m.id let:m>
                     {row(m)}
