@@ -347,6 +347,9 @@ impl Connection {
         // Until the outbox answers Pending: only then is the task registered to be woken by the
         // next frame (or, while frames are still pending here, by a close).
         loop {
+            // With frames still pending here the outbox hands over nothing (and will not wake
+            // the task for frames already queued behind them): once they are written, ask again.
+            let had_pending = !self.pending.is_empty();
             let received = self.outbox.poll_recv(cx, &mut self.pending);
             if let Poll::Ready(Received::Closed(reason)) = received {
                 return Poll::Ready(reason);
@@ -354,8 +357,13 @@ impl Connection {
             if self.broken {
                 self.pending.clear();
                 self.ping_due = false;
-            } else if !self.feed(cx) && received.is_ready() {
-                // The socket is full (it will wake the task): register with the outbox too.
+            } else if !self.feed(cx) {
+                if received.is_ready() {
+                    // The socket is full (it will wake the task): register with the outbox too.
+                    continue;
+                }
+            } else if received.is_pending() && had_pending {
+                // The socket took the leftovers: take what queued up meanwhile.
                 continue;
             }
             if received.is_pending() {
