@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::counters::Coalescer;
 use crate::domain::like_writer::LikeWriter;
 use crate::domain::message_bell::MessageBell;
-use crate::domain::reactions::ReactionWriter;
+use crate::domain::reaction_writer::ReactionWriter;
 use crate::domain::receipt_writer::ReceiptWriter;
 use crate::domain::viewer_counts::ViewerCounts;
 use crate::domain::writer::MessageWriter;
@@ -109,7 +109,7 @@ impl AppState {
             config.fault_exit_after_commit.clone(),
         );
         let likes = crate::domain::like_writer::start(store.clone(), 8192);
-        let reactions = crate::domain::reactions::start_writer(store.clone(), 8192);
+        let reactions = crate::domain::reaction_writer::start(store.clone(), 8192);
         let receipts = ReceiptWriter::start(store.clone(), broker.clone(), 8192);
         let viewer_counts = ViewerCounts::start(broker.clone());
         let message_bell = MessageBell::start(store.clone(), broker.clone(), 8192);

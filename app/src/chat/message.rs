@@ -1,7 +1,7 @@
 //! One line of the chat: a message (mine with its delivery state and edit/delete buttons), a
 //! pending message, or a membership line.
 
-use super::messages::Row;
+use super::rows::Row;
 use super::Editing;
 use crate::client::{format, ChatClient, Delivery, Slice};
 use crate::ui::utc_offset_minutes;
@@ -47,7 +47,7 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
             quoted,
             links,
         } => {
-            let jump = expect_context::<super::messages::JumpTo>();
+            let jump = expect_context::<super::rows::JumpTo>();
             let quote = message.reply_to.clone().map(|q| {
                 let who = quoted.unwrap_or_default();
                 let text = if q.deleted {

@@ -10,6 +10,7 @@ mod composer;
 mod members;
 mod message;
 mod messages;
+mod rows;
 
 use crate::client::{format, ChatClient, Slice};
 use crate::ui::{now_ms, param_id, PresenceDot};

@@ -14,7 +14,8 @@
 //!   [`message_bell`] rings it for direct messages, in batches.
 //! - [`posts`]: posts, likes and comments with live, coalesced counters.
 //! - [`reactions`]: emoji reactions to messages, live and coalesced like post counters.
-//! - [`batcher`]: the batching write path likes and reactions share.
+//! - [`batcher`]: the batching write path likes ([`like_writer`]) and reactions
+//!   ([`reaction_writer`]) share.
 //! - [`follows`]: following people.
 //! - [`sessions`]: what opening and closing a WebSocket session does.
 //! - [`app_events`]: a product's own events (server API), to users or a conversation.
@@ -30,6 +31,7 @@ pub mod messages;
 pub mod notifications;
 pub mod posts;
 pub mod presence;
+pub mod reaction_writer;
 pub mod reactions;
 pub mod receipt_writer;
 pub mod receipts;

@@ -1,33 +1,21 @@
 //! Emoji reactions to messages: any member adds or takes back reactions (one per emoji per
-//! person). Reactions commit in batches ([`Batcher`], [`crate::store::Store::apply_reactions`]);
+//! person). Reactions commit in batches ([`super::reaction_writer`]);
 //! each batch publishes a message's counts once, through the [`crate::counters`] coalescer (at
 //! most 10 updates a second per message, ending on the exact counts), to everyone in the
 //! conversation; the reactor's sessions hear `reaction_saved`, and the author how their grouped
 //! "reacted to your message" entry changed.
 
-use super::batcher::Batcher;
 use super::notifications::changed;
 use super::{publish, require_member, Actor};
 use crate::counters::offer_and_deliver;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{ReactionOutcome, ReactionRequest, Store, MAX_REACTION_BATCH};
+use crate::store::ReactionRequest;
 use crate::topic::{Except, Topic};
 use protocol::{check_emoji, MessageId, MessageReactions, ReactionCount, ServerEvent, User};
 
-/// The handle to submit reactions to the writer task.
-pub type ReactionWriter = Batcher<ReactionRequest, ReactionOutcome>;
-
 /// Most people listed per emoji by [`reactors`].
 pub const MAX_LISTED_REACTORS: i64 = 50;
-
-/// Starts the reaction writer; `queue` bounds the reactions waiting for it.
-pub fn start_writer(store: Store, queue: usize) -> ReactionWriter {
-    Batcher::start(queue, MAX_REACTION_BATCH, "reaction", move |batch| {
-        let store = store.clone();
-        async move { store.apply_reactions(&batch).await }
-    })
-}
 
 /// Adds (`add`) or takes back the actor's reaction `emoji` to a message of one of their
 /// conversations, idempotently. Returns the message's reactions after it and whether the actor

@@ -1,0 +1,106 @@
+//! What the history shows, line by line: stored messages (with what they quote and whom they
+//! mention), my pending sends and membership lines, in order; and the message a list is asked
+//! to show.
+
+use crate::client::state::{Pending, SystemLine};
+use crate::client::ChatState;
+use leptos::prelude::RwSignal;
+use protocol::{ConversationId, Message};
+
+/// A rendered line, with everything it shows (so a changed line gets a new key).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Row {
+    /// A stored message.
+    Message {
+        /// The message.
+        message: Message,
+        /// Sender's display name.
+        sender: String,
+        /// Whether I sent it (its delivery state is shown, and it can be edited).
+        mine: bool,
+        /// The display name of the author of the message it answers.
+        quoted: Option<String>,
+        /// Where its text mentions a member (the `@username` and who), to link them.
+        links: Vec<(std::ops::Range<usize>, protocol::UserId)>,
+    },
+    /// One of my messages not acknowledged yet.
+    Pending(ConversationId, Pending),
+    /// "Dave joined the group".
+    System(SystemLine),
+}
+
+/// The `@username`s of a message that name a member it mentions, with who they are.
+fn mention_links(
+    message: &Message,
+    members: &[protocol::User],
+) -> Vec<(std::ops::Range<usize>, protocol::UserId)> {
+    if message.mentions.is_empty() {
+        return Vec::new();
+    }
+    protocol::mention_spans(&message.body)
+        .into_iter()
+        .filter_map(|(range, name)| {
+            let user = members.iter().find(|u| u.username == name)?;
+            message
+                .mentions
+                .contains(&user.id)
+                .then_some((range, user.id))
+        })
+        .collect()
+}
+
+impl Row {
+    /// The rows of a conversation, in order: membership lines and pending sends go after the
+    /// message that was newest when they happened.
+    pub fn build(state: &ChatState, id: ConversationId) -> Vec<Row> {
+        let Some(c) = state.conversations.get(&id) else {
+            return Vec::new();
+        };
+        let mut rows = Vec::with_capacity(c.messages.len() + c.system.len() + c.pending.len());
+        let mut system = c.system.iter().peekable();
+        let mut pending = c.pending.iter().peekable();
+        for message in c.messages.values() {
+            while let Some(line) = system.next_if(|l| l.after_seq < message.seq) {
+                rows.push(Row::System(line.clone()));
+            }
+            while let Some(p) = pending.next_if(|p| p.after_seq < message.seq) {
+                rows.push(Row::Pending(id, p.clone()));
+            }
+            rows.push(Row::Message {
+                sender: state.display_name(message.sender_id),
+                mine: message.sender_id == state.me.id,
+                quoted: message
+                    .reply_to
+                    .as_ref()
+                    .map(|q| state.display_name(q.sender_id)),
+                links: mention_links(message, &c.info.members),
+                message: message.clone(),
+            });
+        }
+        rows.extend(system.cloned().map(Row::System));
+        rows.extend(pending.cloned().map(|p| Row::Pending(id, p)));
+        rows
+    }
+
+    /// A key that changes whenever the row's text does (the delivery state updates in place).
+    pub fn key(&self) -> String {
+        match self {
+            Row::Message {
+                message: m, sender, ..
+            } => format!(
+                "m{}:{:?}:{}:{sender}:{:?}",
+                m.id,
+                m.edited_at,
+                m.deleted,
+                m.reply_to.as_ref().map(|q| (&q.excerpt, q.deleted))
+            ),
+            Row::Pending(_, p) => format!("p{}:{:?}", p.temp_id, p.failed),
+            Row::System(line) => format!("s{}", line.key),
+        }
+    }
+}
+
+/// The message a quote's click asks the list to show (by sequence number): older pages are
+/// loaded until it is there, then it is scrolled to and highlighted.
+#[derive(Clone, Copy)]
+pub struct JumpTo(pub RwSignal<Option<protocol::Seq>>);
