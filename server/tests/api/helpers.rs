@@ -613,6 +613,31 @@ impl TestClient {
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;
     }
+
+    /// The message of the next `message_ack` (a send of this client committed).
+    pub async fn acked(&mut self) -> protocol::Message {
+        let ack = self
+            .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
+            .await;
+        message_of(&ack).clone()
+    }
+
+    /// Sends `body` to a conversation under `temp_id` and returns the stored message.
+    pub async fn say(
+        &mut self,
+        conversation: protocol::ConversationId,
+        temp_id: &str,
+        body: &str,
+    ) -> protocol::Message {
+        self.send(ClientEvent::SendMessage {
+            conversation_id: conversation,
+            temp_id: temp_id.into(),
+            body: body.into(),
+            reply_to: None,
+        })
+        .await;
+        self.acked().await
+    }
 }
 
 /// The message of a `message_ack`, `message_new`, etc.

@@ -3,7 +3,7 @@
 //! list counts unread mentions until they are read or the message is deleted.
 
 use crate::helpers::*;
-use protocol::{ClientEvent, Message, NotificationKind, ServerEvent};
+use protocol::{ClientEvent, NotificationKind, ServerEvent};
 use std::time::Duration;
 
 fn send(group: protocol::ConversationId, temp: &str, body: &str) -> ClientEvent {
@@ -12,16 +12,6 @@ fn send(group: protocol::ConversationId, temp: &str, body: &str) -> ClientEvent 
         temp_id: temp.into(),
         body: body.into(),
         reply_to: None,
-    }
-}
-
-async fn acked(client: &mut TestClient) -> Message {
-    match client
-        .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
-        .await
-    {
-        ServerEvent::MessageAck { message, .. } => message,
-        _ => unreachable!(),
     }
 }
 
@@ -60,7 +50,7 @@ async fn mentions_name_members_only_ring_their_bells_and_count_until_read() {
 
     let body = "@Bob and @carol, see @dave and @nobody. mail@bob.org";
     a.send(send(group, "m1", body)).await;
-    let message = acked(&mut a).await;
+    let message = a.acked().await;
     assert_eq!(
         message.mentions,
         vec![bob.id(), carol.id()],
@@ -99,7 +89,7 @@ async fn mentions_name_members_only_ring_their_bells_and_count_until_read() {
 
     // A retry of the same send rings nobody again.
     a.send(send(group, "m1", body)).await;
-    assert_eq!(acked(&mut a).await.id, message.id);
+    assert_eq!(a.acked().await.id, message.id);
     b.expect_silence(Duration::from_millis(400), |e| {
         matches!(e, ServerEvent::NotificationNew { .. })
     })
@@ -107,7 +97,7 @@ async fn mentions_name_members_only_ring_their_bells_and_count_until_read() {
 
     // The list counts unread mentions; a message without one adds to unread only.
     a.send(send(group, "m2", "lunch?")).await;
-    acked(&mut a).await;
+    a.acked().await;
     assert_eq!(counts(&app, &carol, group).await, (2, 1));
     assert_eq!(counts(&app, &alice, group).await, (0, 0));
     // History carries them.
@@ -159,7 +149,7 @@ async fn a_direct_message_mentions_its_partner() {
         body: "hey @ben".into(),
     })
     .await;
-    let message = acked(&mut a).await;
+    let message = a.acked().await;
     assert_eq!(message.mentions, vec![ben.id()]);
     b.expect(|e| {
         matches!(e, ServerEvent::NotificationNew { notification, .. }

@@ -35,24 +35,6 @@ fn counts(pairs: &[(&str, i64)]) -> Vec<ReactionCount> {
         .collect()
 }
 
-async fn say(client: &mut TestClient, group: protocol::ConversationId, body: &str) -> Message {
-    client
-        .send(ClientEvent::SendMessage {
-            conversation_id: group,
-            temp_id: format!("t-{body}"),
-            body: body.into(),
-            reply_to: None,
-        })
-        .await;
-    match client
-        .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
-        .await
-    {
-        ServerEvent::MessageAck { message, .. } => message,
-        _ => unreachable!(),
-    }
-}
-
 /// The reply to this client's reaction: whether it is theirs now, and the counts.
 async fn saved(client: &mut TestClient) -> (bool, MessageReactions) {
     match client
@@ -144,7 +126,7 @@ async fn reactions_are_live_counted_once_per_person_and_in_history_with_mine() {
         mut b,
     } = app.pair_in_group().await;
     let mut b2 = app.connect(&bob).await;
-    let message = say(&mut a, group, "Lunch at noon?").await;
+    let message = a.say(group, "Lunch at noon?", "Lunch at noon?").await;
 
     // Bob reacts: his reply says it is his; alice sees the counts live.
     b.send_with_id("r1", add(message.id, "👍")).await;
@@ -250,7 +232,7 @@ async fn the_author_gets_one_grouped_notification_and_deleting_the_message_takes
     let (status, _) = app.add_member(&alice, group, carol.id()).await;
     assert_eq!(status, 200);
     let mut c = app.connect(&carol).await;
-    let message = say(&mut a, group, "Shipped it").await;
+    let message = a.say(group, "Shipped it", "Shipped it").await;
 
     // Her own reaction rings nothing.
     a.send(add(message.id, "🎉")).await;
@@ -337,7 +319,7 @@ async fn bad_reactions_get_clear_errors_and_outsiders_learn_nothing() {
     } = app.pair_in_group().await;
     let eve = app.register("eve").await;
     let mut e = app.connect(&eve).await;
-    let message = say(&mut a, group, "Members only").await;
+    let message = a.say(group, "Members only", "Members only").await;
 
     for bad in ["", "ok", "👍 👍", "a👍", &"😀".repeat(9)] {
         b.send(add(message.id, bad)).await;
@@ -395,7 +377,7 @@ async fn fifty_concurrent_reactors_end_exact_for_every_watcher() {
     let (users, group) = app.seed_group(53).await;
     let mut author = app.connect(&users[0]).await;
     let mut watchers = vec![app.connect(&users[1]).await, app.connect(&users[2]).await];
-    let message = say(&mut author, group, "Vote with 👍").await;
+    let message = author.say(group, "Vote with 👍", "Vote with 👍").await;
 
     let mut reactors = Vec::new();
     for user in &users[3..] {

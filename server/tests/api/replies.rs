@@ -18,16 +18,6 @@ fn send(
     }
 }
 
-async fn acked(client: &mut TestClient) -> Message {
-    match client
-        .expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
-        .await
-    {
-        ServerEvent::MessageAck { message, .. } => message,
-        _ => unreachable!(),
-    }
-}
-
 async fn history(app: &TestApp, user: &TestUser, group: protocol::ConversationId) -> Vec<Message> {
     let (status, page) = app
         .get(&format!("/api/conversations/{group}/messages"), &user.token)
@@ -53,13 +43,13 @@ async fn a_reply_quotes_its_original_as_it_reads_now() {
         None,
     ))
     .await;
-    let original = acked(&mut a).await;
+    let original = a.acked().await;
     assert!(original.reply_to.is_none());
 
     // Bob answers it: his ack and alice's message_new carry the quote.
     b.send(send(group, "r", "Friday works", Some(original.id)))
         .await;
-    let reply = acked(&mut b).await;
+    let reply = b.acked().await;
     let quote = reply.reply_to.clone().expect("a quote");
     assert_eq!(
         (quote.message_id, quote.seq, quote.sender_id),
@@ -74,7 +64,7 @@ async fn a_reply_quotes_its_original_as_it_reads_now() {
     // A retry answers the same, quote included; history has it too.
     b.send(send(group, "r", "Friday works", Some(original.id)))
         .await;
-    assert_eq!(acked(&mut b).await, reply);
+    assert_eq!(b.acked().await, reply);
     let page = history(&app, &bob, group).await;
     assert_eq!(page.last().unwrap().reply_to, reply.reply_to);
 
@@ -106,9 +96,9 @@ async fn a_reply_quotes_its_original_as_it_reads_now() {
 
     // A long first line is cut with an ellipsis.
     a.send(send(group, "long", &"word ".repeat(60), None)).await;
-    let long = acked(&mut a).await;
+    let long = a.acked().await;
     b.send(send(group, "r2", "ok", Some(long.id))).await;
-    let excerpt = acked(&mut b).await.reply_to.unwrap().excerpt;
+    let excerpt = b.acked().await.reply_to.unwrap().excerpt;
     assert_eq!(excerpt.chars().count(), 100);
     assert!(excerpt.ends_with('…'), "{excerpt}");
 }
@@ -125,7 +115,7 @@ async fn a_reply_to_a_message_of_another_conversation_is_refused() {
     } = app.pair_in_group().await;
     let other = app.group(&alice, "Elsewhere", &[&bob]).await;
     a.send(send(other, "x", "elsewhere", None)).await;
-    let elsewhere = acked(&mut a).await;
+    let elsewhere = a.acked().await;
     for target in [elsewhere.id, MessageId::new()] {
         b.send(send(group, "bad", "hm", Some(target))).await;
         let error = b.expect_error(ErrorCode::ValidationFailed).await;

@@ -4,25 +4,7 @@
 
 use crate::helpers::*;
 use protocol::rest::SearchPage;
-use protocol::{ClientEvent, ConversationId, Message, ServerEvent};
-
-async fn say(client: &mut TestClient, group: ConversationId, temp: &str, body: &str) -> Message {
-    client
-        .send(ClientEvent::SendMessage {
-            conversation_id: group,
-            temp_id: temp.into(),
-            body: body.into(),
-            reply_to: None,
-        })
-        .await;
-    match client
-        .expect(|e| matches!(e, ServerEvent::MessageAck { message, .. } if message.body == body))
-        .await
-    {
-        ServerEvent::MessageAck { message, .. } => message,
-        _ => unreachable!(),
-    }
-}
+use protocol::{ClientEvent, ServerEvent};
 
 async fn search(app: &TestApp, user: &TestUser, query: &str) -> (u16, SearchPage) {
     let (status, body) = app.get(&format!("/api/search?{query}"), &user.token).await;
@@ -54,10 +36,10 @@ async fn search_finds_words_in_my_conversations_only() {
     } = app.pair_in_group().await;
     let carol = app.register("carol").await;
     let eve = app.register("eve").await;
-    say(&mut a, group, "1", "The quarterly Report is ready").await;
-    say(&mut a, group, "2", "report draft attached").await;
-    let lunch = say(&mut a, group, "3", "lunch?").await;
-    let gone = say(&mut a, group, "4", "old report, ignore").await;
+    a.say(group, "1", "The quarterly Report is ready").await;
+    a.say(group, "2", "report draft attached").await;
+    let lunch = a.say(group, "3", "lunch?").await;
+    let gone = a.say(group, "4", "old report, ignore").await;
     a.send(ClientEvent::SendDirectMessage {
         recipient_id: carol.id(),
         temp_id: "d".into(),
@@ -127,20 +109,16 @@ async fn pages_stay_stable_while_new_messages_arrive() {
         bob, group, mut a, ..
     } = app.pair_in_group().await;
     for i in 0..25 {
-        say(
-            &mut a,
-            group,
-            &format!("o{i}"),
-            &format!("status update {i}"),
-        )
-        .await;
+        a.say(group, &format!("o{i}"), &format!("status update {i}"))
+            .await;
     }
     let (_, first) = search(&app, &bob, "q=status&limit=10").await;
     assert_eq!(first.messages.len(), 10);
     assert_eq!(first.messages[0].body, "status update 24");
     // New matches arrive while bob reads: the next pages continue where the first ended.
     for i in 0..5 {
-        say(&mut a, group, &format!("n{i}"), &format!("status news {i}")).await;
+        a.say(group, &format!("n{i}"), &format!("status news {i}"))
+            .await;
     }
     let mut seen: Vec<String> = first.messages.iter().map(|m| m.body.clone()).collect();
     let mut next = first.next.clone();
