@@ -283,6 +283,39 @@ mod browser {
         decode(request.send().await.map_err(offline)?).await
     }
 
+    /// `PUT` (block) or `DELETE` (unblock) `/api/users/{id}/block`.
+    pub async fn set_block(id: UserId, block: bool) -> Result<Profile, ApiError> {
+        let url = format!("/api/users/{id}/block");
+        let request = if block {
+            Request::put(&url)
+        } else {
+            Request::delete(&url)
+        };
+        decode(request.send().await.map_err(offline)?).await
+    }
+
+    /// `GET /api/blocks`: the people I blocked.
+    pub async fn blocked() -> Result<Vec<User>, ApiError> {
+        let list: UserList =
+            decode(Request::get("/api/blocks").send().await.map_err(offline)?).await?;
+        Ok(list.users)
+    }
+
+    /// `PUT` (make admin) or `DELETE` (make member) `/api/conversations/{id}/admins/{user}`.
+    pub async fn set_admin(
+        id: ConversationId,
+        user: UserId,
+        admin: bool,
+    ) -> Result<Conversation, ApiError> {
+        let url = format!("/api/conversations/{id}/admins/{user}");
+        let request = if admin {
+            Request::put(&url)
+        } else {
+            Request::delete(&url)
+        };
+        decode(request.send().await.map_err(offline)?).await
+    }
+
     /// `GET /health`.
     pub async fn health() -> Result<Health, ApiError> {
         decode(Request::get("/health").send().await.map_err(offline)?).await

@@ -209,9 +209,9 @@ test('groups: create with members, who is here, member presence; phone layout', 
   await expect(conversation(erin, 'Book club').getByTestId('unread')).toHaveCount(0);
 
   // Away: set by hand, seen by the others.
-  await erin.getByTestId('presence-toggle').click();
+  await erin.getByTestId('my-status').selectOption('away');
   await expect(members.getByRole('listitem').filter({ hasText: 'erin' })).toContainText('away');
-  await erin.getByTestId('presence-toggle').click();
+  await erin.getByTestId('my-status').selectOption('online');
   await expect(members.getByRole('listitem').filter({ hasText: 'erin' })).toContainText('online');
 
   // A phone-sized screen shows the list or the conversation, with a way back.
@@ -299,7 +299,7 @@ test('a tab hidden for a while shows as away, and online again when shown', asyn
   await setHidden(true);
   // Away after 15 s hidden.
   await expect(dot).toHaveAttribute('data-status', 'away', { timeout: 25_000 });
-  await expect(ivy.getByTestId('presence-toggle')).toHaveAttribute('aria-pressed', 'true');
+  await expect(ivy.getByTestId('my-status')).toHaveValue('away');
   // While hidden, new messages stay unread for Ivy.
   await send(jack, 'are you there?');
   await expect(ivy.getByTestId('total-unread')).toHaveText('1');

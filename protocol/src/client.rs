@@ -182,9 +182,10 @@ pub enum ClientEvent {
         /// The conversation.
         conversation_id: ConversationId,
     },
-    /// Set this session's availability: `online`, `away`, or `offline` to appear offline while
-    /// staying connected (applies to all of the user's sessions until one sets `online` or
-    /// `away`; watchers see `offline` with last-seen frozen at that moment).
+    /// Set this session's availability: `online`, `away`; `busy` for "do not disturb", or
+    /// `offline` to appear offline while staying connected (these two apply to all of the user's
+    /// sessions until one sets `online` or `away`; while appearing offline watchers see
+    /// `offline` with last-seen frozen at that moment).
     SetPresence {
         /// The new status.
         status: PresenceStatus,

@@ -32,6 +32,9 @@ pub enum ErrorCode {
     NotAMember,
     /// The user may not perform this action (e.g. editing someone else's message).
     Forbidden,
+    /// One of the two people blocked the other: no direct messages between them (since protocol
+    /// version 6). The message says which way, to the one who blocked.
+    Blocked,
     /// The referenced resource does not exist (or is not visible to the caller).
     NotFound,
     /// The resource already exists (e.g. the username is taken).
@@ -67,6 +70,7 @@ impl ErrorCode {
             Self::RateLimited => "RATE_LIMITED",
             Self::NotAMember => "NOT_A_MEMBER",
             Self::Forbidden => "FORBIDDEN",
+            Self::Blocked => "BLOCKED",
             Self::NotFound => "NOT_FOUND",
             Self::Conflict => "CONFLICT",
             Self::OriginNotAllowed => "ORIGIN_NOT_ALLOWED",
@@ -120,6 +124,7 @@ mod tests {
             ErrorCode::AuthTimeout,
             ErrorCode::NotAMember,
             ErrorCode::PayloadTooLarge,
+            ErrorCode::Blocked,
             ErrorCode::Internal,
         ] {
             assert_eq!(

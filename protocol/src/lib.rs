@@ -31,7 +31,7 @@ pub use model::*;
 pub use server::{ServerEvent, ServerFrame};
 
 /// The protocol version, sent in `authenticated`. Bumped on any incompatible wire change.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// Most viewers of a conversation named one by one (`conversation_joined`, `viewer_joined`,
 /// `viewer_left`, `viewers_changed`); beyond it clients get a count.

@@ -63,6 +63,15 @@ pub struct Conversation {
     pub description: Option<String>,
     /// Current members.
     pub members: Vec<User>,
+    /// A group's owner (its creator): they add and remove members, name admins, and delete
+    /// anyone's message. `null` for direct conversations (since protocol version 6).
+    #[serde(default)]
+    pub owner_id: Option<UserId>,
+    /// The group's admins besides its owner: they may delete anyone's message (absent when none;
+    /// since protocol version 6).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<Vec<UserId>>", optional))]
+    pub admins: Vec<UserId>,
     /// The sequence number of the newest message (0 when empty).
     #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = i64))]
     pub last_seq: Seq,
@@ -124,6 +133,11 @@ pub struct Message {
     pub edited_at: Option<Millis>,
     /// Whether it was deleted (a tombstone).
     pub deleted: bool,
+    /// Who deleted it, when that was not its sender: the group's owner or an admin, moderating
+    /// (absent otherwise; since protocol version 6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
+    pub deleted_by: Option<UserId>,
     /// The message it answers, as that message reads now. Absent when it answers none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
@@ -326,6 +340,10 @@ pub enum PresenceStatus {
     Online,
     /// Connected, but every session is marked away.
     Away,
+    /// Connected, and the user chose "busy / do not disturb" (for all of their sessions, until a
+    /// session chooses another status): others see it; the user's notifications are kept but
+    /// their clients do not pop them up (since protocol version 6).
+    Busy,
     /// No session connected (after a short grace period for reconnects), or the user chose to
     /// appear offline.
     Offline,
@@ -342,7 +360,7 @@ pub struct Presence {
     pub user_id: UserId,
     /// Their current status.
     pub status: PresenceStatus,
-    /// Last-seen time: `null` while online; while away, when they went away; while offline,
+    /// Last-seen time: `null` while online or busy; while away, when they went away; while offline,
     /// when they were last connected (or chose to appear offline; `null` if never seen).
     #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = Option<i64>))]
     pub last_seen_at: Option<Millis>,
@@ -559,6 +577,9 @@ pub struct Profile {
     pub following_count: i64,
     /// Whether the caller follows them.
     pub followed_by_me: bool,
+    /// Whether the caller blocked them (since protocol version 6).
+    #[serde(default)]
+    pub blocked_by_me: bool,
 }
 
 #[cfg(test)]

@@ -217,6 +217,15 @@ pub enum ServerEvent {
         /// The conversation.
         conversation_id: ConversationId,
     },
+    /// The user blocked or unblocked someone (on any device; to all of their sessions): while
+    /// blocked, clients hide that person's presence and typing and collapse their messages
+    /// (since protocol version 6).
+    BlocksChanged {
+        /// Who was blocked or unblocked.
+        user_id: UserId,
+        /// Whether they are blocked now.
+        blocked: bool,
+    },
     /// A new notification for the user (to all of their sessions).
     NotificationNew {
         /// The notification.

@@ -44,6 +44,7 @@ fn message() -> Message {
         reactions: vec![],
         my_reactions: vec![],
         reactions_version: 0,
+        deleted_by: None,
     }
 }
 
@@ -152,9 +153,10 @@ fn server_index(e: &ServerEvent) -> usize {
         CustomEvent { .. } => 32,
         ReactionsChanged { .. } => 33,
         ReactionSaved { .. } => 34,
+        BlocksChanged { .. } => 35,
     }
 }
-const SERVER_VARIANTS: usize = 35;
+const SERVER_VARIANTS: usize = 36;
 
 fn client_examples() -> Vec<ClientFrame> {
     use ClientEvent::*;
@@ -335,8 +337,13 @@ fn server_examples() -> Vec<ServerFrame> {
             message: Message {
                 body: String::new(),
                 deleted: true,
+                deleted_by: Some(other_id()),
                 ..message()
             },
+        }),
+        ServerFrame::new(BlocksChanged {
+            user_id: other_id(),
+            blocked: true,
         }),
         ServerFrame::new(ReactionsChanged {
             reactions: reactions(),
@@ -377,6 +384,11 @@ fn server_examples() -> Vec<ServerFrame> {
                     status: PresenceStatus::Online,
                     last_seen_at: None,
                 },
+                Presence {
+                    user_id: UserId(uid(9)),
+                    status: PresenceStatus::Busy,
+                    last_seen_at: None,
+                },
             ],
         }),
         ServerFrame::new(ConversationUpdated {
@@ -387,6 +399,8 @@ fn server_examples() -> Vec<ServerFrame> {
                 platform: None,
                 description: Some("Where the team talks".into()),
                 members: vec![user()],
+                owner_id: None,
+                admins: Vec::new(),
                 last_seq: 7,
                 last_message: Some(message()),
                 unread: 0,

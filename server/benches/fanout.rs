@@ -24,6 +24,7 @@ fn message() -> ServerEvent {
             reactions: Vec::new(),
             my_reactions: Vec::new(),
             reactions_version: 0,
+            deleted_by: None,
         },
     }
 }

@@ -36,6 +36,9 @@ pub enum AppError {
     /// The caller may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// One of two people blocked the other (code `BLOCKED`, status 403).
+    #[error("{0}")]
+    Blocked(String),
     /// A browser page from an origin that may not open a socket.
     #[error("this Origin may not open a Confab WebSocket")]
     OriginNotAllowed,
@@ -78,6 +81,7 @@ impl AppError {
             Self::AlreadyAuthenticated => ErrorCode::AlreadyAuthenticated,
             Self::NotAMember => ErrorCode::NotAMember,
             Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::Blocked(_) => ErrorCode::Blocked,
             Self::OriginNotAllowed => ErrorCode::OriginNotAllowed,
             Self::NotFound(_) | Self::Unknown(_) | Self::MethodNotAllowed(_) => ErrorCode::NotFound,
             Self::Conflict(_) => ErrorCode::Conflict,
@@ -94,7 +98,9 @@ impl AppError {
             Self::InvalidPayload(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotAuthenticated | Self::AuthFailed(_) => StatusCode::UNAUTHORIZED,
-            Self::NotAMember | Self::Forbidden(_) | Self::OriginNotAllowed => StatusCode::FORBIDDEN,
+            Self::NotAMember | Self::Forbidden(_) | Self::Blocked(_) | Self::OriginNotAllowed => {
+                StatusCode::FORBIDDEN
+            }
             Self::AlreadyAuthenticated => StatusCode::CONFLICT,
             Self::NotFound(_) | Self::Unknown(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,

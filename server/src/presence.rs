@@ -1,6 +1,7 @@
 //! Presence bookkeeping: a user is online while any of their sessions is online, away while all
 //! their sessions are away, and offline once the last session has been gone for the reconnect
-//! grace, or while they choose to appear offline.
+//! grace. Two choices apply to all of a user's sessions and win over that while any session is
+//! connected: appearing offline, and "busy / do not disturb".
 //!
 //! [`PresenceRegistry`] is pure state (kept by the broker); announcing is in
 //! [`crate::domain::presence`].
@@ -23,8 +24,9 @@ pub struct PresenceUpdate {
 struct UserPresence {
     /// Each session's own choice: online or away.
     sessions: HashMap<SessionId, PresenceStatus>,
-    /// The user chose to appear offline (kept across a reconnect within the grace period).
-    invisible: bool,
+    /// The user's own choice for every session: `Offline` (appear offline) or `Busy`, kept
+    /// across a reconnect within the grace period; `None` to follow the sessions.
+    chosen: Option<PresenceStatus>,
     /// What others were last told.
     announced: PresenceStatus,
     /// When the announced status became `away`.
@@ -59,13 +61,13 @@ fn aggregate(sessions: &HashMap<SessionId, PresenceStatus>) -> PresenceStatus {
 impl PresenceRegistry {
     fn reannounce(&mut self, user: UserId, now: i64) -> Option<PresenceUpdate> {
         let entry = self.users.get_mut(&user)?;
-        let status = if entry.invisible && !entry.sessions.is_empty() {
-            PresenceStatus::Offline
-        } else {
-            aggregate(&entry.sessions)
+        let status = match entry.chosen {
+            Some(chosen) if !entry.sessions.is_empty() => chosen,
+            _ => aggregate(&entry.sessions),
         };
+        let invisible = entry.chosen == Some(PresenceStatus::Offline);
         // Losing the last session is only announced by `expire`, after the grace period.
-        if status == entry.announced || (status == PresenceStatus::Offline && !entry.invisible) {
+        if status == entry.announced || (status == PresenceStatus::Offline && !invisible) {
             return None;
         }
         entry.announced = status;
@@ -88,7 +90,7 @@ impl PresenceRegistry {
             .entry(user)
             .or_insert_with(|| UserPresence {
                 sessions: HashMap::new(),
-                invisible: false,
+                chosen: None,
                 announced: PresenceStatus::Offline,
                 away_since: None,
             })
@@ -97,8 +99,8 @@ impl PresenceRegistry {
         self.reannounce(user, now)
     }
 
-    /// A session chose a status: `online` or `away` for itself, or `offline` to make the user
-    /// appear offline on every session (until a session chooses `online` or `away` again).
+    /// A session chose a status: `online` or `away` for itself, or `offline` (appear offline) or
+    /// `busy` for the user on every session (until a session chooses `online` or `away` again).
     pub fn set_status(
         &mut self,
         user: UserId,
@@ -107,14 +109,17 @@ impl PresenceRegistry {
         now: i64,
     ) -> Option<PresenceUpdate> {
         let entry = self.users.get_mut(&user)?;
-        if status == PresenceStatus::Offline {
-            if !entry.sessions.contains_key(&session) {
-                return None;
+        match status {
+            PresenceStatus::Offline | PresenceStatus::Busy => {
+                if !entry.sessions.contains_key(&session) {
+                    return None;
+                }
+                entry.chosen = Some(status);
             }
-            entry.invisible = true;
-        } else {
-            *entry.sessions.get_mut(&session)? = status;
-            entry.invisible = false;
+            PresenceStatus::Online | PresenceStatus::Away => {
+                *entry.sessions.get_mut(&session)? = status;
+                entry.chosen = None;
+            }
         }
         self.reannounce(user, now)
     }
@@ -167,7 +172,9 @@ mod tests {
         }
 
         fn is_invisible(&self, user: UserId) -> bool {
-            self.users.get(&user).is_some_and(|u| u.invisible)
+            self.users
+                .get(&user)
+                .is_some_and(|u| u.chosen == Some(PresenceStatus::Offline))
         }
     }
 
@@ -267,5 +274,53 @@ mod tests {
             })
         );
         assert_eq!(r.status_and_away_since(u), (PresenceStatus::Online, None));
+    }
+
+    #[test]
+    fn busy_wins_over_every_session_until_a_status_is_chosen_again() {
+        let mut r = PresenceRegistry::default();
+        let (u, s1, s2) = (UserId::new(), SessionId::new(), SessionId::new());
+        r.connect(u, s1, 0);
+        r.connect(u, s2, 0);
+        let busy = Some(PresenceUpdate {
+            user: u,
+            status: PresenceStatus::Busy,
+            away_since: None,
+        });
+        assert_eq!(r.set_status(u, s1, PresenceStatus::Busy, 3), busy);
+        // Another tab going away, or a device connecting, does not end it.
+        assert_eq!(r.set_status(u, s2, PresenceStatus::Away, 4), None);
+        assert_eq!(r.connect(u, SessionId::new(), 5), None);
+        assert_eq!(r.status_and_away_since(u), (PresenceStatus::Busy, None));
+        // Reconnecting within the grace period keeps it.
+        assert_eq!(r.disconnect(u, s1, 6), SessionEnd::Others(None));
+        // Appearing offline replaces it; choosing online ends both.
+        assert_eq!(
+            r.set_status(u, s2, PresenceStatus::Offline, 7)
+                .map(|c| c.status),
+            Some(PresenceStatus::Offline)
+        );
+        assert_eq!(
+            r.set_status(u, s2, PresenceStatus::Busy, 8)
+                .map(|c| c.status),
+            Some(PresenceStatus::Busy)
+        );
+        assert_eq!(
+            r.set_status(u, s2, PresenceStatus::Online, 9)
+                .map(|c| c.status),
+            Some(PresenceStatus::Online)
+        );
+    }
+
+    #[test]
+    fn a_busy_user_leaving_is_announced_offline_after_the_grace() {
+        let mut r = PresenceRegistry::default();
+        let (u, s1) = (UserId::new(), SessionId::new());
+        r.connect(u, s1, 0);
+        r.set_status(u, s1, PresenceStatus::Busy, 0);
+        assert_eq!(r.disconnect(u, s1, 0), SessionEnd::Last);
+        assert_eq!(r.status(u), PresenceStatus::Busy);
+        assert!(r.expire(u));
+        assert_eq!(r.status(u), PresenceStatus::Offline);
     }
 }

@@ -46,6 +46,9 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
             mine,
             quoted,
             links,
+            blocked,
+            moderate,
+            deleted_by,
         } => {
             let jump = expect_context::<super::rows::JumpTo>();
             let quote = message.reply_to.clone().map(|q| {
@@ -100,6 +103,12 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
                     "received"
                 }
             };
+            // A blocked person's message stays collapsed until shown.
+            let collapsed = RwSignal::new(blocked && !message.deleted);
+            let tombstone = match &deleted_by {
+                Some(who) => format!("This message was removed by {who}"),
+                None => "This message was deleted".to_owned(),
+            };
             // Deleting asks first: "Delete?" with Delete / Keep in place of the buttons.
             let confirming = RwSignal::new(false);
             let actions = move || {
@@ -116,14 +125,34 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
                 } else {
                     let body = body.clone();
                     view! {
-                        <button class="link" aria-label="Edit message"
-                            on:click=move |_| editing.set(Some((id, body.clone())))>"Edit"</button>
-                        <button class="link" aria-label="Delete message"
+                        {mine.then(|| view! {
+                            <button class="link" aria-label="Edit message"
+                                on:click=move |_| editing.set(Some((id, body.clone())))>"Edit"</button>
+                        })}
+                        <button class="link" aria-label="Delete message" data-testid="delete"
+                            title=if mine { "Delete your message" } else { "Delete this message as the group's moderator" }
                             on:click=move |_| confirming.set(true)>"Delete"</button>
                     }
                     .into_any()
                 }
             };
+            if collapsed.get_untracked() {
+                return view! {
+                    <li class="message collapsed" data-testid="message" data-seq=message.seq
+                        data-blocked="true">
+                        {move || collapsed.get().then(|| view! {
+                            <span class="muted">"A message from someone you blocked · "</span>
+                            <button class="link" data-testid="show-blocked"
+                                on:click=move |_| collapsed.set(false)>"Show"</button>
+                        })}
+                        {move || (!collapsed.get()).then(|| view! {
+                            <span class="sender">{sender.clone()}</span>
+                            <p class="body">{message.body.clone()}</p>
+                        })}
+                    </li>
+                }
+                .into_any();
+            }
             view! {
                 <li class="message" class:mine=mine class:deleted=message.deleted class:mentions-me=mentions_me
                     class:announcement=message.sender_id == UserId::SYSTEM data-testid="message"
@@ -132,7 +161,7 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
                     {quote}
                     <p class="body">
                         {if message.deleted {
-                            "This message was deleted".into_any()
+                            tombstone.into_any()
                         } else {
                             body_with_mentions(&message.body, &links, me).into_any()
                         }}
@@ -143,7 +172,7 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
                         {message.edited_at.filter(|_| !message.deleted).map(|_| " · edited")}
                         {mine.then(|| view! { " · " <span data-testid="delivery">{state}</span> })}
                         {reply}
-                        {(mine && !message.deleted).then_some(actions)}
+                        {((mine || moderate) && !message.deleted).then_some(actions)}
                     </span>
                 </li>
             }

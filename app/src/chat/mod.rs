@@ -94,7 +94,25 @@ fn Conversation(id: ConversationId) -> impl IntoView {
             .get()
             .and_then(|p| client.read(Slice::Presence, |s| s.presence_of(p)))
     });
+    // I blocked the partner of this direct conversation: no composer, a way to unblock.
+    let blocked = Memo::new(move |_| {
+        partner
+            .get()
+            .is_some_and(|p| client.read(conv, |s| s.blocked.contains(&p)))
+    });
+    let unblock = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(p) = partner.get_untracked() {
+            leptos::task::spawn_local(async move {
+                // The server tells every session of mine (`blocks_changed`).
+                if let Err(e) = crate::api::set_block(p, false).await {
+                    client.notice(e.0);
+                }
+            });
+        }
+    };
     let subtitle = move || match partner.get() {
+        Some(_) if blocked.get() => "blocked".to_owned(),
         Some(_) => format::presence_words(partner_presence.get(), now_ms()),
         None => format!("{} members", members.get()),
     };
@@ -129,7 +147,16 @@ fn Conversation(id: ConversationId) -> impl IntoView {
             </header>
             <MessageList id editing/>
             <p class="typing muted" data-testid="typing" aria-live="polite">{typing}</p>
-            <Composer id editing/>
+            {move || if blocked.get() {
+                view! {
+                    <div class="blocked-bar" data-testid="blocked-bar">
+                        <span>"You blocked " {title.get()} ". Neither of you can message the other."</span>
+                        <button class="secondary small" data-testid="unblock" on:click=unblock>"Unblock"</button>
+                    </div>
+                }.into_any()
+            } else {
+                view! { <Composer id editing/> }.into_any()
+            }}
         </section>
     }
 }

@@ -22,6 +22,12 @@ pub enum Row {
         quoted: Option<String>,
         /// Where its text mentions a member (the `@username` and who), to link them.
         links: Vec<(std::ops::Range<usize>, protocol::UserId)>,
+        /// I blocked its sender: it is shown collapsed.
+        blocked: bool,
+        /// I may delete it though it is not mine: I own or administer the group.
+        moderate: bool,
+        /// Who deleted it, when that was not its sender (a moderator's name).
+        deleted_by: Option<String>,
     },
     /// One of my messages not acknowledged yet.
     Pending(ConversationId, Pending),
@@ -59,6 +65,8 @@ impl Row {
         let mut rows = Vec::with_capacity(c.messages.len() + c.system.len() + c.pending.len());
         let mut system = c.system.iter().peekable();
         let mut pending = c.pending.iter().peekable();
+        let me = state.me.id;
+        let moderator = c.info.owner_id == Some(me) || c.info.admins.contains(&me);
         for message in c.messages.values() {
             while let Some(line) = system.next_if(|l| l.after_seq < message.seq) {
                 rows.push(Row::System(line.clone()));
@@ -74,6 +82,9 @@ impl Row {
                     .as_ref()
                     .map(|q| state.display_name(q.sender_id)),
                 links: mention_links(message, &c.info.members),
+                blocked: state.blocked.contains(&message.sender_id),
+                moderate: moderator && message.sender_id != me,
+                deleted_by: message.deleted_by.map(|u| state.display_name(u)),
                 message: message.clone(),
             });
         }
@@ -86,9 +97,14 @@ impl Row {
     pub fn key(&self) -> String {
         match self {
             Row::Message {
-                message: m, sender, ..
+                message: m,
+                sender,
+                blocked,
+                moderate,
+                deleted_by,
+                ..
             } => format!(
-                "m{}:{:?}:{}:{sender}:{:?}",
+                "m{}:{:?}:{}:{sender}:{:?}:{blocked}:{moderate}:{deleted_by:?}",
                 m.id,
                 m.edited_at,
                 m.deleted,

@@ -98,7 +98,8 @@ fn names_line(names: &[String], one: &str, many: &str) -> Option<String> {
     }
 }
 
-/// A user's presence in words: "online", "away (went away 5 min ago)", "last seen 5 min ago";
+/// A user's presence in words: "online", "away (went away 5 min ago)", "busy (do not disturb)",
+/// "last seen 5 min ago";
 /// `None` (not connected, so not known) reads "status unknown".
 pub fn presence_words(presence: Option<(PresenceStatus, Option<i64>)>, now_ms: i64) -> String {
     match presence {
@@ -106,6 +107,7 @@ pub fn presence_words(presence: Option<(PresenceStatus, Option<i64>)>, now_ms: i
         Some((PresenceStatus::Online, _)) => "online".into(),
         Some((PresenceStatus::Away, Some(at))) => format!("away (went away {})", ago(at, now_ms)),
         Some((PresenceStatus::Away, None)) => "away".into(),
+        Some((PresenceStatus::Busy, _)) => "busy (do not disturb)".into(),
         Some((PresenceStatus::Offline, Some(at))) => format!("last seen {}", ago(at, now_ms)),
         Some((PresenceStatus::Offline, None)) => "offline".into(),
     }
@@ -228,6 +230,10 @@ mod tests {
         assert_eq!(
             presence_words(Some((PresenceStatus::Away, Some(0))), 5 * min),
             "away (went away 5 min ago)"
+        );
+        assert_eq!(
+            presence_words(Some((PresenceStatus::Busy, None)), 0),
+            "busy (do not disturb)"
         );
         assert_eq!(
             presence_words(Some((PresenceStatus::Offline, Some(0))), 5 * min),

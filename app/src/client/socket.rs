@@ -125,6 +125,12 @@ pub fn perform(client: ChatClient, action: Action) {
                 Err(e) => client.notice(e.0),
             }
         }),
+        Action::LoadBlocks => leptos::task::spawn_local(async move {
+            match api::blocked().await {
+                Ok(users) => client.update(|s| s.set_blocked(users.into_iter().map(|u| u.id))),
+                Err(e) => client.notice(e.0),
+            }
+        }),
         Action::OpenNotifications => leptos::task::spawn_local(async move {
             match api::notifications(None).await {
                 Ok(list) => client.update(|s| {

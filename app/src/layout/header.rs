@@ -21,15 +21,23 @@ pub fn Header() -> impl IntoView {
         ConnState::Ended(_) => "badge bad",
         _ => "badge warn",
     };
-    let away = move || status.get() == PresenceStatus::Away;
-    let hidden = move || status.get() == PresenceStatus::Offline;
-    let toggle = move |to: PresenceStatus| {
-        let next = if status.get_untracked() == to {
-            PresenceStatus::Online
-        } else {
-            to
+    let choose = move |ev: leptos::ev::Event| {
+        let next = match event_target_value(&ev).as_str() {
+            "away" => PresenceStatus::Away,
+            "busy" => PresenceStatus::Busy,
+            "offline" => PresenceStatus::Offline,
+            _ => PresenceStatus::Online,
         };
         client.set_status(next);
+    };
+    let value = move || {
+        match status.get() {
+            PresenceStatus::Online => "online",
+            PresenceStatus::Away => "away",
+            PresenceStatus::Busy => "busy",
+            PresenceStatus::Offline => "offline",
+        }
+        .to_owned()
     };
     let sign_out = move |_| {
         #[cfg(feature = "hydrate")]
@@ -51,15 +59,14 @@ pub fn Header() -> impl IntoView {
             <span class="spacer"></span>
             <Bell/>
             <span class=conn_class data-testid="connection" role="status">{move || conn.get().label()}</span>
-            <button class="secondary small" data-testid="presence-toggle"
-                on:click=move |_| toggle(PresenceStatus::Away) aria-pressed=move || away().to_string()>
-                {move || if away() { "Away – set online" } else { "Online – set away" }}
-            </button>
-            <button class="secondary small" data-testid="appear-offline"
-                on:click=move |_| toggle(PresenceStatus::Offline) aria-pressed=move || hidden().to_string()
-                title="Others see you offline, with your last-seen time frozen, while you stay connected">
-                {move || if hidden() { "Hidden – show me" } else { "Appear offline" }}
-            </button>
+            <select class="status-select" data-testid="my-status" aria-label="My status"
+                title="Busy: others see it and notifications wait in the bell without popping up. Appear offline: others see you offline, with your last-seen time frozen, while you stay connected"
+                on:change=choose prop:value=value>
+                <option value="online">"● Online"</option>
+                <option value="away">"◐ Away"</option>
+                <option value="busy">"⛔ Do not disturb"</option>
+                <option value="offline">"○ Appear offline"</option>
+            </select>
             <span class="me" data-testid="me-name">{name}</span>
             <A href="/feed" attr:class="small-link">"Feed"</A>
             <A href="/status" attr:class="small-link">"Status"</A>

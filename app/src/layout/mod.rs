@@ -1,8 +1,9 @@
-//! The signed-in layout: the header, the conversation list beside the routed pane, and the
-//! notice. It owns the [`ChatClient`] for as long as the user is signed in.
+//! The signed-in layout: the header, the conversation list beside the routed pane, the
+//! notice and the toast. It owns the [`ChatClient`] for as long as the user is signed in.
 
 mod header;
 mod notice;
+mod toast;
 
 use crate::auth::Auth;
 use crate::client::{ChatClient, ConnState, Slice};
@@ -14,6 +15,7 @@ use leptos_router::components::Outlet;
 use leptos_router::hooks::use_location;
 use notice::Notice;
 use protocol::User;
+use toast::Toast;
 
 /// The app once signed in.
 #[component]
@@ -53,6 +55,7 @@ pub fn ChatLayout(user: User) -> impl IntoView {
             </main>
         </div>
         <Notice/>
+        <Toast/>
     }
 }
 

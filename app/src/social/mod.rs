@@ -121,6 +121,23 @@ pub fn ProfilePage() -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = current;
     };
+    let toggle_block = move |_| {
+        let Some(current) = profile.get_untracked() else {
+            return;
+        };
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let block = !current.blocked_by_me;
+            match crate::api::set_block(current.user.id, block).await {
+                Ok(p) => {
+                    let _ = profile.try_set(Some(p));
+                }
+                Err(e) => client.notice(e.0),
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = current;
+    };
     view! {
         <section class="profile pane-body" aria-label="Profile">
             {move || profile.get().map(|p| {
@@ -134,9 +151,20 @@ pub fn ProfilePage() -> impl IntoView {
                             <span data-testid="following">{p.following_count}</span>" following"
                         </p>
                         {(!mine).then(|| view! {
-                            <button data-testid="follow" class:secondary=p.followed_by_me on:click=toggle_follow>
-                                {if p.followed_by_me { "Unfollow" } else { "Follow" }}
-                            </button>
+                            <div class="profile-actions">
+                                <button data-testid="follow" class:secondary=p.followed_by_me on:click=toggle_follow>
+                                    {if p.followed_by_me { "Unfollow" } else { "Follow" }}
+                                </button>
+                                <button data-testid="block" class="secondary" on:click=toggle_block
+                                    title="Blocked people cannot message you and you cannot message them; their presence and typing are hidden and their messages in groups collapsed">
+                                    {if p.blocked_by_me { "Unblock" } else { "Block" }}
+                                </button>
+                            </div>
+                            {p.blocked_by_me.then(|| view! {
+                                <p class="muted" data-testid="blocked-note">
+                                    "You blocked them: no direct messages either way; their presence and typing are hidden and their messages in groups are collapsed."
+                                </p>
+                            })}
                         })}
                     </header>
                 }

@@ -44,6 +44,7 @@ pub fn PresenceDot(#[prop(into)] status: Signal<Option<PresenceStatus>>) -> impl
     let word = move || match status.get() {
         Some(PresenceStatus::Online) => "online",
         Some(PresenceStatus::Away) => "away",
+        Some(PresenceStatus::Busy) => "busy",
         Some(PresenceStatus::Offline) => "offline",
         None => "unknown",
     };

@@ -4,6 +4,7 @@ import type { ConversationKind } from "./ConversationKind";
 import type { MemberPosition } from "./MemberPosition";
 import type { Message } from "./Message";
 import type { User } from "./User";
+import type { UserId } from "./UserId";
 
 /**
  * A conversation as seen by one of its members.
@@ -34,6 +35,16 @@ description: string | null,
  * Current members.
  */
 members: Array<User>, 
+/**
+ * A group's owner (its creator): they add and remove members, name admins, and delete
+ * anyone's message. `null` for direct conversations (since protocol version 6).
+ */
+owner_id: UserId | null, 
+/**
+ * The group's admins besides its owner: they may delete anyone's message (absent when none;
+ * since protocol version 6).
+ */
+admins?: Array<UserId>, 
 /**
  * The sequence number of the newest message (0 when empty).
  */

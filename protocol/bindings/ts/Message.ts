@@ -42,6 +42,11 @@ edited_at: number | null,
  */
 deleted: boolean, 
 /**
+ * Who deleted it, when that was not its sender: the group's owner or an admin, moderating
+ * (absent otherwise; since protocol version 6).
+ */
+deleted_by?: UserId, 
+/**
  * The message it answers, as that message reads now. Absent when it answers none.
  */
 reply_to?: ReplyPreview, 

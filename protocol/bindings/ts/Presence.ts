@@ -15,7 +15,7 @@ user_id: UserId,
  */
 status: PresenceStatus, 
 /**
- * Last-seen time: `null` while online; while away, when they went away; while offline,
+ * Last-seen time: `null` while online or busy; while away, when they went away; while offline,
  * when they were last connected (or chose to appear offline; `null` if never seen).
  */
 last_seen_at: number | null, };

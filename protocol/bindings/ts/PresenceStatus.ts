@@ -3,4 +3,4 @@
 /**
  * Availability of a user, aggregated over all of their sessions.
  */
-export type PresenceStatus = "online" | "away" | "offline";
+export type PresenceStatus = "online" | "away" | "busy" | "offline";

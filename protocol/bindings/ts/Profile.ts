@@ -20,4 +20,8 @@ following_count: number,
 /**
  * Whether the caller follows them.
  */
-followed_by_me: boolean, };
+followed_by_me: boolean, 
+/**
+ * Whether the caller blocked them (since protocol version 6).
+ */
+blocked_by_me: boolean, };

@@ -205,7 +205,15 @@ conversation: Conversation, } | { "type": "conversation_removed",
 /**
  * The conversation.
  */
-conversation_id: ConversationId, } | { "type": "notification_new", 
+conversation_id: ConversationId, } | { "type": "blocks_changed", 
+/**
+ * Who was blocked or unblocked.
+ */
+user_id: UserId, 
+/**
+ * Whether they are blocked now.
+ */
+blocked: boolean, } | { "type": "notification_new", 
 /**
  * The notification.
  */

@@ -123,6 +123,17 @@ impl Broker {
         }
     }
 
+    /// `user` blocked `watched`: their sessions on every instance stop watching `watched`'s
+    /// presence.
+    pub async fn unwatch(&self, user: UserId, watched: UserId) {
+        match self {
+            Self::Local(b) => {
+                b.hub().unsubscribe_user(user, Topic::Presence(watched));
+            }
+            Self::Redis(b) => b.membership(wire::Membership::Unwatched { user, watched }),
+        }
+    }
+
     /// Queues a presence change for its watchers on every instance (delivered in batches).
     pub async fn presence_changed(&self, presence: Presence) {
         match self {

@@ -4,7 +4,9 @@
 -- Per user, hash <prefix>pu:<user>:
 --   s:<instance>:<session>  "online" | "away"   (one field per live session)
 --   invisible               "1" while the user appears offline
---   announced               what others were last told ("online" | "away"; absent: offline)
+--   busy                    "1" while the user chose "busy / do not disturb" (never with invisible)
+--   announced               what others were last told ("online" | "away" | "busy"; absent:
+--                           offline)
 --   away_since              when the announced status became away (Unix ms)
 -- Per instance, set <prefix>iu:<instance>: the users with sessions there (to reap a dead one).
 --
@@ -44,6 +46,7 @@ local function reannounce(key, user, now)
   if online then status = 'online' elseif any then status = 'away' end
   local invisible = redis.call('HGET', key, 'invisible') == '1'
   if invisible and any then status = 'offline' end
+  if any and not invisible and redis.call('HGET', key, 'busy') == '1' then status = 'busy' end
   local announced = redis.call('HGET', key, 'announced') or 'offline'
   -- Losing the last session is only announced by `expire`, after the grace period.
   if status == announced or (status == 'offline' and not invisible) then return nil end
@@ -134,9 +137,13 @@ elseif op == 'set_status' then
   if redis.call('HEXISTS', key, field) == 0 then return nil end
   if status == 'offline' then
     redis.call('HSET', key, 'invisible', '1')
+    redis.call('HDEL', key, 'busy')
+  elseif status == 'busy' then
+    redis.call('HSET', key, 'busy', '1')
+    redis.call('HDEL', key, 'invisible')
   else
     redis.call('HSET', key, field, status)
-    redis.call('HDEL', key, 'invisible')
+    redis.call('HDEL', key, 'invisible', 'busy')
   end
   return reannounce(key, user, now)
 elseif op == 'disconnect' then
@@ -188,6 +195,9 @@ elseif op == 'reconcile' then
     affected[user] = true
     if status == 'offline' then
       redis.call('HSET', key, 'invisible', '1')
+      status = 'online'
+    elseif status == 'busy' then
+      redis.call('HSET', key, 'busy', '1')
       status = 'online'
     end
     redis.call('HSET', key, own .. session, status)

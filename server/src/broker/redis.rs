@@ -727,6 +727,7 @@ fn status_str(status: PresenceStatus) -> &'static str {
     match status {
         PresenceStatus::Online => "online",
         PresenceStatus::Away => "away",
+        PresenceStatus::Busy => "busy",
         PresenceStatus::Offline => "offline",
     }
 }
@@ -735,6 +736,7 @@ fn parse_status(raw: &str) -> PresenceStatus {
     match raw {
         "online" => PresenceStatus::Online,
         "away" => PresenceStatus::Away,
+        "busy" => PresenceStatus::Busy,
         _ => PresenceStatus::Offline,
     }
 }
@@ -761,6 +763,10 @@ fn apply(hub: &Hub, change: &Membership) -> UserId {
         Membership::Left { user, conversation } => {
             hub.unsubscribe_user(*user, Topic::Conversation(*conversation));
             hub.unsubscribe_user(*user, Topic::Viewers(*conversation));
+            *user
+        }
+        Membership::Unwatched { user, watched } => {
+            hub.unsubscribe_user(*user, Topic::Presence(*watched));
             *user
         }
         Membership::Closed {

@@ -84,6 +84,13 @@ pub enum Membership {
         /// Which conversation.
         conversation: ConversationId,
     },
+    /// The user's sessions stop watching another user's presence (they blocked them).
+    Unwatched {
+        /// Who.
+        user: UserId,
+        /// Whose presence.
+        watched: UserId,
+    },
     /// The user's sessions are closed (kicked, banned, signed out everywhere).
     Closed {
         /// Who.

@@ -123,6 +123,7 @@ mod tests {
             reactions: Vec::new(),
             my_reactions: Vec::new(),
             reactions_version: 0,
+            deleted_by: None,
         };
         let frame = message(&m, "john_doe");
         assert_eq!(frame["type"], "message");

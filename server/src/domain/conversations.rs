@@ -39,6 +39,7 @@ pub async fn direct(
     if state.store.user(other).await?.is_none() {
         return Err(AppError::NotFound("user"));
     }
+    super::blocks::check_direct(state, me.id, other).await?;
     let (id, created) = state.store.direct_conversation(me.id, other).await?;
     if created {
         state.broker.members_added(id, &[me.id, other]).await;
@@ -175,6 +176,30 @@ pub async fn remove_member(
         updated(state, id, remaining).await?;
     }
     Ok(())
+}
+
+/// The owner of a group makes a member an admin (who may delete anyone's message) or a member
+/// again; every member sees the new roles in `conversation_updated`.
+pub async fn set_admin(
+    state: &AppState,
+    me: &User,
+    id: ConversationId,
+    user: UserId,
+    admin: bool,
+) -> Result<Conversation, AppError> {
+    let access = group_for_change(state, id, me.id).await?;
+    if !access.owner {
+        return Err(AppError::Forbidden(
+            "only the group's owner can name admins".into(),
+        ));
+    }
+    if user == me.id {
+        return Err(AppError::validation("the owner is not an admin"));
+    }
+    if !state.store.set_admin(id, user, admin).await? {
+        return Err(AppError::NotFound("member"));
+    }
+    updated(state, id, me.id).await
 }
 
 /// Sends `conversation_updated` to every member: one frame, so `unread` is 0 (clients keep their

@@ -44,7 +44,8 @@ async fn mentioned(
     state.store.members_named(conversation, &names).await
 }
 
-/// Rings the bell of everyone a new message mentions (but its sender), off the ack's path.
+/// Rings the bell of everyone a new message mentions (but its sender and those who blocked
+/// them), off the ack's path.
 fn notify_mentioned(state: &AppState, sender: &User, message: &Message) {
     let recipients: Vec<UserId> = message
         .mentions
@@ -57,6 +58,19 @@ fn notify_mentioned(state: &AppState, sender: &User, message: &Message) {
     }
     let (state, sender, message) = (state.clone(), sender.clone(), message.clone());
     tokio::spawn(async move {
+        let recipients = match state.store.blockers_of(sender.id, &recipients).await {
+            Ok(blockers) => recipients
+                .into_iter()
+                .filter(|u| !blockers.contains(u))
+                .collect::<Vec<_>>(),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read who blocked a mentioning sender");
+                return;
+            }
+        };
+        if recipients.is_empty() {
+            return;
+        }
         let title = match state
             .store
             .conversation_header(message.conversation_id)
@@ -152,6 +166,14 @@ async fn submit(
     body: String,
     reply: Option<ReplyPreview>,
 ) -> Result<(Message, bool), AppError> {
+    // A direct conversation's partner is remembered: only direct messages pay one read here.
+    if let Some(partner) = state
+        .store
+        .direct_partner(conversation, actor.user.id)
+        .await?
+    {
+        super::blocks::check_direct(state, actor.user.id, partner).await?;
+    }
     let mentions = mentioned(state, conversation, &body).await?;
     let message = NewMessage {
         conversation,
@@ -195,9 +217,9 @@ pub async fn edit(
     Ok(message)
 }
 
-/// Deletes one of the actor's messages (a tombstone stays; its reactions go) and publishes
-/// `message_deleted`;
-/// members' clients take it off their unread counts themselves.
+/// Deletes one of the actor's messages, or, for a group's owner or admin, anyone's (the
+/// tombstone says who in `deleted_by`); its reactions go; publishes `message_deleted`.
+/// Members' clients take it off their unread counts themselves.
 pub async fn delete(
     state: &AppState,
     actor: Actor<'_>,

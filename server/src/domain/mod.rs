@@ -16,13 +16,14 @@
 //! - [`reactions`]: emoji reactions to messages, live and coalesced like post counters.
 //! - [`batcher`]: the batching write path likes ([`like_writer`]) and reactions
 //!   ([`reaction_writer`]) share.
-//! - [`follows`]: following people.
+//! - [`follows`]: following people; [`blocks`]: blocking them.
 //! - [`sessions`]: what opening and closing a WebSocket session does.
 //! - [`app_events`]: a product's own events (server API), to users or a conversation.
 
 pub mod app_events;
 pub mod batcher;
 pub mod bell;
+pub mod blocks;
 pub mod conversations;
 pub mod follows;
 pub mod like_writer;

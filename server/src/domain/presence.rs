@@ -1,6 +1,6 @@
 //! Presence: announcing changes to the users who watch them (and to the user's own sessions),
-//! watching, and appearing offline. Nothing is announced to every contact: a client subscribes
-//! to the people it shows.
+//! watching, appearing offline and "busy / do not disturb". Nothing is announced to every
+//! contact: a client subscribes to the people it shows.
 
 use super::Actor;
 use crate::error::AppError;
@@ -25,7 +25,7 @@ pub async fn announce(state: &AppState, presence: Presence) {
     let change = match presence.status {
         PresenceStatus::Online => Some(WebhookChange::UserOnline(change)),
         PresenceStatus::Offline => Some(WebhookChange::UserOffline(change)),
-        PresenceStatus::Away => None,
+        PresenceStatus::Away | PresenceStatus::Busy => None,
     };
     state.broker.presence_changed(presence).await;
     if let Some(change) = change.filter(|c| state.store.wants_webhook(c.event_type())) {
@@ -221,7 +221,7 @@ pub async fn statuses(state: &AppState, users: &[(UserId, Option<i64>)]) -> Vec<
             user_id: *user_id,
             status,
             last_seen_at: match status {
-                PresenceStatus::Online => None,
+                PresenceStatus::Online | PresenceStatus::Busy => None,
                 PresenceStatus::Away => away_since,
                 PresenceStatus::Offline => *stored,
             },

@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show))
         .routes(routes!(add_member))
         .routes(routes!(remove_member))
+        .routes(routes!(make_admin, unmake_admin))
         .routes(routes!(history))
 }
 
@@ -107,6 +108,40 @@ async fn remove_member(
     let user: UserId = path_id(&user_id, "user")?;
     conversations::remove_member(&state, &me, id, user).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The owner makes a member of the group an admin: admins may delete anyone's message.
+#[utoipa::path(put, path = "/conversations/{id}/admins/{user_id}", tag = "conversations", params(("id" = Uuid, Path, description = "The group's id"), ("user_id" = Uuid, Path, description = "The member")), responses((status = 200, description = "The group, with its `admins`; members get `conversation_updated`", body = Conversation), (status = 403, description = "`FORBIDDEN`: only the owner names admins; `NOT_A_MEMBER`", body = ErrorBody), (status = 404, description = "`NOT_FOUND`: no such conversation or member", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: a direct conversation, or the owner", body = ErrorBody)))]
+async fn make_admin(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    ApiPath((id, user_id)): ApiPath<(String, String)>,
+) -> AppResult<Json<Conversation>> {
+    set_admin(state, me, id, user_id, true).await
+}
+
+/// The owner makes an admin a plain member again.
+#[utoipa::path(delete, path = "/conversations/{id}/admins/{user_id}", tag = "conversations", params(("id" = Uuid, Path, description = "The group's id"), ("user_id" = Uuid, Path, description = "The member")), responses((status = 200, description = "The group, with its `admins`; members get `conversation_updated`", body = Conversation), (status = 403, description = "`FORBIDDEN`: only the owner names admins; `NOT_A_MEMBER`", body = ErrorBody), (status = 404, description = "`NOT_FOUND`: no such conversation or member", body = ErrorBody)))]
+async fn unmake_admin(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    ApiPath((id, user_id)): ApiPath<(String, String)>,
+) -> AppResult<Json<Conversation>> {
+    set_admin(state, me, id, user_id, false).await
+}
+
+async fn set_admin(
+    state: AppState,
+    me: protocol::User,
+    id: String,
+    user_id: String,
+    admin: bool,
+) -> AppResult<Json<Conversation>> {
+    let id: ConversationId = path_id(&id, "conversation")?;
+    let user: UserId = path_id(&user_id, "user")?;
+    let mut conversation = conversations::set_admin(&state, &me, id, user, admin).await?;
+    conversation.unread = state.store.conversation_for(id, me.id).await?.unread;
+    Ok(Json(conversation))
 }
 
 /// Which page of history: the latest, or before or after a sequence number.

@@ -1,8 +1,8 @@
-//! People: search, profiles with follower counts, following.
+//! People: search, profiles with follower counts, following, blocking.
 
 use super::{path_id, ApiPath, ApiQuery};
 use crate::auth::AuthUser;
-use crate::domain::follows;
+use crate::domain::{blocks, follows};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use axum::extract::State;
@@ -20,6 +20,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(search))
         .routes(routes!(profile))
         .routes(routes!(follow, unfollow))
+        .routes(routes!(block, unblock))
+        .routes(routes!(blocked))
 }
 
 /// What to search for.
@@ -80,4 +82,39 @@ async fn unfollow(
 ) -> AppResult<Json<Profile>> {
     let id: UserId = path_id(&id, "user")?;
     Ok(Json(follows::set_follow(&state, &me, id, false).await?))
+}
+
+/// Blocks a person (idempotent): no direct messages between you either way (`BLOCKED`), you stop
+/// seeing their presence, and your clients hide their typing and collapse their messages; your
+/// sessions get `blocks_changed`.
+#[utoipa::path(put, path = "/users/{id}/block", tag = "users", params(("id" = Uuid, Path, description = "The user to block")), responses((status = 200, description = "Their profile, `blocked_by_me`", body = Profile), (status = 404, description = "`NOT_FOUND`: no such user", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: blocking yourself", body = ErrorBody)))]
+async fn block(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> AppResult<Json<Profile>> {
+    let id: UserId = path_id(&id, "user")?;
+    Ok(Json(blocks::set_block(&state, &me, id, true).await?))
+}
+
+/// Unblocks a person (idempotent).
+#[utoipa::path(delete, path = "/users/{id}/block", tag = "users", params(("id" = Uuid, Path, description = "The user to unblock")), responses((status = 200, description = "Their profile", body = Profile), (status = 404, description = "`NOT_FOUND`: no such user", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: unblocking yourself", body = ErrorBody)))]
+async fn unblock(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> AppResult<Json<Profile>> {
+    let id: UserId = path_id(&id, "user")?;
+    Ok(Json(blocks::set_block(&state, &me, id, false).await?))
+}
+
+/// The people you blocked, most recently blocked first.
+#[utoipa::path(get, path = "/blocks", tag = "users", responses((status = 200, description = "The people you blocked", body = UserList)))]
+async fn blocked(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+) -> AppResult<Json<UserList>> {
+    Ok(Json(UserList {
+        users: blocks::blocked(&state, &me).await?,
+    }))
 }

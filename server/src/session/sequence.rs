@@ -108,6 +108,7 @@ mod tests {
             reactions: Vec::new(),
             my_reactions: Vec::new(),
             reactions_version: 0,
+            deleted_by: None,
         }
     }
 

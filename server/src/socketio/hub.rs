@@ -174,6 +174,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         | E::PostDeleted { .. }
         | E::ReactionsChanged { .. }
         | E::ReactionSaved { .. }
+        | E::BlocksChanged { .. }
         | E::Resync => Vec::new(),
         E::CustomEvent { name, data } => custom(name, data),
         E::TokenExpiring { expires_at } => vec![Emit::one(
@@ -237,6 +238,7 @@ mod tests {
             reactions: Vec::new(),
             my_reactions: Vec::new(),
             reactions_version: 0,
+            deleted_by: None,
         }
     }
 

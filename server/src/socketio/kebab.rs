@@ -73,7 +73,11 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
             conversation_id: room(value)?,
         },
         "presence-update" => ClientEvent::SetPresence {
-            status: arg::<PresenceStatus>(event, value, "\"online\", \"away\" or \"offline\"")?,
+            status: arg::<PresenceStatus>(
+                event,
+                value,
+                "\"online\", \"away\", \"busy\" or \"offline\"",
+            )?,
         },
         "send-message" => {
             let send: Send = arg(event, value, "{conversationId, tempId, content}")?;
@@ -234,6 +238,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         | E::CommentDeleted { .. }
         | E::ReactionsChanged { .. }
         | E::ReactionSaved { .. }
+        | E::BlocksChanged { .. }
         | E::PostDeleted { .. } => Vec::new(),
         E::CustomEvent { name, data } => custom(name, data),
         E::TokenExpiring { expires_at } => {
@@ -363,6 +368,7 @@ mod tests {
             reactions: Vec::new(),
             my_reactions: Vec::new(),
             reactions_version: 0,
+            deleted_by: None,
         };
         render(
             &ServerEvent::MessageNew {

@@ -163,7 +163,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
     }
 }
 
-/// `online_users {users}`: who of `users` is online (away counts as online: connected).
+/// `online_users {users}`: who of `users` is online (away and busy count as online: connected).
 pub fn online_users(users: &[Presence]) -> Emit {
     let online: Vec<UserId> = users
         .iter()
@@ -180,7 +180,7 @@ fn status_change(presence: &Presence) -> Emit {
             "user_offline",
             json!({ "user_id": presence.user_id, "last_seen_at": presence.last_seen_at.map(iso) }),
         ),
-        PresenceStatus::Online | PresenceStatus::Away => Emit::one(
+        PresenceStatus::Online | PresenceStatus::Away | PresenceStatus::Busy => Emit::one(
             "user_online",
             json!({ "user_id": presence.user_id, "status": presence.status }),
         ),
@@ -229,6 +229,7 @@ mod tests {
             reactions: Vec::new(),
             my_reactions: Vec::new(),
             reactions_version: 0,
+            deleted_by: None,
         }
     }
 

@@ -312,6 +312,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         | E::NotificationRemoved { .. }
         | E::ReactionsChanged { .. }
         | E::ReactionSaved { .. }
+        | E::BlocksChanged { .. }
         | E::CommentDeleted { .. } => Vec::new(),
         E::CustomEvent { name, data } => custom(name, data),
         E::TokenExpiring { expires_at } => token_event("token_expiring", *expires_at),

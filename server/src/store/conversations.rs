@@ -33,6 +33,7 @@ struct ConversationRow {
 #[derive(sqlx::FromRow)]
 struct MemberRow {
     conversation_id: String,
+    role: String,
     last_read_seq: i64,
     last_delivered_seq: i64,
     id: String,
@@ -40,9 +41,17 @@ struct MemberRow {
     display_name: String,
 }
 
-/// The role of a member: the creator of a group owns it.
+/// The role of a member: the creator of a group owns it; the owner may name admins.
 const OWNER: &str = "owner";
+const ADMIN: &str = "admin";
 const MEMBER: &str = "member";
+
+/// Who moderates a group.
+#[derive(Default)]
+struct Roles {
+    owner: Option<UserId>,
+    admins: Vec<UserId>,
+}
 
 /// The unique key of the direct conversation of two users, whatever their order.
 pub(super) fn direct_key(a: UserId, b: UserId) -> String {
@@ -414,6 +423,26 @@ impl Store {
         Ok(row.map(|(r,)| r))
     }
 
+    /// Makes a member of a group an admin, or a plain member again; false unless they are a
+    /// member other than the owner.
+    pub async fn set_admin(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+        admin: bool,
+    ) -> Result<bool, AppError> {
+        let result = sqlx::query(
+            "UPDATE conversation_members SET role = $3 \
+             WHERE conversation_id = $1 AND user_id = $2 AND role <> 'owner'",
+        )
+        .bind(conversation.to_string())
+        .bind(user.to_string())
+        .bind(if admin { ADMIN } else { MEMBER })
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() > 0)
+    }
+
     /// Adds a member to a group; returns false if they already were one.
     pub async fn add_member(
         &self,
@@ -549,7 +578,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let members: Vec<MemberRow> = sqlx::query_as(&format!(
-            "SELECT cm.conversation_id, cm.last_read_seq, cm.last_delivered_seq, {USER_COLUMNS} \
+            "SELECT cm.conversation_id, cm.role, cm.last_read_seq, cm.last_delivered_seq, \
+               {USER_COLUMNS} \
              FROM conversation_members cm \
              JOIN users u ON u.id = cm.user_id \
              JOIN conversation_members mine ON mine.conversation_id = cm.conversation_id \
@@ -590,7 +620,14 @@ impl Store {
 
         let mut members_by_conv: HashMap<String, Vec<protocol::User>> = HashMap::new();
         let mut positions_by_conv: HashMap<String, Vec<MemberPosition>> = HashMap::new();
+        let mut roles_by_conv: HashMap<String, Roles> = HashMap::new();
         for m in members {
+            let roles = roles_by_conv.entry(m.conversation_id.clone()).or_default();
+            match m.role.as_str() {
+                OWNER => roles.owner = Some(parse_id(&m.id)?),
+                ADMIN => roles.admins.push(parse_id(&m.id)?),
+                _ => {}
+            }
             positions_by_conv
                 .entry(m.conversation_id.clone())
                 .or_default()
@@ -618,6 +655,7 @@ impl Store {
             .into_iter()
             .map(|c| {
                 let id: ConversationId = parse_id(&c.id)?;
+                let roles = roles_by_conv.remove(&c.id).unwrap_or_default();
                 Ok(Conversation {
                     id,
                     kind: parse_kind(&c.kind)?,
@@ -625,6 +663,8 @@ impl Store {
                     platform: c.platform,
                     description: c.description,
                     members: members_by_conv.remove(&c.id).unwrap_or_default(),
+                    owner_id: roles.owner,
+                    admins: roles.admins,
                     last_seq: c.last_seq,
                     last_message: last_by_conv.remove(&id),
                     unread: unread.of(id),

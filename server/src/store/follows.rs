@@ -11,6 +11,7 @@ struct ProfileRow {
     follower_count: i64,
     following_count: i64,
     followed: i64,
+    blocked: i64,
     #[sqlx(flatten)]
     user: UserRow,
 }
@@ -21,7 +22,9 @@ impl Store {
         let row: Option<ProfileRow> = sqlx::query_as(&format!(
             "SELECT u.follower_count, u.following_count, \
                (SELECT COUNT(*) FROM follows f WHERE f.follower_id = $1 AND f.followee_id = u.id) \
-                 AS followed, {USER_COLUMNS} \
+                 AS followed, \
+               (SELECT COUNT(*) FROM user_blocks b WHERE b.blocker_id = $1 AND b.blocked_id = u.id) \
+                 AS blocked, {USER_COLUMNS} \
              FROM users u WHERE u.id = $2"
         ))
         .bind(viewer.to_string())
@@ -34,6 +37,7 @@ impl Store {
                 follower_count: r.follower_count,
                 following_count: r.following_count,
                 followed_by_me: r.followed > 0,
+                blocked_by_me: r.blocked > 0,
             })
         })
         .transpose()

@@ -202,6 +202,7 @@ impl Store {
                     reactions: Vec::new(),
                     my_reactions: Vec::new(),
                     reactions_version: 0,
+                    deleted_by: None,
                 },
             );
             *seq += 1;
@@ -340,21 +341,26 @@ impl Store {
         Ok(edited)
     }
 
-    /// Soft-deletes a message of `sender`, erasing its text and reactions and leaving a
-    /// tombstone; returns it, and the sender's "reacted to your message" entry if one went.
+    /// Soft-deletes a message (`actor`'s own, or anyone's in a group `actor` owns or
+    /// administers: the tombstone names them in `deleted_by`), erasing its text and reactions;
+    /// returns it, and the sender's "reacted to your message" entry if one went.
     pub async fn delete_message(
         &self,
         id: MessageId,
-        sender: UserId,
+        actor: UserId,
     ) -> Result<(Message, Option<NotificationId>), AppError> {
-        let existing = self.own_live_message(id, sender).await?;
+        let existing = self.deletable_message(id, actor).await?;
+        let deleted_by = (existing.sender_id != actor).then_some(actor);
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE messages SET body = '', deleted_at = $2 WHERE id = $1")
-            .bind(id.to_string())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE messages SET body = '', deleted_at = $2, deleted_by = $3 WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .bind(now)
+        .bind(deleted_by.map(|u| u.to_string()))
+        .execute(&mut *tx)
+        .await?;
         let entry = clear_reactions(&mut tx, &existing).await?;
         // A deleted message mentions nobody any more.
         sqlx::query("DELETE FROM message_mentions WHERE message_id = $1")
@@ -364,6 +370,7 @@ impl Store {
         let deleted = Message {
             body: String::new(),
             deleted: true,
+            deleted_by,
             mentions: Vec::new(),
             // Clearing reactions is one more change of them.
             reactions_version: match existing.reactions_version {
@@ -378,6 +385,32 @@ impl Store {
         }
         tx.commit().await?;
         Ok((deleted, entry))
+    }
+
+    /// A live message `actor` may delete: their own, or, in a group they own or administer,
+    /// anyone's.
+    async fn deletable_message(&self, id: MessageId, actor: UserId) -> Result<Message, AppError> {
+        let message = self
+            .message(id)
+            .await?
+            .filter(|m| !m.deleted)
+            .ok_or(AppError::NotFound("message"))?;
+        if message.sender_id == actor {
+            return Ok(message);
+        }
+        // Non-members learn nothing: only a member can tell "not yours" from "not found".
+        match self
+            .member_role(message.conversation_id, actor)
+            .await?
+            .as_deref()
+        {
+            None => Err(AppError::NotFound("message")),
+            // Direct conversations have members only.
+            Some("owner" | "admin") => Ok(message),
+            Some(_) => Err(AppError::Forbidden(
+                "only the sender, or the group's owner or an admin, can delete a message".into(),
+            )),
+        }
     }
 
     async fn own_live_message(&self, id: MessageId, sender: UserId) -> Result<Message, AppError> {

@@ -6,6 +6,7 @@
 //! aggregate to [`Store`].
 
 mod api_keys;
+mod blocks;
 mod conversations;
 mod external_users;
 mod follows;

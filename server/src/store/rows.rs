@@ -10,7 +10,7 @@ pub(super) const USER_COLUMNS: &str = "u.id, u.username, u.display_name";
 /// Columns selected for a message (from [`MESSAGE_FROM`]): its own, and what its reply quotes.
 pub(super) const MESSAGE_COLUMNS: &str =
     "m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.created_at, m.edited_at, m.deleted_at, \
-     m.reactions_version, m.mentions, r.id AS reply_id, r.seq AS reply_seq, r.sender_id AS reply_sender_id, r.body AS reply_body, \
+     m.deleted_by, m.reactions_version, m.mentions, r.id AS reply_id, r.seq AS reply_seq, r.sender_id AS reply_sender_id, r.body AS reply_body, \
      r.deleted_at AS reply_deleted_at";
 
 /// The tables [`MESSAGE_COLUMNS`] come from: messages `m`, each with the one it answers `r`.
@@ -43,6 +43,7 @@ pub(super) struct MessageRow {
     pub created_at: i64,
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
+    pub deleted_by: Option<String>,
     pub reactions_version: i64,
     pub mentions: Option<String>,
     pub reply_id: Option<String>,
@@ -81,6 +82,7 @@ impl MessageRow {
             created_at: self.created_at,
             edited_at: self.edited_at,
             deleted,
+            deleted_by: self.deleted_by.as_deref().map(parse_id).transpose()?,
             reply_to,
             mentions: match (deleted, &self.mentions) {
                 (false, Some(ids)) => split_ids(ids)?,

@@ -243,7 +243,7 @@ impl Store {
     }
 
     /// Of `ids`, the users who share a conversation with `watcher` (the ones whose presence
-    /// they may watch), with their last-seen times, in one query.
+    /// they may watch) and whom they have not blocked, with their last-seen times, in one query.
     pub async fn watchable(
         &self,
         watcher: UserId,
@@ -257,7 +257,9 @@ impl Store {
              AND EXISTS (SELECT 1 FROM conversation_members theirs \
                JOIN conversation_members mine ON mine.conversation_id = theirs.conversation_id \
                  AND mine.user_id = $1 \
-               WHERE theirs.user_id = u.id)",
+               WHERE theirs.user_id = u.id) \
+             AND NOT EXISTS (SELECT 1 FROM user_blocks b \
+               WHERE b.blocker_id = $1 AND b.blocked_id = u.id)",
             super::placeholders(2, ids.len())
         );
         let mut query = sqlx::query_as::<_, (String, Option<i64>)>(&sql).bind(watcher.to_string());

@@ -24,6 +24,8 @@ pub enum Slice {
     Notifications,
     /// The notice shown to the user.
     Notice,
+    /// The notification popped up.
+    Toast,
     /// Live counters and comments of the posts shown.
     Posts,
     /// One conversation's content: messages, pending sends, positions, members, membership

@@ -12,12 +12,14 @@
 //! - `presence`: whose presence is watched, and what is shown for it.
 //! - `notice`: problems shown to the user.
 
+mod blocks;
 mod changes;
 mod conversation;
 mod notice;
 mod posts;
 mod presence;
 mod sync;
+mod toast;
 
 pub use changes::{Changes, Slice};
 pub use conversation::{Conv, Delivery, Pending, SystemLine};
@@ -89,6 +91,8 @@ pub enum Action {
     },
     /// Reload the conversation list (after reconnecting, or an unknown conversation).
     RefreshConversations,
+    /// Load the people I blocked (on every connection: another device may have changed them).
+    LoadBlocks,
     /// Load the newest notifications (the bell was opened).
     OpenNotifications,
     /// Load the notifications older than this one ("Show older").
@@ -150,6 +154,10 @@ pub struct ChatState {
     pub notice_seq: u64,
     /// The notice is about the connection: it goes once the connection is back.
     notice_until_connected: bool,
+    /// The notification popped up now (not while I am busy), and its number.
+    pub toast: Option<(Notification, u64)>,
+    /// Toasts popped up so far (numbers them).
+    toasts_shown: u64,
     /// Notifications known so far, newest first.
     pub notifications: Vec<Notification>,
     /// The bell's count.
@@ -158,6 +166,8 @@ pub struct ChatState {
     pub older_notifications: bool,
     /// Users whose presence this connection watches (the server forgets them on reconnect).
     pub watched: BTreeSet<UserId>,
+    /// The people I blocked: their presence and typing are not shown, their messages collapsed.
+    pub blocked: BTreeSet<UserId>,
     /// Live state of the posts shown.
     pub posts: Posts,
     /// Posts this connection watches.
@@ -186,10 +196,13 @@ impl ChatState {
             notice: None,
             notice_seq: 0,
             notice_until_connected: false,
+            toast: None,
+            toasts_shown: 0,
             notifications: Vec::new(),
             unread_notifications: 0,
             older_notifications: false,
             watched: BTreeSet::new(),
+            blocked: BTreeSet::new(),
             posts: Posts::new(),
             watched_posts: BTreeSet::new(),
             learned_live: BTreeSet::new(),
@@ -372,6 +385,10 @@ impl ChatState {
                 user_id,
                 ..
             } => {
+                // Whom I blocked is never shown typing.
+                if self.blocked.contains(&user_id) {
+                    return actions;
+                }
                 if let Some(c) = self.conversations.get_mut(&conversation_id) {
                     c.typing.insert(user_id);
                     self.touch(Slice::Activity);
@@ -399,6 +416,9 @@ impl ChatState {
                     self.set_notice("You were removed from that conversation.".into(), false);
                 }
             }
+            ServerEvent::BlocksChanged { user_id, blocked } => {
+                actions.extend(self.block_changed(user_id, blocked))
+            }
             ServerEvent::NotificationNew {
                 notification,
                 unread_notifications,
@@ -410,7 +430,10 @@ impl ChatState {
                     .find(|n| n.id == notification.id)
                 {
                     Some(known) => *known = notification,
-                    None => self.notifications.insert(0, notification),
+                    None => {
+                        self.pop_up(&notification);
+                        self.notifications.insert(0, notification)
+                    }
                 }
                 self.unread_notifications = unread_notifications;
                 self.touch(Slice::Notifications);

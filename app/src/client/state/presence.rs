@@ -23,12 +23,14 @@ impl ChatState {
     }
 
     /// A user's status and last-seen time as far as this client knows; `None` while
-    /// disconnected, when nobody's presence is known (showing them online would be a guess).
+    /// disconnected, when nobody's presence is known (showing them online would be a guess),
+    /// and for people I blocked.
     pub fn presence_of(&self, user: UserId) -> Option<(PresenceStatus, Option<i64>)> {
         if user == self.me.id {
             return Some((self.my_status, None));
         }
-        if self.conn != ConnState::Connected {
+        // Whom I blocked: not known (the server no longer tells).
+        if self.conn != ConnState::Connected || self.blocked.contains(&user) {
             return None;
         }
         Some(
@@ -51,12 +53,12 @@ impl ChatState {
         }
     }
 
-    /// Starts watching the presence of users not watched yet.
+    /// Starts watching the presence of users not watched yet (never of whom I blocked).
     pub(super) fn watch(&mut self, users: impl IntoIterator<Item = UserId>) -> Vec<Action> {
         let me = self.me.id;
         let new: Vec<UserId> = users
             .into_iter()
-            .filter(|u| *u != me && self.watched.insert(*u))
+            .filter(|u| *u != me && !self.blocked.contains(u) && self.watched.insert(*u))
             .collect();
         if new.is_empty() {
             return Vec::new();

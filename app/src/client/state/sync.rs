@@ -141,7 +141,7 @@ impl ChatState {
 
     /// Reload the list, re-join the open view and fetch what every loaded conversation missed.
     fn fetch_missed(&self) -> Vec<Action> {
-        let mut actions = vec![Action::RefreshConversations];
+        let mut actions = vec![Action::RefreshConversations, Action::LoadBlocks];
         if let Some(active) = self.active {
             actions.push(send(ClientEvent::JoinConversation {
                 conversation_id: active,

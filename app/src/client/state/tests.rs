@@ -19,6 +19,8 @@ fn conversation(me: &User, other: &User) -> Conversation {
         platform: None,
         description: None,
         members: vec![me.clone(), other.clone()],
+        owner_id: None,
+        admins: Vec::new(),
         last_seq: 0,
         last_message: None,
         unread: 0,
@@ -54,6 +56,7 @@ fn message(conv: ConversationId, sender: UserId, seq: Seq) -> Message {
         reactions: vec![],
         my_reactions: vec![],
         reactions_version: 0,
+        deleted_by: None,
     }
 }
 
@@ -510,6 +513,58 @@ fn notifications_count_and_list() {
         crate::client::format::notification_text(&s.notifications[0]),
         "BOB added you to Team"
     );
+}
+
+#[test]
+fn new_notifications_pop_up_except_while_busy_or_when_looking_at_them() {
+    use protocol::{Notification, NotificationId, NotificationKind};
+    let (mut s, bob, id) = setup();
+    let note = |conversation| Notification {
+        id: NotificationId::new(),
+        kind: NotificationKind::Mentioned,
+        actor: bob.clone(),
+        conversation_id: Some(conversation),
+        conversation_title: Some("Team".into()),
+        post_id: None,
+        message_id: None,
+        others: 0,
+        text: Some("hi".into()),
+        link: None,
+        created_at: 1,
+        read: false,
+    };
+    let arrive = |s: &mut ChatState, n: &Notification| {
+        s.apply(ev(ServerEvent::NotificationNew {
+            notification: n.clone(),
+            unread_notifications: 1,
+        }));
+    };
+    let first = note(ConversationId::new());
+    arrive(&mut s, &first);
+    let (shown, seq) = s.toast.clone().expect("popped up");
+    assert_eq!(shown.id, first.id);
+    // An update of the same entry does not pop up again.
+    s.dismiss_toast(seq);
+    arrive(&mut s, &first);
+    assert!(s.toast.is_none());
+    // Busy: kept in the bell, not popped up.
+    s.set_my_status(PresenceStatus::Busy);
+    let quiet = note(ConversationId::new());
+    arrive(&mut s, &quiet);
+    assert!(s.toast.is_none());
+    assert_eq!(s.notifications[0].id, quiet.id);
+    // Online again, but looking at the conversation it is about.
+    s.set_my_status(PresenceStatus::Online);
+    s.active = Some(id);
+    arrive(&mut s, &note(id));
+    assert!(s.toast.is_none());
+    // A stale timer does not close a newer toast.
+    arrive(&mut s, &note(ConversationId::new()));
+    let (_, newer) = s.toast.clone().expect("popped up");
+    s.dismiss_toast(seq);
+    assert!(s.toast.is_some());
+    s.dismiss_toast(newer);
+    assert!(s.toast.is_none());
 }
 
 fn reconnected(s: &mut ChatState) {
@@ -1029,6 +1084,7 @@ fn reactions_keep_the_newest_version_mine_and_survive_edits() {
     let stale = Message {
         reactions: reactions(id, &m, 2, &[("👍", 1)]).counts,
         reactions_version: 2,
+        deleted_by: None,
         ..shown(&s)
     };
     s.merge_page(id, vec![stale], PageKind::After, false);
@@ -1037,6 +1093,7 @@ fn reactions_keep_the_newest_version_mine_and_survive_edits() {
         reactions: reactions(id, &m, 4, &[("🎉", 1)]).counts,
         my_reactions: vec![],
         reactions_version: 4,
+        deleted_by: None,
         ..shown(&s)
     };
     s.merge_page(id, vec![fresh], PageKind::After, false);
