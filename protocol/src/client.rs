@@ -184,8 +184,8 @@ pub enum ClientEvent {
     },
     /// Set this session's availability: `online`, `away`; `busy` for "do not disturb", or
     /// `offline` to appear offline while staying connected (these two apply to all of the user's
-    /// sessions until one sets `online` or `away`; while appearing offline watchers see
-    /// `offline` with last-seen frozen at that moment).
+    /// sessions until one sets `online`; while appearing offline watchers see `offline` with
+    /// last-seen frozen at that moment).
     SetPresence {
         /// The new status.
         status: PresenceStatus,

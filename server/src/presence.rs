@@ -25,7 +25,8 @@ struct UserPresence {
     /// Each session's own choice: online or away.
     sessions: HashMap<SessionId, PresenceStatus>,
     /// The user's own choice for every session: `Offline` (appear offline) or `Busy`, kept
-    /// across a reconnect within the grace period; `None` to follow the sessions.
+    /// across a reconnect within the grace period and while sessions go away; `None` to follow
+    /// the sessions.
     chosen: Option<PresenceStatus>,
     /// What others were last told.
     announced: PresenceStatus,
@@ -100,7 +101,7 @@ impl PresenceRegistry {
     }
 
     /// A session chose a status: `online` or `away` for itself, or `offline` (appear offline) or
-    /// `busy` for the user on every session (until a session chooses `online` or `away` again).
+    /// `busy` for the user on every session (until a session chooses `online`; `away` keeps it).
     pub fn set_status(
         &mut self,
         user: UserId,
@@ -116,7 +117,9 @@ impl PresenceRegistry {
                 }
                 entry.chosen = Some(status);
             }
-            PresenceStatus::Online | PresenceStatus::Away => {
+            // A session's own idleness keeps the user's choice; choosing online ends it.
+            PresenceStatus::Away => *entry.sessions.get_mut(&session)? = status,
+            PresenceStatus::Online => {
                 *entry.sessions.get_mut(&session)? = status;
                 entry.chosen = None;
             }

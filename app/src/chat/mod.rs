@@ -133,6 +133,10 @@ fn Conversation(id: ConversationId) -> impl IntoView {
                         {move || partner.get().map(|_| view! { <PresenceDot status=dot/> " " })}
                         {subtitle}
                     </span>
+                    {move || partner.get().map(|p| view! {
+                        " · "
+                        <A href=format!("/u/{p}") attr:class="small-link" attr:data-testid="partner-profile">"Profile"</A>
+                    })}
                     {move || here().map(|line| view! {
                         <span class="here muted" data-testid="viewers">" · "{line}</span>
                     })}

@@ -142,8 +142,9 @@ elseif op == 'set_status' then
     redis.call('HSET', key, 'busy', '1')
     redis.call('HDEL', key, 'invisible')
   else
+    -- A session's own idleness keeps the user's choice; choosing online ends it.
     redis.call('HSET', key, field, status)
-    redis.call('HDEL', key, 'invisible', 'busy')
+    if status == 'online' then redis.call('HDEL', key, 'invisible', 'busy') end
   end
   return reannounce(key, user, now)
 elseif op == 'disconnect' then

@@ -36,18 +36,24 @@ pub async fn announce(state: &AppState, presence: Presence) {
     }
 }
 
-/// A session opened: the user may have come online.
-pub async fn session_started(state: &AppState, user: UserId, session: SessionId) {
-    if let Some(update) = state.broker.session_started(user, session).await {
-        announce(
-            state,
-            Presence {
-                user_id: update.user,
-                status: update.status,
-                last_seen_at: None,
-            },
-        )
-        .await;
+/// A session opened: the user may have come online. Returns the user's status as others see
+/// it now (one status read, only when the session changed nothing: another session is open, or
+/// the user is back within the grace period).
+pub async fn session_started(state: &AppState, user: UserId, session: SessionId) -> PresenceStatus {
+    match state.broker.session_started(user, session).await {
+        Some(update) => {
+            announce(
+                state,
+                Presence {
+                    user_id: update.user,
+                    status: update.status,
+                    last_seen_at: None,
+                },
+            )
+            .await;
+            update.status
+        }
+        None => state.broker.statuses(&[user]).await[0].0,
     }
 }
 

@@ -7,7 +7,7 @@ use crate::hub::{CloseReason, Outbox};
 use crate::state::AppState;
 use crate::store::UnreadState;
 use crate::topic::Topic;
-use protocol::{close, ConversationId, ErrorCode, SessionId, UserId};
+use protocol::{close, ConversationId, ErrorCode, PresenceStatus, SessionId, UserId};
 
 /// What a new session is told after `authenticated`.
 #[derive(Debug)]
@@ -16,6 +16,9 @@ pub struct Snapshot {
     pub unread: UnreadState,
     /// Unread notifications.
     pub notifications: i64,
+    /// `Busy` when the user chose "do not disturb" on another session that still holds (a
+    /// reloaded page learns it so), else `None`.
+    pub chosen: Option<PresenceStatus>,
 }
 
 /// Registers a session in its user's topic and its conversations' topics (before counting, so
@@ -33,7 +36,7 @@ pub async fn open(
             .hub
             .subscribe(session, Topic::Conversation(conversation));
     }
-    presence::session_started(state, user, session).await;
+    let status = presence::session_started(state, user, session).await;
     let unread = state.store.unread_state(user).await?;
     let notifications = state
         .store
@@ -45,6 +48,7 @@ pub async fn open(
     Ok(Snapshot {
         unread,
         notifications,
+        chosen: (status == PresenceStatus::Busy).then_some(status),
     })
 }
 

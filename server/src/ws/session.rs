@@ -152,14 +152,25 @@ async fn start(state: AppState, signed: Signed, outbox: Outbox, conn: &mut Conne
         },
     );
     match snapshot {
-        Ok(snapshot) => cx.reply(
-            None,
-            ServerEvent::UnreadSnapshot {
-                conversations: snapshot.unread.conversations,
-                total: snapshot.unread.total,
-                notifications: snapshot.notifications,
-            },
-        ),
+        Ok(snapshot) => {
+            cx.reply(
+                None,
+                ServerEvent::UnreadSnapshot {
+                    conversations: snapshot.unread.conversations,
+                    total: snapshot.unread.total,
+                    notifications: snapshot.notifications,
+                },
+            );
+            // A status chosen on another session (or before a reload) holds here too.
+            if let Some(status) = snapshot.chosen {
+                let me = protocol::Presence {
+                    user_id: cx.user.id,
+                    status,
+                    last_seen_at: None,
+                };
+                cx.reply(None, ServerEvent::PresenceChanged { users: vec![me] });
+            }
+        }
         // Without its conversations the session would answer NOT_A_MEMBER to everything:
         // close it so the client reconnects, rather than leave it half set up.
         Err(e) => cx.outbox.close(CloseReason::new(

@@ -1024,3 +1024,74 @@ async fn appearing_offline_holds_across_instances_until_a_session_comes_back_onl
         .expect(sees(carol.id(), PresenceStatus::Online))
         .await;
 }
+
+/// Do not disturb through Redis: set on one instance, every watcher and every session of the
+/// user's sees it; a session opened on another instance is told at once; another session going
+/// away does not end it; a block made on one instance ends watching on every instance.
+#[tokio::test]
+async fn busy_and_blocks_hold_across_instances() {
+    let cluster = Cluster::start().await;
+    let [a, b, c] = &cluster.apps[..] else {
+        unreachable!()
+    };
+    let (alice, carol) = (a.register("alice").await, c.register("carol").await);
+    a.group(&alice, "Watchers", &[&carol]).await;
+    let mut alice_a = a.connect(&alice).await;
+    let mut carol_b = b.connect(&carol).await;
+    let mut carol_c = c.connect(&carol).await;
+    alice_a.watch(&[&carol]).await;
+
+    carol_c
+        .send(ClientEvent::SetPresence {
+            status: PresenceStatus::Busy,
+        })
+        .await;
+    alice_a.expect(sees(carol.id(), PresenceStatus::Busy)).await;
+    carol_b.expect(sees(carol.id(), PresenceStatus::Busy)).await;
+    // Her session on B going away does not end it.
+    carol_b
+        .send(ClientEvent::SetPresence {
+            status: PresenceStatus::Away,
+        })
+        .await;
+    alice_a
+        .expect_silence(Duration::from_millis(600), |e| {
+            matches!(e, ServerEvent::PresenceChanged { users } if users.iter().any(|p| p.user_id == carol.id()))
+        })
+        .await;
+    // A page she opens on A learns it is busy.
+    let mut carol_a = a.connect(&carol).await;
+    carol_a.expect(sees(carol.id(), PresenceStatus::Busy)).await;
+    let mut alice_b = b.connect(&alice).await;
+    assert_eq!(
+        alice_b.watch(&[&carol]).await[0].status,
+        PresenceStatus::Busy
+    );
+
+    // Alice blocks carol (through C): neither of alice's sessions hears of carol any more.
+    let path = format!("/api/users/{}/block", carol.id());
+    let (status, body) = c
+        .request(reqwest::Method::PUT, &path, Some(&alice.token), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for session in [&mut alice_a, &mut alice_b] {
+        session
+            .expect(|e| matches!(e, ServerEvent::BlocksChanged { blocked: true, .. }))
+            .await;
+    }
+    carol_a
+        .send(ClientEvent::SetPresence {
+            status: PresenceStatus::Online,
+        })
+        .await;
+    carol_c
+        .expect(sees(carol.id(), PresenceStatus::Online))
+        .await;
+    for session in [&mut alice_a, &mut alice_b] {
+        session
+            .expect_silence(Duration::from_millis(600), |e| {
+                matches!(e, ServerEvent::PresenceChanged { users } if users.iter().any(|p| p.user_id == carol.id()))
+            })
+            .await;
+    }
+}

@@ -7,6 +7,7 @@ mod helpers;
 
 mod auth;
 mod big_rooms;
+mod blocking;
 mod chat;
 mod cluster;
 mod conversations;
@@ -15,6 +16,7 @@ mod jwks;
 mod limits;
 mod mentions;
 mod messaging;
+mod moderation;
 mod notifications;
 mod openapi;
 mod operations;

@@ -292,3 +292,62 @@ async fn watching_is_bounded_per_connection() {
     .await;
     assert_eq!(a.watch(&[&dave]).await.len(), 1);
 }
+
+#[tokio::test]
+async fn busy_is_seen_by_watchers_on_every_device_until_a_status_is_chosen() {
+    let app = spawn_app().await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    app.group(&alice, "Pair", &[&bob]).await;
+    let mut a1 = app.connect(&alice).await;
+    let mut a2 = app.connect(&alice).await;
+    let mut b = app.connect(&bob).await;
+    b.watch(&[&alice]).await;
+
+    a1.send(ClientEvent::SetPresence {
+        status: PresenceStatus::Busy,
+    })
+    .await;
+    let busy = b.expect(presence_of(&alice, PresenceStatus::Busy)).await;
+    assert_eq!(entry_of(&busy, alice.id()).unwrap().last_seen_at, None);
+    // Her other device hears its own user's new status.
+    a2.expect(presence_of(&alice, PresenceStatus::Busy)).await;
+    // The other device going away, or a new one connecting, does not end it.
+    a2.send(ClientEvent::SetPresence {
+        status: PresenceStatus::Away,
+    })
+    .await;
+    let a3 = app.connect(&alice).await;
+    b.expect_silence(Duration::from_millis(400), any_presence_of(&alice))
+        .await;
+    // A late watcher's snapshot says busy.
+    let mut b2 = app.connect(&bob).await;
+    assert_eq!(b2.watch(&[&alice]).await[0].status, PresenceStatus::Busy);
+    // Notifications are kept while busy (the bell still counts).
+    let (status, _) = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/users/{}/follow", alice.id()),
+            Some(&bob.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    a1.expect(|e| matches!(e, ServerEvent::NotificationNew { .. }))
+        .await;
+    // Choosing online ends it for every device.
+    a1.send(ClientEvent::SetPresence {
+        status: PresenceStatus::Online,
+    })
+    .await;
+    b.expect(presence_of(&alice, PresenceStatus::Online)).await;
+    // Leaving while busy ends in offline after the grace period, as always.
+    a1.send(ClientEvent::SetPresence {
+        status: PresenceStatus::Busy,
+    })
+    .await;
+    b.expect(presence_of(&alice, PresenceStatus::Busy)).await;
+    a1.close().await;
+    a2.close().await;
+    a3.close().await;
+    b.expect(presence_of(&alice, PresenceStatus::Offline)).await;
+}

@@ -9,7 +9,7 @@ impl ChatState {
     /// The list of people I blocked, loaded on (re)connecting.
     pub fn set_blocked(&mut self, users: impl IntoIterator<Item = UserId>) -> Vec<Action> {
         let now: BTreeSet<UserId> = users.into_iter().collect();
-        let was = std::mem::take(&mut self.blocked);
+        let was = self.blocked.clone();
         let mut actions = Vec::new();
         for user in now.difference(&was) {
             actions.extend(self.block_changed(*user, true));

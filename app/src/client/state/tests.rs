@@ -1167,3 +1167,51 @@ fn unread_mentions_count_live_and_clear_with_reading_and_deletion() {
     }));
     assert_eq!((info(&s).unread, info(&s).unread_mentions), (0, 0));
 }
+
+#[test]
+fn blocking_hides_presence_and_typing_and_unblocking_watches_again() {
+    let (mut s, bob, id) = setup();
+    s.apply(ev(ServerEvent::PresenceChanged {
+        users: vec![Presence {
+            user_id: bob.id,
+            status: PresenceStatus::Online,
+            last_seen_at: None,
+        }],
+    }));
+    assert!(s.watched.contains(&bob.id), "a direct partner is watched");
+    s.apply(ev(ServerEvent::TypingStarted {
+        conversation_id: id,
+        user_id: bob.id,
+        display_name: "BOB".into(),
+    }));
+    assert!(s.conversations[&id].typing.contains(&bob.id));
+
+    let actions = s.apply(ev(ServerEvent::BlocksChanged {
+        user_id: bob.id,
+        blocked: true,
+    }));
+    assert_eq!(
+        sends(&actions),
+        vec![&ClientEvent::UnsubscribePresence {
+            user_ids: vec![bob.id]
+        }]
+    );
+    assert_eq!(s.presence_of(bob.id), None, "hidden");
+    assert!(s.conversations[&id].typing.is_empty());
+    s.apply(ev(ServerEvent::TypingStarted {
+        conversation_id: id,
+        user_id: bob.id,
+        display_name: "BOB".into(),
+    }));
+    assert!(s.conversations[&id].typing.is_empty(), "never shown typing");
+
+    // Unblocked (the list loaded on reconnect says so): watched again.
+    let actions = s.set_blocked([]);
+    assert_eq!(
+        sends(&actions),
+        vec![&ClientEvent::SubscribePresence {
+            user_ids: vec![bob.id]
+        }]
+    );
+    assert!(s.presence_of(bob.id).is_some());
+}
