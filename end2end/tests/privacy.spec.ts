@@ -97,6 +97,8 @@ test('blocking stops direct messages both ways, hides presence and typing, colla
     await composer(judy).pressSequentially('typing something', { delay: 20 });
     await ivan.waitForTimeout(800);
     await expect(ivan.getByTestId('typing')).toHaveText('');
+    // Nor that she has the conversation open.
+    await expect(ivan.getByTestId('viewers')).toHaveCount(0);
     await composer(judy).press('Enter');
     const collapsed = ivan.locator('[data-testid="message"][data-blocked="true"]');
     await expect(collapsed).toContainText('A message from someone you blocked');
@@ -111,6 +113,7 @@ test('blocking stops direct messages both ways, hides presence and typing, colla
     await ivan.getByTestId('unblock').click();
     await expect(composer(ivan)).toBeVisible();
     await expect(ivan.getByTestId('chat-presence').getByTestId('presence-dot')).toHaveAttribute('data-status', 'online');
+    await judy.getByTestId('conversation').filter({ hasText: 'ivan' }).click();
     await send(judy, 'second try');
     await expect(message(ivan, 'second try')).toBeVisible();
   });

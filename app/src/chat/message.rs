@@ -40,16 +40,17 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
             }
             .into_any()
         }
-        Row::Message {
-            message,
-            sender,
-            mine,
-            quoted,
-            links,
-            blocked,
-            moderate,
-            deleted_by,
-        } => {
+        Row::Message(line) => {
+            let super::rows::MessageLine {
+                message,
+                sender,
+                mine,
+                quoted,
+                links,
+                blocked,
+                moderate,
+                deleted_by,
+            } = *line;
             let jump = expect_context::<super::rows::JumpTo>();
             let quote = message.reply_to.clone().map(|q| {
                 let who = quoted.unwrap_or_default();

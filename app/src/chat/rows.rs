@@ -11,28 +11,32 @@ use protocol::{ConversationId, Message};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Row {
     /// A stored message.
-    Message {
-        /// The message.
-        message: Message,
-        /// Sender's display name.
-        sender: String,
-        /// Whether I sent it (its delivery state is shown, and it can be edited).
-        mine: bool,
-        /// The display name of the author of the message it answers.
-        quoted: Option<String>,
-        /// Where its text mentions a member (the `@username` and who), to link them.
-        links: Vec<(std::ops::Range<usize>, protocol::UserId)>,
-        /// I blocked its sender: it is shown collapsed.
-        blocked: bool,
-        /// I may delete it though it is not mine: I own or administer the group.
-        moderate: bool,
-        /// Who deleted it, when that was not its sender (a moderator's name).
-        deleted_by: Option<String>,
-    },
+    Message(Box<MessageLine>),
     /// One of my messages not acknowledged yet.
     Pending(ConversationId, Pending),
     /// "Dave joined the group".
     System(SystemLine),
+}
+
+/// A stored message as a line shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageLine {
+    /// The message.
+    pub message: Message,
+    /// Sender's display name.
+    pub sender: String,
+    /// Whether I sent it (its delivery state is shown, and it can be edited).
+    pub mine: bool,
+    /// The display name of the author of the message it answers.
+    pub quoted: Option<String>,
+    /// Where its text mentions a member (the `@username` and who), to link them.
+    pub links: Vec<(std::ops::Range<usize>, protocol::UserId)>,
+    /// I blocked its sender: it is shown collapsed.
+    pub blocked: bool,
+    /// I may delete it though it is not mine: I own or administer the group.
+    pub moderate: bool,
+    /// Who deleted it, when that was not its sender (a moderator's name).
+    pub deleted_by: Option<String>,
 }
 
 /// The `@username`s of a message that name a member it mentions, with who they are.
@@ -74,7 +78,7 @@ impl Row {
             while let Some(p) = pending.next_if(|p| p.after_seq < message.seq) {
                 rows.push(Row::Pending(id, p.clone()));
             }
-            rows.push(Row::Message {
+            rows.push(Row::Message(Box::new(MessageLine {
                 sender: state.display_name(message.sender_id),
                 mine: message.sender_id == state.me.id,
                 quoted: message
@@ -86,7 +90,7 @@ impl Row {
                 moderate: moderator && message.sender_id != me,
                 deleted_by: message.deleted_by.map(|u| state.display_name(u)),
                 message: message.clone(),
-            });
+            })));
         }
         rows.extend(system.cloned().map(Row::System));
         rows.extend(pending.cloned().map(|p| Row::Pending(id, p)));
@@ -96,19 +100,19 @@ impl Row {
     /// A key that changes whenever the row's text does (the delivery state updates in place).
     pub fn key(&self) -> String {
         match self {
-            Row::Message {
-                message: m,
-                sender,
-                blocked,
-                moderate,
-                deleted_by,
-                ..
-            } => format!(
-                "m{}:{:?}:{}:{sender}:{:?}:{blocked}:{moderate}:{deleted_by:?}",
-                m.id,
-                m.edited_at,
-                m.deleted,
-                m.reply_to.as_ref().map(|q| (&q.excerpt, q.deleted))
+            Row::Message(line) => format!(
+                "m{}:{:?}:{}:{}:{:?}:{}:{}:{:?}",
+                line.message.id,
+                line.message.edited_at,
+                line.message.deleted,
+                line.sender,
+                line.message
+                    .reply_to
+                    .as_ref()
+                    .map(|q| (&q.excerpt, q.deleted)),
+                line.blocked,
+                line.moderate,
+                line.deleted_by
             ),
             Row::Pending(_, p) => format!("p{}:{:?}", p.temp_id, p.failed),
             Row::System(line) => format!("s{}", line.key),

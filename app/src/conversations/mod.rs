@@ -29,6 +29,8 @@ pub fn ConversationList() -> impl IntoView {
                         };
                         let body = if m.deleted {
                             "message deleted".into()
+                        } else if s.blocked.contains(&m.sender_id) {
+                            "a message from someone you blocked".into()
                         } else {
                             m.body.clone()
                         };

@@ -37,6 +37,10 @@ impl ChatState {
             for c in self.conversations.values_mut() {
                 c.typing.remove(&user);
             }
+            if self.toast.as_ref().is_some_and(|(n, _)| n.actor.id == user) {
+                self.toast = None;
+                self.touch(Slice::Toast);
+            }
         } else {
             if !self.blocked.remove(&user) {
                 return actions;
@@ -54,6 +58,8 @@ impl ChatState {
         }
         self.touch(Slice::Presence);
         self.touch(Slice::Activity);
+        // The list's previews of their messages.
+        self.touch(Slice::List);
         let ids: Vec<_> = self.conversations.keys().copied().collect();
         for id in ids {
             self.touch(Slice::Conversation(id));

@@ -709,10 +709,10 @@ impl ChatState {
         format::viewers_line(&self.others_names(c.viewers.iter()))
     }
 
-    /// The display names of these users, leaving me out.
+    /// The display names of these users, leaving me out, and whom I blocked.
     fn others_names<'a>(&self, users: impl Iterator<Item = &'a UserId>) -> Vec<String> {
         users
-            .filter(|u| **u != self.me.id)
+            .filter(|u| **u != self.me.id && !self.blocked.contains(u))
             .map(|u| self.display_name(*u))
             .collect()
     }

@@ -6,12 +6,13 @@ use protocol::{Notification, PresenceStatus};
 
 impl ChatState {
     /// A new notification arrived: pop it up unless I chose "do not disturb", it is already
-    /// read, or it is about the conversation I am looking at.
+    /// read, it is about the conversation I am looking at, or it comes from someone I blocked.
     pub(super) fn pop_up(&mut self, notification: &Notification) {
         let looking_at = notification.conversation_id.is_some()
             && notification.conversation_id == self.active
             && self.visible;
-        if self.my_status == PresenceStatus::Busy || notification.read || looking_at {
+        let blocked = self.blocked.contains(&notification.actor.id);
+        if self.my_status == PresenceStatus::Busy || notification.read || looking_at || blocked {
             return;
         }
         self.toasts_shown += 1;
