@@ -245,6 +245,7 @@ pub async fn send_message(
         temp_id: format!("{}-{temp_id}", run_id()),
         body: format!("b{}", now_us()),
         reply_to: None,
+        attachments: Vec::new(),
     });
     let text = serde_json::to_string(&frame).map_err(|e| e.to_string())?;
     sink.send(Message::text(text))

@@ -1,6 +1,6 @@
 //! Events a client sends to the server over the WebSocket.
 
-use crate::ids::{ConversationId, MessageId, PostId, UserId};
+use crate::ids::{ConversationId, FileId, MessageId, PostId, UserId};
 use crate::model::{PresenceStatus, ReceiptKind, Seq};
 use serde::{Deserialize, Serialize};
 
@@ -105,12 +105,19 @@ pub enum ClientEvent {
         conversation_id: ConversationId,
         /// Client-chosen id (at most 64 bytes), echoed in `message_ack`; deduplicates retries.
         temp_id: String,
-        /// Text, 1 to the configured maximum of characters (4000 by default).
+        /// Text, 1 to the configured maximum of characters (4000 by default); may be empty when
+        /// the message carries files.
         body: String,
         /// The message this one answers, in the same conversation (absent: none).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
         reply_to: Option<MessageId>,
+        /// Files to send with it (at most [`crate::MAX_ATTACHMENTS`]): your own uploads to this
+        /// conversation (`POST /api/conversations/{id}/files`), not sent with another message
+        /// (absent: none; since protocol version 6).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<Vec<FileId>>", optional))]
+        attachments: Vec<FileId>,
     },
     /// Send a direct message to a user: the 1:1 conversation is created on first use and reused
     /// afterwards. Same replies as `send_message`.

@@ -105,3 +105,7 @@ mod tests {
         assert!(serde_json::from_str::<ConversationId>("42").is_err());
     }
 }
+id_type!(
+    /// Identifies an uploaded file (a picture or any other file attached to a message).
+    FileId
+);

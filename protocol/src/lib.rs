@@ -26,12 +26,17 @@ pub mod webhooks;
 
 pub use client::{ClientEvent, ClientFrame};
 pub use error::{ErrorBody, ErrorCode};
-pub use ids::{CommentId, ConversationId, MessageId, NotificationId, PostId, SessionId, UserId};
+pub use ids::{
+    CommentId, ConversationId, FileId, MessageId, NotificationId, PostId, SessionId, UserId,
+};
 pub use model::*;
 pub use server::{ServerEvent, ServerFrame};
 
 /// The protocol version, sent in `authenticated`. Bumped on any incompatible wire change.
 pub const PROTOCOL_VERSION: u32 = 6;
+
+/// Most files one message may carry.
+pub const MAX_ATTACHMENTS: usize = 10;
 
 /// Most viewers of a conversation named one by one (`conversation_joined`, `viewer_joined`,
 /// `viewer_left`, `viewers_changed`); beyond it clients get a count.

@@ -2,7 +2,7 @@
 //!
 //! Timestamps are integers: milliseconds since the Unix epoch, UTC.
 
-use crate::ids::{CommentId, ConversationId, MessageId, NotificationId, PostId, UserId};
+use crate::ids::{CommentId, ConversationId, FileId, MessageId, NotificationId, PostId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Milliseconds since the Unix epoch (UTC).
@@ -133,6 +133,14 @@ pub struct Message {
     pub edited_at: Option<Millis>,
     /// Whether it was deleted (a tombstone).
     pub deleted: bool,
+    /// The pictures and files it carries, in the order sent (absent when none; a tombstone has
+    /// none: deleting a message deletes its files; since protocol version 6).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        ts(as = "Option<Vec<Attachment>>", optional)
+    )]
+    pub attachments: Vec<Attachment>,
     /// Who deleted it, when that was not its sender: the group's owner or an admin, moderating
     /// (absent otherwise; since protocol version 6).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -314,6 +322,17 @@ impl ReplyPreview {
     }
 }
 
+impl Message {
+    /// What a preview of it says: its text, or, for files alone, `📎` and their names.
+    pub fn preview(&self) -> String {
+        if !self.body.is_empty() || self.attachments.is_empty() {
+            return self.body.clone();
+        }
+        let names: Vec<&str> = self.attachments.iter().map(|a| a.name.as_str()).collect();
+        format!("📎 {}", names.join(", "))
+    }
+}
+
 /// The first non-empty line of `body`, cut to [`REPLY_EXCERPT_CHARS`] characters.
 pub fn excerpt(body: &str) -> String {
     let line = body
@@ -326,6 +345,37 @@ pub fn excerpt(body: &str) -> String {
     }
     let cut: String = line.chars().take(REPLY_EXCERPT_CHARS - 1).collect();
     format!("{}…", cut.trim_end())
+}
+
+/// An uploaded file: a picture (shown inline, with a thumbnail the server made) or any other
+/// allowed file (a named download). Only members of its conversation can fetch it
+/// (`GET /api/files/{id}`, and `/thumbnail`); anyone else gets `404` (since protocol version 6).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct Attachment {
+    /// The file's id.
+    pub id: FileId,
+    /// The conversation it was uploaded to.
+    pub conversation_id: ConversationId,
+    /// Its name as uploaded (at most 255 characters, no path).
+    pub name: String,
+    /// Its type, as read from its bytes (never from the name): e.g. `image/png`.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: i64,
+    /// For pictures: width and height in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
+    pub width: Option<u32>,
+    /// For pictures: height in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
+    pub height: Option<u32>,
+    /// Whether `GET /api/files/{id}/thumbnail` has a small version (pictures).
+    pub thumbnail: bool,
 }
 
 /// Availability of a user, aggregated over all of their sessions.

@@ -45,6 +45,7 @@ fn message() -> Message {
         my_reactions: vec![],
         reactions_version: 0,
         deleted_by: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -193,6 +194,7 @@ fn client_examples() -> Vec<ClientFrame> {
                 temp_id: "tmp-1".into(),
                 body: "hello".into(),
                 reply_to: Some(MessageId(uid(5))),
+                attachments: vec![FileId(uid(20))],
             },
         ),
         ClientFrame::new(SendDirectMessage {
@@ -323,6 +325,16 @@ fn server_examples() -> Vec<ServerFrame> {
                 body: "@alice Friday works".into(),
                 reply_to: Some(ReplyPreview::of(&message())),
                 mentions: vec![user_id()],
+                attachments: vec![Attachment {
+                    id: FileId(uid(20)),
+                    conversation_id: conv_id(),
+                    name: "beach.jpg".into(),
+                    content_type: "image/jpeg".into(),
+                    size: 482_113,
+                    width: Some(1600),
+                    height: Some(1200),
+                    thumbnail: true,
+                }],
                 ..message()
             },
         }),

@@ -25,6 +25,7 @@ fn message() -> ServerEvent {
             my_reactions: Vec::new(),
             reactions_version: 0,
             deleted_by: None,
+            attachments: Vec::new(),
         },
     }
 }

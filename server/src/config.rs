@@ -74,6 +74,41 @@ pub struct Config {
     #[arg(long, env = "CONFAB_MAX_MESSAGE_CHARS", default_value_t = 4000)]
     pub max_message_chars: usize,
 
+    /// Largest file one upload may be, in bytes (pictures and files attached to messages).
+    #[arg(long, env = "CONFAB_MAX_UPLOAD_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_upload_bytes: usize,
+
+    /// The types of file people may upload, comma-separated; read from each file's bytes, never
+    /// from its name (`image/*` allows every picture type the server can thumbnail).
+    #[arg(
+        long,
+        env = "CONFAB_UPLOAD_TYPES",
+        value_delimiter = ',',
+        default_value = "image/*,application/pdf,text/plain,application/zip"
+    )]
+    pub upload_types: Vec<String>,
+
+    /// An S3-compatible bucket to keep uploaded files in (with `--s3-endpoint`, `--s3-region`
+    /// and the credentials). Default: the `files` directory in the data dir.
+    #[arg(long, env = "CONFAB_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+
+    /// The S3 endpoint (e.g. `http://127.0.0.1:9000` for a local MinIO or moto); default AWS.
+    #[arg(long, env = "CONFAB_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// The S3 region.
+    #[arg(long, env = "CONFAB_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    /// The S3 access key id.
+    #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+    pub s3_access_key_id: Option<String>,
+
+    /// The S3 secret access key.
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
+
     /// Sustained events per second allowed per connection.
     #[arg(long, env = "CONFAB_EVENTS_PER_SECOND", default_value_t = 20)]
     pub events_per_second: u32,

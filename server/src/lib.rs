@@ -44,6 +44,7 @@ pub mod config;
 pub mod counters;
 pub mod domain;
 pub mod error;
+pub mod files;
 pub mod fuzzing;
 pub mod http;
 pub mod hub;

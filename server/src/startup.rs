@@ -43,7 +43,8 @@ impl Application {
             Some(url) => Broker::redis(url, hub.clone()).await?,
             None => Broker::local(hub.clone()),
         };
-        let state = AppState::new(config, store, jwt, leptos, hub, broker);
+        let files = crate::files::Files::from_config(&config)?;
+        let state = AppState::new(config, store, files, jwt, leptos, hub, broker);
         let router = router(state.clone());
         Ok(Self {
             listener,
@@ -111,6 +112,8 @@ impl Application {
         let reaper = tokio::spawn(crate::domain::presence::reap_dead_instances(state.clone()));
         // Webhooks: the instance holding the lease delivers the outbox.
         let webhooks = tokio::spawn(crate::webhooks::dispatch(state.clone()));
+        // Uploads never sent with a message go after a day.
+        let uploads = tokio::spawn(crate::domain::files::sweep_unsent(state.clone()));
         let signal = async move {
             shutdown.await;
             // Open WebSockets would keep graceful shutdown waiting: close them first.
@@ -131,6 +134,7 @@ impl Application {
         upkeep.abort();
         reaper.abort();
         webhooks.abort();
+        uploads.abort();
         crate::domain::presence::leave(&state).await;
         state.store.close().await;
         Ok(())

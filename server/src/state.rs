@@ -51,6 +51,8 @@ pub struct Shared {
     pub config: Arc<Config>,
     /// Storage.
     pub store: Store,
+    /// Uploaded files' bytes.
+    pub files: crate::files::Files,
     /// This instance's connections.
     pub hub: Arc<Hub>,
     /// Fan-out and presence across instances.
@@ -96,6 +98,7 @@ impl AppState {
     pub fn new(
         config: Config,
         store: Store,
+        files: crate::files::Files,
         jwt: JwtKeys,
         leptos: LeptosOptions,
         hub: Arc<Hub>,
@@ -147,6 +150,7 @@ impl AppState {
             )),
             config: Arc::new(config),
             store,
+            files,
             jwt: Arc::new(jwt),
             leptos,
         }))

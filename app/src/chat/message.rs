@@ -23,7 +23,8 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
             view! {
                 <li class="message mine pending" class:failed=is_failed data-testid="message"
                     data-state=if is_failed { "failed" } else { "pending" }>
-                    <p class="body">{pending.body}</p>
+                    {(!pending.body.is_empty()).then(|| view! { <p class="body">{pending.body.clone()}</p> })}
+                    <Files files=pending.attachments.clone()/>
                     <span class="meta">
                         {match failed {
                             Some(why) => view! {
@@ -160,13 +161,16 @@ pub fn MessageRow(row: Row, editing: Editing) -> impl IntoView {
                     data-seq=message.seq data-state=state>
                     {(!mine).then(|| view! { <span class="sender">{sender}</span> })}
                     {quote}
-                    <p class="body">
-                        {if message.deleted {
-                            tombstone.into_any()
-                        } else {
-                            body_with_mentions(&message.body, &links, me).into_any()
-                        }}
-                    </p>
+                    {(message.deleted || !message.body.is_empty()).then(|| view! {
+                        <p class="body">
+                            {if message.deleted {
+                                tombstone.into_any()
+                            } else {
+                                body_with_mentions(&message.body, &links, me).into_any()
+                            }}
+                        </p>
+                    })}
+                    <Files files=message.attachments.clone()/>
                     {reactions}
                     <span class="meta muted">
                         <time>{time}</time>
@@ -291,4 +295,47 @@ fn Reactions(
             {picker}
         </div>
     }
+}
+
+/// A message's pictures (their thumbnails, each opening the picture) and files (named
+/// downloads with their size). Only members can fetch them: the browser sends the session.
+#[component]
+fn Files(files: Vec<protocol::Attachment>) -> impl IntoView {
+    (!files.is_empty()).then(|| {
+        let items = files
+            .into_iter()
+            .map(|f| {
+                let href = format!("/api/files/{}", f.id);
+                if f.thumbnail {
+                    let src = format!("{href}/thumbnail");
+                    // The thumbnail's box before it loads: no jump in the history.
+                    let (w, h) = fit(f.width.unwrap_or(320), f.height.unwrap_or(240));
+                    view! {
+                        <a class="picture" href=href.clone() target="_blank" rel="noopener"
+                            data-testid="picture" title=f.name.clone()>
+                            <img src=src alt=f.name.clone() width=w height=h loading="lazy"/>
+                        </a>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <a class="file" href=href download=f.name.clone() data-testid="file">
+                            <span aria-hidden="true">"📄 "</span>
+                            <span class="file-name">{f.name.clone()}</span>
+                            <span class="muted small">" · "{format::file_size(u64::try_from(f.size).unwrap_or(0))}</span>
+                        </a>
+                    }
+                    .into_any()
+                }
+            })
+            .collect::<Vec<_>>();
+        view! { <div class="files" data-testid="files">{items}</div> }
+    })
+}
+
+/// A thumbnail's size on screen: the picture scaled into 320×320.
+fn fit(width: u32, height: u32) -> (u32, u32) {
+    let (w, h) = (width.max(1) as f64, height.max(1) as f64);
+    let scale = (320.0 / w).min(320.0 / h).min(1.0);
+    ((w * scale).round() as u32, (h * scale).round() as u32)
 }

@@ -98,6 +98,17 @@ fn names_line(names: &[String], one: &str, many: &str) -> Option<String> {
     }
 }
 
+/// A file's size for people: "512 B", "48 KB", "3.4 MB".
+pub fn file_size(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * 1024;
+    match bytes {
+        b if b < KB => format!("{b} B"),
+        b if b < MB => format!("{} KB", (b + KB / 2) / KB),
+        b => format!("{:.1} MB", b as f64 / MB as f64),
+    }
+}
+
 /// A user's presence in words: "online", "away (went away 5 min ago)", "busy (do not disturb)",
 /// "last seen 5 min ago";
 /// `None` (not connected, so not known) reads "status unknown".
@@ -217,6 +228,13 @@ mod tests {
             viewers_line(&n(&["A", "B", "C"])).unwrap(),
             "A, B and 1 other are here"
         );
+    }
+
+    #[test]
+    fn file_sizes_in_words() {
+        assert_eq!(file_size(512), "512 B");
+        assert_eq!(file_size(48 * 1024 + 100), "48 KB");
+        assert_eq!(file_size(3_565_158), "3.4 MB");
     }
 
     #[test]

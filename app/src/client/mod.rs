@@ -1,5 +1,6 @@
 //! The chat client: its state ([`state`]), the words it shows ([`format`]), when to say "I am
-//! typing" ([`typing`]) and, in the browser, the WebSocket connection (`socket`). Components
+//! typing" ([`typing`]) and, in the browser, the WebSocket connection (`socket`) and file
+//! uploads (`upload`). Components
 //! talk to the server and read the state only through [`ChatClient`].
 //!
 //! The state itself is not a signal. Each [`Slice`] of it has its own trigger: a view reads
@@ -12,6 +13,8 @@ pub mod format;
 mod socket;
 pub mod state;
 pub mod typing;
+#[cfg(feature = "hydrate")]
+pub mod upload;
 
 use leptos::prelude::*;
 use protocol::{ClientEvent, ClientFrame, ConversationId, PresenceStatus, User};

@@ -32,7 +32,7 @@ pub fn ConversationList() -> impl IntoView {
                         } else if s.blocked.contains(&m.sender_id) {
                             "a message from someone you blocked".into()
                         } else {
-                            m.body.clone()
+                            m.preview()
                         };
                         (format!("{who}{body}"), m.created_at)
                     });

@@ -30,6 +30,7 @@ pub fn parse(text: &str, conversation: ConversationId) -> Result<ClientEvent, Ap
             temp_id: uuid::Uuid::now_v7().to_string(),
             body: frame.content.unwrap_or_default(),
             reply_to: None,
+            attachments: Vec::new(),
         }),
         "typing" => Ok(ClientEvent::TypingStart {
             conversation_id: conversation,
@@ -124,6 +125,7 @@ mod tests {
             my_reactions: Vec::new(),
             reactions_version: 0,
             deleted_by: None,
+            attachments: Vec::new(),
         };
         let frame = message(&m, "john_doe");
         assert_eq!(frame["type"], "message");

@@ -92,7 +92,7 @@ async fn ring_round(
             conversation: Some((conversation, None)),
             post: None,
             message: None,
-            text: Some(message.body.chars().take(EXCERPT_CHARS).collect()),
+            text: Some(message.preview().chars().take(EXCERPT_CHARS).collect()),
             link: None,
         };
         notify_with(store, broker, &draft, &[recipient]).await?;

@@ -9,29 +9,70 @@ use crate::store::{NewMessage, NotificationDraft};
 use crate::topic::Topic;
 use crate::validate;
 use protocol::{
-    ConversationId, Message, MessageId, NotificationKind, ReplyPreview, ServerEvent, User, UserId,
+    Attachment, ConversationId, FileId, Message, MessageId, NotificationKind, ReplyPreview,
+    ServerEvent, User, UserId,
 };
 
+/// What a message says: its text, what it answers, the files it carries.
+#[derive(Debug, Default)]
+pub struct Content {
+    /// The text (may be empty when there are files).
+    pub body: String,
+    /// A message of the same conversation it answers.
+    pub reply_to: Option<MessageId>,
+    /// The sender's uploads to the conversation that it carries.
+    pub attachments: Vec<FileId>,
+}
+
+impl Content {
+    /// Text alone.
+    pub fn text(body: String) -> Self {
+        Self {
+            body,
+            ..Self::default()
+        }
+    }
+}
+
 /// Sends a message to a conversation the actor belongs to, answering `reply_to` (a message of
-/// the same conversation) if given. Returns it once committed, with `true` if it is new or
-/// `false` if the same `temp_id` was sent before (the original); either way it has been
-/// published as `message_new` to every other session of every member (a retry publishes it
-/// again: its first publication may never have happened).
+/// the same conversation) if given, carrying the actor's uploads to it if any. Returns it once
+/// committed, with `true` if it is new or `false` if the same `temp_id` was sent before (the
+/// original); either way it has been published as `message_new` to every other session of
+/// every member (a retry publishes it again: its first publication may never have happened).
+/// The files and the message are committed together: a message is never seen without them.
 pub async fn send(
     state: &AppState,
     actor: Actor<'_>,
     conversation: ConversationId,
     temp_id: String,
-    body: String,
-    reply_to: Option<MessageId>,
+    content: Content,
 ) -> Result<(Message, bool), AppError> {
-    check(state, &temp_id, &body)?;
+    validate::temp_id(&temp_id)?;
+    if content.attachments.is_empty() || !content.body.is_empty() {
+        validate::body(&content.body, state.config.max_message_chars)?;
+    }
+    if content.attachments.len() > protocol::MAX_ATTACHMENTS {
+        return Err(AppError::validation(format!(
+            "a message may carry at most {} files",
+            protocol::MAX_ATTACHMENTS
+        )));
+    }
     require_member(state, actor, conversation).await?;
-    let reply = match reply_to {
+    let reply = match content.reply_to {
         Some(original) => Some(quoted(state, conversation, original).await?),
         None => None,
     };
-    submit(state, actor, conversation, temp_id, body, reply).await
+    let files = match content.attachments.is_empty() {
+        true => Vec::new(),
+        false => {
+            state
+                .store
+                .files_to_send(conversation, actor.user.id, &temp_id, &content.attachments)
+                .await?
+        }
+    };
+    let body = content.body;
+    submit(state, actor, conversation, temp_id, body, reply, files).await
 }
 
 /// The members `body` mentions (`@username`): one read, and only when it names someone.
@@ -88,7 +129,7 @@ fn notify_mentioned(state: &AppState, sender: &User, message: &Message) {
             conversation: Some((message.conversation_id, title)),
             post: None,
             message: Some(message.id),
-            text: Some(message.body.chars().take(EXCERPT_CHARS).collect()),
+            text: Some(message.preview().chars().take(EXCERPT_CHARS).collect()),
             link: None,
         };
         if let Err(e) = notify_all(&state, &draft, &recipients).await {
@@ -123,7 +164,7 @@ pub async fn send_direct(
     // Validate before a first message creates the conversation.
     check(state, &temp_id, &body)?;
     let conversation = conversations::open_direct(state, actor.user, recipient).await?;
-    submit(state, actor, conversation, temp_id, body, None).await
+    submit(state, actor, conversation, temp_id, body, None, Vec::new()).await
 }
 
 /// Posts a message as the system ([`UserId::SYSTEM`]) into any conversation: the server API's
@@ -145,6 +186,7 @@ pub async fn post_as_system(
         body,
         reply: None,
         mentions: Vec::new(),
+        attachments: Vec::new(),
     };
     state.writer.submit(message, None).await
 }
@@ -165,6 +207,7 @@ async fn submit(
     temp_id: String,
     body: String,
     reply: Option<ReplyPreview>,
+    attachments: Vec<Attachment>,
 ) -> Result<(Message, bool), AppError> {
     // A direct conversation's partner is remembered: only direct messages pay one read here.
     if let Some(partner) = state
@@ -182,6 +225,7 @@ async fn submit(
         body,
         reply,
         mentions,
+        attachments,
     };
     let sent = state.writer.submit(message, actor.session).await?;
     if sent.1 {
@@ -218,14 +262,24 @@ pub async fn edit(
 }
 
 /// Deletes one of the actor's messages, or, for a group's owner or admin, anyone's (the
-/// tombstone says who in `deleted_by`); its reactions go; publishes `message_deleted`.
+/// tombstone says who in `deleted_by`); its reactions and files go; publishes
+/// `message_deleted`.
 /// Members' clients take it off their unread counts themselves.
 pub async fn delete(
     state: &AppState,
     actor: Actor<'_>,
     message: MessageId,
 ) -> Result<Message, AppError> {
-    let (message, entry) = state.store.delete_message(message, actor.user.id).await?;
+    let (message, entry, files) = state.store.delete_message(message, actor.user.id).await?;
+    // Its files went with it: their bytes follow, off the reply's path.
+    if !files.is_empty() {
+        let store = state.files.clone();
+        tokio::spawn(async move {
+            for file in files {
+                store.delete(file).await;
+            }
+        });
+    }
     let event = ServerEvent::MessageDeleted {
         message: message.clone(),
     };

@@ -17,6 +17,7 @@
 //! - [`batcher`]: the batching write path likes ([`like_writer`]) and reactions
 //!   ([`reaction_writer`]) share.
 //! - [`follows`]: following people; [`blocks`]: blocking them.
+//! - [`files`]: pictures and files uploaded to a conversation, fetched by its members only.
 //! - [`sessions`]: what opening and closing a WebSocket session does.
 //! - [`app_events`]: a product's own events (server API), to users or a conversation.
 
@@ -25,6 +26,7 @@ pub mod batcher;
 pub mod bell;
 pub mod blocks;
 pub mod conversations;
+pub mod files;
 pub mod follows;
 pub mod like_writer;
 pub mod message_bell;

@@ -7,6 +7,7 @@ mod auth;
 mod chat;
 mod client;
 mod conversations;
+mod files;
 mod health;
 mod notifications;
 mod openapi;
@@ -64,6 +65,7 @@ fn routes_and_description() -> (Router<AppState>, OpenApi) {
         .merge(notifications::router())
         .merge(posts::router())
         .merge(reactions::router())
+        .merge(files::router())
         .merge(search::router())
         .merge(realtime::router())
         .merge(admin::router())

@@ -91,6 +91,10 @@ pub fn base() -> OpenApi {
             "chat",
             "Conversations and history in the shape FastAPI chat services give them",
         ),
+        (
+            "files",
+            "Pictures and files uploaded to a conversation, fetched by its members",
+        ),
         ("notifications", "The bell"),
         ("posts", "Posts, likes, comments and feeds"),
         ("admin", "Operator actions and API keys"),

@@ -386,7 +386,14 @@ async fn post_message(
         Some(sender) => {
             let sender = account(&state, sender).await?;
             let actor = Actor::rest(&sender);
-            messages::send(&state, actor, id, req.idempotency_key, req.body, None).await?
+            messages::send(
+                &state,
+                actor,
+                id,
+                req.idempotency_key,
+                messages::Content::text(req.body),
+            )
+            .await?
         }
         None => messages::post_as_system(&state, id, req.idempotency_key, req.body).await?,
     };

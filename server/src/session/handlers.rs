@@ -68,15 +68,20 @@ pub(crate) async fn handle(cx: &mut Context, frame: ClientFrame) -> Result<(), A
             temp_id,
             body,
             reply_to,
+            attachments,
         } => {
             let arrived = Instant::now();
+            let content = messages::Content {
+                body,
+                reply_to,
+                attachments,
+            };
             let sent = messages::send(
                 &cx.state,
                 cx.actor(),
                 conversation_id,
                 temp_id.clone(),
-                body,
-                reply_to,
+                content,
             )
             .await;
             acknowledge(cx, id, temp_id, sent, arrived).await

@@ -109,6 +109,7 @@ mod tests {
             my_reactions: Vec::new(),
             reactions_version: 0,
             deleted_by: None,
+            attachments: Vec::new(),
         }
     }
 

@@ -86,6 +86,7 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
                 temp_id: send.temp_id,
                 body: send.content,
                 reply_to: None,
+                attachments: Vec::new(),
             }
         }
         "edit-message" => {
@@ -369,6 +370,7 @@ mod tests {
             my_reactions: Vec::new(),
             reactions_version: 0,
             deleted_by: None,
+            attachments: Vec::new(),
         };
         render(
             &ServerEvent::MessageNew {

@@ -97,6 +97,7 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
                 temp_id: temp_id(send.temp_id),
                 body: send.content,
                 reply_to: None,
+                attachments: Vec::new(),
             };
             Ok(signed(send.sender_id, request))
         }
@@ -230,6 +231,7 @@ mod tests {
             my_reactions: Vec::new(),
             reactions_version: 0,
             deleted_by: None,
+            attachments: Vec::new(),
         }
     }
 

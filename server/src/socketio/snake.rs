@@ -107,6 +107,7 @@ pub fn parse(event: &str, value: Value) -> Result<Inbound, AppError> {
                     .unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
                 body: send.content,
                 reply_to: None,
+                attachments: Vec::new(),
             }
         }
         "edit_message" => {

@@ -7,7 +7,10 @@ use super::webhooks::{enqueue_webhooks, OutboxEvent};
 use super::{now_ms, value_rows, Store};
 use crate::error::AppError;
 use protocol::webhooks::WebhookChange;
-use protocol::{ConversationId, Message, MessageId, NotificationId, ReplyPreview, Seq, UserId};
+use protocol::{
+    Attachment, ConversationId, FileId, Message, MessageId, NotificationId, ReplyPreview, Seq,
+    UserId,
+};
 use std::collections::{BTreeMap, HashMap};
 
 /// A message row with the temp id it was sent under.
@@ -44,6 +47,8 @@ pub struct NewMessage {
     pub reply: Option<ReplyPreview>,
     /// The members it mentions (checked to be members).
     pub mentions: Vec<UserId>,
+    /// The files it carries (checked to be the sender's unsent uploads to the conversation).
+    pub attachments: Vec<Attachment>,
 }
 
 /// Largest batch [`Store::insert_messages`] takes (7 bind parameters per message stays far
@@ -203,6 +208,7 @@ impl Store {
                     my_reactions: Vec::new(),
                     reactions_version: 0,
                     deleted_by: None,
+                    attachments: m.attachments.clone(),
                 },
             );
             *seq += 1;
@@ -216,9 +222,9 @@ impl Store {
         let sql = format!(
             "INSERT INTO messages \
                (id, conversation_id, seq, sender_id, temp_id, body, created_at, reply_to, \
-                mentions) \
+                mentions, attachments) \
              VALUES {} ON CONFLICT (conversation_id, sender_id, temp_id) DO NOTHING",
-            value_rows(self.backend, order.len(), 9)
+            value_rows(self.backend, order.len(), 10)
         );
         let mut query = sqlx::query(&sql);
         for i in &order {
@@ -232,7 +238,8 @@ impl Store {
                 .bind(&m.body)
                 .bind(now)
                 .bind(m.reply_to.as_ref().map(|r| r.message_id.to_string()))
-                .bind(rows::join_ids(&m.mentions));
+                .bind(rows::join_ids(&m.mentions))
+                .bind(rows::attachments_json(&m.attachments));
         }
         if query.execute(&mut *tx).await?.rows_affected() != order.len() as u64 {
             // A concurrent writer (another instance) stored one of these temp ids first.
@@ -240,6 +247,7 @@ impl Store {
             return Err(Attempt::Retry);
         }
         insert_mentions(&mut tx, self.backend, order.iter().map(|i| &stored[i])).await?;
+        claim_files(&mut tx, self.backend, order.iter().map(|i| &stored[i])).await?;
         // Sending implies having read the conversation up to one's own message.
         let mut reads: BTreeMap<(&str, &str), i64> = BTreeMap::new();
         for i in &order {
@@ -343,24 +351,32 @@ impl Store {
 
     /// Soft-deletes a message (`actor`'s own, or anyone's in a group `actor` owns or
     /// administers: the tombstone names them in `deleted_by`), erasing its text and reactions;
-    /// returns it, and the sender's "reacted to your message" entry if one went.
+    /// returns it, the sender's "reacted to your message" entry if one went, and the files it
+    /// carried (their records deleted with it).
     pub async fn delete_message(
         &self,
         id: MessageId,
         actor: UserId,
-    ) -> Result<(Message, Option<NotificationId>), AppError> {
+    ) -> Result<(Message, Option<NotificationId>, Vec<FileId>), AppError> {
         let existing = self.deletable_message(id, actor).await?;
         let deleted_by = (existing.sender_id != actor).then_some(actor);
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "UPDATE messages SET body = '', deleted_at = $2, deleted_by = $3 WHERE id = $1",
+            "UPDATE messages SET body = '', attachments = NULL, deleted_at = $2, deleted_by = $3 \
+             WHERE id = $1",
         )
         .bind(id.to_string())
         .bind(now)
         .bind(deleted_by.map(|u| u.to_string()))
         .execute(&mut *tx)
         .await?;
+        // Its files go with it (their bytes are the caller's to delete).
+        let files: Vec<FileId> = existing.attachments.iter().map(|a| a.id).collect();
+        sqlx::query("DELETE FROM files WHERE message_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
         let entry = clear_reactions(&mut tx, &existing).await?;
         // A deleted message mentions nobody any more.
         sqlx::query("DELETE FROM message_mentions WHERE message_id = $1")
@@ -371,6 +387,7 @@ impl Store {
             body: String::new(),
             deleted: true,
             deleted_by,
+            attachments: Vec::new(),
             mentions: Vec::new(),
             // Clearing reactions is one more change of them.
             reactions_version: match existing.reactions_version {
@@ -384,7 +401,7 @@ impl Store {
             enqueue_webhooks(&mut tx, self.backend, &[event]).await?;
         }
         tx.commit().await?;
-        Ok((deleted, entry))
+        Ok((deleted, entry, files))
     }
 
     /// A live message `actor` may delete: their own, or, in a group they own or administer,
@@ -488,6 +505,35 @@ async fn insert_mentions<'a>(
             .bind(m.conversation_id.to_string())
             .bind(m.seq)
             .bind(m.id.to_string());
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Attaches each new message's files to it: one statement for the whole batch.
+async fn claim_files<'a>(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: super::Backend,
+    messages: impl Iterator<Item = &'a Message>,
+) -> Result<(), sqlx::Error> {
+    let claims: Vec<(String, String, String)> = messages
+        .flat_map(|m| {
+            m.attachments
+                .iter()
+                .map(move |a| (m.id.to_string(), a.id.to_string(), m.sender_id.to_string()))
+        })
+        .collect();
+    if claims.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE files SET message_id = v.column1 FROM (VALUES {}) AS v \
+         WHERE files.id = v.column2 AND files.uploader_id = v.column3",
+        value_rows(backend, claims.len(), 3)
+    );
+    let mut query = sqlx::query(&sql);
+    for (message, file, sender) in claims {
+        query = query.bind(message).bind(file).bind(sender);
     }
     query.execute(&mut **tx).await?;
     Ok(())

@@ -9,6 +9,7 @@ mod api_keys;
 mod blocks;
 mod conversations;
 mod external_users;
+mod files;
 mod follows;
 mod likes;
 mod messages;

@@ -10,7 +10,7 @@ pub(super) const USER_COLUMNS: &str = "u.id, u.username, u.display_name";
 /// Columns selected for a message (from [`MESSAGE_FROM`]): its own, and what its reply quotes.
 pub(super) const MESSAGE_COLUMNS: &str =
     "m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.created_at, m.edited_at, m.deleted_at, \
-     m.deleted_by, m.reactions_version, m.mentions, r.id AS reply_id, r.seq AS reply_seq, r.sender_id AS reply_sender_id, r.body AS reply_body, \
+     m.deleted_by, m.reactions_version, m.mentions, m.attachments, r.id AS reply_id, r.seq AS reply_seq, r.sender_id AS reply_sender_id, r.body AS reply_body, \
      r.deleted_at AS reply_deleted_at";
 
 /// The tables [`MESSAGE_COLUMNS`] come from: messages `m`, each with the one it answers `r`.
@@ -46,6 +46,7 @@ pub(super) struct MessageRow {
     pub deleted_by: Option<String>,
     pub reactions_version: i64,
     pub mentions: Option<String>,
+    pub attachments: Option<String>,
     pub reply_id: Option<String>,
     pub reply_seq: Option<i64>,
     pub reply_sender_id: Option<String>,
@@ -83,6 +84,11 @@ impl MessageRow {
             edited_at: self.edited_at,
             deleted,
             deleted_by: self.deleted_by.as_deref().map(parse_id).transpose()?,
+            attachments: match (deleted, &self.attachments) {
+                (false, Some(json)) => serde_json::from_str(json)
+                    .map_err(|e| AppError::Internal(format!("stored attachments: {e}")))?,
+                _ => Vec::new(),
+            },
             reply_to,
             mentions: match (deleted, &self.mentions) {
                 (false, Some(ids)) => split_ids(ids)?,
@@ -99,6 +105,11 @@ impl MessageRow {
 /// Converts a list of rows, failing on the first malformed one.
 pub(super) fn messages(rows: Vec<MessageRow>) -> Result<Vec<Message>, AppError> {
     rows.into_iter().map(MessageRow::into_message).collect()
+}
+
+/// A message's files as stored with it (JSON; `NULL` for none).
+pub(super) fn attachments_json(files: &[protocol::Attachment]) -> Option<String> {
+    (!files.is_empty()).then(|| serde_json::to_string(files).unwrap_or_default())
 }
 
 /// Ids stored space-separated in one column (`NULL` for none).

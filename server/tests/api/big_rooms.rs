@@ -51,6 +51,7 @@ async fn receipts_from_a_whole_500_member_group_cost_a_bounded_number_of_frames(
                 temp_id: format!("t{seq}"),
                 body: format!("message {seq}"),
                 reply_to: None,
+                attachments: Vec::new(),
             })
             .await;
         // Every member receives it and, as the web app does, reports it delivered and read.

@@ -81,6 +81,7 @@ async fn a_blocked_pair_cannot_exchange_direct_messages_until_unblocked() {
         temp_id: "t3".into(),
         body: "still there?".into(),
         reply_to: None,
+        attachments: Vec::new(),
     })
     .await;
     match a.expect_error(ErrorCode::Blocked).await.event {

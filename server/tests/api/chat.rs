@@ -115,6 +115,7 @@ async fn the_chat_rest_api_creates_lists_and_pages_conversations() {
                 temp_id: format!("t{i}"),
                 body: format!("message {i}"),
                 reply_to: None,
+                attachments: Vec::new(),
             })
             .await;
         client
@@ -232,6 +233,7 @@ async fn the_per_conversation_socket_carries_messages_typing_and_who_is_here() {
         temp_id: "c1".into(),
         body: "from the app".into(),
         reply_to: None,
+        attachments: Vec::new(),
     })
     .await;
     let mut heard = frame(&mut a).await;

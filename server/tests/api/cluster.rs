@@ -241,6 +241,7 @@ fn send(conversation: protocol::ConversationId, temp: &str, body: &str) -> Clien
         temp_id: temp.into(),
         body: body.into(),
         reply_to: None,
+        attachments: Vec::new(),
     }
 }
 

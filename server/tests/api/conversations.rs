@@ -125,6 +125,7 @@ async fn membership_changes_are_pushed_and_enforced() {
         temp_id: "x".into(),
         body: "still here?".into(),
         reply_to: None,
+        attachments: Vec::new(),
     })
     .await;
     c.expect_error(protocol::ErrorCode::NotAMember).await;

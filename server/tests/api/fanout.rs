@@ -19,6 +19,7 @@ async fn send(
                 temp_id: temp.into(),
                 body: format!("body {temp}"),
                 reply_to: None,
+                attachments: Vec::new(),
             },
         )
         .await;
@@ -133,6 +134,7 @@ async fn concurrent_sends_get_gapless_sequence_numbers_and_each_its_own_ack() {
                         temp_id: temp,
                         body: format!("hello {i} {k}"),
                         reply_to: None,
+                        attachments: Vec::new(),
                     })
                     .await;
             }
@@ -142,6 +144,7 @@ async fn concurrent_sends_get_gapless_sequence_numbers_and_each_its_own_ack() {
                     temp_id: format!("u{i}-0"),
                     body: "retry".into(),
                     reply_to: None,
+                    attachments: Vec::new(),
                 })
                 .await;
             let mut mine = Vec::new();
@@ -244,6 +247,7 @@ async fn membership_changes_take_effect_in_fan_out_at_once() {
         temp_id: "sneak".into(),
         body: "still here?".into(),
         reply_to: None,
+        attachments: Vec::new(),
     })
     .await;
     c.expect_error(ErrorCode::NotAMember).await;

@@ -634,6 +634,7 @@ impl TestClient {
             temp_id: temp_id.into(),
             body: body.into(),
             reply_to: None,
+            attachments: Vec::new(),
         })
         .await;
         self.acked().await
@@ -718,6 +719,7 @@ pub async fn flood_until_dropped(
                 temp_id: format!("t{i}"),
                 body: body.clone(),
                 reply_to: None,
+                attachments: Vec::new(),
             })
             .await;
         sender

@@ -271,6 +271,7 @@ async fn a_lagging_client_loses_presence_first_never_a_message_and_is_told_to_re
                 temp_id: format!("t{sent}"),
                 body: body.clone(),
                 reply_to: None,
+                attachments: Vec::new(),
             })
             .await;
         sender

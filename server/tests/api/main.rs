@@ -12,6 +12,7 @@ mod chat;
 mod cluster;
 mod conversations;
 mod fanout;
+mod files;
 mod jwks;
 mod limits;
 mod mentions;

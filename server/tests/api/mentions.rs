@@ -12,6 +12,7 @@ fn send(group: protocol::ConversationId, temp: &str, body: &str) -> ClientEvent 
         temp_id: temp.into(),
         body: body.into(),
         reply_to: None,
+        attachments: Vec::new(),
     }
 }
 

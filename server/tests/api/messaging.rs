@@ -55,6 +55,7 @@ async fn two_users_chat_in_a_direct_conversation() {
         temp_id: "b1".into(),
         body: "hello alice".into(),
         reply_to: None,
+        attachments: Vec::new(),
     })
     .await;
     let reply = a
@@ -91,6 +92,7 @@ async fn group_messages_reach_every_session_of_every_member() {
         temp_id: "c".into(),
         body: "hello team".into(),
         reply_to: None,
+        attachments: Vec::new(),
     })
     .await;
     let ack = c1
@@ -275,6 +277,7 @@ async fn non_members_cannot_join_send_type_or_read() {
         temp_id: "x".into(),
         body: "let me in".into(),
         reply_to: None,
+        attachments: Vec::new(),
     })
     .await;
     m.expect_error(ErrorCode::NotAMember).await;

@@ -27,6 +27,7 @@ async fn metrics_count_connections_events_deliveries_and_refusals() {
                 temp_id: format!("t{i}"),
                 body: format!("hello {i}"),
                 reply_to: None,
+                attachments: Vec::new(),
             })
             .await;
         pair.a

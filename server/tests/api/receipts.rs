@@ -26,6 +26,7 @@ async fn receipts_and_unread_counts() {
             temp_id: format!("t{i}"),
             body: text.to_string(),
             reply_to: None,
+            attachments: Vec::new(),
         })
         .await;
         a.expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
@@ -118,6 +119,7 @@ async fn unread_counts_arrive_on_connect_and_in_the_list() {
             temp_id: format!("t{i}"),
             body: format!("m{i}"),
             reply_to: None,
+            attachments: Vec::new(),
         })
         .await;
         a.expect(|e| matches!(e, ServerEvent::MessageAck { .. }))

@@ -15,6 +15,7 @@ fn send(
         temp_id: temp.into(),
         body: body.into(),
         reply_to,
+        attachments: Vec::new(),
     }
 }
 

@@ -279,6 +279,7 @@ async fn conversations_list_and_direct_reuse() {
         temp_id: "t".into(),
         body: "newest".into(),
         reply_to: None,
+        attachments: Vec::new(),
     })
     .await;
     a.expect(|e| matches!(e, ServerEvent::MessageAck { .. }))
@@ -322,6 +323,7 @@ async fn history_pages_with_before_and_after() {
             temp_id: format!("t{i}"),
             body: format!("m{i}"),
             reply_to: None,
+            attachments: Vec::new(),
         })
         .await;
         a.expect(|e| matches!(e, ServerEvent::MessageAck { .. }))

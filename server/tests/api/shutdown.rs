@@ -54,6 +54,7 @@ async fn sigterm_under_traffic_gives_every_socket_its_close_frame() {
                 temp_id: format!("t{i}"),
                 body: format!("message {i}"),
                 reply_to: None,
+                attachments: Vec::new(),
             })
             .await;
     }

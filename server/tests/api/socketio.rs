@@ -128,6 +128,7 @@ async fn a_socketio_client_joins_a_2000_member_group_with_the_default_queue() {
             temp_id: "t1".into(),
             body: "hello big room".into(),
             reply_to: None,
+            attachments: Vec::new(),
         })
         .await;
     let message = loop {

@@ -99,6 +99,7 @@ async fn typing_stops_on_explicit_stop_send_and_disconnect() {
         temp_id: "m".into(),
         body: "done".into(),
         reply_to: None,
+        attachments: Vec::new(),
     })
     .await;
     b.expect(|e| matches!(e, ServerEvent::TypingStopped { .. }))

@@ -236,6 +236,7 @@ async fn a_product_gets_every_change_signed_in_order_and_retried_until_it_takes_
         temp_id: "t-3".into(),
         body: "third".into(),
         reply_to: None,
+        attachments: Vec::new(),
     })
     .await;
     let ack = ws

@@ -20,6 +20,34 @@ pub struct Pending {
     pub failed: Option<String>,
     /// What it answers.
     pub reply: Option<ReplyPreview>,
+    /// The files it carries.
+    pub attachments: Vec<protocol::Attachment>,
+}
+
+/// A file being uploaded for the next message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upload {
+    /// Which upload (the composer keeps the file under it, to try again).
+    pub key: u64,
+    /// The file's name.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Bytes sent so far.
+    pub sent: u64,
+    /// Where it stands.
+    pub state: UploadState,
+}
+
+/// Where an upload stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UploadState {
+    /// Bytes are going out.
+    Uploading,
+    /// Stored: it goes with the next message.
+    Done(protocol::Attachment),
+    /// Refused or interrupted, with the reason: try again or remove it.
+    Failed(String),
 }
 
 /// A line in the chat that is not a message: a membership change ("Dave joined the group").
@@ -81,6 +109,8 @@ pub struct Conv {
     pub system: Vec<SystemLine>,
     /// The message the composer answers, if the user chose one.
     pub replying_to: Option<ReplyPreview>,
+    /// Files uploading (or uploaded) for the next message.
+    pub uploads: Vec<Upload>,
 }
 
 impl Conv {
@@ -119,6 +149,7 @@ impl Conv {
             viewer_count: 0,
             system: Vec::new(),
             replying_to: None,
+            uploads: Vec::new(),
         }
     }
 

@@ -22,7 +22,7 @@ mod sync;
 mod toast;
 
 pub use changes::{Changes, Slice};
-pub use conversation::{Conv, Delivery, Pending, SystemLine};
+pub use conversation::{Conv, Delivery, Pending, SystemLine, Upload, UploadState};
 pub use posts::{PostLive, Posts};
 pub use presence::WATCH_GROUP_MEMBERS;
 

@@ -1,6 +1,6 @@
 //! Opening, loading, sending and resyncing conversations.
 
-use super::conversation::{Conv, Pending, SystemLine};
+use super::conversation::{Conv, Pending, SystemLine, Upload, UploadState};
 use super::{send, Action, ChatState, ConnState, PageKind, Slice};
 use protocol::{
     ClientEvent, ClientFrame, Conversation, ConversationId, ConversationKind, Message, MessageId,
@@ -127,6 +127,7 @@ impl ChatState {
                         temp_id: p.temp_id.clone(),
                         body: p.body.clone(),
                         reply_to: p.reply.as_ref().map(|r| r.message_id),
+                        attachments: p.attachments.iter().map(|a| a.id).collect(),
                     },
                 )));
             }
@@ -305,16 +306,29 @@ impl ChatState {
         })]
     }
 
-    /// Queues a message: shown at once as pending, acknowledged later. Text over the limit is
-    /// refused here (the composer shows the count), never cut.
+    /// Queues a message with the files uploaded for it: shown at once as pending, acknowledged
+    /// later. Nothing is sent while a file is still uploading or failed (a message never goes
+    /// half done), with neither text nor files, or with text over the limit (the composer
+    /// shows the count), never cut.
     pub fn send_text(&mut self, conversation: ConversationId, body: String) -> Vec<Action> {
         let body = body.trim().to_owned();
-        if body.is_empty() || body.chars().count() > self.max_message_chars {
+        if body.chars().count() > self.max_message_chars {
             return Vec::new();
         }
         let Some(c) = self.conversations.get_mut(&conversation) else {
             return Vec::new();
         };
+        let mut attachments = Vec::new();
+        for upload in &c.uploads {
+            match &upload.state {
+                UploadState::Done(file) => attachments.push(file.clone()),
+                UploadState::Uploading | UploadState::Failed(_) => return Vec::new(),
+            }
+        }
+        if body.is_empty() && attachments.is_empty() {
+            return Vec::new();
+        }
+        c.uploads.clear();
         let temp_id = MessageId::new().to_string();
         let reply = c.replying_to.take();
         c.pending.push(Pending {
@@ -323,6 +337,7 @@ impl ChatState {
             after_seq: c.max_seq().max(c.info.last_seq),
             failed: None,
             reply: reply.clone(),
+            attachments: attachments.clone(),
         });
         self.touch(Slice::Conversation(conversation));
         vec![Action::Send(ClientFrame::with_id(
@@ -332,8 +347,73 @@ impl ChatState {
                 temp_id,
                 body,
                 reply_to: reply.map(|r| r.message_id),
+                attachments: attachments.iter().map(|a| a.id).collect(),
             },
         ))]
+    }
+
+    /// A file started uploading for the next message in `conversation`.
+    pub fn upload_started(
+        &mut self,
+        conversation: ConversationId,
+        key: u64,
+        name: String,
+        size: u64,
+    ) {
+        if let Some(c) = self.conversations.get_mut(&conversation) {
+            c.uploads.retain(|u| u.key != key);
+            c.uploads.push(Upload {
+                key,
+                name,
+                size,
+                sent: 0,
+                state: UploadState::Uploading,
+            });
+            self.touch(Slice::Conversation(conversation));
+        }
+    }
+
+    /// How far an upload has gone.
+    pub fn upload_progress(&mut self, conversation: ConversationId, key: u64, sent: u64) {
+        if let Some(u) = self
+            .conversations
+            .get_mut(&conversation)
+            .and_then(|c| c.uploads.iter_mut().find(|u| u.key == key))
+        {
+            u.sent = sent.min(u.size);
+            self.touch(Slice::Conversation(conversation));
+        }
+    }
+
+    /// An upload ended: stored, or refused / interrupted with the reason.
+    pub fn upload_ended(
+        &mut self,
+        conversation: ConversationId,
+        key: u64,
+        result: Result<protocol::Attachment, String>,
+    ) {
+        if let Some(u) = self
+            .conversations
+            .get_mut(&conversation)
+            .and_then(|c| c.uploads.iter_mut().find(|u| u.key == key))
+        {
+            u.state = match result {
+                Ok(file) => {
+                    u.sent = u.size;
+                    UploadState::Done(file)
+                }
+                Err(why) => UploadState::Failed(why),
+            };
+            self.touch(Slice::Conversation(conversation));
+        }
+    }
+
+    /// The user took a file off the next message.
+    pub fn remove_upload(&mut self, conversation: ConversationId, key: u64) {
+        if let Some(c) = self.conversations.get_mut(&conversation) {
+            c.uploads.retain(|u| u.key != key);
+            self.touch(Slice::Conversation(conversation));
+        }
     }
 
     /// Starts answering a loaded message: the composer shows what the reply will quote.

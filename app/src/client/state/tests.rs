@@ -57,6 +57,7 @@ fn message(conv: ConversationId, sender: UserId, seq: Seq) -> Message {
         my_reactions: vec![],
         reactions_version: 0,
         deleted_by: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -1085,6 +1086,7 @@ fn reactions_keep_the_newest_version_mine_and_survive_edits() {
         reactions: reactions(id, &m, 2, &[("👍", 1)]).counts,
         reactions_version: 2,
         deleted_by: None,
+        attachments: Vec::new(),
         ..shown(&s)
     };
     s.merge_page(id, vec![stale], PageKind::After, false);
@@ -1094,6 +1096,7 @@ fn reactions_keep_the_newest_version_mine_and_survive_edits() {
         my_reactions: vec![],
         reactions_version: 4,
         deleted_by: None,
+        attachments: Vec::new(),
         ..shown(&s)
     };
     s.merge_page(id, vec![fresh], PageKind::After, false);
