@@ -89,5 +89,6 @@ test('a picture uploads with progress, goes with the message, and shows as a thu
     expect(box.x + box.width).toBeLessThanOrEqual(390);
     await omar.screenshot({ path: shot('picture-phone') });
   });
-  expect(errors).toEqual({ nora: [], omar: [] });
+  // The browser reports the refused upload (422) itself; nothing else went wrong.
+  expect({ nora: errors.nora, omar: errors.omar.filter((e) => !e.includes('422')) }).toEqual({ nora: [], omar: [] });
 });
