@@ -114,9 +114,11 @@ impl Store {
             }
             match found.iter().find(|f| f.id == *id) {
                 Some(file) => files.push(file.clone()),
-                None => return Err(AppError::validation(format!(
+                None => {
+                    return Err(AppError::validation(format!(
                     "file {id} is not an upload of yours to this conversation waiting to be sent"
-                ))),
+                )))
+                }
             }
         }
         Ok(files)
