@@ -7,6 +7,7 @@
 use super::publish;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::store::blocks;
 use crate::topic::{Except, Topic};
 use protocol::{Profile, ServerEvent, User, UserId};
 
@@ -45,15 +46,12 @@ pub async fn blocked(state: &AppState, me: &User) -> Result<Vec<User>, AppError>
     state.store.blocked_users(me.id).await
 }
 
-/// `BLOCKED` if either of the two blocked the other: direct messages need neither (one read).
+/// `BLOCKED` if either of the two blocked the other (one read): for opening a new direct
+/// conversation; the message writer checks sends in existing ones, a batch at a time.
 pub async fn check_direct(state: &AppState, me: UserId, other: UserId) -> Result<(), AppError> {
     match state.store.blocker_between(me, other).await? {
         None => Ok(()),
-        Some(blocker) if blocker == me => Err(AppError::Blocked(
-            "you blocked this person: unblock them to exchange messages".into(),
-        )),
-        Some(_) => Err(AppError::Blocked(
-            "this person is not accepting messages from you".into(),
-        )),
+        Some(blocker) if blocker == me => Err(AppError::Blocked(blocks::YOU_BLOCKED.into())),
+        Some(_) => Err(AppError::Blocked(blocks::THEY_BLOCKED.into())),
     }
 }

@@ -39,6 +39,11 @@ pub async fn direct(
     if state.store.user(other).await?.is_none() {
         return Err(AppError::NotFound("user"));
     }
+    if let Some(id) = state.store.find_direct(me.id, other).await? {
+        return Ok((id, false));
+    }
+    // A new conversation between two people one of whom blocked the other: no (sending in an
+    // existing one is refused by the writer).
     super::blocks::check_direct(state, me.id, other).await?;
     let (id, created) = state.store.direct_conversation(me.id, other).await?;
     if created {

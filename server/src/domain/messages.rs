@@ -187,6 +187,7 @@ pub async fn post_as_system(
         reply: None,
         mentions: Vec::new(),
         attachments: Vec::new(),
+        direct_partner: None,
     };
     state.writer.submit(message, None).await
 }
@@ -209,14 +210,12 @@ async fn submit(
     reply: Option<ReplyPreview>,
     attachments: Vec<Attachment>,
 ) -> Result<(Message, bool), AppError> {
-    // A direct conversation's partner is remembered: only direct messages pay one read here.
-    if let Some(partner) = state
+    // A direct conversation's partner is remembered (no read after the first): the writer
+    // refuses the message if either blocked the other, one read per batch.
+    let direct_partner = state
         .store
         .direct_partner(conversation, actor.user.id)
-        .await?
-    {
-        super::blocks::check_direct(state, actor.user.id, partner).await?;
-    }
+        .await?;
     let mentions = mentioned(state, conversation, &body).await?;
     let message = NewMessage {
         conversation,
@@ -226,6 +225,7 @@ async fn submit(
         reply,
         mentions,
         attachments,
+        direct_partner,
     };
     let sent = state.writer.submit(message, actor.session).await?;
     if sent.1 {

@@ -4,6 +4,13 @@ use super::rows::{UserRow, USER_COLUMNS};
 use super::{now_ms, parse_id, placeholders, Store};
 use crate::error::AppError;
 use protocol::{User, UserId};
+use std::collections::HashSet;
+
+/// What the one who blocked is told when a direct message cannot go.
+pub const YOU_BLOCKED: &str = "you blocked this person: unblock them to exchange messages";
+
+/// What the one who was blocked is told.
+pub const THEY_BLOCKED: &str = "this person is not accepting messages from you";
 
 impl Store {
     /// `blocker` blocks (or unblocks) `blocked`, idempotently; returns whether anything changed.
@@ -89,6 +96,31 @@ impl Store {
             .await?
             .iter()
             .map(|(id,)| parse_id(id))
+            .collect()
+    }
+
+    /// The blocks among `users` (blocker, blocked): one read.
+    pub async fn blocks_among(
+        &self,
+        users: impl Iterator<Item = UserId>,
+    ) -> Result<HashSet<(UserId, UserId)>, AppError> {
+        let mut users: Vec<UserId> = users.collect();
+        users.sort();
+        users.dedup();
+        let list = placeholders(1, users.len());
+        let sql = format!(
+            "SELECT blocker_id, blocked_id FROM user_blocks \
+             WHERE blocker_id IN ({list}) AND blocked_id IN ({list})"
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+        for user in &users {
+            query = query.bind(user.to_string());
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|(a, b)| Ok((parse_id(a)?, parse_id(b)?)))
             .collect()
     }
 }

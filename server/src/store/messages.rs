@@ -49,6 +49,9 @@ pub struct NewMessage {
     pub mentions: Vec<UserId>,
     /// The files it carries (checked to be the sender's unsent uploads to the conversation).
     pub attachments: Vec<Attachment>,
+    /// For a direct conversation, the other member: the batch refuses the message (`BLOCKED`)
+    /// if either blocked the other.
+    pub direct_partner: Option<UserId>,
 }
 
 /// Largest batch [`Store::insert_messages`] takes (7 bind parameters per message stays far
@@ -79,6 +82,24 @@ impl From<sqlx::Error> for Attempt {
 impl From<AppError> for Attempt {
     fn from(e: AppError) -> Self {
         Self::Failed(e)
+    }
+}
+
+/// Why a direct message is refused.
+#[derive(Clone, Copy, Debug)]
+enum Refusal {
+    /// The sender blocked the recipient.
+    YouBlocked,
+    /// The recipient blocked the sender.
+    TheyBlocked,
+}
+
+impl Refusal {
+    fn error(self) -> AppError {
+        match self {
+            Self::YouBlocked => AppError::Blocked(super::blocks::YOU_BLOCKED.into()),
+            Self::TheyBlocked => AppError::Blocked(super::blocks::THEY_BLOCKED.into()),
+        }
     }
 }
 
@@ -132,6 +153,9 @@ impl Store {
                 fresh.push(i);
             }
         }
+        // New direct messages between two people one of whom blocked the other are refused.
+        let refused = self.blocked_sends(batch, &fresh).await?;
+        fresh.retain(|i| !refused.contains_key(i));
         let mut stored: HashMap<usize, Message> = HashMap::new();
         if !fresh.is_empty() {
             stored = self.insert_fresh(batch, &keys, &fresh).await?;
@@ -140,6 +164,12 @@ impl Store {
             .iter()
             .enumerate()
             .map(|(i, key)| {
+                let refusal = refused
+                    .get(&i)
+                    .or_else(|| first.get(key).and_then(|j| refused.get(j)));
+                if let Some(refusal) = refusal {
+                    return Err(refusal.error());
+                }
                 if let Some(m) = stored.get(&i) {
                     return Ok((m.clone(), true));
                 }
@@ -150,6 +180,37 @@ impl Store {
                     .remove(key)
                     .map(|m| (m, false))
                     .ok_or(AppError::NotFound("conversation"))
+            })
+            .collect())
+    }
+
+    /// Which of the `fresh` direct messages of `batch` are refused because one of the two
+    /// blocked the other: one read for the whole batch, none without direct messages.
+    async fn blocked_sends(
+        &self,
+        batch: &[NewMessage],
+        fresh: &[usize],
+    ) -> Result<HashMap<usize, Refusal>, AppError> {
+        let pairs: Vec<(usize, UserId, UserId)> = fresh
+            .iter()
+            .filter_map(|&i| batch[i].direct_partner.map(|p| (i, batch[i].sender, p)))
+            .collect();
+        if pairs.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let blocks = self
+            .blocks_among(pairs.iter().flat_map(|(_, a, b)| [*a, *b]))
+            .await?;
+        Ok(pairs
+            .into_iter()
+            .filter_map(|(i, sender, partner)| {
+                if blocks.contains(&(sender, partner)) {
+                    Some((i, Refusal::YouBlocked))
+                } else if blocks.contains(&(partner, sender)) {
+                    Some((i, Refusal::TheyBlocked))
+                } else {
+                    None
+                }
             })
             .collect())
     }

@@ -6,7 +6,7 @@
 //! aggregate to [`Store`].
 
 mod api_keys;
-mod blocks;
+pub(crate) mod blocks;
 mod conversations;
 mod external_users;
 mod files;

@@ -88,6 +88,8 @@ async fn a_blocked_pair_cannot_exchange_direct_messages_until_unblocked() {
         ServerEvent::Error { message, .. } => assert!(message.contains("unblock"), "{message}"),
         other => panic!("{other:?}"),
     }
+    // Their existing conversation still opens (its history is theirs), but a new one with
+    // someone who blocked you cannot be started.
     let (status, body) = app
         .post(
             "/api/conversations",
@@ -95,7 +97,22 @@ async fn a_blocked_pair_cannot_exchange_direct_messages_until_unblocked() {
             json!({"kind": "direct", "user_id": alice.id()}),
         )
         .await;
+    assert_eq!((status, &body["id"]), (200, &json!(first.conversation_id)));
+    let carol = app.register("carol").await;
+    set_block(&app, &carol, &bob, true).await;
+    let (status, body) = app
+        .post(
+            "/api/conversations",
+            &bob.token,
+            json!({"kind": "direct", "user_id": carol.id()}),
+        )
+        .await;
     assert_eq!((status, &body["error"]["code"]), (403, &json!("BLOCKED")));
+    b.send_with_id("b2", dm(&carol, "t7")).await;
+    assert_eq!(
+        b.expect_error(ErrorCode::Blocked).await.id.as_deref(),
+        Some("b2")
+    );
     // Nothing was stored: the history still has the one message.
     let path = format!("/api/conversations/{}/messages", first.conversation_id);
     let (_, page) = app.get(&path, &alice.token).await;
