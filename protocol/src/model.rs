@@ -315,7 +315,7 @@ impl ReplyPreview {
             excerpt: if original.deleted {
                 String::new()
             } else {
-                excerpt(&original.body)
+                excerpt(&original.preview())
             },
             deleted: original.deleted,
         }
@@ -325,12 +325,18 @@ impl ReplyPreview {
 impl Message {
     /// What a preview of it says: its text, or, for files alone, `📎` and their names.
     pub fn preview(&self) -> String {
-        if !self.body.is_empty() || self.attachments.is_empty() {
-            return self.body.clone();
-        }
-        let names: Vec<&str> = self.attachments.iter().map(|a| a.name.as_str()).collect();
-        format!("📎 {}", names.join(", "))
+        preview_text(&self.body, &self.attachments)
     }
+}
+
+/// A message's text, or, for files alone, `📎` and their names (what previews, quotes and
+/// notifications show).
+pub fn preview_text(body: &str, attachments: &[Attachment]) -> String {
+    if !body.is_empty() || attachments.is_empty() {
+        return body.to_owned();
+    }
+    let names: Vec<&str> = attachments.iter().map(|a| a.name.as_str()).collect();
+    format!("📎 {}", names.join(", "))
 }
 
 /// The first non-empty line of `body`, cut to [`REPLY_EXCERPT_CHARS`] characters.

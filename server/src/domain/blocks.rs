@@ -49,9 +49,9 @@ pub async fn blocked(state: &AppState, me: &User) -> Result<Vec<User>, AppError>
 /// `BLOCKED` if either of the two blocked the other (one read): for opening a new direct
 /// conversation; the message writer checks sends in existing ones, a batch at a time.
 pub async fn check_direct(state: &AppState, me: UserId, other: UserId) -> Result<(), AppError> {
-    match state.store.blocker_between(me, other).await? {
+    let blocks = state.store.blocks_among([me, other].into_iter()).await?;
+    match blocks::refusal(&blocks, me, other) {
+        Some(refused) => Err(refused),
         None => Ok(()),
-        Some(blocker) if blocker == me => Err(AppError::Blocked(blocks::YOU_BLOCKED.into())),
-        Some(_) => Err(AppError::Blocked(blocks::THEY_BLOCKED.into())),
     }
 }

@@ -6,11 +6,24 @@ use crate::error::AppError;
 use protocol::{User, UserId};
 use std::collections::HashSet;
 
-/// What the one who blocked is told when a direct message cannot go.
-pub const YOU_BLOCKED: &str = "you blocked this person: unblock them to exchange messages";
+/// Blocks as read by [`Store::blocks_among`]: `(blocker, blocked)`.
+pub type Blocks = HashSet<(UserId, UserId)>;
 
-/// What the one who was blocked is told.
-pub const THEY_BLOCKED: &str = "this person is not accepting messages from you";
+/// `BLOCKED` if either of `sender` and `recipient` blocked the other, saying which way to the
+/// one who blocked: the one rule for direct messages and new direct conversations.
+pub fn refusal(blocks: &Blocks, sender: UserId, recipient: UserId) -> Option<AppError> {
+    if blocks.contains(&(sender, recipient)) {
+        Some(AppError::Blocked(
+            "you blocked this person: unblock them to exchange messages".into(),
+        ))
+    } else if blocks.contains(&(recipient, sender)) {
+        Some(AppError::Blocked(
+            "this person is not accepting messages from you".into(),
+        ))
+    } else {
+        None
+    }
+}
 
 impl Store {
     /// `blocker` blocks (or unblocks) `blocked`, idempotently; returns whether anything changed.
@@ -53,27 +66,6 @@ impl Store {
         rows.into_iter().map(UserRow::into_user).collect()
     }
 
-    /// Who of `a` and `b` blocked the other, if either did (`a` when both did): one read.
-    pub async fn blocker_between(&self, a: UserId, b: UserId) -> Result<Option<UserId>, AppError> {
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "SELECT blocker_id FROM user_blocks \
-             WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1)",
-        )
-        .bind(a.to_string())
-        .bind(b.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        let blockers: Vec<UserId> = rows
-            .iter()
-            .map(|(id,)| parse_id(id))
-            .collect::<Result<_, _>>()?;
-        Ok(if blockers.contains(&a) {
-            Some(a)
-        } else {
-            blockers.first().copied()
-        })
-    }
-
     /// Those of `users` who blocked `who`: one read, whatever their number.
     pub async fn blockers_of(
         &self,
@@ -103,7 +95,7 @@ impl Store {
     pub async fn blocks_among(
         &self,
         users: impl Iterator<Item = UserId>,
-    ) -> Result<HashSet<(UserId, UserId)>, AppError> {
+    ) -> Result<Blocks, AppError> {
         let mut users: Vec<UserId> = users.collect();
         users.sort();
         users.dedup();

@@ -85,24 +85,6 @@ impl From<AppError> for Attempt {
     }
 }
 
-/// Why a direct message is refused.
-#[derive(Clone, Copy, Debug)]
-enum Refusal {
-    /// The sender blocked the recipient.
-    YouBlocked,
-    /// The recipient blocked the sender.
-    TheyBlocked,
-}
-
-impl Refusal {
-    fn error(self) -> AppError {
-        match self {
-            Self::YouBlocked => AppError::Blocked(super::blocks::YOU_BLOCKED.into()),
-            Self::TheyBlocked => AppError::Blocked(super::blocks::THEY_BLOCKED.into()),
-        }
-    }
-}
-
 /// `(conversation, sender, temp_id)`: what makes a send unique.
 type SendKey = (String, String, String);
 
@@ -154,7 +136,7 @@ impl Store {
             }
         }
         // New direct messages between two people one of whom blocked the other are refused.
-        let refused = self.blocked_sends(batch, &fresh).await?;
+        let (blocks, refused) = self.blocked_sends(batch, &fresh).await?;
         fresh.retain(|i| !refused.contains_key(i));
         let mut stored: HashMap<usize, Message> = HashMap::new();
         if !fresh.is_empty() {
@@ -164,11 +146,14 @@ impl Store {
             .iter()
             .enumerate()
             .map(|(i, key)| {
-                let refusal = refused
+                // A repeat inside the batch shares its first occurrence's refusal.
+                let pair = refused
                     .get(&i)
                     .or_else(|| first.get(key).and_then(|j| refused.get(j)));
-                if let Some(refusal) = refusal {
-                    return Err(refusal.error());
+                if let Some(refused) = pair.and_then(|(sender, partner)| {
+                    super::blocks::refusal(&blocks, *sender, *partner)
+                }) {
+                    return Err(refused);
                 }
                 if let Some(m) = stored.get(&i) {
                     return Ok((m.clone(), true));
@@ -185,34 +170,31 @@ impl Store {
     }
 
     /// Which of the `fresh` direct messages of `batch` are refused because one of the two
-    /// blocked the other: one read for the whole batch, none without direct messages.
+    /// blocked the other (by input index: sender and recipient), with the blocks read: one read
+    /// for the whole batch, none without direct messages.
     async fn blocked_sends(
         &self,
         batch: &[NewMessage],
         fresh: &[usize],
-    ) -> Result<HashMap<usize, Refusal>, AppError> {
+    ) -> Result<(super::blocks::Blocks, HashMap<usize, (UserId, UserId)>), AppError> {
         let pairs: Vec<(usize, UserId, UserId)> = fresh
             .iter()
             .filter_map(|&i| batch[i].direct_partner.map(|p| (i, batch[i].sender, p)))
             .collect();
         if pairs.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(Default::default());
         }
         let blocks = self
             .blocks_among(pairs.iter().flat_map(|(_, a, b)| [*a, *b]))
             .await?;
-        Ok(pairs
+        let refused = pairs
             .into_iter()
-            .filter_map(|(i, sender, partner)| {
-                if blocks.contains(&(sender, partner)) {
-                    Some((i, Refusal::YouBlocked))
-                } else if blocks.contains(&(partner, sender)) {
-                    Some((i, Refusal::TheyBlocked))
-                } else {
-                    None
-                }
+            .filter(|(_, sender, partner)| {
+                super::blocks::refusal(&blocks, *sender, *partner).is_some()
             })
-            .collect())
+            .map(|(i, sender, partner)| (i, (sender, partner)))
+            .collect();
+        Ok((blocks, refused))
     }
 
     /// The transaction of a batch: bump each conversation's sequence once, insert every message,

@@ -11,7 +11,7 @@ pub(super) const USER_COLUMNS: &str = "u.id, u.username, u.display_name";
 pub(super) const MESSAGE_COLUMNS: &str =
     "m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.created_at, m.edited_at, m.deleted_at, \
      m.deleted_by, m.reactions_version, m.mentions, m.attachments, r.id AS reply_id, r.seq AS reply_seq, r.sender_id AS reply_sender_id, r.body AS reply_body, \
-     r.deleted_at AS reply_deleted_at";
+     r.deleted_at AS reply_deleted_at, r.attachments AS reply_attachments";
 
 /// The tables [`MESSAGE_COLUMNS`] come from: messages `m`, each with the one it answers `r`.
 pub(super) const MESSAGE_FROM: &str = "messages m LEFT JOIN messages r ON r.id = m.reply_to";
@@ -52,6 +52,7 @@ pub(super) struct MessageRow {
     pub reply_sender_id: Option<String>,
     pub reply_body: Option<String>,
     pub reply_deleted_at: Option<i64>,
+    pub reply_attachments: Option<String>,
 }
 
 impl MessageRow {
@@ -65,7 +66,10 @@ impl MessageRow {
                     seq,
                     sender_id: parse_id(&sender)?,
                     excerpt: match (gone, &self.reply_body) {
-                        (false, Some(body)) => excerpt(body),
+                        (false, Some(body)) => {
+                            let files = parse_attachments(self.reply_attachments.as_deref())?;
+                            excerpt(&protocol::preview_text(body, &files))
+                        }
                         _ => String::new(),
                     },
                     deleted: gone,
@@ -84,10 +88,9 @@ impl MessageRow {
             edited_at: self.edited_at,
             deleted,
             deleted_by: self.deleted_by.as_deref().map(parse_id).transpose()?,
-            attachments: match (deleted, &self.attachments) {
-                (false, Some(json)) => serde_json::from_str(json)
-                    .map_err(|e| AppError::Internal(format!("stored attachments: {e}")))?,
-                _ => Vec::new(),
+            attachments: match deleted {
+                false => parse_attachments(self.attachments.as_deref())?,
+                true => Vec::new(),
             },
             reply_to,
             mentions: match (deleted, &self.mentions) {
@@ -105,6 +108,14 @@ impl MessageRow {
 /// Converts a list of rows, failing on the first malformed one.
 pub(super) fn messages(rows: Vec<MessageRow>) -> Result<Vec<Message>, AppError> {
     rows.into_iter().map(MessageRow::into_message).collect()
+}
+
+/// A message's files as read back from its column.
+fn parse_attachments(json: Option<&str>) -> Result<Vec<protocol::Attachment>, AppError> {
+    json.map_or(Ok(Vec::new()), |json| {
+        serde_json::from_str(json)
+            .map_err(|e| AppError::Internal(format!("stored attachments: {e}")))
+    })
 }
 
 /// A message's files as stored with it (JSON; `NULL` for none).

@@ -243,6 +243,25 @@ async fn files_go_with_a_message_once_and_go_away_with_it() {
         Err(ErrorCode::ValidationFailed)
     );
 
+    // A reply to it quotes what it carries, live and in history.
+    b.send(ClientEvent::SendMessage {
+        conversation_id: group,
+        temp_id: "r1".into(),
+        body: "nice!".into(),
+        reply_to: Some(sent.id),
+        attachments: Vec::new(),
+    })
+    .await;
+    let reply = b.acked().await;
+    assert_eq!(reply.reply_to.unwrap().excerpt, "📎 beach.png, notes.txt");
+    let (_, page) = app
+        .get(&format!("/api/conversations/{group}/messages"), &bob.token)
+        .await;
+    assert_eq!(
+        page["messages"][1]["reply_to"]["excerpt"],
+        "📎 beach.png, notes.txt"
+    );
+
     // Deleting the message deletes its files: nobody fetches them any more.
     a.send(ClientEvent::DeleteMessage {
         message_id: sent.id,
@@ -326,14 +345,8 @@ impl Drop for Moto {
 }
 
 async fn moto() -> Moto {
-    let env = std::env::var("CONFAB_PYTHON_ENV")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| {
-            let home = std::env::var("HOME").unwrap_or_default();
-            std::path::Path::new(&home).join(".cache/confab/python")
-        });
     let port = free_port();
-    let child = Command::new(env.join("bin/moto_server"))
+    let child = Command::new(python_env().join("bin/moto_server"))
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

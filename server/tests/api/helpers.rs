@@ -833,3 +833,14 @@ pub async fn wait_for_port(port: u16) {
     }
     panic!("nothing listens on port {port}");
 }
+
+/// The virtualenv `scripts/setup.sh python` made (`CONFAB_PYTHON_ENV`, else the cache dir):
+/// python-socketio, the Standard Webhooks library, moto.
+pub fn python_env() -> std::path::PathBuf {
+    std::env::var("CONFAB_PYTHON_ENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            let home = std::env::var("HOME").unwrap_or_default();
+            std::path::Path::new(&home).join(".cache/confab/python")
+        })
+}

@@ -110,13 +110,7 @@ async fn take(
 /// Verifies a delivery with the Standard Webhooks reference library (Python); returns the
 /// event type it read.
 fn verify_with_reference_library(secret: &str, delivery: &Received) -> Result<String, String> {
-    let python = std::env::var("CONFAB_PYTHON_ENV")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| {
-            let home = std::env::var("HOME").unwrap_or_default();
-            std::path::Path::new(&home).join(".cache/confab/python")
-        })
-        .join("bin/python");
+    let python = python_env().join("bin/python");
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../end2end/python/verify_webhook.py"
