@@ -37,12 +37,12 @@ mod browser {
     use protocol::rest::{
         AuthResponse, CommentPage, ConversationList, CreateCommentRequest,
         CreateConversationRequest, CreatePostRequest, Health, LoginRequest, MarkNotificationsRead,
-        MessagePage, NotificationList, NotificationsUnread, PostPage, RegisterRequest, SearchPage,
-        SessionInfo, UserList,
+        MessagePage, MuteRequest, MuteState, NotificationList, NotificationsUnread, PostPage,
+        ReactionList, RegisterRequest, SearchPage, SessionInfo, UserList,
     };
     use protocol::{
-        Comment, Conversation, ConversationId, NotificationId, Post, PostCounts, PostId, Profile,
-        User, UserId,
+        Comment, Conversation, ConversationId, MessageId, NotificationId, Post, PostCounts, PostId,
+        Profile, User, UserId,
     };
     use serde::de::DeserializeOwned;
 
@@ -292,6 +292,28 @@ mod browser {
             Request::delete(&url)
         };
         decode(request.send().await.map_err(offline)?).await
+    }
+
+    /// `PUT` (mute: `Some(until)`, `None` inside for "until I unmute") or `DELETE` (unmute)
+    /// `/api/conversations/{id}/mute`.
+    pub async fn set_mute(
+        id: ConversationId,
+        mute: Option<Option<i64>>,
+    ) -> Result<MuteState, ApiError> {
+        let url = format!("/api/conversations/{id}/mute");
+        let request = match mute {
+            Some(until) => Request::put(&url)
+                .json(&MuteRequest { until })
+                .map_err(offline)?,
+            None => Request::delete(&url).build().map_err(offline)?,
+        };
+        decode(request.send().await.map_err(offline)?).await
+    }
+
+    /// `GET /api/messages/{id}/reactions`: who reacted with each emoji.
+    pub async fn reactions(id: MessageId) -> Result<ReactionList, ApiError> {
+        let url = format!("/api/messages/{id}/reactions");
+        decode(Request::get(&url).send().await.map_err(offline)?).await
     }
 
     /// `GET /api/blocks`: the people I blocked.

@@ -1,4 +1,4 @@
-// Do not disturb, blocking and moderation, as people use them in two or three browsers.
+// Do not disturb, blocking, moderation and muting, as people use them in two or three browsers.
 import { test, expect } from '@playwright/test';
 import { serverForFile, shot, watchConsole } from './server';
 import { composer, message, openDirect, send, signUp } from './people';
@@ -157,3 +157,61 @@ test('an admin removes a message and everyone sees who did', async ({ browser })
   });
 });
 
+
+test('muting a conversation: its messages ring nothing and leave the total, on every device, until unmuted', async ({ browser }) => {
+  const kate = await signUp(browser, server(), 'kate');
+  const liam = await signUp(browser, server(), 'liam');
+  const errors = { kate: watchConsole(kate), liam: watchConsole(liam) };
+  await openDirect(liam, 'kate');
+  await send(liam, 'first');
+  await expect(kate.getByTestId('toast')).toContainText('liam sent you a message: first');
+  await expect(kate.getByTestId('total-unread')).toHaveText('1');
+  const row = (page: typeof kate) => page.getByTestId('conversation').filter({ hasText: 'liam' });
+
+  await test.step('kate mutes it for 8 hours from its header; her other tab shows it too', async () => {
+    await row(kate).click();
+    await expect(kate.getByTestId('total-unread')).toBeHidden();
+    await kate.getByTestId('mute').selectOption('8h');
+    await expect(kate.getByTestId('mute')).toHaveValue('muted');
+    await expect(kate.getByTestId('mute').locator('option:checked')).toContainText(/Muted until \d\d:\d\d/);
+    await expect(row(kate).getByTestId('muted')).toBeVisible();
+    const tab = await kate.context().newPage();
+    await tab.goto(server().url);
+    await expect(row(tab).getByTestId('muted')).toBeVisible();
+    await tab.close();
+  });
+
+  await test.step('while muted, liam\'s messages arrive but ring nothing and stay out of the total', async () => {
+    await kate.getByRole('link', { name: 'Confab', exact: true }).click();
+    await send(liam, 'second');
+    await send(liam, 'third');
+    await expect(row(kate).getByTestId('preview')).toHaveText('third');
+    await expect(row(kate).getByTestId('unread')).toHaveText('2');
+    await expect(row(kate).getByTestId('unread')).toHaveClass(/quiet/);
+    await kate.waitForTimeout(700);
+    await expect(kate.getByTestId('total-unread')).toBeHidden();
+    await expect(kate.getByTestId('bell-count')).toBeHidden();
+    await expect(kate.getByTestId('toast')).toHaveCount(0);
+    await kate.screenshot({ path: shot('muted-quiet') });
+  });
+
+  await test.step('at phone width the header keeps the menu reachable', async () => {
+    await kate.setViewportSize({ width: 390, height: 760 });
+    await row(kate).click();
+    await expect(kate.getByTestId('mute')).toBeInViewport();
+    await kate.screenshot({ path: shot('muted-phone') });
+    await kate.setViewportSize({ width: 1280, height: 720 });
+  });
+
+  await test.step('unmuted, the next message rings and pops up again', async () => {
+    await kate.getByTestId('mute').selectOption('on');
+    await expect(kate.getByTestId('mute')).toHaveValue('on');
+    await expect(row(kate).getByTestId('muted')).toHaveCount(0);
+    await kate.getByRole('link', { name: 'Confab', exact: true }).click();
+    await send(liam, 'fourth');
+    await expect(kate.getByTestId('toast')).toContainText('liam sent you a message: fourth');
+    await expect(kate.getByTestId('bell-count')).toHaveText('1');
+    await expect(kate.getByTestId('total-unread')).toHaveText('1');
+  });
+  expect(errors).toEqual({ kate: [], liam: [] });
+});

@@ -33,7 +33,7 @@ pub use model::*;
 pub use server::{ServerEvent, ServerFrame};
 
 /// The protocol version, sent in `authenticated`. Bumped on any incompatible wire change.
-pub const PROTOCOL_VERSION: u32 = 6;
+pub const PROTOCOL_VERSION: u32 = 7;
 
 /// Most files one message may carry.
 pub const MAX_ATTACHMENTS: usize = 10;

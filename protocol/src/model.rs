@@ -88,6 +88,32 @@ pub struct Conversation {
     /// When it was created.
     #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = i64))]
     pub created_at: Millis,
+    /// Whether the viewing user muted it (absent when not, or when the mute has ended). Frames
+    /// shared by all members (`conversation_updated`) never carry it: clients keep their own,
+    /// told by `mute_changed` (since protocol version 7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
+    pub muted: Option<Muted>,
+}
+
+/// A conversation its member muted: its direct messages ring no bell and pop up nothing, and
+/// clients leave its unread count out of their totals. A mention of the member still rings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct Muted {
+    /// When the mute ends by itself; `null` for "until I unmute".
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = Option<i64>))]
+    pub until: Option<Millis>,
+}
+
+impl Muted {
+    /// Whether the mute still holds at `now`.
+    pub fn holds_at(&self, now: Millis) -> bool {
+        self.until.is_none_or(|until| until > now)
+    }
 }
 
 /// How far one member has received and read a conversation.

@@ -1,7 +1,7 @@
 //! Request and response bodies of the REST API (all JSON). Errors use [`crate::ErrorBody`].
 
 use crate::ids::{ConversationId, MessageId, NotificationId, UserId};
-use crate::model::{Message, MessageReactions, Millis, Notification, PostCounts, User};
+use crate::model::{Message, MessageReactions, Millis, Muted, Notification, PostCounts, User};
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/auth/register`.
@@ -136,6 +136,33 @@ pub struct SearchPage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
     pub next: Option<String>,
+}
+
+/// `PUT /api/conversations/{id}/mute`: mute a conversation for the caller.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct MuteRequest {
+    /// When the mute ends by itself (in the future, within a year); absent or `null` for
+    /// "until I unmute".
+    #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = Option<i64>))]
+    pub until: Option<Millis>,
+}
+
+/// `PUT`/`DELETE /api/conversations/{id}/mute`: the caller's mute of a conversation now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct MuteState {
+    /// The conversation.
+    pub conversation_id: ConversationId,
+    /// The mute; `null` when not muted.
+    pub muted: Option<Muted>,
 }
 
 /// `GET /api/messages/{id}/reactions`: who reacted to a message, per emoji (most used first).

@@ -3,8 +3,8 @@
 use crate::error::ErrorCode;
 use crate::ids::{CommentId, ConversationId, NotificationId, PostId, SessionId, UserId};
 use crate::model::{
-    Comment, Conversation, Message, MessageReactions, Millis, Notification, PostCounts, Presence,
-    ReadNotifications, ReceiptKind, Seq, UnreadCount, User,
+    Comment, Conversation, Message, MessageReactions, Millis, Muted, Notification, PostCounts,
+    Presence, ReadNotifications, ReceiptKind, Seq, UnreadCount, User,
 };
 use serde::{Deserialize, Serialize};
 
@@ -210,7 +210,8 @@ pub enum ServerEvent {
     /// conversation new to the recipient has nothing unread).
     ConversationUpdated {
         /// The conversation.
-        conversation: Conversation,
+        // Boxed: by far the biggest event, it would otherwise size every other.
+        conversation: Box<Conversation>,
     },
     /// The user was removed from a conversation (or left it).
     ConversationRemoved {
@@ -225,6 +226,14 @@ pub enum ServerEvent {
         user_id: UserId,
         /// Whether they are blocked now.
         blocked: bool,
+    },
+    /// The user muted or unmuted a conversation (on any device; to all of their sessions)
+    /// (since protocol version 7).
+    MuteChanged {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// The mute now; `null` when unmuted.
+        muted: Option<Muted>,
     },
     /// A new notification for the user (to all of their sessions).
     NotificationNew {

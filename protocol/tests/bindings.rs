@@ -46,6 +46,8 @@ fn exports() -> Vec<Export> {
         ReactionList,
         SearchPage,
         ReactionState,
+        MuteRequest,
+        MuteState,
         UserList,
         ConversationList,
         Liveness,

@@ -155,9 +155,10 @@ fn server_index(e: &ServerEvent) -> usize {
         ReactionsChanged { .. } => 33,
         ReactionSaved { .. } => 34,
         BlocksChanged { .. } => 35,
+        MuteChanged { .. } => 36,
     }
 }
-const SERVER_VARIANTS: usize = 36;
+const SERVER_VARIANTS: usize = 37;
 
 fn client_examples() -> Vec<ClientFrame> {
     use ClientEvent::*;
@@ -404,7 +405,7 @@ fn server_examples() -> Vec<ServerFrame> {
             ],
         }),
         ServerFrame::new(ConversationUpdated {
-            conversation: Conversation {
+            conversation: Box::new(Conversation {
                 id: c,
                 kind: ConversationKind::Group,
                 title: Some("Team".into()),
@@ -423,9 +424,16 @@ fn server_examples() -> Vec<ServerFrame> {
                     read_seq: 7,
                 }],
                 created_at: 1_700_000_000_000,
-            },
+                muted: None,
+            }),
         }),
         ServerFrame::new(ConversationRemoved { conversation_id: c }),
+        ServerFrame::new(MuteChanged {
+            conversation_id: c,
+            muted: Some(Muted {
+                until: Some(1_700_003_600_000),
+            }),
+        }),
         ServerFrame::new(NotificationNew {
             notification: Notification {
                 id: NotificationId(uid(6)),

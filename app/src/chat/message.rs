@@ -7,6 +7,7 @@ use crate::client::{format, ChatClient, Delivery, Slice};
 use crate::ui::utc_offset_minutes;
 use leptos::prelude::*;
 use protocol::{ClientEvent, UserId};
+use std::collections::HashMap;
 
 /// One line.
 #[component]
@@ -214,12 +215,17 @@ fn body_with_mentions(
     parts
 }
 
+/// Who reacted with each emoji (mine first, as "You"), as of a version of the reactions.
+type Reactors = (i64, HashMap<String, Vec<String>>);
+
 /// The emojis offered by the React button.
 pub const QUICK_REACTIONS: [&str; 8] = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀"];
 
 /// A message's reactions: one chip per emoji with its count (mine highlighted; a click adds or
 /// takes back mine), and a React button offering [`QUICK_REACTIONS`]. They update in place as
-/// reactions arrive (the row is not rebuilt, so an open picker stays open).
+/// reactions arrive (the row is not rebuilt, so an open picker stays open). Pointing at the
+/// chips (or focusing one) asks the server who reacted, once per change of the reactions, and
+/// each chip then names them ("You, Bob and 3 others reacted with 👍").
 #[component]
 fn Reactions(
     conversation: protocol::ConversationId,
@@ -234,10 +240,55 @@ fn Reactions(
                 .get(&conversation)
                 .and_then(|c| c.messages.get(&seq))
                 .filter(|m| m.id == message_id)
-                .map(|m| (m.reactions.clone(), m.my_reactions.clone()))
+                .map(|m| {
+                    (
+                        m.reactions.clone(),
+                        m.my_reactions.clone(),
+                        m.reactions_version,
+                    )
+                })
                 .unwrap_or_default()
         })
     });
+    let names: RwSignal<Option<Reactors>> = RwSignal::new(None);
+    let asked = StoredValue::new(None::<i64>);
+    let learn_names = move || {
+        let version = current.with_untracked(|(_, _, v)| *v);
+        if asked.get_value() == Some(version) {
+            return;
+        }
+        asked.set_value(Some(version));
+        #[cfg(feature = "hydrate")]
+        {
+            let me = client.read(Slice::Me, |s| s.me.id);
+            leptos::task::spawn_local(async move {
+                match crate::api::reactions(message_id).await {
+                    Ok(list) => {
+                        let by_emoji = list
+                            .reactions
+                            .into_iter()
+                            .map(|r| {
+                                let mut people: Vec<String> = Vec::with_capacity(r.users.len());
+                                for u in r.users {
+                                    if u.id == me {
+                                        people.insert(0, "You".to_owned());
+                                    } else {
+                                        people.push(u.display_name);
+                                    }
+                                }
+                                (r.emoji, people)
+                            })
+                            .collect();
+                        names.set(Some((version, by_emoji)));
+                    }
+                    // Not worth a notice: the chips keep saying how many.
+                    Err(_) => asked.set_value(None),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (client, names);
+    };
     let toggle = move |emoji: String, mine: bool| {
         let event = if mine {
             ClientEvent::RemoveReaction { message_id, emoji }
@@ -247,13 +298,25 @@ fn Reactions(
         client.send(event);
     };
     let chips = move || {
-        let (counts, mine) = current.get();
+        let (counts, mine, _) = current.get();
         counts
             .into_iter()
             .map(|r| {
                 let is_mine = mine.contains(&r.emoji);
-                let label = format::reaction_label(&r.emoji, r.count, is_mine);
                 let emoji = r.emoji.clone();
+                let (for_label, count) = (r.emoji.clone(), r.count);
+                // Names once fetched for these very reactions; the count until then.
+                let label = move || {
+                    let version = current.with(|(_, _, v)| *v);
+                    names
+                        .with(|n| match n {
+                            Some((at, by_emoji)) if *at == version => by_emoji
+                                .get(&for_label)
+                                .map(|people| format::who_reacted(&for_label, count, people)),
+                            _ => None,
+                        })
+                        .unwrap_or_else(|| format::reaction_label(&for_label, count, is_mine))
+                };
                 view! {
                     <button type="button" class="reaction" class:mine=is_mine
                         aria-pressed=is_mine.to_string() title=label.clone() aria-label=label
@@ -268,7 +331,7 @@ fn Reactions(
     };
     let picker = move || {
         picking.get().then(|| {
-            let (_, mine) = current.get();
+            let (_, mine, _) = current.get();
             let choices = QUICK_REACTIONS
                 .iter()
                 .map(|emoji| {
@@ -287,7 +350,8 @@ fn Reactions(
         })
     };
     view! {
-        <div class="reactions" data-testid="reactions">
+        <div class="reactions" data-testid="reactions"
+            on:pointerenter=move |_| learn_names() on:focusin=move |_| learn_names()>
             {chips}
             <button type="button" class="reaction add" aria-label="Add a reaction" title="Add a reaction"
                 aria-expanded=move || picking.get().to_string() data-testid="react"

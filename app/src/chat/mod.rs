@@ -1,6 +1,6 @@
 //! The chat view of one conversation (`/c/{id}`): its header with presence and who is here,
 //! the history ([`messages`], one [`message`] per line), who is typing, the [`composer`] and
-//! the [`members`] list.
+//! the [`members`] list and the [`mute`] menu.
 //!
 //! Each part reads only the slices of the client state it shows, so incoming events never
 //! rebuild the conversation: a draft, an edit in progress, the scroll position and an open
@@ -10,6 +10,7 @@ mod composer;
 mod members;
 mod message;
 mod messages;
+mod mute;
 mod rows;
 
 use crate::client::{format, ChatClient, Slice};
@@ -19,6 +20,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use members::Members;
 use messages::MessageList;
+use mute::MuteMenu;
 use protocol::{ConversationId, MessageId};
 
 /// The message being edited, shared by the list (which starts an edit) and the composer.
@@ -147,6 +149,7 @@ fn Conversation(id: ConversationId) -> impl IntoView {
                         }
                     })}
                 </div>
+                <MuteMenu id/>
                 <Members id/>
             </header>
             <MessageList id editing/>

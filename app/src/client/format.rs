@@ -68,6 +68,22 @@ pub fn reaction_label(emoji: &str, count: i64, mine: bool) -> String {
     format!("{who} reacted with {emoji}")
 }
 
+/// Who reacted, by name once known: "You and Bob reacted with 👍", "Bob, Carol and 3 others
+/// reacted with 👍" (`names` as the server lists them, at most 50, mine said "You"; `count`
+/// is the live total, which may have moved on since).
+pub fn who_reacted(emoji: &str, count: i64, names: &[String]) -> String {
+    let verb = format!("reacted with {emoji}");
+    let shown = names.len().min(2);
+    let rest = usize::try_from(count).unwrap_or(0).saturating_sub(shown);
+    match (names.first(), names.get(1).filter(|_| shown == 2), rest) {
+        (None, _, _) => reaction_label(emoji, count, false),
+        (Some(a), None, 0) => format!("{a} {verb}"),
+        (Some(a), None, n) => format!("{a} and {} {verb}", others(n)),
+        (Some(a), Some(b), 0) => format!("{a} and {b} {verb}"),
+        (Some(a), Some(b), n) => format!("{a}, {b} and {} {verb}", others(n)),
+    }
+}
+
 /// "Alice is typing…", "Alice and Bob are typing…", "Alice, Bob and 2 others are typing…".
 pub fn typing_line(names: &[String]) -> Option<String> {
     names_line(names, "is typing…", "are typing…")
@@ -193,9 +209,59 @@ pub fn clock(ms: i64, offset_minutes: i64) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
+/// What a mute says of itself: "Muted" (until unmuted), "Muted until 14:30" (within a day),
+/// "Muted for 7 days".
+pub fn muted_words(until: Option<i64>, now_ms: i64, offset_minutes: i64) -> String {
+    match until {
+        None => "Muted".into(),
+        Some(until) if until - now_ms < 86_400_000 => {
+            format!("Muted until {}", clock(until, offset_minutes))
+        }
+        Some(until) => {
+            let days = (until - now_ms + 86_399_999) / 86_400_000;
+            format!("Muted for {days} days")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn who_reacted_names_two_then_counts() {
+        let n = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(who_reacted("👍", 1, &n(&["You"])), "You reacted with 👍");
+        assert_eq!(
+            who_reacted("👍", 2, &n(&["You", "Bob"])),
+            "You and Bob reacted with 👍"
+        );
+        assert_eq!(
+            who_reacted("🎉", 5, &n(&["Bob", "Carol", "Dave"])),
+            "Bob, Carol and 3 others reacted with 🎉"
+        );
+        // The live count moved past the names fetched.
+        assert_eq!(
+            who_reacted("🎉", 2, &n(&["Bob"])),
+            "Bob and 1 other reacted with 🎉"
+        );
+        assert_eq!(who_reacted("🎉", 3, &[]), "3 people reacted with 🎉");
+    }
+
+    #[test]
+    fn mutes_in_words() {
+        let now = 1_700_000_000_000;
+        assert_eq!(muted_words(None, now, 0), "Muted");
+        // 22:13 UTC plus an hour, shown at UTC+1.
+        assert_eq!(
+            muted_words(Some(now + 3_600_000), now, 60),
+            "Muted until 00:13"
+        );
+        assert_eq!(
+            muted_words(Some(now + 7 * 86_400_000), now, 0),
+            "Muted for 7 days"
+        );
+    }
 
     #[test]
     fn typing_lines() {

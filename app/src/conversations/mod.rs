@@ -4,13 +4,14 @@ mod new;
 mod search;
 
 use crate::client::{format, ChatClient, Slice};
-use crate::ui::{utc_offset_minutes, PresenceDot};
+use crate::ui::{now_ms, utc_offset_minutes, PresenceDot};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use new::{NewDirect, NewGroup};
 use search::MessageSearch;
 
-/// Every conversation with its preview, time, unread count and, for direct ones, presence.
+/// Every conversation with its preview, time, unread count (grey when muted) and, for direct
+/// ones, presence.
 #[component]
 pub fn ConversationList() -> impl IntoView {
     let client = expect_context::<ChatClient>();
@@ -42,6 +43,7 @@ pub fn ConversationList() -> impl IntoView {
                         partner,
                         preview,
                         (c.info.unread, c.info.unread_mentions),
+                        s.mute_of(id, now_ms()).is_some(),
                         s.active == Some(id),
                     )
                 })
@@ -57,7 +59,7 @@ pub fn ConversationList() -> impl IntoView {
         <ul class="conversations">
             <For each=rows key=|row| row.clone() let:row>
                 {
-                    let (id, title, partner, preview, (unread, mentions), active) = row;
+                    let (id, title, partner, preview, (unread, mentions), muted, active) = row;
                     let status = Signal::derive(move || partner.and_then(|p| client.read(Slice::Presence, |s| s.presence_of(p).map(|(status, _)| status))));
                     let (text, at) = preview.map_or((String::from("No messages yet"), None), |(t, at)| (t, Some(at)));
                     view! {
@@ -70,6 +72,9 @@ pub fn ConversationList() -> impl IntoView {
                                 <span class="summary">
                                     <span class="row">
                                         <strong class="title" data-testid="conversation-title">{title.clone()}</strong>
+                                        {muted.then(|| view! {
+                                            <span class="muted-icon" data-testid="muted" role="img" aria-label="Muted" title="Muted">"🔕"</span>
+                                        })}
                                         <time class="muted">{at.map(|at| format::clock(at, utc_offset_minutes()))}</time>
                                     </span>
                                     <span class="row">
@@ -80,7 +85,7 @@ pub fn ConversationList() -> impl IntoView {
                                                 aria-label=format!("{mentions} unread mentions of you")>"@"</span>
                                         })}
                                         {(unread > 0).then(|| view! {
-                                            <span class="count" data-testid="unread" role="img" aria-label=format!("{unread} unread")>{unread}</span>
+                                            <span class="count" class:quiet=muted data-testid="unread" role="img" aria-label=format!("{unread} unread")>{unread}</span>
                                         })}
                                     </span>
                                 </span>

@@ -3,6 +3,7 @@
 use crate::auth::Auth;
 use crate::client::{ChatClient, ConnState, Slice};
 use crate::notifications::Bell;
+use crate::ui::now_ms;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use protocol::PresenceStatus;
@@ -12,7 +13,8 @@ use protocol::PresenceStatus;
 pub fn Header() -> impl IntoView {
     let client = expect_context::<ChatClient>();
     let auth = expect_context::<RwSignal<Auth>>();
-    let total = Memo::new(move |_| client.read(Slice::List, |s| s.total_unread));
+    // Muted conversations' unread messages are left out (the list still shows them).
+    let total = Memo::new(move |_| client.read(Slice::List, |s| s.loud_unread(now_ms())));
     let conn = Memo::new(move |_| client.read(Slice::Conn, |s| s.conn.clone()));
     let status = Memo::new(move |_| client.read(Slice::Me, |s| s.my_status));
     let name = Memo::new(move |_| client.read(Slice::Me, |s| s.me.display_name.clone()));

@@ -3,6 +3,7 @@ import type { ConversationId } from "./ConversationId";
 import type { ConversationKind } from "./ConversationKind";
 import type { MemberPosition } from "./MemberPosition";
 import type { Message } from "./Message";
+import type { Muted } from "./Muted";
 import type { User } from "./User";
 import type { UserId } from "./UserId";
 
@@ -68,4 +69,10 @@ positions: Array<MemberPosition>,
 /**
  * When it was created.
  */
-created_at: number, };
+created_at: number, 
+/**
+ * Whether the viewing user muted it (absent when not, or when the mute has ended). Frames
+ * shared by all members (`conversation_updated`) never carry it: clients keep their own,
+ * told by `mute_changed` (since protocol version 7).
+ */
+muted?: Muted, };

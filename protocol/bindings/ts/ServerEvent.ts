@@ -6,6 +6,7 @@ import type { ConversationId } from "./ConversationId";
 import type { ErrorCode } from "./ErrorCode";
 import type { Message } from "./Message";
 import type { MessageReactions } from "./MessageReactions";
+import type { Muted } from "./Muted";
 import type { Notification } from "./Notification";
 import type { NotificationId } from "./NotificationId";
 import type { PostCounts } from "./PostCounts";
@@ -213,7 +214,15 @@ user_id: UserId,
 /**
  * Whether they are blocked now.
  */
-blocked: boolean, } | { "type": "notification_new", 
+blocked: boolean, } | { "type": "mute_changed", 
+/**
+ * The conversation.
+ */
+conversation_id: ConversationId, 
+/**
+ * The mute now; `null` when unmuted.
+ */
+muted: Muted | null, } | { "type": "notification_new", 
 /**
  * The notification.
  */

@@ -217,7 +217,7 @@ async fn updated(
     let mut conversation = state.store.conversation_for(id, as_seen_by).await?;
     conversation.unread = 0;
     let event = ServerEvent::ConversationUpdated {
-        conversation: conversation.clone(),
+        conversation: Box::new(conversation.clone()),
     };
     publish(state, Topic::Conversation(id), Except::Nobody, event).await;
     Ok(conversation)

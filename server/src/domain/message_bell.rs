@@ -1,6 +1,6 @@
 //! The bell for direct messages. A direct message rings the recipient's bell unless they have
-//! the conversation open, or already have an unread "sent you a message" entry for it (so a
-//! burst of messages rings once until they read it). Group messages are counted by unread
+//! the conversation open, muted it, or already have an unread "sent you a message" entry for
+//! it (so a burst of messages rings once until they read it). Group messages are counted by unread
 //! badges only: a notification per member per message would cost every send the size of the
 //! group.
 //!
@@ -80,10 +80,10 @@ async fn ring_round(
         .iter()
         .map(|(recipient, _, m)| (*recipient, m.conversation_id))
         .collect();
-    let rung = store.unread_message_notifications(&pairs).await?;
+    let quiet = store.quiet_direct_pairs(&pairs).await?;
     for (recipient, sender, message) in candidates {
         let conversation = message.conversation_id;
-        if rung.contains(&(recipient, conversation)) {
+        if quiet.contains(&(recipient, conversation)) {
             continue;
         }
         let draft = NotificationDraft {

@@ -18,6 +18,7 @@
 //!   ([`reaction_writer`]) share.
 //! - [`follows`]: following people; [`blocks`]: blocking them.
 //! - [`files`]: pictures and files uploaded to a conversation, fetched by its members only.
+//! - [`mutes`]: muting a conversation (its direct messages stop ringing the bell).
 //! - [`sessions`]: what opening and closing a WebSocket session does.
 //! - [`app_events`]: a product's own events (server API), to users or a conversation.
 
@@ -31,6 +32,7 @@ pub mod follows;
 pub mod like_writer;
 pub mod message_bell;
 pub mod messages;
+pub mod mutes;
 pub mod notifications;
 pub mod posts;
 pub mod presence;

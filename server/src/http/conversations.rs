@@ -2,7 +2,7 @@
 
 use super::{path_id, ApiJson, ApiPath, ApiQuery};
 use crate::auth::AuthUser;
-use crate::domain::conversations;
+use crate::domain::{conversations, mutes};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::NewGroup;
@@ -10,7 +10,10 @@ use crate::store::PageCursor;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use protocol::rest::{AddMemberRequest, ConversationList, CreateConversationRequest, MessagePage};
+use protocol::rest::{
+    AddMemberRequest, ConversationList, CreateConversationRequest, MessagePage, MuteRequest,
+    MuteState,
+};
 use protocol::ErrorBody;
 use protocol::{Conversation, ConversationId, UserId};
 use serde::Deserialize;
@@ -25,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_member))
         .routes(routes!(remove_member))
         .routes(routes!(make_admin, unmake_admin))
+        .routes(routes!(mute, unmute))
         .routes(routes!(history))
 }
 
@@ -142,6 +146,33 @@ async fn set_admin(
     let mut conversation = conversations::set_admin(&state, &me, id, user, admin).await?;
     conversation.unread = state.store.conversation_for(id, me.id).await?.unread;
     Ok(Json(conversation))
+}
+
+/// Mutes the conversation for you, for a while (`until`) or until you unmute it: its direct
+/// messages stop ringing your bell; a mention of you still does. Your sessions get
+/// `mute_changed`; `GET /conversations` shows it as `muted`.
+#[utoipa::path(put, path = "/conversations/{id}/mute", tag = "conversations", params(("id" = Uuid, Path, description = "The conversation's id")), request_body = MuteRequest, responses((status = 200, description = "Your mute now", body = MuteState), (status = 404, description = "`NOT_FOUND`: no such conversation of yours", body = ErrorBody), (status = 422, description = "`VALIDATION_FAILED`: `until` in the past or more than a year away", body = ErrorBody)))]
+async fn mute(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(request): ApiJson<MuteRequest>,
+) -> AppResult<Json<MuteState>> {
+    let id: ConversationId = path_id(&id, "conversation")?;
+    Ok(Json(
+        mutes::set_mute(&state, &me, id, Some(request.until)).await?,
+    ))
+}
+
+/// Unmutes the conversation for you (idempotent). Your sessions get `mute_changed`.
+#[utoipa::path(delete, path = "/conversations/{id}/mute", tag = "conversations", params(("id" = Uuid, Path, description = "The conversation's id")), responses((status = 200, description = "Your mute now (none)", body = MuteState), (status = 404, description = "`NOT_FOUND`: no such conversation of yours", body = ErrorBody)))]
+async fn unmute(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> AppResult<Json<MuteState>> {
+    let id: ConversationId = path_id(&id, "conversation")?;
+    Ok(Json(mutes::set_mute(&state, &me, id, None).await?))
 }
 
 /// Which page of history: the latest, or before or after a sequence number.

@@ -175,6 +175,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         | E::ReactionsChanged { .. }
         | E::ReactionSaved { .. }
         | E::BlocksChanged { .. }
+        | E::MuteChanged { .. }
         | E::Resync => Vec::new(),
         E::CustomEvent { name, data } => custom(name, data),
         E::TokenExpiring { expires_at } => vec![Emit::one(

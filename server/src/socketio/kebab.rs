@@ -240,6 +240,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         | E::ReactionsChanged { .. }
         | E::ReactionSaved { .. }
         | E::BlocksChanged { .. }
+        | E::MuteChanged { .. }
         | E::PostDeleted { .. } => Vec::new(),
         E::CustomEvent { name, data } => custom(name, data),
         E::TokenExpiring { expires_at } => {

@@ -314,6 +314,7 @@ pub fn render(event: &ServerEvent, memory: &mut Memory) -> Vec<Emit> {
         | E::ReactionsChanged { .. }
         | E::ReactionSaved { .. }
         | E::BlocksChanged { .. }
+        | E::MuteChanged { .. }
         | E::CommentDeleted { .. } => Vec::new(),
         E::CustomEvent { name, data } => custom(name, data),
         E::TokenExpiring { expires_at } => token_event("token_expiring", *expires_at),

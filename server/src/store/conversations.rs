@@ -5,7 +5,7 @@ use super::webhooks::{enqueue_webhooks, OutboxEvent};
 use super::{now_ms, parse_id, Store};
 use crate::error::AppError;
 use protocol::webhooks::{ConversationCreated, MembershipChange, WebhookChange};
-use protocol::{Conversation, ConversationId, ConversationKind, MemberPosition, UserId};
+use protocol::{Conversation, ConversationId, ConversationKind, MemberPosition, Muted, UserId};
 use std::collections::HashMap;
 
 /// A group as it is created (validated).
@@ -28,6 +28,8 @@ struct ConversationRow {
     description: Option<String>,
     last_seq: i64,
     created_at: i64,
+    /// The viewer's own mute.
+    muted_until: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -51,6 +53,17 @@ const MEMBER: &str = "member";
 struct Roles {
     owner: Option<UserId>,
     admins: Vec<UserId>,
+}
+
+/// How "until I unmute" is stored in `conversation_members.muted_until`.
+const MUTED_FOREVER: i64 = i64::MAX;
+
+/// A stored mute as the protocol says it at `now`: `None` once it has ended.
+fn muted(until: i64, now: i64) -> Option<Muted> {
+    let muted = Muted {
+        until: (until != MUTED_FOREVER).then_some(until),
+    };
+    muted.holds_at(now).then_some(muted)
 }
 
 /// The unique key of the direct conversation of two users, whatever their order.
@@ -443,6 +456,46 @@ impl Store {
         Ok(result.rows_affected() > 0)
     }
 
+    /// Mutes (`Some(until)`, `None` inside for "until I unmute") or unmutes (`None`) a
+    /// conversation for one member; `NotFound` unless they are a member. Returns the mute now,
+    /// and whether this changed it.
+    pub async fn set_mute(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+        mute: Option<Option<i64>>,
+    ) -> Result<(Option<Muted>, bool), AppError> {
+        let stored = mute.map(|until| until.unwrap_or(MUTED_FOREVER));
+        let now = now_ms();
+        let was: Option<(Option<i64>,)> = sqlx::query_as(
+            "SELECT muted_until FROM conversation_members \
+             WHERE conversation_id = $1 AND user_id = $2",
+        )
+        .bind(conversation.to_string())
+        .bind(user.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((was,)) = was else {
+            return Err(AppError::NotFound("conversation"));
+        };
+        let muted_now = stored.and_then(|until| muted(until, now));
+        if was == stored {
+            return Ok((muted_now, false));
+        }
+        sqlx::query(
+            "UPDATE conversation_members SET muted_until = $1 \
+             WHERE conversation_id = $2 AND user_id = $3",
+        )
+        .bind(stored)
+        .bind(conversation.to_string())
+        .bind(user.to_string())
+        .execute(&self.pool)
+        .await?;
+        // An unmute of a mute that had already ended changes nothing anyone sees.
+        let seen_before = was.and_then(|until| muted(until, now));
+        Ok((muted_now, seen_before != muted_now))
+    }
+
     /// Adds a member to a group; returns false if they already were one.
     pub async fn add_member(
         &self,
@@ -565,7 +618,8 @@ impl Store {
         // `$2` is NULL for "all conversations".
         let filter = "($2 IS NULL OR c.id = $2)";
         let convs: Vec<ConversationRow> = sqlx::query_as(&format!(
-            "SELECT c.id, c.kind, c.title, c.platform, c.description, c.last_seq, c.created_at \
+            "SELECT c.id, c.kind, c.title, c.platform, c.description, c.last_seq, c.created_at, \
+               cm.muted_until \
              FROM conversations c \
              JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1 \
              WHERE {filter}"
@@ -647,6 +701,7 @@ impl Store {
                 .or_default()
                 .push(user);
         }
+        let now = now_ms();
         let mut last_by_conv: HashMap<ConversationId, protocol::Message> = rows::messages(last)?
             .into_iter()
             .map(|m| (m.conversation_id, m))
@@ -671,6 +726,7 @@ impl Store {
                     unread_mentions: mentions.get(&c.id).copied().unwrap_or(0),
                     positions: positions_by_conv.remove(&c.id).unwrap_or_default(),
                     created_at: c.created_at,
+                    muted: c.muted_until.and_then(|until| muted(until, now)),
                 })
             })
             .collect()
@@ -686,5 +742,12 @@ mod tests {
         let (a, b) = (UserId::new(), UserId::new());
         assert_eq!(direct_key(a, b), direct_key(b, a));
         assert_ne!(direct_key(a, b), direct_key(a, UserId::new()));
+    }
+
+    #[test]
+    fn a_stored_mute_ends_at_its_time_and_forever_has_no_time() {
+        assert_eq!(muted(MUTED_FOREVER, 5), Some(Muted { until: None }));
+        assert_eq!(muted(10, 5), Some(Muted { until: Some(10) }));
+        assert_eq!(muted(10, 10), None);
     }
 }

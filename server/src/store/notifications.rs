@@ -2,7 +2,7 @@
 
 use super::rows::USER_COLUMNS;
 use super::webhooks::{enqueue_webhook, OutboxEvent};
-use super::{now_ms, parse_id, placeholders, value_rows, Store};
+use super::{now_ms, parse_id, placeholders, value_rows, Backend, Store};
 use crate::error::AppError;
 use protocol::webhooks::{NotificationCreated, WebhookChange};
 use protocol::{
@@ -266,19 +266,29 @@ impl Store {
         Ok(unread)
     }
 
-    /// Which of these (recipient, conversation) pairs already have an unread "sent you a
-    /// message" notification: one query for a whole batch of direct messages.
-    pub async fn unread_message_notifications(
+    /// Which of these (recipient, conversation) pairs must not ring for a new direct message:
+    /// the recipient already has an unread "sent you a message" notification for it, or muted
+    /// the conversation. One query for a whole batch of direct messages.
+    pub async fn quiet_direct_pairs(
         &self,
         pairs: &[(UserId, ConversationId)],
     ) -> Result<HashSet<(UserId, ConversationId)>, AppError> {
         if pairs.is_empty() {
             return Ok(HashSet::new());
         }
+        let now = match self.backend {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => format!("${}", pairs.len() * 2 + 1),
+        };
         let sql = format!(
-            "SELECT DISTINCT n.user_id, n.conversation_id FROM notifications n \
-             JOIN (VALUES {}) AS v ON n.user_id = v.column1 AND n.conversation_id = v.column2 \
-             WHERE n.read_at IS NULL AND n.kind = 'message_received'",
+            "WITH v (user_id, conversation_id) AS (VALUES {}) \
+             SELECT n.user_id, n.conversation_id FROM notifications n \
+             JOIN v ON n.user_id = v.user_id AND n.conversation_id = v.conversation_id \
+             WHERE n.read_at IS NULL AND n.kind = 'message_received' \
+             UNION \
+             SELECT cm.user_id, cm.conversation_id FROM conversation_members cm \
+             JOIN v ON cm.user_id = v.user_id AND cm.conversation_id = v.conversation_id \
+             WHERE cm.muted_until > {now}",
             value_rows(self.backend, pairs.len(), 2)
         );
         let mut query = sqlx::query_as::<_, (String, String)>(&sql);
@@ -286,6 +296,7 @@ impl Store {
             query = query.bind(user.to_string()).bind(conversation.to_string());
         }
         query
+            .bind(now_ms())
             .fetch_all(&self.pool)
             .await?
             .iter()

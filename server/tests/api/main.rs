@@ -18,6 +18,7 @@ mod limits;
 mod mentions;
 mod messaging;
 mod moderation;
+mod mute;
 mod notifications;
 mod openapi;
 mod operations;

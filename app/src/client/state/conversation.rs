@@ -278,6 +278,8 @@ impl Conv {
     /// older than a receipt that arrived live. Returns the members who joined and who left.
     pub(super) fn replace_info(&mut self, mut info: Conversation) -> (Vec<User>, Vec<User>) {
         info.unread = self.info.unread;
+        // Shared frames never carry the viewer's own mute; `mute_changed` and the list do.
+        info.muted = self.info.muted;
         // The list's count of mentions, but never more than the unread messages kept.
         info.unread_mentions = info.unread_mentions.min(info.unread);
         for old in &self.info.positions {

@@ -15,6 +15,7 @@
 mod blocks;
 mod changes;
 mod conversation;
+mod mute;
 mod notice;
 mod posts;
 mod presence;
@@ -404,7 +405,7 @@ impl ChatState {
                 }
             }
             ServerEvent::ConversationUpdated { conversation } => {
-                actions.extend(self.upsert(conversation))
+                actions.extend(self.upsert(*conversation))
             }
             ServerEvent::ConversationRemoved { conversation_id } => {
                 self.conversations.remove(&conversation_id);
@@ -416,6 +417,10 @@ impl ChatState {
                     self.set_notice("You were removed from that conversation.".into(), false);
                 }
             }
+            ServerEvent::MuteChanged {
+                conversation_id,
+                muted,
+            } => self.mute_changed(conversation_id, muted),
             ServerEvent::BlocksChanged { user_id, blocked } => {
                 actions.extend(self.block_changed(user_id, blocked))
             }

@@ -81,10 +81,11 @@ impl ChatState {
             total += info.unread;
             // The fresh list's counts are exact: take them as they are.
             let id = info.id;
-            let unread = info.unread;
+            let (unread, muted) = (info.unread, info.muted);
             actions.extend(self.upsert(info));
             if let Some(c) = self.conversations.get_mut(&id) {
                 c.info.unread = unread;
+                c.info.muted = muted;
             }
         }
         total += learned

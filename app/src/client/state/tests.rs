@@ -1,6 +1,7 @@
 use super::*;
 use protocol::{
-    ErrorCode, MemberPosition, MessageId, MessageReactions, ReactionCount, ReplyPreview, SessionId,
+    ErrorCode, MemberPosition, MessageId, MessageReactions, Muted, ReactionCount, ReplyPreview,
+    SessionId,
 };
 
 fn user(name: &str) -> User {
@@ -38,6 +39,7 @@ fn conversation(me: &User, other: &User) -> Conversation {
             },
         ],
         created_at: 1,
+        muted: None,
     }
 }
 
@@ -211,7 +213,9 @@ fn unread_counts_follow_reads_elsewhere_and_deletions() {
     // A shared conversation_updated does not carry my count: it is kept.
     let mut info = s.conversations[&id].info.clone();
     info.unread = 0;
-    s.apply(ev(ServerEvent::ConversationUpdated { conversation: info }));
+    s.apply(ev(ServerEvent::ConversationUpdated {
+        conversation: Box::new(info),
+    }));
     assert_eq!(s.conversations[&id].info.unread, 1);
 }
 
@@ -229,7 +233,7 @@ fn presence_is_watched_for_direct_partners_and_open_group_members() {
     group.members.push(bob.clone());
     let gid = group.id;
     assert!(sends(&s.apply(ev(ServerEvent::ConversationUpdated {
-        conversation: group
+        conversation: Box::new(group),
     })))
     .is_empty());
     let actions = s.open(gid);
@@ -445,7 +449,7 @@ fn opening_another_conversation_leaves_the_first() {
     other.title = Some("Team".into());
     let second = other.id;
     s.apply(ev(ServerEvent::ConversationUpdated {
-        conversation: other,
+        conversation: Box::new(other),
     }));
     let actions = s.open(second);
     assert_eq!(
@@ -613,7 +617,7 @@ fn second(s: &mut ChatState, bob: &User) -> ConversationId {
     other.title = Some("Team".into());
     let id = other.id;
     s.apply(ev(ServerEvent::ConversationUpdated {
-        conversation: other,
+        conversation: Box::new(other),
     }));
     id
 }
@@ -696,10 +700,12 @@ fn membership_changes_are_lines_in_a_group() {
     let dave = user("dave");
     info.members.push(dave.clone());
     s.apply(ev(ServerEvent::ConversationUpdated {
-        conversation: info.clone(),
+        conversation: Box::new(info.clone()),
     }));
     info.members.retain(|m| m.id != bob.id);
-    s.apply(ev(ServerEvent::ConversationUpdated { conversation: info }));
+    s.apply(ev(ServerEvent::ConversationUpdated {
+        conversation: Box::new(info),
+    }));
     let lines: Vec<_> = s.conversations[&group]
         .system
         .iter()
@@ -1217,4 +1223,48 @@ fn blocking_hides_presence_and_typing_and_unblocking_watches_again() {
         }]
     );
     assert!(s.presence_of(bob.id).is_some());
+}
+
+#[test]
+fn a_muted_conversation_leaves_the_total_until_unmuted_or_its_time_is_up() {
+    let (mut s, bob, id) = setup();
+    s.set_visible(false);
+    for seq in 1..=2 {
+        s.apply(ev(ServerEvent::MessageNew {
+            message: message(id, bob.id, seq),
+        }));
+    }
+    assert_eq!(s.loud_unread(1_000), 2);
+    s.apply(ev(ServerEvent::MuteChanged {
+        conversation_id: id,
+        muted: Some(Muted { until: Some(5_000) }),
+    }));
+    // Still counted in the list, left out of the header's total while the mute holds.
+    assert_eq!((s.conversations[&id].info.unread, s.total_unread), (2, 2));
+    assert_eq!(s.loud_unread(1_000), 0);
+    assert_eq!(s.mute_of(id, 1_000), Some(Muted { until: Some(5_000) }));
+    assert_eq!((s.loud_unread(5_000), s.mute_of(id, 5_000)), (2, None));
+    // A shared conversation_updated carries no mute: mine is kept.
+    let mut info = s.conversations[&id].info.clone();
+    info.muted = None;
+    s.apply(ev(ServerEvent::ConversationUpdated {
+        conversation: Box::new(info),
+    }));
+    assert!(s.mute_of(id, 1_000).is_some());
+    // A fresh list says how it is now (unmuted on another device meanwhile).
+    let mut fresh = s.conversations[&id].info.clone();
+    fresh.muted = None;
+    s.set_conversations(vec![fresh]);
+    assert_eq!((s.mute_of(id, 1_000), s.loud_unread(1_000)), (None, 2));
+    // Muted until unmuted, then unmuted.
+    s.apply(ev(ServerEvent::MuteChanged {
+        conversation_id: id,
+        muted: Some(Muted { until: None }),
+    }));
+    assert_eq!(s.loud_unread(i64::MAX), 0);
+    s.apply(ev(ServerEvent::MuteChanged {
+        conversation_id: id,
+        muted: None,
+    }));
+    assert_eq!(s.loud_unread(1_000), 2);
 }
