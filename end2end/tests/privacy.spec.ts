@@ -159,59 +159,59 @@ test('an admin removes a message and everyone sees who did', async ({ browser })
 
 
 test('muting a conversation: its messages ring nothing and leave the total, on every device, until unmuted', async ({ browser }) => {
-  const kate = await signUp(browser, server(), 'kate');
-  const liam = await signUp(browser, server(), 'liam');
-  const errors = { kate: watchConsole(kate), liam: watchConsole(liam) };
-  await openDirect(liam, 'kate');
-  await send(liam, 'first');
-  await expect(kate.getByTestId('toast')).toContainText('liam sent you a message: first');
-  await expect(kate.getByTestId('total-unread')).toHaveText('1');
-  const row = (page: typeof kate) => page.getByTestId('conversation').filter({ hasText: 'liam' });
+  const mona = await signUp(browser, server(), 'mona');
+  const ned = await signUp(browser, server(), 'ned');
+  const errors = { mona: watchConsole(mona), ned: watchConsole(ned) };
+  await openDirect(ned, 'mona');
+  await send(ned, 'first');
+  await expect(mona.getByTestId('toast')).toContainText('ned sent you a message: first');
+  await expect(mona.getByTestId('total-unread')).toHaveText('1');
+  const row = (page: typeof mona) => page.getByTestId('conversation').filter({ hasText: 'ned' });
 
-  await test.step('kate mutes it for 8 hours from its header; her other tab shows it too', async () => {
-    await row(kate).click();
-    await expect(kate.getByTestId('total-unread')).toBeHidden();
-    await kate.getByTestId('mute').selectOption('8h');
-    await expect(kate.getByTestId('mute')).toHaveValue('muted');
-    await expect(kate.getByTestId('mute').locator('option:checked')).toContainText(/Muted until \d\d:\d\d/);
-    await expect(row(kate).getByTestId('muted')).toBeVisible();
-    const tab = await kate.context().newPage();
+  await test.step('mona mutes it for 8 hours from its header; her other tab shows it too', async () => {
+    await row(mona).click();
+    await expect(mona.getByTestId('total-unread')).toBeHidden();
+    await mona.getByTestId('mute').selectOption('8h');
+    await expect(mona.getByTestId('mute')).toHaveValue('muted');
+    await expect(mona.getByTestId('mute').locator('option:checked')).toContainText(/Muted until \d\d:\d\d/);
+    await expect(row(mona).getByTestId('muted')).toBeVisible();
+    const tab = await mona.context().newPage();
     await tab.goto(server().url);
     await expect(row(tab).getByTestId('muted')).toBeVisible();
     await tab.close();
   });
 
-  await test.step('while muted, liam\'s messages arrive but ring nothing and stay out of the total', async () => {
-    await kate.getByRole('link', { name: 'Confab', exact: true }).click();
-    await send(liam, 'second');
-    await send(liam, 'third');
-    await expect(row(kate).getByTestId('preview')).toHaveText('third');
-    await expect(row(kate).getByTestId('unread')).toHaveText('2');
-    await expect(row(kate).getByTestId('unread')).toHaveClass(/quiet/);
-    await kate.waitForTimeout(700);
-    await expect(kate.getByTestId('total-unread')).toBeHidden();
-    await expect(kate.getByTestId('bell-count')).toBeHidden();
-    await expect(kate.getByTestId('toast')).toHaveCount(0);
-    await kate.screenshot({ path: shot('muted-quiet') });
+  await test.step('while muted, ned\'s messages arrive but ring nothing and stay out of the total', async () => {
+    await mona.getByRole('link', { name: 'Confab', exact: true }).click();
+    await send(ned, 'second');
+    await send(ned, 'third');
+    await expect(row(mona).getByTestId('preview')).toHaveText('third');
+    await expect(row(mona).getByTestId('unread')).toHaveText('2');
+    await expect(row(mona).getByTestId('unread')).toHaveClass(/quiet/);
+    await mona.waitForTimeout(700);
+    await expect(mona.getByTestId('total-unread')).toBeHidden();
+    await expect(mona.getByTestId('bell-count')).toBeHidden();
+    await expect(mona.getByTestId('toast')).toHaveCount(0);
+    await mona.screenshot({ path: shot('muted-quiet') });
   });
 
   await test.step('at phone width the header keeps the menu reachable', async () => {
-    await kate.setViewportSize({ width: 390, height: 760 });
-    await row(kate).click();
-    await expect(kate.getByTestId('mute')).toBeInViewport();
-    await kate.screenshot({ path: shot('muted-phone') });
-    await kate.setViewportSize({ width: 1280, height: 720 });
+    await mona.setViewportSize({ width: 390, height: 760 });
+    await row(mona).click();
+    await expect(mona.getByTestId('mute')).toBeInViewport();
+    await mona.screenshot({ path: shot('muted-phone') });
+    await mona.setViewportSize({ width: 1280, height: 720 });
   });
 
   await test.step('unmuted, the next message rings and pops up again', async () => {
-    await kate.getByTestId('mute').selectOption('on');
-    await expect(kate.getByTestId('mute')).toHaveValue('on');
-    await expect(row(kate).getByTestId('muted')).toHaveCount(0);
-    await kate.getByRole('link', { name: 'Confab', exact: true }).click();
-    await send(liam, 'fourth');
-    await expect(kate.getByTestId('toast')).toContainText('liam sent you a message: fourth');
-    await expect(kate.getByTestId('bell-count')).toHaveText('1');
-    await expect(kate.getByTestId('total-unread')).toHaveText('1');
+    await mona.getByTestId('mute').selectOption('on');
+    await expect(mona.getByTestId('mute')).toHaveValue('on');
+    await expect(row(mona).getByTestId('muted')).toHaveCount(0);
+    await mona.getByRole('link', { name: 'Confab', exact: true }).click();
+    await send(ned, 'fourth');
+    await expect(mona.getByTestId('toast')).toContainText('ned sent you a message: fourth');
+    await expect(mona.getByTestId('bell-count')).toHaveText('1');
+    await expect(mona.getByTestId('total-unread')).toHaveText('1');
   });
-  expect(errors).toEqual({ kate: [], liam: [] });
+  expect(errors).toEqual({ mona: [], ned: [] });
 });

@@ -39,10 +39,15 @@ test('a reaction shows live in the other browser, counts once per person, and ri
     await chip(alice, 'Pizza tonight?', '👍').click();
     await expect(chip(alice, 'Pizza tonight?', '👍')).toHaveAttribute('aria-pressed', 'true');
     await expect(chip(bob, 'Pizza tonight?', '👍').getByTestId('reaction-count')).toHaveText('2');
-    await expect(chip(alice, 'Pizza tonight?', '👍')).toHaveAttribute('title', 'You and 1 other reacted with 👍');
+    // The pointer is on the chips: they name who reacted, asked again as the reactions change.
+    await expect(chip(alice, 'Pizza tonight?', '👍')).toHaveAttribute('title', 'You and bob reacted with 👍');
     await message(alice, 'Pizza tonight?').getByTestId('react').click();
     await alice.getByRole('button', { name: 'React with 🎉' }).click();
     await expect(chip(bob, 'Pizza tonight?', '🎉').getByTestId('reaction-count')).toHaveText('1');
+    // Pointed at, the chips say who.
+    await chip(bob, 'Pizza tonight?', '🎉').hover();
+    await expect(chip(bob, 'Pizza tonight?', '🎉')).toHaveAttribute('title', 'alice reacted with 🎉');
+    await expect(chip(bob, 'Pizza tonight?', '👍')).toHaveAttribute('title', 'You and alice reacted with 👍');
     await bob.screenshot({ path: shot('reactions') });
   });
 

@@ -289,6 +289,15 @@ fn Reactions(
         #[cfg(not(feature = "hydrate"))]
         let _ = (client, names);
     };
+    // While the pointer or the focus is on the chips, reactions that change are named again.
+    // (Two flags: focus can leave, with a picker button that closes, while the pointer stays.)
+    let (pointed, focused) = (RwSignal::new(false), RwSignal::new(false));
+    Effect::new(move |_| {
+        let _version = current.with(|(_, _, v)| *v);
+        if pointed.get() || focused.get() {
+            learn_names();
+        }
+    });
     let toggle = move |emoji: String, mine: bool| {
         let event = if mine {
             ClientEvent::RemoveReaction { message_id, emoji }
@@ -351,7 +360,8 @@ fn Reactions(
     };
     view! {
         <div class="reactions" data-testid="reactions"
-            on:pointerenter=move |_| learn_names() on:focusin=move |_| learn_names()>
+            on:pointerover=move |_| pointed.set(true) on:pointerleave=move |_| pointed.set(false)
+            on:focusin=move |_| focused.set(true) on:focusout=move |_| focused.set(false)>
             {chips}
             <button type="button" class="reaction add" aria-label="Add a reaction" title="Add a reaction"
                 aria-expanded=move || picking.get().to_string() data-testid="react"
