@@ -13,7 +13,7 @@ test('register, see the live status page, sign out and back in', async ({ page }
 
   await page.getByRole('link', { name: 'Status' }).click();
   await expect(page.getByTestId('me')).toHaveText('dora');
-  await expect(page.getByTestId('protocol')).toHaveText('v6');
+  await expect(page.getByTestId('protocol')).toHaveText('v7');
   await expect(page.getByTestId('database')).toHaveText('ok (sqlite)');
   await expect(page.getByTestId('connections')).toHaveText('1');
   await page.screenshot({ path: shot('status'), fullPage: true });

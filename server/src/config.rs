@@ -88,6 +88,12 @@ pub struct Config {
     )]
     pub upload_types: Vec<String>,
 
+    /// How long an upload may wait to be sent with a message before it is deleted (its record
+    /// and bytes), in seconds. Checked every hour, or every this many seconds when shorter.
+    #[arg(long, env = "CONFAB_UNSENT_UPLOAD_TTL_SECS", default_value_t = 24 * 60 * 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub unsent_upload_ttl_secs: u64,
+
     /// An S3-compatible bucket to keep uploaded files in (with `--s3-endpoint`, `--s3-region`
     /// and the credentials). Default: the `files` directory in the data dir.
     #[arg(long, env = "CONFAB_S3_BUCKET")]

@@ -26,15 +26,23 @@ pub fn MuteMenu(id: ConversationId) -> impl IntoView {
             _ => return,
         };
         #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(async move {
-            match crate::api::set_mute(id, mute).await {
-                Ok(state) => client.update(|s| {
-                    s.mute_changed(id, state.muted);
-                    Vec::new()
-                }),
-                Err(e) => client.notice(e.0),
-            }
-        });
+        {
+            let select = event_target::<web_sys::HtmlSelectElement>(&ev);
+            leptos::task::spawn_local(async move {
+                match crate::api::set_mute(id, mute).await {
+                    Ok(state) => client.update(|s| {
+                        s.mute_changed(id, state.muted);
+                        Vec::new()
+                    }),
+                    Err(e) => {
+                        // Nothing changed: the menu says so again.
+                        let was = muted.get_untracked().is_some();
+                        select.set_value(if was { "muted" } else { "on" });
+                        client.notice(e.0);
+                    }
+                }
+            });
+        }
         #[cfg(not(feature = "hydrate"))]
         let _ = mute;
     };

@@ -112,17 +112,16 @@ pub async fn fetch(
     Ok((file, content_type, bytes))
 }
 
-/// How long an upload may wait to be sent with a message before it is deleted.
-pub const UNSENT_KEPT_MS: i64 = 24 * 60 * 60 * 1000;
-
-/// Deletes, every hour, the uploads nobody sent within [`UNSENT_KEPT_MS`] (their records and
-/// bytes), a bounded number at a time. Runs for the server's lifetime; several instances doing
-/// it at once delete nothing twice.
+/// Deletes the uploads nobody sent within `--unsent-upload-ttl-secs` (their records and
+/// bytes), a bounded number at a time, every hour (or every TTL, when that is shorter). Runs for
+/// the server's lifetime; several instances doing it at once delete nothing twice.
 pub async fn sweep_unsent(state: AppState) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    let ttl = std::time::Duration::from_secs(state.config.unsent_upload_ttl_secs);
+    let mut tick = tokio::time::interval(sweep_every(ttl));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let before = crate::store::now_ms() - UNSENT_KEPT_MS;
+        let before = crate::store::now_ms() - i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
         match state.store.take_unsent_files(before, 500).await {
             Ok(ids) => {
                 for id in ids {
@@ -134,9 +133,27 @@ pub async fn sweep_unsent(state: AppState) {
     }
 }
 
+/// How often the sweep runs for a TTL: hourly, or as often as the TTL when it is shorter.
+fn sweep_every(ttl: std::time::Duration) -> std::time::Duration {
+    ttl.clamp(
+        std::time::Duration::from_secs(1),
+        std::time::Duration::from_secs(3600),
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::clean_name;
+    use super::{clean_name, sweep_every};
+    use std::time::Duration;
+
+    #[test]
+    fn the_sweep_runs_hourly_or_as_often_as_a_shorter_ttl() {
+        assert_eq!(
+            sweep_every(Duration::from_secs(86_400)),
+            Duration::from_secs(3600)
+        );
+        assert_eq!(sweep_every(Duration::from_secs(2)), Duration::from_secs(2));
+    }
 
     #[test]
     fn names_lose_paths_and_control_characters() {

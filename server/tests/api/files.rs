@@ -331,6 +331,48 @@ async fn the_type_comes_from_the_bytes_and_the_limits_from_the_configuration() {
     assert_eq!(status, 201);
 }
 
+#[tokio::test]
+async fn uploads_never_sent_are_deleted_after_their_time_and_sent_ones_stay() {
+    let app = spawn_app_with(&["--unsent-upload-ttl-secs", "2"]).await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    let group = app.group(&alice, "Photos", &[&bob]).await;
+    let mut a = app.connect(&alice).await;
+    let (status, sent) = upload(&app, &alice, group, "sent.png", photo()).await;
+    assert_eq!(status, 201, "{sent}");
+    send_files(&mut a, group, "t1", "here", &[&sent])
+        .await
+        .unwrap();
+    let (status, forgotten) = upload(&app, &alice, group, "forgotten.png", photo()).await;
+    assert_eq!(status, 201, "{forgotten}");
+    let stored = |name: &str| app.data_dir().join("files").join(name).exists();
+    let (sent_id, forgotten_id) = (
+        sent["id"].as_str().unwrap().to_owned(),
+        forgotten["id"].as_str().unwrap().to_owned(),
+    );
+    assert!(stored(&forgotten_id) && stored(&format!("{forgotten_id}.thumb")));
+
+    // Swept within a sweep or two of its time: record and bytes (picture and thumbnail) gone.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (status, _, _) = fetch(&app, &bob, &format!("/api/files/{forgotten_id}")).await;
+        if status == 404 {
+            break;
+        }
+        assert_eq!(status, 200);
+        assert!(std::time::Instant::now() < deadline, "never swept");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(!stored(&forgotten_id) && !stored(&format!("{forgotten_id}.thumb")));
+    assert_eq!(
+        send_files(&mut a, group, "t2", "late", &[&forgotten]).await,
+        Err(ErrorCode::ValidationFailed)
+    );
+    // The one sent with a message stays, bytes and all.
+    let (status, kind, bytes) = fetch(&app, &bob, &format!("/api/files/{sent_id}")).await;
+    assert_eq!((status, kind.as_str(), bytes), (200, "image/png", photo()));
+    assert!(stored(&sent_id));
+}
+
 /// A local S3-compatible server (moto, installed by `scripts/setup.sh python`), with a bucket.
 struct Moto {
     child: Child,

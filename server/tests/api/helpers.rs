@@ -35,7 +35,7 @@ pub struct TestApp {
     args: Vec<String>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<()>>,
-    _data_dir: tempfile::TempDir,
+    data_dir: tempfile::TempDir,
 }
 
 fn init_tracing() {
@@ -99,7 +99,7 @@ pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
         args,
         shutdown: None,
         handle: None,
-        _data_dir: data_dir,
+        data_dir,
     };
     app.start(None).await;
     app
@@ -119,7 +119,7 @@ impl TestApp {
             args: vec!["--database-url".into(), database_url.into()],
             shutdown: None,
             handle: None,
-            _data_dir: tempfile::tempdir().unwrap(),
+            data_dir: tempfile::tempdir().unwrap(),
         }
     }
 
@@ -159,6 +159,11 @@ impl TestApp {
                 .expect("server stops in time")
                 .expect("server task ends cleanly");
         }
+    }
+
+    /// The server's data directory (its SQLite file, uploaded files under `files/`).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.path()
     }
 
     pub fn url(&self, path: &str) -> String {
