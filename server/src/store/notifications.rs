@@ -280,15 +280,16 @@ impl Store {
             Backend::Sqlite => "?".to_owned(),
             Backend::Postgres => format!("${}", pairs.len() * 2 + 1),
         };
+        // Correlated EXISTS probes: each pair is two index lookups, whatever the size of the
+        // notifications table (a join or UNION here let SQLite build an index per query).
         let sql = format!(
-            "WITH v (user_id, conversation_id) AS (VALUES {}) \
-             SELECT n.user_id, n.conversation_id FROM notifications n \
-             JOIN v ON n.user_id = v.user_id AND n.conversation_id = v.conversation_id \
-             WHERE n.read_at IS NULL AND n.kind = 'message_received' \
-             UNION \
-             SELECT cm.user_id, cm.conversation_id FROM conversation_members cm \
-             JOIN v ON cm.user_id = v.user_id AND cm.conversation_id = v.conversation_id \
-             WHERE cm.muted_until > {now}",
+            "SELECT v.column1, v.column2 FROM (VALUES {}) AS v \
+             WHERE EXISTS (SELECT 1 FROM notifications n \
+               WHERE n.user_id = v.column1 AND n.conversation_id = v.column2 \
+                 AND n.read_at IS NULL AND n.kind = 'message_received') \
+             OR EXISTS (SELECT 1 FROM conversation_members cm \
+               WHERE cm.user_id = v.column1 AND cm.conversation_id = v.column2 \
+                 AND cm.muted_until > {now})",
             value_rows(self.backend, pairs.len(), 2)
         );
         let mut query = sqlx::query_as::<_, (String, String)>(&sql);
