@@ -175,6 +175,7 @@ test('muting a conversation: its messages ring nothing and leave the total, on e
     await expect(mona.getByTestId('mute')).toHaveValue('muted');
     await expect(mona.getByTestId('mute').locator('option:checked')).toContainText(/Muted until \d\d:\d\d/);
     await expect(row(mona).getByTestId('muted')).toBeVisible();
+    await mona.screenshot({ path: shot('muted-header') });
     const tab = await mona.context().newPage();
     await tab.goto(server().url);
     await expect(row(tab).getByTestId('muted')).toBeVisible();

@@ -448,14 +448,21 @@ impl ChatState {
                 unread_notifications,
             } => {
                 self.unread_notifications = unread_notifications;
+                let covers = |n: &Notification| match read {
+                    ReadNotifications::UpTo { notification_id } => n.id <= notification_id,
+                    ReadNotifications::One { notification_id } => n.id == notification_id,
+                    ReadNotifications::Conversation { conversation_id } => {
+                        n.conversation_id == Some(conversation_id)
+                    }
+                };
                 for n in &mut self.notifications {
-                    n.read |= match read {
-                        ReadNotifications::UpTo { notification_id } => n.id <= notification_id,
-                        ReadNotifications::One { notification_id } => n.id == notification_id,
-                        ReadNotifications::Conversation { conversation_id } => {
-                            n.conversation_id == Some(conversation_id)
-                        }
-                    };
+                    n.read |= covers(n);
+                }
+                // A pop-up about something read (here, by opening its conversation, or on
+                // another device) has nothing left to say.
+                if self.toast.as_ref().is_some_and(|(n, _)| covers(n)) {
+                    self.toast = None;
+                    self.touch(Slice::Toast);
                 }
                 self.touch(Slice::Notifications);
             }

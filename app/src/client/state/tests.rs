@@ -570,6 +570,24 @@ fn new_notifications_pop_up_except_while_busy_or_when_looking_at_them() {
     assert!(s.toast.is_some());
     s.dismiss_toast(newer);
     assert!(s.toast.is_none());
+    // Reading what a toast is about (opening its conversation, here or elsewhere) closes it;
+    // reading something else does not.
+    let about = ConversationId::new();
+    arrive(&mut s, &note(about));
+    s.apply(ev(ServerEvent::NotificationsRead {
+        read: ReadNotifications::Conversation {
+            conversation_id: ConversationId::new(),
+        },
+        unread_notifications: 1,
+    }));
+    assert!(s.toast.is_some());
+    s.apply(ev(ServerEvent::NotificationsRead {
+        read: ReadNotifications::Conversation {
+            conversation_id: about,
+        },
+        unread_notifications: 0,
+    }));
+    assert!(s.toast.is_none());
 }
 
 fn reconnected(s: &mut ChatState) {
