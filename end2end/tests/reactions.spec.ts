@@ -15,6 +15,12 @@ test('a reaction shows live in the other browser, counts once per person, and ri
   await send(alice, 'Pizza tonight?');
   await bob.getByTestId('conversation').filter({ hasText: 'alice' }).click();
   await expect(message(bob, 'Pizza tonight?')).toBeVisible();
+  // Who reacted is asked only of messages that have reactions, when pointed at.
+  const asked: string[] = [];
+  bob.on('request', (r) => { if (r.url().includes('/reactions')) asked.push(r.url()); });
+  await message(bob, 'Pizza tonight?').getByTestId('react').hover();
+  await bob.waitForTimeout(300);
+  expect(asked).toEqual([]);
 
   await test.step('bob reacts from the picker: his chip is his, alice sees it live', async () => {
     await message(bob, 'Pizza tonight?').getByTestId('react').click();
@@ -48,6 +54,7 @@ test('a reaction shows live in the other browser, counts once per person, and ri
     await chip(bob, 'Pizza tonight?', '🎉').hover();
     await expect(chip(bob, 'Pizza tonight?', '🎉')).toHaveAttribute('title', 'alice reacted with 🎉');
     await expect(chip(bob, 'Pizza tonight?', '👍')).toHaveAttribute('title', 'You and alice reacted with 👍');
+    expect(asked.length).toBeGreaterThan(0);
     await bob.screenshot({ path: shot('reactions') });
   });
 

@@ -253,8 +253,9 @@ fn Reactions(
     let names: RwSignal<Option<Reactors>> = RwSignal::new(None);
     let asked = StoredValue::new(None::<i64>);
     let learn_names = move || {
-        let version = current.with_untracked(|(_, _, v)| *v);
-        if asked.get_value() == Some(version) {
+        let (version, none) = current.with_untracked(|(counts, _, v)| (*v, counts.is_empty()));
+        // Nothing to name (only the React button is there), or already asked.
+        if none || asked.get_value() == Some(version) {
             return;
         }
         asked.set_value(Some(version));
