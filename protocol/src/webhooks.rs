@@ -6,7 +6,7 @@
 //! this attempt) and `webhook-signature` (`v1,` + base64 of HMAC-SHA256 over
 //! `{id}.{timestamp}.{body}` keyed by the base64 part of the endpoint's `whsec_…` secret).
 
-use crate::ids::{ConversationId, PostId, UserId};
+use crate::ids::{ConversationId, MessageId, PostId, UserId};
 use crate::model::{Comment, ConversationKind, Message, Notification};
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +54,12 @@ pub enum WebhookChange {
     /// anew, with a new id, for each new liker).
     #[serde(rename = "notification.created")]
     NotificationCreated(NotificationCreated),
+    /// Someone reacted to a message with an emoji (since protocol version 7).
+    #[serde(rename = "message.reaction_added")]
+    ReactionAdded(MessageReaction),
+    /// Someone took back their reaction to a message (since protocol version 7).
+    #[serde(rename = "message.reaction_removed")]
+    ReactionRemoved(MessageReaction),
     /// Someone liked a post.
     #[serde(rename = "post.liked")]
     PostLiked(PostLiked),
@@ -76,6 +82,8 @@ impl WebhookChange {
             Self::MessageCreated(_) => "message.created",
             Self::MessageEdited(_) => "message.edited",
             Self::MessageDeleted(_) => "message.deleted",
+            Self::ReactionAdded(_) => "message.reaction_added",
+            Self::ReactionRemoved(_) => "message.reaction_removed",
             Self::ConversationCreated(_) => "conversation.created",
             Self::MemberAdded(_) => "conversation.member_added",
             Self::MemberRemoved(_) => "conversation.member_removed",
@@ -94,6 +102,9 @@ impl WebhookChange {
             Self::MessageCreated(m) | Self::MessageEdited(m) | Self::MessageDeleted(m) => {
                 format!("c:{}", m.conversation_id)
             }
+            Self::ReactionAdded(r) | Self::ReactionRemoved(r) => {
+                format!("c:{}", r.conversation_id)
+            }
             Self::ConversationCreated(c) => format!("c:{}", c.conversation_id),
             Self::MemberAdded(c) | Self::MemberRemoved(c) => format!("c:{}", c.conversation_id),
             Self::NotificationCreated(n) => format!("u:{}", n.user_id),
@@ -105,10 +116,12 @@ impl WebhookChange {
 }
 
 /// Every event type an endpoint can subscribe to.
-pub const WEBHOOK_EVENT_TYPES: [&str; 11] = [
+pub const WEBHOOK_EVENT_TYPES: [&str; 13] = [
     "message.created",
     "message.edited",
     "message.deleted",
+    "message.reaction_added",
+    "message.reaction_removed",
     "conversation.created",
     "conversation.member_added",
     "conversation.member_removed",
@@ -118,6 +131,26 @@ pub const WEBHOOK_EVENT_TYPES: [&str; 11] = [
     "user.online",
     "user.offline",
 ];
+
+/// `message.reaction_added` / `message.reaction_removed`: who reacted to which message with
+/// which emoji (or took it back), and how many people's reaction with it the message has now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    derive(schemars::JsonSchema, ts_rs::TS, utoipa::ToSchema)
+)]
+pub struct MessageReaction {
+    /// The message's conversation.
+    pub conversation_id: ConversationId,
+    /// The message.
+    pub message_id: MessageId,
+    /// Who reacted (or took it back).
+    pub user_id: UserId,
+    /// The emoji.
+    pub emoji: String,
+    /// How many people have reacted to the message with this emoji after the change.
+    pub count: i64,
+}
 
 /// `conversation.created`: the new conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

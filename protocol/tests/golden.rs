@@ -648,6 +648,20 @@ fn webhook_examples() -> Vec<protocol::webhooks::WebhookEvent> {
         WebhookChange::MessageCreated(message()),
         WebhookChange::MessageEdited(edited),
         WebhookChange::MessageDeleted(deleted),
+        WebhookChange::ReactionAdded(MessageReaction {
+            conversation_id: conv_id(),
+            message_id: msg_id(),
+            user_id: other_id(),
+            emoji: "👍".into(),
+            count: 3,
+        }),
+        WebhookChange::ReactionRemoved(MessageReaction {
+            conversation_id: conv_id(),
+            message_id: msg_id(),
+            user_id: other_id(),
+            emoji: "👍".into(),
+            count: 2,
+        }),
         WebhookChange::ConversationCreated(ConversationCreated {
             conversation_id: conv_id(),
             kind: ConversationKind::Group,

@@ -2,6 +2,7 @@
 import type { ConversationCreated } from "./ConversationCreated";
 import type { MembershipChange } from "./MembershipChange";
 import type { Message } from "./Message";
+import type { MessageReaction } from "./MessageReaction";
 import type { NotificationCreated } from "./NotificationCreated";
 import type { PostCommented } from "./PostCommented";
 import type { PostLiked } from "./PostLiked";
@@ -14,4 +15,4 @@ export type WebhookEvent = {
 /**
  * When it happened (the commit), RFC 3339 in UTC.
  */
-timestamp: string, } & ({ "type": "message.created", "data": Message } | { "type": "message.edited", "data": Message } | { "type": "message.deleted", "data": Message } | { "type": "conversation.created", "data": ConversationCreated } | { "type": "conversation.member_added", "data": MembershipChange } | { "type": "conversation.member_removed", "data": MembershipChange } | { "type": "notification.created", "data": NotificationCreated } | { "type": "post.liked", "data": PostLiked } | { "type": "post.commented", "data": PostCommented } | { "type": "user.online", "data": PresenceChange } | { "type": "user.offline", "data": PresenceChange });
+timestamp: string, } & ({ "type": "message.created", "data": Message } | { "type": "message.edited", "data": Message } | { "type": "message.deleted", "data": Message } | { "type": "conversation.created", "data": ConversationCreated } | { "type": "conversation.member_added", "data": MembershipChange } | { "type": "conversation.member_removed", "data": MembershipChange } | { "type": "notification.created", "data": NotificationCreated } | { "type": "message.reaction_added", "data": MessageReaction } | { "type": "message.reaction_removed", "data": MessageReaction } | { "type": "post.liked", "data": PostLiked } | { "type": "post.commented", "data": PostCommented } | { "type": "user.online", "data": PresenceChange } | { "type": "user.offline", "data": PresenceChange });

@@ -47,6 +47,7 @@ export * from "./MembershipChange";
 export * from "./Message";
 export * from "./MessageId";
 export * from "./MessagePage";
+export * from "./MessageReaction";
 export * from "./MessageReactions";
 export * from "./MuteRequest";
 export * from "./MuteState";

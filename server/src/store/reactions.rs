@@ -1,14 +1,18 @@
 //! Emoji reactions, written in batches like likes: whatever reactions have arrived commit in one
 //! transaction with one insert and one delete for all of them, one counts upsert per (message,
 //! emoji), one update per message (its version and how many people reacted), and the author's
-//! grouped "reacted to your message" entry refreshed once per message. Reading a message's
+//! grouped "reacted to your message" entry refreshed once per message, and the batch's
+//! `message.reaction_added` / `_removed` webhook events (when an endpoint wants them) enqueued
+//! in the same commit. Reading a message's
 //! reactions reads its counts (at most [`MAX_REACTION_EMOJIS`] rows), never the reactions.
 
 use super::notifications::{
     refresh_grouped_entry, remove_grouped_entry, Grouped, GroupedNotification,
 };
+use super::webhooks::{enqueue_webhooks, OutboxEvent};
 use super::{now_ms, parse_id, placeholders, value_rows, Backend, Store};
 use crate::error::AppError;
+use protocol::webhooks::{MessageReaction, WebhookChange};
 use protocol::{
     excerpt, ConversationId, Message, MessageId, MessageReactions, ReactionCount, User, UserId,
     MAX_REACTION_EMOJIS,
@@ -224,6 +228,13 @@ impl Store {
             };
             changes.insert(*message, change);
         }
+        // `message.reaction_added` / `_removed`, one per person's change, with the same commit.
+        let want = (
+            self.wants_webhook("message.reaction_added"),
+            self.wants_webhook("message.reaction_removed"),
+        );
+        let events = reaction_events(want, (&added, &removed), &targets, &counts, now);
+        enqueue_webhooks(&mut tx, self.backend, &events).await?;
         tx.commit().await?;
 
         let mut answers = Vec::with_capacity(batch.len());
@@ -425,6 +436,42 @@ fn keys<'a>(wanted: &'a BTreeMap<Key, Wanted>, refused: &BTreeSet<Key>, add: boo
         .iter()
         .filter(|(k, w)| w.add == add && !refused.contains(*k))
         .map(|(k, _)| k)
+        .collect()
+}
+
+/// The webhook events of a batch's committed changes (none for the types no endpoint wants):
+/// each person's added and removed reaction, with the emoji's count after the batch.
+fn reaction_events(
+    want: (bool, bool),
+    changed: (&[Key], &[Key]),
+    targets: &BTreeMap<MessageId, Target>,
+    counts: &HashMap<MessageId, Vec<ReactionCount>>,
+    now: i64,
+) -> Vec<OutboxEvent> {
+    let added = changed.0.iter().filter(|_| want.0).map(|k| (k, true));
+    let removed = changed.1.iter().filter(|_| want.1).map(|k| (k, false));
+    added
+        .chain(removed)
+        .filter_map(|((message, emoji, user), add)| {
+            let target = targets.get(message)?;
+            let count = counts
+                .get(message)
+                .and_then(|c| c.iter().find(|c| &c.emoji == emoji))
+                .map_or(0, |c| c.count);
+            let reaction = MessageReaction {
+                conversation_id: target.conversation,
+                message_id: *message,
+                user_id: *user,
+                emoji: emoji.clone(),
+                count,
+            };
+            let change = if add {
+                WebhookChange::ReactionAdded(reaction)
+            } else {
+                WebhookChange::ReactionRemoved(reaction)
+            };
+            Some(OutboxEvent::new(change, now))
+        })
         .collect()
 }
 

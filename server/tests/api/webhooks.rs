@@ -605,3 +605,71 @@ async fn notifications_likes_comments_and_presence_reach_the_endpoints_that_want
         .iter()
         .all(|r| types.contains(&r.json()["type"].as_str().unwrap())));
 }
+
+#[tokio::test]
+async fn reactions_reach_the_endpoints_that_want_them_with_the_count_after() {
+    let app = spawn_app().await;
+    let key = key(&app, SCOPES).await;
+    let (receiver, url) = Receiver::start().await;
+    let types = ["message.reaction_added", "message.reaction_removed"];
+    register(&app, &key, &url, &types).await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    let group = app.group(&alice, "Lunch", &[&bob]).await;
+    let mut a = app.connect(&alice).await;
+    let message = a.say(group, "t1", "Pizza?").await;
+    let thumbs = format!("/api/messages/{}/reactions/%F0%9F%91%8D", message.id);
+    for who in [&bob, &alice] {
+        let (status, body) = app
+            .request(reqwest::Method::PUT, &thumbs, Some(&who.token), None)
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    for (who, count) in [(&bob, 1), (&alice, 2)] {
+        let added = wait_for(&receiver, "message.reaction_added", |d| {
+            d["user_id"] == json!(who.id())
+        })
+        .await;
+        assert_eq!(
+            added,
+            json!({
+                "conversation_id": group,
+                "message_id": message.id,
+                "user_id": who.id(),
+                "emoji": "👍",
+                "count": count,
+            })
+        );
+    }
+    let (status, _) = app
+        .request(reqwest::Method::DELETE, &thumbs, Some(&bob.token), None)
+        .await;
+    assert_eq!(status, 200);
+    let removed = wait_for(&receiver, "message.reaction_removed", |_| true).await;
+    assert_eq!(
+        (&removed["user_id"], &removed["count"]),
+        (&json!(bob.id()), &json!(1))
+    );
+    // Taking back a reaction one does not have changes nothing and reports nothing.
+    let (status, _) = app
+        .request(reqwest::Method::DELETE, &thumbs, Some(&bob.token), None)
+        .await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let kinds: Vec<String> = receiver
+        .unique()
+        .iter()
+        .map(|r| r.json()["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| *k == "message.reaction_removed")
+            .count(),
+        1,
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.iter().all(|k| types.contains(&k.as_str())),
+        "{kinds:?}"
+    );
+}
