@@ -72,15 +72,9 @@ pub fn reaction_label(emoji: &str, count: i64, mine: bool) -> String {
 /// reacted with 👍" (`names` as the server lists them, at most 50, mine said "You"; `count`
 /// is the live total, which may have moved on since).
 pub fn who_reacted(emoji: &str, count: i64, names: &[String]) -> String {
-    let verb = format!("reacted with {emoji}");
-    let shown = names.len().min(2);
-    let rest = usize::try_from(count).unwrap_or(0).saturating_sub(shown);
-    match (names.first(), names.get(1).filter(|_| shown == 2), rest) {
-        (None, _, _) => reaction_label(emoji, count, false),
-        (Some(a), None, 0) => format!("{a} {verb}"),
-        (Some(a), None, n) => format!("{a} and {} {verb}", others(n)),
-        (Some(a), Some(b), 0) => format!("{a} and {b} {verb}"),
-        (Some(a), Some(b), n) => format!("{a}, {b} and {} {verb}", others(n)),
+    match people(names, usize::try_from(count).unwrap_or(0)) {
+        Some(who) => format!("{who} reacted with {emoji}"),
+        None => reaction_label(emoji, count, false),
     }
 }
 
@@ -106,11 +100,20 @@ pub fn viewers_count_line(others: usize) -> Option<String> {
 
 /// People and what they do, with the verb agreeing: at most two names, then a count.
 fn names_line(names: &[String], one: &str, many: &str) -> Option<String> {
-    match names {
-        [] => None,
-        [a] => Some(format!("{a} {one}")),
-        [a, b] => Some(format!("{a} and {b} {many}")),
-        [a, b, rest @ ..] => Some(format!("{a}, {b} and {} {many}", others(rest.len()))),
+    let verb = if names.len() == 1 { one } else { many };
+    people(names, names.len()).map(|who| format!("{who} {verb}"))
+}
+
+/// "Alice", "Alice and Bob", "Alice, Bob and 2 others": the first two of `names`, then how many
+/// more of `total` people (which may be more than the names known).
+fn people(names: &[String], total: usize) -> Option<String> {
+    let rest = total.saturating_sub(names.len().min(2));
+    match (names, rest) {
+        ([], _) => None,
+        ([a], 0) => Some(a.clone()),
+        ([a], n) => Some(format!("{a} and {}", others(n))),
+        ([a, b, ..], 0) => Some(format!("{a} and {b}")),
+        ([a, b, ..], n) => Some(format!("{a}, {b} and {}", others(n))),
     }
 }
 

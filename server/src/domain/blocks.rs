@@ -51,7 +51,7 @@ pub async fn blocked(state: &AppState, me: &User) -> Result<Vec<User>, AppError>
 pub async fn check_direct(state: &AppState, me: UserId, other: UserId) -> Result<(), AppError> {
     let blocks = state.store.blocks_among([me, other].into_iter()).await?;
     match blocks::refusal(&blocks, me, other) {
-        Some(refused) => Err(refused),
+        Some(reason) => Err(AppError::Blocked(reason.into())),
         None => Ok(()),
     }
 }

@@ -9,17 +9,13 @@ use std::collections::HashSet;
 /// Blocks as read by [`Store::blocks_among`]: `(blocker, blocked)`.
 pub type Blocks = HashSet<(UserId, UserId)>;
 
-/// `BLOCKED` if either of `sender` and `recipient` blocked the other, saying which way to the
-/// one who blocked: the one rule for direct messages and new direct conversations.
-pub fn refusal(blocks: &Blocks, sender: UserId, recipient: UserId) -> Option<AppError> {
+/// Why `sender` may not message `recipient`, if either blocked the other, said which way to
+/// the one who blocked: the one rule for direct messages and new direct conversations.
+pub fn refusal(blocks: &Blocks, sender: UserId, recipient: UserId) -> Option<&'static str> {
     if blocks.contains(&(sender, recipient)) {
-        Some(AppError::Blocked(
-            "you blocked this person: unblock them to exchange messages".into(),
-        ))
+        Some("you blocked this person: unblock them to exchange messages")
     } else if blocks.contains(&(recipient, sender)) {
-        Some(AppError::Blocked(
-            "this person is not accepting messages from you".into(),
-        ))
+        Some("this person is not accepting messages from you")
     } else {
         None
     }

@@ -136,7 +136,7 @@ impl Store {
             }
         }
         // New direct messages between two people one of whom blocked the other are refused.
-        let (blocks, refused) = self.blocked_sends(batch, &fresh).await?;
+        let refused = self.blocked_sends(batch, &fresh).await?;
         fresh.retain(|i| !refused.contains_key(i));
         let mut stored: HashMap<usize, Message> = HashMap::new();
         if !fresh.is_empty() {
@@ -147,13 +147,11 @@ impl Store {
             .enumerate()
             .map(|(i, key)| {
                 // A repeat inside the batch shares its first occurrence's refusal.
-                let pair = refused
+                let reason = refused
                     .get(&i)
                     .or_else(|| first.get(key).and_then(|j| refused.get(j)));
-                if let Some(refused) = pair.and_then(|(sender, partner)| {
-                    super::blocks::refusal(&blocks, *sender, *partner)
-                }) {
-                    return Err(refused);
+                if let Some(reason) = reason {
+                    return Err(AppError::Blocked((*reason).into()));
                 }
                 if let Some(m) = stored.get(&i) {
                     return Ok((m.clone(), true));
@@ -170,13 +168,13 @@ impl Store {
     }
 
     /// Which of the `fresh` direct messages of `batch` are refused because one of the two
-    /// blocked the other (by input index: sender and recipient), with the blocks read: one read
-    /// for the whole batch, none without direct messages.
+    /// blocked the other, with the reason, by input index: one read for the whole batch, none
+    /// without direct messages.
     async fn blocked_sends(
         &self,
         batch: &[NewMessage],
         fresh: &[usize],
-    ) -> Result<(super::blocks::Blocks, HashMap<usize, (UserId, UserId)>), AppError> {
+    ) -> Result<HashMap<usize, &'static str>, AppError> {
         let pairs: Vec<(usize, UserId, UserId)> = fresh
             .iter()
             .filter_map(|&i| batch[i].direct_partner.map(|p| (i, batch[i].sender, p)))
@@ -187,14 +185,12 @@ impl Store {
         let blocks = self
             .blocks_among(pairs.iter().flat_map(|(_, a, b)| [*a, *b]))
             .await?;
-        let refused = pairs
+        Ok(pairs
             .into_iter()
-            .filter(|(_, sender, partner)| {
-                super::blocks::refusal(&blocks, *sender, *partner).is_some()
+            .filter_map(|(i, sender, partner)| {
+                super::blocks::refusal(&blocks, sender, partner).map(|reason| (i, reason))
             })
-            .map(|(i, sender, partner)| (i, (sender, partner)))
-            .collect();
-        Ok((blocks, refused))
+            .collect())
     }
 
     /// The transaction of a batch: bump each conversation's sequence once, insert every message,
