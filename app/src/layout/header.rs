@@ -15,6 +15,22 @@ pub fn Header() -> impl IntoView {
     let auth = expect_context::<RwSignal<Auth>>();
     // Muted conversations' unread messages are left out (the list still shows them).
     let total = Memo::new(move |_| client.read(Slice::List, |s| s.loud_unread(now_ms())));
+    // A timed mute ends by itself: at its time, the list, this total and the menu say so.
+    let next_mute_end = Memo::new(move |_| client.read(Slice::List, |s| s.next_mute_end(now_ms())));
+    Effect::new(move |_| {
+        if let Some(at) = next_mute_end.get() {
+            let wait = u64::try_from(at - now_ms()).unwrap_or(0) + 50;
+            set_timeout(
+                move || {
+                    client.update(|s| {
+                        s.end_mutes(now_ms());
+                        Vec::new()
+                    })
+                },
+                std::time::Duration::from_millis(wait),
+            );
+        }
+    });
     let conn = Memo::new(move |_| client.read(Slice::Conn, |s| s.conn.clone()));
     let status = Memo::new(move |_| client.read(Slice::Me, |s| s.my_status));
     let name = Memo::new(move |_| client.read(Slice::Me, |s| s.me.display_name.clone()));

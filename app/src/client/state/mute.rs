@@ -22,6 +22,28 @@ impl ChatState {
             .filter(|m| m.holds_at(now))
     }
 
+    /// When the next timed mute ends (after `now`), for a timer to show it ending.
+    pub fn next_mute_end(&self, now: Millis) -> Option<Millis> {
+        self.conversations
+            .values()
+            .filter_map(|c| c.info.muted.and_then(|m| m.until))
+            .filter(|until| *until > now)
+            .min()
+    }
+
+    /// Drops the mutes that ended by `now`: the list, the header's total and the menu change.
+    pub fn end_mutes(&mut self, now: Millis) {
+        let ended: Vec<ConversationId> = self
+            .conversations
+            .values()
+            .filter(|c| c.info.muted.is_some_and(|m| !m.holds_at(now)))
+            .map(|c| c.info.id)
+            .collect();
+        for id in ended {
+            self.mute_changed(id, None);
+        }
+    }
+
     /// Unread messages over all conversations but the muted ones: the header's count.
     pub fn loud_unread(&self, now: Millis) -> i64 {
         let muted: i64 = self

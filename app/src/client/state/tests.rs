@@ -1262,6 +1262,10 @@ fn a_muted_conversation_leaves_the_total_until_unmuted_or_its_time_is_up() {
     assert_eq!(s.loud_unread(1_000), 0);
     assert_eq!(s.mute_of(id, 1_000), Some(Muted { until: Some(5_000) }));
     assert_eq!((s.loud_unread(5_000), s.mute_of(id, 5_000)), (2, None));
+    assert_eq!(
+        (s.next_mute_end(1_000), s.next_mute_end(5_000)),
+        (Some(5_000), None)
+    );
     // A shared conversation_updated carries no mute: mine is kept.
     let mut info = s.conversations[&id].info.clone();
     info.muted = None;
@@ -1269,6 +1273,15 @@ fn a_muted_conversation_leaves_the_total_until_unmuted_or_its_time_is_up() {
         conversation: Box::new(info),
     }));
     assert!(s.mute_of(id, 1_000).is_some());
+    // Its end, once due, is dropped (and only then).
+    s.end_mutes(4_999);
+    assert!(s.conversations[&id].info.muted.is_some());
+    s.end_mutes(5_000);
+    assert_eq!(s.conversations[&id].info.muted, None);
+    s.apply(ev(ServerEvent::MuteChanged {
+        conversation_id: id,
+        muted: Some(Muted { until: Some(5_000) }),
+    }));
     // A fresh list says how it is now (unmuted on another device meanwhile).
     let mut fresh = s.conversations[&id].info.clone();
     fresh.muted = None;
